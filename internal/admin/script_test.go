@@ -1,0 +1,47 @@
+// Script tests for the admin commands: one txtar file per scenario under
+// testdata/script, with the input tables, the commands, and the expected
+// stdout, stderr and exit status (cmd/go's testdata/script style).
+//
+// Every script runs with SAF_ROOT=$WORK/root, so the commands act on a
+// sandbox and run as any user (linux.md D3). A script creates what it needs
+// under $WORK/root with the testscript "mkdir" and file sections.
+package admin_test
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/linux-saf/saf/internal/admin/nlsadmin"
+	"github.com/linux-saf/saf/internal/admin/pmadm"
+	"github.com/linux-saf/saf/internal/admin/sacadm"
+	"github.com/linux-saf/saf/internal/admin/sttydefs"
+	"github.com/linux-saf/saf/internal/admin/ttyadm"
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func mainFunc(m func([]string, io.Reader, io.Writer, io.Writer) int) func() {
+	return func() { os.Exit(m(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
+}
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"sacadm":   mainFunc(sacadm.Main),
+		"pmadm":    mainFunc(pmadm.Main),
+		"ttyadm":   mainFunc(ttyadm.Main),
+		"nlsadmin": mainFunc(nlsadmin.Main),
+		"sttydefs": mainFunc(sttydefs.Main),
+	})
+}
+
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: filepath.Join("testdata", "script"),
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("SAF_ROOT", filepath.Join(env.WorkDir, "root"))
+			return os.MkdirAll(filepath.Join(env.WorkDir, "root", "etc", "saf"), 0o755)
+		},
+		RequireExplicitExec: false,
+	})
+}
