@@ -1,0 +1,79 @@
+package adm
+
+import (
+	"context"
+	"errors"
+	"os"
+
+	"github.com/linux-saf/saf/saf/exitcode"
+	"github.com/linux-saf/saf/saf/sacmsg"
+)
+
+// Request sends one request to the running sac over the admin channel
+// (linux.md D5) and returns its reply. Transport failures carry the exit
+// status of sac.md 10.1: no channel or a failed write is 4, no or a short
+// reply within the 10-second limit is 10.
+func (c *Cmd) Request(typ byte, tag string) (sacmsg.AdmAck, []byte, error) {
+	cmd := sacmsg.AdmCmd{Type: typ, Tag: tag, Pid: int32(os.Getpid())}
+	ack, data, err := call(context.Background(), c.Root.CmdPipe(), cmd)
+	switch {
+	case err == nil:
+		return ack, data, nil
+	case errors.Is(err, sacmsg.ErrNoReply):
+		return ack, nil, Fail(exitcode.SacNotRun, "Can not contact SAC: no reply on %s: %v", c.Root.CmdPipe(), rootCause(err))
+	default:
+		return ack, nil, Fail(exitcode.SysErr, "Can not contact SAC: %s: %v (is sac running?)", c.Root.CmdPipe(), rootCause(err))
+	}
+}
+
+// rootCause returns the innermost error of a chain of single wraps: for a
+// failed dial, the errno ("no such file or directory").
+func rootCause(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
+}
+
+// call is the channel client; tests replace it.
+var call = sacmsg.Call
+
+// AckError maps a reply from sac to sacadm's message and exit status
+// (sac.md 10.4); AKAck maps to nil.
+func AckError(resp byte, tag string) error {
+	switch resp {
+	case sacmsg.AKAck:
+		return nil
+	case sacmsg.AKPMRun:
+		return Fail(exitcode.PMRun, "Port monitor, %s, is already running", tag)
+	case sacmsg.AKPMNotRun:
+		return Fail(exitcode.PMNotRun, "Port monitor, %s, is not running", tag)
+	case sacmsg.AKNoPM:
+		return Fail(exitcode.NoExist, "Invalid request, %s does not exist", tag)
+	case sacmsg.AKUnknown:
+		return Fail(exitcode.SafErr, "Internal error - sent invalid command")
+	case sacmsg.AKNoContact:
+		return Fail(exitcode.SafErr, "Could not contact %s", tag)
+	case sacmsg.AKPMLock:
+		return Fail(exitcode.SafErr, "Could not start %s - _pid file locked", tag)
+	case sacmsg.AKRecover:
+		return Fail(exitcode.Recover, "Port monitor, %s, is in recovery", tag)
+	case sacmsg.AKReqFail:
+		return Fail(exitcode.SafErr, "This request could not be completed - see sac log file for details")
+	default:
+		return Fail(exitcode.SafErr, "unknown response (%d)", resp)
+	}
+}
+
+// Tell sends typ for tag and maps the outcome to sacadm's exit status and
+// message (nil on success).
+func (c *Cmd) Tell(typ byte, tag string) error {
+	ack, _, err := c.Request(typ, tag)
+	if err != nil {
+		return err
+	}
+	return AckError(ack.Resp, tag)
+}

@@ -1,0 +1,118 @@
+package adm
+
+import (
+	"errors"
+	"io/fs"
+
+	"github.com/linux-saf/saf/saf/admfile"
+	"github.com/linux-saf/saf/saf/exitcode"
+	"github.com/linux-saf/saf/saf/lockfile"
+	"github.com/linux-saf/saf/saf/sactab"
+)
+
+// SacTab is _sactab as read by an admin command.
+type SacTab struct {
+	Data    []byte
+	Entries []sactab.Entry
+	Path    string
+}
+
+// ReadSacTab reads _sactab and checks its stamp, as every sacadm and pmadm
+// invocation does first (sac.md 11.5).
+func (c *Cmd) ReadSacTab() (*SacTab, error) {
+	path := c.Root.SacTab()
+	data, err := ReadFile(path)
+	if err != nil {
+		return nil, Fail(exitcode.SysErr, "could not open %s: %v", path, pathMsg(err))
+	}
+	v, err := admfile.Version(data)
+	if err != nil {
+		return nil, Fail(exitcode.SafErr, "%s file is corrupt: it has no \"%s\" line", path, admfile.StampPrefix)
+	}
+	if v != sactab.Version {
+		return nil, Fail(exitcode.SafErr, "_sactab version number is incorrect: %s says %d, this sacadm reads %d", path, v, sactab.Version)
+	}
+	return &SacTab{Data: data, Entries: sactab.Parse(data), Path: path}, nil
+}
+
+// Walk visits entries in file order the way the original reader does: each
+// line's warnings are printed as it is read, and a corrupt line or an
+// unknown flag stops the walk with exit 3 (sac.md 5.3). visit returns true
+// to stop early.
+func (c *Cmd) Walk(t *SacTab, visit func(e *sactab.Entry) bool) error {
+	for i := range t.Entries {
+		e := &t.Entries[i]
+		for _, w := range e.Warnings {
+			c.Warn("%s", w)
+		}
+		if e.Err != nil {
+			return Fail(exitcode.SafErr, "_sactab file is corrupt: %s %v", t.Path, e.Err)
+		}
+		if e.BadFlags != "" {
+			return Fail(exitcode.SafErr, "Unrecognized flag %c: %s line %d", e.BadFlags[0], t.Path, e.Line)
+		}
+		if visit(e) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// Find returns the first entry with tag, reading no further than it.
+func (c *Cmd) Find(t *SacTab, tag string) (*sactab.Entry, error) {
+	var found *sactab.Entry
+	err := c.Walk(t, func(e *sactab.Entry) bool {
+		if e.Tag == tag {
+			found = e
+			return true
+		}
+		return false
+	})
+	if err != nil {
+		return nil, err
+	}
+	if found == nil {
+		return nil, Fail(exitcode.NoExist, "Invalid request, %s does not exist", tag)
+	}
+	return found, nil
+}
+
+// OfType returns the entries of type pmtype in reverse file order, as the
+// original builds its list (sac.md 13.3), or all entries when pmtype is "".
+func (c *Cmd) OfType(t *SacTab, pmtype string) ([]*sactab.Entry, error) {
+	var out []*sactab.Entry
+	err := c.Walk(t, func(e *sactab.Entry) bool {
+		if pmtype == "" || e.Type == pmtype {
+			out = append([]*sactab.Entry{e}, out...)
+		}
+		return false
+	})
+	return out, err
+}
+
+// SacRunning tests the record lock sac holds on /var/saf/_log (sac.md
+// 11.3). A log that cannot be opened gives the original's warning and
+// "no" — except a log that does not exist: then sac has never run in this
+// tree, the answer is certain and the warning would only be noise.
+func (c *Cmd) SacRunning() bool {
+	path := c.Root.SacLog()
+	_, locked, err := recordLocked(path)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			c.Warn("warning - could not ascertain sac status: %v", err)
+		}
+		return false
+	}
+	return locked
+}
+
+// pathMsg renders the error of an os call without repeating the path.
+func pathMsg(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+var recordLocked = lockfile.RecordLocked

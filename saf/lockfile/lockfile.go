@@ -1,0 +1,202 @@
+// Package lockfile is the one way SAF administrative files change
+// (linux.md D8): an exclusive lock held for the whole read-modify-write, and
+// a rewrite that is atomic on disk (temp file in the same directory, write,
+// fsync, rename, fsync of the directory), so a concurrent or interrupted
+// command never loses or corrupts entries. Readers take no lock: they see
+// either the whole old file or the whole new one.
+//
+// It also tests the POSIX record locks that sac and the port monitors hold
+// on /var/saf/_log and _pid (linux.md D6).
+package lockfile
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"golang.org/x/sys/unix"
+)
+
+// Lock is an exclusive flock on a lock file, released by Close.
+type Lock struct {
+	f *os.File
+}
+
+// Acquire opens (creating it, mode 0600) the lock file at path and waits
+// for an exclusive flock on it. A symlink planted at path is not followed.
+func Acquire(path string) (*Lock, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
+		if !errors.Is(err, unix.EINTR) {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, &fs.PathError{Op: "flock", Path: path, Err: err}
+	}
+	l := &Lock{f: f}
+	// A Lock dropped without Close would keep its fd, and the lock, until
+	// the collector ran; make that mistake loud in tests instead.
+	runtime.SetFinalizer(l, func(l *Lock) {
+		panic("lockfile: Lock for " + l.f.Name() + " was never closed")
+	})
+	return l, nil
+}
+
+// Close releases the lock.
+func (l *Lock) Close() error {
+	runtime.SetFinalizer(l, nil)
+	return l.f.Close() // closing the last fd drops the flock
+}
+
+// TempName is the name of the temp file WriteFile uses for path: the
+// original's ".<name>" in the same directory (sac.md 2).
+func TempName(path string) string {
+	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path))
+}
+
+// testHookPartialWrite, when set, runs after WriteFile has written part of
+// the temp file; tests use it to kill a writer mid-write.
+var testHookPartialWrite func()
+
+// WriteFile replaces path with data atomically, leaving the file with mode
+// perm. The caller must hold the lock that guards path: the temp file has a
+// fixed name (TempName), and under the lock any file by that name is debris
+// from an interrupted writer, so it is removed rather than reported as
+// "tempfile busy" as the original did.
+//
+// An existing path that is not a regular file (a directory, a FIFO, a
+// symlink planted in its place) is refused, never replaced.
+func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+		return &fs.PathError{Op: "replace", Path: path, Err: errors.New("not a regular file")}
+	}
+	tmp := TempName(path)
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp) // best effort: the target is untouched either way
+		}
+	}()
+	if testHookPartialWrite != nil {
+		half := len(data) / 2
+		if _, err := f.Write(data[:half]); err != nil {
+			return err
+		}
+		testHookPartialWrite()
+		data = data[half:]
+	}
+	if _, err := f.Write(data); err != nil {
+		return err
+	}
+	// Chmod explicitly: the mode must not depend on the caller's umask
+	// (tables end 0444 whatever the umask, sac.md 11.4).
+	if err := f.Chmod(perm); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	return SyncDir(filepath.Dir(path))
+}
+
+// SyncDir fsyncs a directory so that a rename or create in it is durable.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, unix.EINVAL) {
+		// Some file systems cannot sync directories (EINVAL); the rename
+		// is still atomic there, only its durability is theirs to give.
+		return err
+	}
+	return nil
+}
+
+// ModeOf returns the permission bits of path, or def when it does not exist.
+func ModeOf(path string, def os.FileMode) os.FileMode {
+	if fi, err := os.Stat(path); err == nil {
+		return fi.Mode().Perm()
+	}
+	return def
+}
+
+// RecordLocked tests whether another process holds a POSIX record lock
+// (fcntl, not flock: on Linux the two are independent, linux.md D6) on any
+// part of the file at path, and returns that process's pid. A lock held by
+// the calling process itself is not reported (that is how F_GETLK works).
+func RecordLocked(path string) (pid int, locked bool, err error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return 0, false, err
+	}
+	defer f.Close()
+	return RecordLockedFile(f)
+}
+
+// RecordLockedFile is RecordLocked on an open file.
+func RecordLockedFile(f *os.File) (pid int, locked bool, err error) {
+	lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0, Start: 0, Len: 0}
+	for {
+		err = unix.FcntlFlock(f.Fd(), unix.F_GETLK, &lk)
+		if !errors.Is(err, unix.EINTR) {
+			break
+		}
+	}
+	runtime.KeepAlive(f)
+	if err != nil {
+		return 0, false, &fs.PathError{Op: "fcntl F_GETLK", Path: f.Name(), Err: err}
+	}
+	if lk.Type == unix.F_UNLCK {
+		return 0, false, nil
+	}
+	return int(lk.Pid), true, nil
+}
+
+// LockRecord takes a non-blocking POSIX write lock on the whole of f, as
+// sac takes on /var/saf/_log and a port monitor on its _pid. It returns
+// ErrLocked when another process holds a conflicting lock.
+func LockRecord(f *os.File) error {
+	lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0, Start: 0, Len: 0}
+	var err error
+	for {
+		err = unix.FcntlFlock(f.Fd(), unix.F_SETLK, &lk)
+		if !errors.Is(err, unix.EINTR) {
+			break
+		}
+	}
+	runtime.KeepAlive(f)
+	if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EACCES) {
+		return fmt.Errorf("%s: %w", f.Name(), ErrLocked)
+	}
+	if err != nil {
+		return &fs.PathError{Op: "fcntl F_SETLK", Path: f.Name(), Err: err}
+	}
+	return nil
+}
+
+// ErrLocked means another process holds the record lock.
+var ErrLocked = errors.New("locked by another process")
