@@ -156,8 +156,11 @@ func parseDigits(input, digits string, bits uint) ([]byte, int, error) {
 		if digits[n] == '\\' && n+1 < len(digits) && (digits[n+1] == '!' || digits[n+1] == '$') {
 			return nil, 0, errorf(input, ErrShell, "")
 		}
-		base := map[uint]string{4: "hexadecimal", 3: "octal"}[bits]
-		return nil, 0, errorf(input, ErrSyntax, "%q is not a %s digit", digits[n], base)
+		what := "a hexadecimal"
+		if bits == 3 {
+			what = "an octal"
+		}
+		return nil, 0, errorf(input, ErrSyntax, "%q is not %s digit", digits[n], what)
 	}
 	total := uint(n) * bits
 	out := make([]byte, (total+7)/8)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"syscall"
 
 	"github.com/linux-saf/saf/saf/exitcode"
 	"github.com/linux-saf/saf/saf/sacmsg"
@@ -26,16 +27,14 @@ func (c *Cmd) Request(typ byte, tag string) (sacmsg.AdmAck, []byte, error) {
 	}
 }
 
-// rootCause returns the innermost error of a chain of single wraps: for a
-// failed dial, the errno ("no such file or directory").
+// rootCause returns the errno behind a failed call ("no such file or
+// directory", "connection refused") when there is one, else err itself.
 func rootCause(err error) error {
-	for {
-		next := errors.Unwrap(err)
-		if next == nil {
-			return err
-		}
-		err = next
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return errno
 	}
+	return err
 }
 
 // call is the channel client; tests replace it.
