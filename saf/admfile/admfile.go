@@ -20,6 +20,10 @@ const StampPrefix = "# VERSION="
 // the writers refuse to create one.
 const MaxLine = 511
 
+// Blanks are the white space trimmed from the end of an entry (C isspace
+// less the newline, which ends the line).
+const Blanks = " \t\r\v\f"
+
 // ErrNoStamp means the file has no version stamp (sac.md 3: "corrupt").
 var ErrNoStamp = errors.New("no version stamp")
 
@@ -117,7 +121,7 @@ func Lines(data []byte) []Line {
 			l.Comment, l.HasComment = body[i+1:], true
 			body = body[:i]
 		}
-		l.Body = strings.TrimRight(body, " \t\r\v\f")
+		l.Body = strings.TrimRight(body, Blanks)
 		if l.Body == "" {
 			continue // blank, comment-only or stamp line, however long
 		}

@@ -419,8 +419,15 @@ func ParseHostPort(s string) (netip.AddrPort, error) {
 		}
 	}
 	if z := ip.Zone(); z != "" {
-		if _, err := strconv.ParseUint(z, 10, 32); err != nil {
+		scope, err := strconv.ParseUint(z, 10, 32)
+		if err != nil {
 			return netip.AddrPort{}, errorf(s, ErrHostPort, "zone %q is not a numeric scope id", z)
+		}
+		// Canonical zone text, as ParseSockaddr produces it: "%02" is 2 and
+		// "%0" is no zone.
+		ip = ip.WithZone("")
+		if scope != 0 {
+			ip = ip.WithZone(strconv.FormatUint(scope, 10))
 		}
 	}
 	return netip.AddrPortFrom(ip, port), nil

@@ -139,7 +139,7 @@ func Validate(e Entry) error {
 		return fmt.Errorf("identity %q must not contain ':', '#' or a newline", e.Identity)
 	case strings.ContainsAny(e.PMSpecific, "#\n"):
 		return fmt.Errorf("port monitor specific data %q must not contain '#' or a newline ('#' starts the comment)", e.PMSpecific)
-	case strings.TrimRight(e.PMSpecific, " \t") != e.PMSpecific:
+	case strings.TrimRight(e.PMSpecific, admfile.Blanks) != e.PMSpecific:
 		return fmt.Errorf("port monitor specific data %q must not end in white space (it would be dropped when read back)", e.PMSpecific)
 	case strings.Contains(e.Comment, "\n"):
 		return errors.New("comment must not contain a newline")

@@ -175,6 +175,8 @@ func Validate(e Entry) error {
 		return errors.New("restart count can not be negative")
 	case strings.ContainsAny(e.Command, ":#\n"):
 		return fmt.Errorf("command %q must not contain ':', '#' or a newline (they would end the field)", e.Command)
+	case strings.TrimRight(e.Command, admfile.Blanks) != e.Command:
+		return fmt.Errorf("command %q must not end in white space (it would be dropped when read back)", e.Command)
 	case strings.Contains(e.Comment, "\n"):
 		return errors.New("comment must not contain a newline")
 	}

@@ -269,8 +269,11 @@ func lock(c *adm.Cmd) (*lockfile.Lock, error) {
 
 // add is pmadm -a (sac.md 13.5).
 func add(c *adm.Cmd, t *adm.SacTab, o options) error {
+	// Trailing blanks of the data are dropped whenever _pmtab is read; drop
+	// them now so that what is written is what will be read.
 	entry := pmtab.Entry{Svc: o.svc, Flags: o.flags, Identity: o.id,
-		Reserved: [3]string{pmtab.Reserved, pmtab.Reserved, pmtab.Reserved}, PMSpecific: o.spec, Comment: o.comment}
+		Reserved:   [3]string{pmtab.Reserved, pmtab.Reserved, pmtab.Reserved},
+		PMSpecific: strings.TrimRight(o.spec, admfile.Blanks), Comment: o.comment}
 	if err := pmtab.Validate(entry); err != nil {
 		return adm.Fail(exitcode.BadArgs, "%v", err)
 	}

@@ -262,7 +262,10 @@ func script(c *adm.Cmd, path, src string) error {
 
 // add is sacadm -a (sac.md 12.3).
 func add(c *adm.Cmd, o options) error {
-	e := sactab.Entry{Tag: o.tag, Type: o.pmtype, Flags: o.flags, RCount: o.count, Command: o.cmd, Comment: o.comment}
+	// Trailing blanks of the command are dropped whenever _sactab is read;
+	// drop them now so that what is written is what will be read.
+	cmd := strings.TrimRight(o.cmd, admfile.Blanks)
+	e := sactab.Entry{Tag: o.tag, Type: o.pmtype, Flags: o.flags, RCount: o.count, Command: cmd, Comment: o.comment}
 	if err := sactab.Validate(e); err != nil {
 		return adm.Fail(exitcode.BadArgs, "%v", err)
 	}

@@ -54,7 +54,7 @@ int main(void)
 
 	/* memset first: padding must be zero, as the Go encoder writes it. */
 	memset(&s, 0, sizeof s);
-	s.sc_size = 0x01020304;
+	s.sc_size = 0x00020304;
 	s.sc_type = 4;
 	dump("sacmsg", &s, sizeof s);
 
