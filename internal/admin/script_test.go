@@ -8,9 +8,12 @@
 package admin_test
 
 import (
+	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/linux-saf/saf/internal/admin/nlsadmin"
@@ -40,8 +43,39 @@ func TestScripts(t *testing.T) {
 		Dir: filepath.Join("testdata", "script"),
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("SAF_ROOT", filepath.Join(env.WorkDir, "root"))
+			env.Setenv("NL", "\n") // scripts cannot quote a newline
+
 			return os.MkdirAll(filepath.Join(env.WorkDir, "root", "etc", "saf"), 0o755)
 		},
-		RequireExplicitExec: false,
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"status": cmdStatus,
+		},
 	})
+}
+
+// cmdStatus runs a program and checks its exact exit status:
+//
+//	status N prog [args...]
+//
+// Its stdout and stderr are kept for the stdout/stderr commands that follow,
+// as with exec.
+func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: status N prog [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("status: bad exit status %q", args[0])
+	}
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("status: %v", err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+	}
 }

@@ -20,7 +20,9 @@ import (
 type Cmd struct {
 	Prog   string // "sacadm" or "pmadm": the prefix of every message
 	Root   paths.Root
-	UID    int // real uid, for the privilege check (sac.md 11.2)
+	// Privileged: the real uid is 0, or SAF_ROOT names a sandbox (sac.md
+	// 11.2, linux.md D3).
+	Privileged bool
 	Stdout io.Writer
 	Stderr io.Writer
 	// Code is the exit status set by messages that do not stop the
@@ -66,7 +68,7 @@ func (u *UsageError) Error() string { return strings.TrimSpace(u.Msg + " " + u.U
 // RequirePriv fails unless the user may change the SAF (sac.md 11.2,
 // linux.md D3).
 func (c *Cmd) RequirePriv() error {
-	if c.Root.Privileged(c.UID) {
+	if c.Privileged {
 		return nil
 	}
 	return &exitcode.ExitError{Code: exitcode.NoPriv,

@@ -85,7 +85,8 @@ const (
 
 // Main runs sacadm with args (without the program name).
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	c := &adm.Cmd{Prog: "sacadm", Root: paths.FromEnv(os.Getenv), UID: os.Getuid(), Stdout: stdout, Stderr: stderr}
+	root := paths.FromEnv(os.Getenv)
+	c := &adm.Cmd{Prog: "sacadm", Root: root, Privileged: root.Privileged(os.Getuid()), Stdout: stdout, Stderr: stderr}
 	err := run(c, args)
 	if errors.Is(err, adm.ErrHelp) {
 		io.WriteString(stdout, Usage)

@@ -1,0 +1,95 @@
+// Package ttydefs reads and writes /etc/ttydefs, the line-settings database
+// of ttymon (ttymon.md 5), and turns its stty-style flag words into termios
+// values. It is pure: it opens no file and makes no ioctl; the termios side
+// only fills in a golang.org/x/sys/unix.Termios for the caller to set.
+//
+// # File format
+//
+// One entry per line (ttymon.md 5.1):
+//
+//	ttylabel:initial-flags:final-flags:autobaud:nextlabel
+//
+// The file must carry a "# VERSION=1" stamp (see CheckVersion). Lines are
+// read with the rules ttymon shares with _pmtab (ttymon.md 2), implemented by
+// Scanner: a comment starts at a '#' not immediately preceded by a backslash
+// in the raw bytes; a line keeps at most MaxLine bytes; blank lines are
+// skipped. Fields are read in "token" mode (label, autobaud, nextlabel:
+// surrounding blanks skipped, no blanks inside) or "whole" mode (the two flag
+// fields: everything up to the next unescaped ':'), and backslash escapes
+// (\n \r \t \b \f \v \: \ooo, \ at end of line, \ + any other character)
+// are decoded in both. Labels and nextlabels keep at most MaxLabel bytes;
+// longer ones are truncated silently, as ttymon does.
+//
+// Parse returns the entries a ttymon would load (first of duplicate labels
+// wins, at most MaxEntries) and the diagnostics it would log, with the exact
+// texts of the original. Decoder gives the same one line at a time, which is
+// what "sttydefs -l" needs. Format writes entries back in canonical form;
+// for a file of canonical lines, Parse then Format gives the same bytes
+// (comments and blank lines are not kept).
+//
+// Choices where the specification is silent:
+//
+//   - The original's line buffer holds 1024 bytes including the C string's
+//     terminating NUL, so MaxLine is 1023 bytes of text before the comment.
+//     A NUL byte in a line ends it, as it ends the C string.
+//   - An empty ttylabel (including one that decodes to nothing, "\0") is a
+//     parse failure in the "tty label" field: such an entry could never be
+//     named by a port or a nextlabel. An empty nextlabel is accepted
+//     (ttymon.md 5.1).
+//   - The position shown in a parse failure ("<line><--error detected here")
+//     is the line cut just after the byte where the error was found: the
+//     unexpected byte in a token field, the ':' that ends a flag field whose
+//     words are invalid, or the end of the line when a field is missing.
+//   - The 100-entry cap is reported when one more entry line is read after
+//     100 entries were loaded; a file of exactly 100 entries is silent.
+//
+// # Flag words
+//
+// Validate accepts exactly the words of the Solaris stty parser that
+// ttymon.md 5.3 lists, so files written for the original still validate.
+// Apply gives them their GNU/Linux stty meaning (linux.md D9): in
+// particular "sane", "raw" and "cooked" do not touch character size or
+// parity, and control characters use Linux's c_cc slots. Words that name a
+// setting Linux lacks (loblk, crtsxoff, defecho, stflush, stwrap, stappl,
+// dsusp, status, the termiox words, the Solaris terminal presets tty33 ...
+// and tab8, and the "-" forms of cs5..cs8) are accepted and reported in
+// Report.Ignored so the caller can log them once. Words Linux can express
+// although GNU stty does not spell them are applied: hup (hupcl), lfkc
+// (echok), reprint (rprnt), flush (discard), fill/-fill/nul-fill/del-fill
+// (ofill, ofdel), parext/markp/spacep (CMSPAR, ttymon.md 21.1). The window
+// size words (rows, columns, cols, xpixels, ypixels) are accepted and
+// reported as ignored too: they are not termios state.
+//
+// Speeds go to the CBAUD bits of Cflag (and CIBAUD for ispeed, where 0 means
+// "same as output", as on Solaris). The Solaris speeds with no Linux Bxxx
+// constant (76800, 153600, 307200) leave the speed alone and are reported in
+// Report.Unsupported, for the caller's "speed ... may be not supported"
+// warning (ttymon.md 19.2).
+//
+// The encoded form a "stty -g" prints is accepted in two shapes:
+//
+//   - GNU stty on Linux: exactly 36 colon-separated hex numbers,
+//     iflag:oflag:cflag:lflag followed by glibc's 32 c_cc slots, the flag
+//     words in Linux bit values. The first len(Termios.Cc) slots are used.
+//   - Solaris: 12 or more hex numbers (any count but 36), four flag words
+//     in Solaris bit values followed by c_cc slots in Solaris index order
+//     (ttymon.md 5.3). Bits are translated to Linux ones (PAREXT to CMSPAR,
+//     Solaris FLUSHO, the extended speed bits), bits Linux lacks are
+//     dropped, and c_cc slots are moved to Linux indices; Solaris slots 4
+//     and 5 are VEOF/VEOL when the encoded lflag has ICANON, else VMIN/VTIME.
+//
+// In a ttydefs flag field the colons of an encoded word must be written
+// "\:".
+//
+// Words renders a termios back as words, for listings and logs; for the
+// settings it covers, applying those words to a zero Termios gives the
+// original back.
+//
+// # Hunt sequences
+//
+// Table indexes loaded entries. Table.NextSpeed moves along the nextlabel
+// chain the way ttymon does after a BREAK (ttymon.md 5.2), Table.Dangling
+// lists the nextlabels that name no entry, and Table.Chain follows a chain
+// to see whether it closes. DefaultEntry is the built-in entry ttymon uses
+// when a port's label is not in the file.
+package ttydefs
