@@ -101,15 +101,13 @@ var ttyParseTests = []struct {
 	},
 	{
 		name: "whole fields keep blanks",
-		in:   `/dev/a::: /bin/sh -c x ::L:: login: :  gone  : vt 100 ::`,
-		want: TTY{Device: "/dev/a", Service: " /bin/sh -c x ", Label: "L", Prompt: " login",
+		in:   `/dev/a::: /bin/sh -c x ::L:: login\: :  gone  : vt 100 ::`,
+		want: TTY{Device: "/dev/a", Service: " /bin/sh -c x ", Label: "L", Prompt: " login: ",
 			DisableMsg: "  gone  ", TermType: " vt 100 "},
-		// "login: " is not escaped, so the prompt ends at its colon and
-		// the rest moves one field on. It still parses.
 	},
 	{
 		name: "escapes (ttymon.md 2)",
-		in:   `/dev/a\:b:::/bin/echo \\ \q:::\n\r\t\b\f\v|\033[1m|\1|\101\0618|\777:\:\#\\::`,
+		in:   `/dev/a\:b:::/bin/echo \\ \q::::\n\r\t\b\f\v|\033[1m|\1|\101\0618|\777:\:\#\\::`,
 		want: TTY{Device: "/dev/a:b", Service: `/bin/echo \ q`,
 			Prompt: "\n\r\t\b\f\v|\x1b[1m|\x01|A18|\xff", DisableMsg: `:#\`},
 	},
@@ -120,7 +118,7 @@ var ttyParseTests = []struct {
 	},
 	{
 		name: "NUL ends a value, as in C",
-		in:   `/dev/a\0junk:::/bin/sh::L::abc\000def:x\:`,
+		in:   `/dev/a\0junk:::/bin/sh::L::abc\000def:x\::`,
 		want: TTY{Device: "/dev/a", Service: "/bin/sh", Label: "L", Prompt: "abc", DisableMsg: "x:"},
 	},
 	{
@@ -130,7 +128,12 @@ var ttyParseTests = []struct {
 	},
 	{
 		name: "empty fields",
-		in:   `::::::::`,
+		in:   `:::::::::::`,
+		want: TTY{},
+	},
+	{
+		name: "empty fields, the shortest line",
+		in:   `:::::::::`,
 		want: TTY{},
 	},
 	{
@@ -278,12 +281,12 @@ var ttyFormatTests = []struct {
 	{
 		name: "control characters",
 		in:   TTY{Prompt: "\x1b[1mhi\nthere\r\t\b\f\v\x00x\x7f"},
-		want: `:::::::\033[1mhi\nthere\r\t\b\f\v\000x\177:::::`,
+		want: `:::::::\033[1mhi\nthere\r\t\b\f\v\000x\177::::`,
 	},
 	{
 		name: "blank in a token field, not in a whole field",
 		in:   TTY{Device: "/dev/my tty", Service: "/bin/echo a b", TermType: "vt 100"},
-		want: `/dev/my\040tty:::/bin/echo a b:::::::vt 100::`,
+		want: `/dev/my\040tty:::/bin/echo a b::::::vt 100::`,
 	},
 }
 

@@ -1,13 +1,488 @@
-// Package ttyadm implements the ttyadm command.
+// Package ttyadm implements ttyadm, the formatter of ttymon's _pmtab fields
+// (ttymon.md §4, linux.md D2 and D7).
+//
+// # Synopsis
+//
+//	ttyadm [-b] [-c] [-h] [-I] [-r count] [-i msg] [-m modules] [-p prompt]
+//	       [-t timeout] [-S y|n] [-T termtype] -d device -l ttylabel -s service
+//	ttyadm -V
+//
+// # Description
+//
+// ttyadm checks its arguments and prints the ttymon-specific part of a
+// _pmtab entry (fields 7 to 17) on standard output, with no newline, for
+// pmadm -m:
+//
+//	<device>:<ttyflags>:<count>:<service>:<timeout>:<ttylabel>:<modules>:<prompt>:<dmsg>:<termtype>:<softcar>:
+//
+// It changes no file. Arguments use the _pmtab escapes (\n, \t, \033, \\ …),
+// which ttymon decodes; ttyadm writes them in one canonical form (\033 for
+// ESC, \043 for '#').
+//
+// # Options
+//
+//	-d device    the port's character device, an absolute path (required)
+//	-s service   the service command line; its first word must be an
+//	             absolute path to an executable regular file; %d is the
+//	             device, %u the name typed at the prompt (required)
+//	-l ttylabel  the first /etc/ttydefs entry of the port's speed hunt;
+//	             it must exist in /etc/ttydefs (under $SAF_ROOT) (required)
+//	-b           bidirectional port (flag b)
+//	-c           connect on carrier: start the service without a prompt (flag c)
+//	-h           do not hang up the line before opening it (flag h)
+//	-I           only initialize the port (soft carrier); never open it (flag I)
+//	-r count     wait for input before prompting: count newlines, or one
+//	             character when count is 0 (flag r)
+//	-t timeout   close the port if nothing is typed within timeout seconds
+//	-p prompt    the prompt; default "login: "
+//	-i msg       the message shown while the port is disabled
+//	-m modules   comma-separated STREAMS modules, mapped to Linux line
+//	             disciplines: ldterm, ttcompat, ptem, pckt, ppp, spppasyn,
+//	             slip, hdlc (at most 9)
+//	-T termtype  the TERM value for the service
+//	-S y|n       soft carrier on (y) or off (n); only the first character
+//	             counts, either case
+//	-V           print the _pmtab format version ttyadm writes and exit
+//
+// The flags -b, -c, -h, -I and -r are written in command-line order, repeats
+// kept. For the other options the last occurrence wins.
+//
+// As a hardening over the original (linux.md D7), ttyadm refuses a newline in
+// any argument, ':' or '#' in -d, -s, -l, -m and -T, and an argument that
+// ends in a lone backslash: each would corrupt the _pmtab entry.
+//
+// # Exit status
+//
+//	0  the fields were printed, or -V
+//	1  a usage error or a failed check; the reasons are on standard error,
+//	   nothing is on standard output
+//
+// # Examples
+//
+// A login service on the first serial port, hunting from the 9600 entry:
+//
+//	$ ttyadm -d /dev/ttyS0 -l 9600 -s /bin/login
+//	/dev/ttyS0:::/bin/login::9600::login\: ::::
+//
+// Added to the port monitor "ttymon1" as service "s0":
+//
+//	pmadm -a -p ttymon1 -s s0 -i root -v $(ttyadm -V) \
+//	    -m "$(ttyadm -d /dev/ttyS0 -l 9600 -s '/bin/login -- %u' -T vt100 -S n)"
+//
+// See also ttymon.md §4 for the exact messages.
 package ttyadm
 
 import (
+	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/linux-saf/saf/saf/exitcode"
+	"github.com/linux-saf/saf/saf/paths"
+	"github.com/linux-saf/saf/saf/pmtab"
+	"github.com/spf13/pflag"
 )
 
-// Main runs ttyadm with args (without the program name) and returns the exit status.
+// pmtabVersion is the _pmtab format version ttyadm writes (ttymon.md §1),
+// printed by -V.
+const pmtabVersion = 1
+
+// usage is ttymon.md §4.4's text, byte for byte.
+const usage = "Usage:\tttyadm [ options ] -d device -s service -l ttylabel\n" +
+	"\tttyadm -V\n" +
+	"\n" +
+	"\tValid options are:\n" +
+	"\t-c\n" +
+	"\t-h\n" +
+	"\t-b\n" +
+	"\t-I\n" +
+	"\t-S y|n\n" +
+	"\t-T term\n" +
+	"\t-r count\n" +
+	"\t-t timeout\n" +
+	"\t-p prompt\n" +
+	"\t-m modules\n" +
+	"\t-i msg\n"
+
+// Main runs ttyadm with args (without the program name) and returns the
+// exit status. It reads SAF_ROOT and nothing else from the environment.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "ttyadm: not implemented yet")
-	return 1
+	root := paths.FromEnv(os.Getenv)
+	err := run(args, root, stdout)
+	if err == nil {
+		return exitcode.OK
+	}
+	var f *failure
+	if errors.As(err, &f) {
+		for _, l := range f.lines {
+			fmt.Fprintf(stderr, "ttyadm: %s\n", l)
+		}
+		if f.usage {
+			io.WriteString(stderr, usage)
+		}
+	} else {
+		fmt.Fprintf(stderr, "ttyadm: %v\n", err)
+	}
+	return exitcode.Code(err, exitcode.BadArgs)
+}
+
+// failure is what run reports: the lines for stderr (Main prefixes each
+// with "ttyadm: " and ends it with a newline) and whether the usage text
+// follows them.
+type failure struct {
+	lines []string
+	usage bool
+}
+
+func (f *failure) Error() string { return strings.Join(f.lines, "; ") }
+
+// usageErr is a usage error; line, if not empty, comes before the usage text.
+func usageErr(line string) error {
+	f := &failure{usage: true}
+	if line != "" {
+		f.lines = []string{line}
+	}
+	return exitcode.Wrap(exitcode.BadArgs, f)
+}
+
+// opt is one option as getopt would return it.
+type opt struct {
+	c   byte
+	arg string
+}
+
+// optValue is the pflag.Value of every option: it records each occurrence
+// in command-line order, which is what ttyadm needs (flag letters are
+// appended in order, repeats kept, and a bad -r stops processing where the
+// original getopt loop stopped).
+type optValue struct {
+	c    byte
+	arg  bool
+	seen *[]opt
+}
+
+func (v *optValue) Set(s string) error {
+	if !v.arg {
+		s = ""
+	}
+	*v.seen = append(*v.seen, opt{v.c, s})
+	return nil
+}
+
+func (v *optValue) String() string { return "" }
+
+func (v *optValue) Type() string {
+	if v.arg {
+		return "string"
+	}
+	return "bool"
+}
+
+// options is the original's getopt string "IT:S:Vd:s:chbr:t:l:m:p:i:" as a
+// table: letter -> takes an argument, plus a long name pflag insists on.
+var options = []struct {
+	c    byte
+	arg  bool
+	name string
+}{
+	{'I', false, "init-only"},
+	{'T', true, "termtype"},
+	{'S', true, "softcar"},
+	{'V', false, "version"},
+	{'d', true, "device"},
+	{'s', true, "service"},
+	{'c', false, "connect"},
+	{'h', false, "nohangup"},
+	{'b', false, "bidirectional"},
+	{'r', true, "wait-read"},
+	{'t', true, "timeout"},
+	{'l', true, "ttylabel"},
+	{'m', true, "modules"},
+	{'p', true, "prompt"},
+	{'i', true, "disable-msg"},
+}
+
+// getoptArgs rewrites args into the tokens the original's getopt(3) would
+// see, one "-c" per option and its argument as a separate word, and returns
+// the getopt error that ends the options, if any ("illegal option -- c",
+// "option requires an argument -- c"). pflag then only records the options
+// in order. Without this pass pflag would accept what getopt rejects or
+// read it differently: long options (--device), "-p=x" (getopt's argument
+// is "=x"), and "-test.v" (pflag skips it as a go test flag; getopt reads
+// -t with argument "est.v").
+func getoptArgs(args []string) ([]string, string) {
+	takesArg := map[byte]bool{}
+	for _, o := range options {
+		takesArg[o.c] = o.arg
+	}
+	var out []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" || len(a) < 2 || a[0] != '-' {
+			return append(out, args[i:]...), "" // end of the options
+		}
+		for j := 1; j < len(a); j++ {
+			c := a[j]
+			arg, known := takesArg[c]
+			if !known {
+				r, _ := utf8.DecodeRuneInString(a[j:])
+				return out, "illegal option -- " + string(r)
+			}
+			out = append(out, "-"+string(c))
+			if !arg {
+				continue
+			}
+			switch {
+			case j+1 < len(a):
+				out = append(out, a[j+1:])
+			case i+1 < len(args):
+				i++
+				out = append(out, args[i])
+			default:
+				return out, "option requires an argument -- " + string(c)
+			}
+			break
+		}
+	}
+	return out, ""
+}
+
+// config is the parsed command line, arguments as typed.
+type config struct {
+	flags, count   string
+	timeout        string
+	prompt, dmsg   string
+	modules, term  string
+	softcar        pmtab.SoftCarrier
+	device, svc    string
+	label          string
+	hasD, hasS     bool
+	hasL, hasM     bool
+	hasP, version  bool
+	all            []opt // every option with its argument, for the D7 checks
+	operands       []string
+	optionsEndedAt int
+}
+
+// parse reads the command line (ttymon.md §4.1, §4.2) the way the original
+// getopt loop did: options are handled in order, and a bad -r, -t or -S
+// argument or an unknown option ends parsing with a message and the usage.
+func parse(args []string) (*config, error) {
+	var seen []opt
+	fs := pflag.NewFlagSet("ttyadm", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard) // ttyadm prints its own messages and usage
+	fs.SetInterspersed(false) // getopt stops at the first operand
+	for _, o := range options {
+		f := fs.VarPF(&optValue{c: o.c, arg: o.arg, seen: &seen}, o.name, string(o.c), "")
+		if !o.arg {
+			f.NoOptDefVal = "true"
+		}
+	}
+	words, getoptErr := getoptArgs(args)
+	if err := fs.Parse(words); err != nil {
+		// Cannot happen: getoptArgs hands pflag only options it knows,
+		// each with its argument.
+		return nil, exitcode.Wrap(exitcode.BadArgs, err)
+	}
+
+	cfg := &config{all: seen, operands: fs.Args()}
+	for _, o := range seen {
+		switch o.c {
+		case 'b', 'c', 'h', 'I':
+			cfg.flags += string(o.c)
+		case 'r':
+			if !digits(o.arg) {
+				return nil, usageErr(`Invalid argument for "-r" -- positive number expected.`)
+			}
+			cfg.flags += "r"
+			cfg.count = o.arg
+		case 't':
+			if !digits(o.arg) {
+				return nil, usageErr(`Invalid argument for "-t" -- positive number expected.`)
+			}
+			cfg.timeout = o.arg
+		case 'S':
+			switch {
+			case o.arg != "" && (o.arg[0] == 'y' || o.arg[0] == 'Y'):
+				cfg.softcar = pmtab.SoftCarrierOn
+			case o.arg != "" && (o.arg[0] == 'n' || o.arg[0] == 'N'):
+				cfg.softcar = pmtab.SoftCarrierOff
+			default:
+				return nil, usageErr("")
+			}
+		case 'T':
+			cfg.term = o.arg
+		case 'p':
+			cfg.prompt, cfg.hasP = o.arg, true
+		case 'i':
+			cfg.dmsg = o.arg
+		case 'm':
+			cfg.modules, cfg.hasM = o.arg, true
+		case 'd':
+			cfg.device, cfg.hasD = o.arg, true
+		case 's':
+			cfg.svc, cfg.hasS = o.arg, true
+		case 'l':
+			cfg.label, cfg.hasL = o.arg, true
+		case 'V':
+			cfg.version = true
+		}
+	}
+	if getoptErr != "" {
+		return nil, usageErr(getoptErr)
+	}
+	return cfg, nil
+}
+
+// digits reports whether s is all ASCII digits (empty included, as the
+// original accepted) and fits the C int ttymon reads it into.
+func digits(s string) bool {
+	return pmtab.Decimal(s).Int() != 0 || strings.Trim(s, "0") == ""
+}
+
+func run(args []string, root paths.Root, stdout io.Writer) error {
+	cfg, err := parse(args)
+	if err != nil {
+		return err
+	}
+	if cfg.version {
+		if len(args) != 1 {
+			return usageErr("")
+		}
+		_, err := fmt.Fprintf(stdout, "%d\n", pmtabVersion)
+		return exitcode.Wrap(exitcode.SysErr, err)
+	}
+	if len(cfg.operands) > 0 || !cfg.hasD || !cfg.hasS || !cfg.hasL {
+		return usageErr("")
+	}
+	if lines := harden(cfg); len(lines) > 0 {
+		return exitcode.Wrap(exitcode.BadArgs, &failure{lines: lines})
+	}
+
+	t := pmtab.TTY{
+		Device:     pmtab.UnescapeTTY(cfg.device),
+		Flags:      pmtab.TTYFlags(cfg.flags),
+		Count:      pmtab.Decimal(cfg.count),
+		Service:    pmtab.UnescapeTTY(cfg.svc),
+		Timeout:    pmtab.Decimal(cfg.timeout),
+		Label:      pmtab.UnescapeTTY(cfg.label),
+		Modules:    pmtab.UnescapeTTY(cfg.modules),
+		Prompt:     pmtab.DefaultTTYPrompt,
+		DisableMsg: pmtab.UnescapeTTY(cfg.dmsg),
+		TermType:   pmtab.UnescapeTTY(cfg.term),
+		SoftCar:    cfg.softcar,
+	}
+	if cfg.hasP {
+		t.Prompt = pmtab.UnescapeTTY(cfg.prompt)
+	}
+
+	// ttymon.md §4.4: all four checks run and each may print.
+	var lines []string
+	if err := pmtab.CheckTTYDevice(t.Device); err != nil {
+		lines = append(lines, err.Error())
+	}
+	if err := pmtab.CheckTTYService(t.Service); err != nil {
+		msg := err.Error()
+		if errors.Is(err, pmtab.ErrServiceNotExecutable) {
+			// The original's format ended in "\n" and its printer added
+			// another: an empty line follows this one message.
+			msg += "\n"
+		}
+		lines = append(lines, msg)
+	}
+	if msg := checkLabel(root.TtyDefs(), t.Label); msg != "" {
+		lines = append(lines, msg)
+	}
+	if cfg.hasM {
+		if err := pmtab.CheckModules(t.Modules); err != nil {
+			lines = append(lines, err.Error())
+		}
+	}
+	if len(lines) > 0 {
+		return exitcode.Wrap(exitcode.BadArgs, &failure{lines: lines})
+	}
+
+	_, err = io.WriteString(stdout, t.Format())
+	return exitcode.Wrap(exitcode.SysErr, err)
+}
+
+// harden applies linux.md D7: refuse what would corrupt the _pmtab entry.
+// The original wrote -d, -s, -l, -m and -T verbatim, so ':' there split the
+// field and '#' started a comment; a newline anywhere split the line; a
+// final lone backslash escaped the ':' that ends the field. The prompt and
+// the disable message may hold ':' and '#': they are escaped.
+func harden(cfg *config) []string {
+	var lines []string
+	for _, o := range cfg.all {
+		if strings.Contains(o.arg, "\n") {
+			hint := ""
+			if o.c == 'p' || o.c == 'i' {
+				hint = `; write \n for a newline`
+			}
+			lines = append(lines, fmt.Sprintf("invalid argument for -%c: %q holds a newline, which would split the _pmtab entry%s", o.c, o.arg, hint))
+		}
+	}
+	fields := []struct {
+		c   byte
+		v   string
+		has bool
+	}{
+		{'d', cfg.device, cfg.hasD},
+		{'s', cfg.svc, cfg.hasS},
+		{'l', cfg.label, cfg.hasL},
+		{'m', cfg.modules, cfg.hasM},
+		{'T', cfg.term, cfg.term != ""},
+		{'p', cfg.prompt, cfg.hasP},
+		{'i', cfg.dmsg, cfg.dmsg != ""},
+	}
+	for _, f := range fields {
+		if !f.has {
+			continue
+		}
+		if f.c != 'p' && f.c != 'i' {
+			if strings.Contains(f.v, ":") {
+				lines = append(lines, fmt.Sprintf(`invalid argument for -%c: %q holds ":", which would end the field in the _pmtab entry`, f.c, f.v))
+			}
+			if strings.Contains(f.v, "#") {
+				lines = append(lines, fmt.Sprintf(`invalid argument for -%c: %q holds "#", which would start a comment in the _pmtab entry`, f.c, f.v))
+			}
+		}
+		if n := len(f.v) - len(strings.TrimRight(f.v, `\`)); n%2 == 1 {
+			lines = append(lines, fmt.Sprintf(`invalid argument for -%c: %q ends in a lone "\", which would escape the end of the field; write "\\" for a backslash`, f.c, f.v))
+		}
+	}
+	return lines
+}
+
+// checkLabel looks label up in the ttydefs file at path as ttymon.md §4.4
+// item 3 says, literally: the first token of every line, after leading
+// blanks, up to a space or ':', comment lines included. It does not parse
+// the file (package ttydefs does); it returns the message to print, or "".
+func checkLabel(path, label string) string {
+	if label == "" {
+		// The original printed this one without a newline, so the next
+		// message ran into it; ours is a line like the others.
+		return "error -- ttylabel is missing"
+	}
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Sprintf("error -- %q does not exist, can't verify ttylabel <%s>", path, label)
+	}
+	if err != nil {
+		return fmt.Sprintf("error -- can't open %q: %s, can't verify ttylabel <%s>", path, pmtab.CheckErrText(err), label)
+	}
+	defer f.Close() // read-only: a close error changes nothing
+	found, err := hasLabel(f, label)
+	if err != nil {
+		return fmt.Sprintf("error -- can't read %q: %s, can't verify ttylabel <%s>", path, pmtab.CheckErrText(err), label)
+	}
+	if !found {
+		return fmt.Sprintf("error -- can't find ttylabel <%s> in %q", label, path)
+	}
+	return nil2empty()
 }
