@@ -91,6 +91,13 @@ func (d Decimal) Int() int {
 	return n
 }
 
+// Valid reports whether d is digits only (or empty) and at most
+// math.MaxInt32, as ParseTTY requires.
+func (d Decimal) Valid() bool {
+	_, ok := decimalValue(string(d))
+	return ok
+}
+
 // decimalValue parses digits only (empty is 0) up to math.MaxInt32.
 func decimalValue(s string) (int, bool) {
 	n := 0
@@ -590,17 +597,17 @@ func CheckTTYDevice(dev string) error {
 		return &TTYCheckError{Msg: "error -- device field is missing"}
 	}
 	if dev[0] != '/' {
-		return &TTYCheckError{Msg: fmt.Sprintf("error -- must specify full path name for %q.", dev)}
+		return &TTYCheckError{Msg: `error -- must specify full path name for "` + dev + `".`}
 	}
 	fi, err := os.Stat(dev)
 	if errors.Is(err, fs.ErrNotExist) {
-		return &TTYCheckError{Msg: fmt.Sprintf("error -- device %q does not exist", dev), Err: err}
+		return &TTYCheckError{Msg: `error -- device "` + dev + `" does not exist`, Err: err}
 	}
 	if err != nil {
-		return &TTYCheckError{Msg: fmt.Sprintf("stat(%s) failed: %s", dev, ttyStrerror(err)), Err: err}
+		return &TTYCheckError{Msg: "stat(" + dev + ") failed: " + ttyStrerror(err), Err: err}
 	}
 	if fi.Mode()&fs.ModeCharDevice == 0 {
-		return &TTYCheckError{Msg: fmt.Sprintf("error -- %q not character special device", dev)}
+		return &TTYCheckError{Msg: `error -- "` + dev + `" not character special device`}
 	}
 	return nil
 }
@@ -615,20 +622,20 @@ func CheckTTYService(cmd string) error {
 		return &TTYCheckError{Msg: "error -- server command is missing"}
 	}
 	if p[0] != '/' {
-		return &TTYCheckError{Msg: fmt.Sprintf("error -- must specify full path name for %q.", p)}
+		return &TTYCheckError{Msg: `error -- must specify full path name for "` + p + `".`}
 	}
 	fi, err := os.Stat(p)
 	if errors.Is(err, fs.ErrNotExist) {
-		return &TTYCheckError{Msg: fmt.Sprintf("error -- %q does not exist", p), Err: err}
+		return &TTYCheckError{Msg: `error -- "` + p + `" does not exist`, Err: err}
 	}
 	if err != nil {
-		return &TTYCheckError{Msg: fmt.Sprintf("stat(%s) failed.", p), Err: err}
+		return &TTYCheckError{Msg: "stat(" + p + ") failed.", Err: err}
 	}
 	if fi.Mode().Perm()&0o111 == 0 {
-		return &TTYCheckError{Msg: fmt.Sprintf("error -- %q not executable", p), Err: ErrServiceNotExecutable}
+		return &TTYCheckError{Msg: `error -- "` + p + `" not executable`, Err: ErrServiceNotExecutable}
 	}
 	if !fi.Mode().IsRegular() {
-		return &TTYCheckError{Msg: fmt.Sprintf("error -- %q not a regular file", p)}
+		return &TTYCheckError{Msg: `error -- "` + p + `" not a regular file`}
 	}
 	return nil
 }

@@ -80,6 +80,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"syscall"
 	"unicode/utf8"
 
 	"github.com/linux-saf/saf/saf/exitcode"
@@ -275,7 +276,7 @@ type config struct {
 func parse(args []string) (*config, error) {
 	var seen []opt
 	fs := pflag.NewFlagSet("ttyadm", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard) // ttyadm prints its own messages and usage
+	fs.SetOutput(io.Discard)  // ttyadm prints its own messages and usage
 	fs.SetInterspersed(false) // getopt stops at the first operand
 	for _, o := range options {
 		f := fs.VarPF(&optValue{c: o.c, arg: o.arg, seen: &seen}, o.name, string(o.c), "")
@@ -340,10 +341,9 @@ func parse(args []string) (*config, error) {
 }
 
 // digits reports whether s is all ASCII digits (empty included, as the
-// original accepted) and fits the C int ttymon reads it into.
-func digits(s string) bool {
-	return pmtab.Decimal(s).Int() != 0 || strings.Trim(s, "0") == ""
-}
+// original accepted) and fits the C int ttymon reads it into; the original
+// did not check the size, so ttymon would have read a wrapped value.
+func digits(s string) bool { return pmtab.Decimal(s).Valid() }
 
 func run(args []string, root paths.Root, stdout io.Writer) error {
 	cfg, err := parse(args)
@@ -462,7 +462,7 @@ func harden(cfg *config) []string {
 // checkLabel looks label up in the ttydefs file at path as ttymon.md §4.4
 // item 3 says, literally: the first token of every line, after leading
 // blanks, up to a space or ':', comment lines included. It does not parse
-// the file (package ttydefs does); it returns the message to print, or "".
+// the file (package ttydefs does). It returns the message to print, or "".
 func checkLabel(path, label string) string {
 	if label == "" {
 		// The original printed this one without a newline, so the next
@@ -471,18 +471,56 @@ func checkLabel(path, label string) string {
 	}
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Sprintf("error -- %q does not exist, can't verify ttylabel <%s>", path, label)
+		return `error -- "` + path + `" does not exist, can't verify ttylabel ` + label
 	}
 	if err != nil {
-		return fmt.Sprintf("error -- can't open %q: %s, can't verify ttylabel <%s>", path, pmtab.CheckErrText(err), label)
+		return `error -- can't open "` + path + `": ` + strerror(err) + `, can't verify ttylabel ` + label
 	}
-	defer f.Close() // read-only: a close error changes nothing
+	defer f.Close() // opened read-only: a close error cannot lose data
 	found, err := hasLabel(f, label)
 	if err != nil {
-		return fmt.Sprintf("error -- can't read %q: %s, can't verify ttylabel <%s>", path, pmtab.CheckErrText(err), label)
+		return `error -- can't read "` + path + `": ` + strerror(err) + `, can't verify ttylabel ` + label
 	}
 	if !found {
-		return fmt.Sprintf("error -- can't find ttylabel <%s> in %q", label, path)
+		return `error -- can't find ttylabel ` + label + ` in "` + path + `"`
 	}
-	return nil2empty()
+	return ""
+}
+
+// hasLabel reports whether a line of r starts, after blanks, with label
+// followed by a space, ':' or the end of the line.
+func hasLabel(r io.Reader, label string) (bool, error) {
+	br := bufio.NewReader(r)
+	for {
+		line, err := br.ReadString('\n')
+		line = strings.TrimSuffix(line, "\n")
+		line = strings.TrimLeft(line, " \t\v\f\r")
+		if end := strings.IndexAny(line, " :"); end >= 0 {
+			line = line[:end]
+		}
+		if line == label {
+			return true, nil
+		}
+		if err == io.EOF {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+	}
+}
+
+// strerror returns the C library's text for the errno in err, as the
+// original printed it (ttymon.md §19.0): Go's texts are glibc's with the
+// first letter in lower case.
+func strerror(err error) string {
+	var errno syscall.Errno
+	if !errors.As(err, &errno) {
+		return err.Error()
+	}
+	s := errno.Error()
+	if s != "" && s[0] >= 'a' && s[0] <= 'z' {
+		s = string(s[0]-'a'+'A') + s[1:]
+	}
+	return s
 }
