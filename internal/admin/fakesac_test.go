@@ -110,4 +110,3 @@ func cmdFakeSac(ts *testscript.TestScript, neg bool, args []string) {
 		log.Close()
 	})
 }
-

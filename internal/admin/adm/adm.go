@@ -18,13 +18,13 @@ import (
 
 // Cmd is one run of an admin command.
 type Cmd struct {
-	Prog   string // "sacadm" or "pmadm": the prefix of every message
-	Root   paths.Root
+	Prog string // "sacadm" or "pmadm": the prefix of every message
+	Root paths.Root
 	// Privileged: the real uid is 0, or SAF_ROOT names a sandbox (sac.md
 	// 11.2, linux.md D3).
 	Privileged bool
-	Stdout io.Writer
-	Stderr io.Writer
+	Stdout     io.Writer
+	Stderr     io.Writer
 	// Code is the exit status set by messages that do not stop the
 	// program (sac.md 11.1: the last value set wins).
 	Code int
