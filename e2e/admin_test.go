@@ -195,3 +195,61 @@ func TestKilledWritersNeverCorruptTable(t *testing.T) {
 		t.Fatalf("final entry missing:\n%s", data)
 	}
 }
+
+// In a sandbox the admin commands work for any user (linux.md D3). As root
+// we check it for real by running them as nobody in a tree nobody owns.
+func TestSandboxAsUnprivilegedUser(t *testing.T) {
+	testexec.RequireRoot(t)
+	sb := testexec.NewSandbox(t)
+	const nobody = 65534
+	if err := os.Chmod(sb.Root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	chownR(t, sb.Root, nobody)
+	// The test's temp directories (below os.TempDir, which stays as it
+	// is) must be reachable for nobody.
+	for d := sb.Root; strings.HasPrefix(d, os.TempDir()+"/"); d = filepathDir(d) {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func(want int, prog string, args ...string) string {
+		t.Helper()
+		cmd := sb.Command(t, prog, args...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
+		out, err := cmd.CombinedOutput()
+		if code := exitCode(err); code != want {
+			t.Fatalf("%s %v as nobody: exit %d, want %d\n%s", prog, args, code, want, out)
+		}
+		return string(out)
+	}
+	run(0, "sacadm", "-a", "-p", "mbmon", "-t", "ttymon", "-c", "/bin/true", "-v", "1")
+	run(4, "pmadm", "-a", "-p", "mbmon", "-s", "a", "-i", "root", "-v", "1", "-m", "x")
+	if out := run(0, "pmadm", "-L"); !strings.Contains(out, "mbmon:ttymon:a::root:") {
+		t.Fatalf("pmadm -L: %s", out)
+	}
+	run(0, "sacadm", "-l")
+	fi, err := os.Stat(sb.Path("/etc/saf/mbmon/_pmtab"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := fi.Sys().(*syscall.Stat_t); st.Uid != nobody {
+		t.Errorf("_pmtab owned by %d, want %d", st.Uid, nobody)
+	}
+}
+
+func chownR(t *testing.T, dir string, uid int) {
+	t.Helper()
+	out, err := exec.Command("chown", "-R", fmt.Sprintf("%d:%d", uid, uid), dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("chown: %v %s", err, out)
+	}
+}
+
+func filepathDir(p string) string {
+	i := strings.LastIndexByte(p, '/')
+	if i <= 0 {
+		return "/"
+	}
+	return p[:i]
+}

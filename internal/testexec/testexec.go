@@ -37,6 +37,10 @@ func Bin(t testing.TB, name string) string {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Reachable by other users: tests run programs as nobody too.
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
 		binDir = d
 	}
 	p := filepath.Join(binDir, name)
