@@ -319,6 +319,24 @@ func TestCallNoServer(t *testing.T) {
 	}
 }
 
+// Deep SAF_ROOTs overflow sun_path; both sides say so instead of EINVAL.
+func TestSocketPathTooLong(t *testing.T) {
+	long := filepath.Join(t.TempDir(), strings.Repeat("d", maxSockPath), "_cmdpipe")
+	ln, err := Listen(long)
+	if err == nil {
+		ln.Close()
+		t.Fatal("Listen succeeded")
+	}
+	if !errors.Is(err, syscall.ENAMETOOLONG) || !strings.Contains(err.Error(), "SAF_ROOT") {
+		t.Errorf("Listen: %v, want ENAMETOOLONG with a hint", err)
+	}
+	_, _, err = Call(context.Background(), long, AdmCmd{Type: ACStatus})
+	if !errors.Is(err, ErrNoContact) || !errors.Is(err, syscall.ENAMETOOLONG) {
+		t.Errorf("Call: %v, want ErrNoContact (ENAMETOOLONG)", err)
+	}
+	t.Log(err)
+}
+
 func TestCallBadTag(t *testing.T) {
 	sock := fakeServer(t, func(c *net.UnixConn) { t.Error("Call connected despite a bad tag") })
 	_, _, err := Call(context.Background(), sock, AdmCmd{Type: ACStart, Tag: "fifteen-bytes-x"})
@@ -651,7 +669,7 @@ func TestServeRefusesOtherUID(t *testing.T) {
 	if calls.Load() != 0 {
 		t.Error("Handle called for a refused peer")
 	}
-	if !logs.has("refused", fmt.Sprint("uid ", nobody)) {
+	if !logs.has("AC_STATUS from", "refused", fmt.Sprint("uid ", nobody)) {
 		t.Errorf("no log line for the refused peer: %q", logs.lines)
 	}
 	// The same server still answers root.
@@ -711,7 +729,9 @@ func TestNoFDLeak(t *testing.T) {
 	sock, stop = runServer(t, sub, s)
 	calls(sock, 200)
 	stop()
-	if after := countFDs(t); after != before {
+	after := countFDs(t)
+	t.Logf("%d fds before, %d after", before, after)
+	if after != before {
 		t.Errorf("%d fds open after 800 requests, %d before", after, before)
 	}
 }

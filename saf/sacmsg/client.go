@@ -56,6 +56,9 @@ func Call(ctx context.Context, sock string, cmd AdmCmd) (AdmAck, []byte, error) 
 		ctx, cancel = context.WithTimeout(ctx, replyTimeout)
 		defer cancel()
 	}
+	if err := checkSockPath("dial", sock); err != nil {
+		return AdmAck{}, nil, fmt.Errorf("sacmsg: %w: %w", ErrNoContact, err)
+	}
 	var d net.Dialer
 	nc, err := d.DialContext(ctx, "unix", sock)
 	if err != nil {

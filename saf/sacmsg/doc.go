@@ -81,5 +81,7 @@
 // path, mode 0600, and every request is one connection carrying one admcmd
 // one way and one admack (plus data) back. Call is the client side, Serve
 // and Listen the server side; Serve accepts requests only from peers whose
-// SO_PEERCRED uid is 0 or sac's own.
+// SO_PEERCRED uid is 0 or sac's own. A client sends exactly the 20 request
+// bytes: the server reads no more, and Linux resets a connection closed
+// with unread data, which can discard the reply before the client reads it.
 package sacmsg

@@ -46,6 +46,9 @@ var errNotSocket = errors.New("exists and is not a socket; remove it if it is no
 // (sac's umask is 0, sac.md 8.2 step 7): the peer credential check in
 // Serve, not the mode, is what keeps other users out.
 func Listen(path string) (*net.UnixListener, error) {
+	if err := checkSockPath("listen", path); err != nil {
+		return nil, fmt.Errorf("sacmsg: %w", err)
+	}
 	fi, err := os.Lstat(path)
 	switch {
 	case err == nil && fi.Mode().Type() != fs.ModeSocket:
@@ -66,6 +69,21 @@ func Listen(path string) (*net.UnixListener, error) {
 		return nil, fmt.Errorf("sacmsg: %w", err)
 	}
 	return ln, nil
+}
+
+// maxSockPath is the longest path a socket address holds (sun_path less
+// its NUL: 107 bytes on Linux).
+const maxSockPath = len(syscall.RawSockaddrUnix{}.Path) - 1
+
+// checkSockPath turns the kernel's bare EINVAL for a socket path that does
+// not fit sun_path into an error that says what to change. Deep SAF_ROOT
+// directories (test sandboxes) hit this first.
+func checkSockPath(op, path string) error {
+	if len(path) <= maxSockPath {
+		return nil
+	}
+	return fmt.Errorf("%w (a socket path holds at most %d bytes; use a shorter SAF_ROOT)",
+		&os.PathError{Op: op, Path: path, Err: syscall.ENAMETOOLONG}, maxSockPath)
 }
 
 // Server answers admin requests on a listener. The zero value is not
@@ -110,7 +128,7 @@ func Serve(ctx context.Context, ln *net.UnixListener, handle func(AdmCmd, Cred) 
 //
 // Connections are read and written concurrently; only Handle is
 // serialized. A client that stalls costs a goroutine for at most
-// RequestTimeout plus ReplyTimeout.
+// RequestTimeout, plus the wait for Handle, plus ReplyTimeout to write.
 //
 // When ctx is done, Serve stops accepting (it sets a past deadline on
 // ln, which it does not close), abandons requests not yet read, waits for
@@ -177,12 +195,14 @@ func (s *Server) serveConn(ctx context.Context, c *net.UnixConn, handle *sync.Mu
 	}
 	who := fmt.Sprintf("pid %d uid %d", cred.Pid, cred.Uid)
 
+	var req [AdmCmdSize]byte
+	// The deadline goes first: set after the AfterFunc, it could undo the
+	// past deadline of a cancel that has already happened.
+	err = c.SetReadDeadline(time.Now().Add(requestTimeout))
 	stop := context.AfterFunc(ctx, func() {
 		_ = c.SetReadDeadline(aLongTimeAgo) // fails only once c is closed
 	})
 	defer stop()
-	var req [AdmCmdSize]byte
-	err = c.SetReadDeadline(time.Now().Add(requestTimeout))
 	if err == nil {
 		_, err = io.ReadFull(c, req[:])
 	}
@@ -200,7 +220,11 @@ func (s *Server) serveConn(ctx context.Context, c *net.UnixConn, handle *sync.Mu
 	cmd, err := ParseAdmCmd(req[:])
 	switch {
 	case !peerAllowed(cred, self):
-		s.logf("admin request from %s refused: only uid 0 and uid %d may send requests", who, self)
+		allowed := "uid 0"
+		if self != 0 {
+			allowed = fmt.Sprintf("uid 0 and uid %d", self)
+		}
+		s.logf("admin request %s from %s refused: only %s may send requests", describe(cmd, err), who, allowed)
 		ack.Resp = AKReqFail
 	case err != nil:
 		s.logf("admin request from %s refused: %v", who, err)
@@ -252,6 +276,18 @@ func (s *Server) serveConn(ctx context.Context, c *net.UnixConn, handle *sync.Mu
 //	go test -race -run 'TestPeerAllowed|TestServeRefusesOtherUID' ./saf/sacmsg/
 func peerAllowed(c Cred, self uint32) bool {
 	return c.Uid == 0 || c.Uid == self
+}
+
+// describe names a request for the log: its type and tag, or that it
+// did not parse.
+func describe(cmd AdmCmd, parseErr error) string {
+	switch {
+	case parseErr != nil:
+		return "(malformed)"
+	case cmd.Tag == "":
+		return admCmdName(cmd.Type)
+	}
+	return fmt.Sprintf("%s %q", admCmdName(cmd.Type), cmd.Tag)
 }
 
 func (s *Server) logf(format string, args ...any) {
