@@ -1,0 +1,40 @@
+package e2e
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// deps lists the packages pkg links, via go list.
+func deps(t *testing.T, pkg string) []string {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-deps", pkg)
+	cmd.Dir = ".." // the module root
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps %s: %v\n%s", pkg, err, out)
+	}
+	return strings.Fields(string(out))
+}
+
+// The architecture in STYLE.md: the SAF contract (saf/...) never links the
+// pty harness or terminal libraries, and the admin commands never link
+// daemon code.
+func TestDependencies(t *testing.T) {
+	const mod = "github.com/linux-saf/saf/"
+	for _, d := range deps(t, "./saf/...") {
+		if strings.Contains(d, "creack/pty") || strings.Contains(d, "pkg/term") || strings.HasPrefix(d, mod+"internal/") {
+			t.Errorf("saf/... links %s", d)
+		}
+	}
+	for _, cmd := range []string{"sacadm", "pmadm", "ttyadm", "nlsadmin", "sttydefs"} {
+		for _, d := range deps(t, "./cmd/"+cmd) {
+			for _, daemon := range []string{"internal/sac", "internal/ttymon", "internal/listen", "creack/pty"} {
+				if strings.HasSuffix(d, daemon) || strings.Contains(d, daemon+"/") {
+					t.Errorf("%s links %s", cmd, d)
+				}
+			}
+		}
+	}
+}
