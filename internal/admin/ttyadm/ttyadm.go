@@ -89,6 +89,10 @@ import (
 	"github.com/spf13/pflag"
 )
 
+// exitFailure is ttyadm's one failure status: ttymon.md §4.4 gives 1 for
+// every error, usage and checks alike (the original's E_BADARGS).
+const exitFailure = exitcode.BadArgs
+
 // pmtabVersion is the _pmtab format version ttyadm writes (ttymon.md §1),
 // printed by -V.
 const pmtabVersion = 1
@@ -118,6 +122,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exitcode.OK
 	}
+	// Errors writing to stderr are ignored: there is nowhere left to
+	// report them, and the exit status still says what happened.
 	var f *failure
 	if errors.As(err, &f) {
 		for _, l := range f.lines {
@@ -129,7 +135,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	} else {
 		fmt.Fprintf(stderr, "ttyadm: %v\n", err)
 	}
-	return exitcode.Code(err, exitcode.BadArgs)
+	return exitcode.Code(err, exitFailure)
 }
 
 // failure is what run reports: the lines for stderr (Main prefixes each
@@ -148,7 +154,7 @@ func usageErr(line string) error {
 	if line != "" {
 		f.lines = []string{line}
 	}
-	return exitcode.Wrap(exitcode.BadArgs, f)
+	return exitcode.Wrap(exitFailure, f)
 }
 
 // opt is one option as getopt would return it.
@@ -234,16 +240,16 @@ func getoptArgs(args []string) ([]string, string) {
 				r, _ := utf8.DecodeRuneInString(a[j:])
 				return out, "illegal option -- " + string(r)
 			}
-			out = append(out, "-"+string(c))
 			if !arg {
+				out = append(out, "-"+string(c))
 				continue
 			}
 			switch {
 			case j+1 < len(a):
-				out = append(out, a[j+1:])
+				out = append(out, "-"+string(c), a[j+1:])
 			case i+1 < len(args):
 				i++
-				out = append(out, args[i])
+				out = append(out, "-"+string(c), args[i])
 			default:
 				return out, "option requires an argument -- " + string(c)
 			}
@@ -255,19 +261,18 @@ func getoptArgs(args []string) ([]string, string) {
 
 // config is the parsed command line, arguments as typed.
 type config struct {
-	flags, count   string
-	timeout        string
-	prompt, dmsg   string
-	modules, term  string
-	softcar        pmtab.SoftCarrier
-	device, svc    string
-	label          string
-	hasD, hasS     bool
-	hasL, hasM     bool
-	hasP, version  bool
-	all            []opt // every option with its argument, for the D7 checks
-	operands       []string
-	optionsEndedAt int
+	flags, count  string
+	timeout       string
+	prompt, dmsg  string
+	modules, term string
+	softcar       pmtab.SoftCarrier
+	device, svc   string
+	label         string
+	hasD, hasS    bool
+	hasL, hasM    bool
+	hasP, version bool
+	all           []opt // every option with its argument, for the D7 checks
+	operands      []string
 }
 
 // parse reads the command line (ttymon.md §4.1, §4.2) the way the original
@@ -288,7 +293,7 @@ func parse(args []string) (*config, error) {
 	if err := fs.Parse(words); err != nil {
 		// Cannot happen: getoptArgs hands pflag only options it knows,
 		// each with its argument.
-		return nil, exitcode.Wrap(exitcode.BadArgs, err)
+		return nil, exitcode.Wrap(exitFailure, err)
 	}
 
 	cfg := &config{all: seen, operands: fs.Args()}
@@ -354,14 +359,16 @@ func run(args []string, root paths.Root, stdout io.Writer) error {
 		if len(args) != 1 {
 			return usageErr("")
 		}
-		_, err := fmt.Fprintf(stdout, "%d\n", pmtabVersion)
-		return exitcode.Wrap(exitcode.SysErr, err)
+		if _, err := fmt.Fprintf(stdout, "%d\n", pmtabVersion); err != nil {
+			return exitcode.Wrap(exitFailure, fmt.Errorf("writing the version: %w", err))
+		}
+		return nil
 	}
 	if len(cfg.operands) > 0 || !cfg.hasD || !cfg.hasS || !cfg.hasL {
 		return usageErr("")
 	}
 	if lines := harden(cfg); len(lines) > 0 {
-		return exitcode.Wrap(exitcode.BadArgs, &failure{lines: lines})
+		return exitcode.Wrap(exitFailure, &failure{lines: lines})
 	}
 
 	t := pmtab.TTY{
@@ -404,11 +411,13 @@ func run(args []string, root paths.Root, stdout io.Writer) error {
 		}
 	}
 	if len(lines) > 0 {
-		return exitcode.Wrap(exitcode.BadArgs, &failure{lines: lines})
+		return exitcode.Wrap(exitFailure, &failure{lines: lines})
 	}
 
-	_, err = io.WriteString(stdout, t.Format())
-	return exitcode.Wrap(exitcode.SysErr, err)
+	if _, err := io.WriteString(stdout, t.Format()); err != nil {
+		return exitcode.Wrap(exitFailure, fmt.Errorf("writing the fields: %w", err))
+	}
+	return nil
 }
 
 // harden applies linux.md D7: refuse what would corrupt the _pmtab entry.
@@ -424,7 +433,7 @@ func harden(cfg *config) []string {
 			if o.c == 'p' || o.c == 'i' {
 				hint = `; write \n for a newline`
 			}
-			lines = append(lines, fmt.Sprintf("invalid argument for -%c: %q holds a newline, which would split the _pmtab entry%s", o.c, o.arg, hint))
+			lines = append(lines, fmt.Sprintf("invalid argument for -%c: %s holds a newline, which would split the _pmtab entry%s", o.c, show(o.arg), hint))
 		}
 	}
 	fields := []struct {
@@ -446,18 +455,23 @@ func harden(cfg *config) []string {
 		}
 		if f.c != 'p' && f.c != 'i' {
 			if strings.Contains(f.v, ":") {
-				lines = append(lines, fmt.Sprintf(`invalid argument for -%c: %q holds ":", which would end the field in the _pmtab entry`, f.c, f.v))
+				lines = append(lines, fmt.Sprintf(`invalid argument for -%c: %s holds ":", which would end the field in the _pmtab entry`, f.c, show(f.v)))
 			}
 			if strings.Contains(f.v, "#") {
-				lines = append(lines, fmt.Sprintf(`invalid argument for -%c: %q holds "#", which would start a comment in the _pmtab entry`, f.c, f.v))
+				lines = append(lines, fmt.Sprintf(`invalid argument for -%c: %s holds "#", which would start a comment in the _pmtab entry`, f.c, show(f.v)))
 			}
 		}
 		if n := len(f.v) - len(strings.TrimRight(f.v, `\`)); n%2 == 1 {
-			lines = append(lines, fmt.Sprintf(`invalid argument for -%c: %q ends in a lone "\", which would escape the end of the field; write "\\" for a backslash`, f.c, f.v))
+			lines = append(lines, fmt.Sprintf(`invalid argument for -%c: %s ends in a lone "\", which would escape the end of the field; write "\\" for a backslash`, f.c, show(f.v)))
 		}
 	}
 	return lines
 }
+
+// show quotes an argument for a message as the user typed it, except that a
+// newline shows as \n so the message stays on one line. (%q would double
+// every backslash, which hides the one the message may be about.)
+func show(v string) string { return `"` + strings.ReplaceAll(v, "\n", `\n`) + `"` }
 
 // checkLabel looks label up in the ttydefs file at path as ttymon.md §4.4
 // item 3 says, literally: the first token of every line, after leading
