@@ -54,7 +54,7 @@ var (
 	ErrSockaddr    = errors.New("bad sockaddr bytes")
 	ErrHostPort    = errors.New("bad host:port address")
 	ErrUnixPath    = errors.New("bad unix socket path")
-	ErrNotReadable = errors.New("not a storable address")
+	ErrNotReadable = errors.New("contains ':' but is not a numeric host:port, :port or [v6]:port address")
 )
 
 // Error reports a bad address string and why it is bad.
@@ -385,43 +385,53 @@ func HexForm(ap netip.AddrPort) (string, error) {
 // allowed), or ":port", which means every IPv4 address (0.0.0.0; write
 // "[::]:port" for every IPv6 address). The port is decimal, 0-65535.
 func ParseHostPort(s string) (netip.AddrPort, error) {
+	ap, why := hostPort(s)
+	if why != "" {
+		return netip.AddrPort{}, errorf(s, ErrHostPort, "%s", why)
+	}
+	return ap, nil
+}
+
+// hostPort is ParseHostPort; it says why s is no readable address in why.
+func hostPort(s string) (ap netip.AddrPort, why string) {
 	if rest, ok := strings.CutPrefix(s, ":"); ok {
-		port, err := parsePort(rest)
-		if err != nil {
-			return netip.AddrPort{}, errorf(s, ErrHostPort, "%v", err)
+		port, why := parsePort(rest)
+		if why != "" {
+			return netip.AddrPort{}, why
 		}
-		return netip.AddrPortFrom(netip.IPv4Unspecified(), port), nil
+		return netip.AddrPortFrom(netip.IPv4Unspecified(), port), ""
 	}
 	i := strings.LastIndexByte(s, ':')
 	if i < 0 {
-		return netip.AddrPort{}, errorf(s, ErrHostPort, "no ':port'")
+		return netip.AddrPort{}, "no ':port'"
 	}
 	host, portText := s[:i], s[i+1:]
-	port, err := parsePort(portText)
-	if err != nil {
-		return netip.AddrPort{}, errorf(s, ErrHostPort, "%v", err)
+	port, why := parsePort(portText)
+	if why != "" {
+		return netip.AddrPort{}, why
 	}
 	var ip netip.Addr
+	var err error
 	if v6, ok := strings.CutPrefix(host, "["); ok {
 		v6, ok = strings.CutSuffix(v6, "]")
 		if !ok {
-			return netip.AddrPort{}, errorf(s, ErrHostPort, "no closing ']'")
+			return netip.AddrPort{}, "no closing ']'"
 		}
 		ip, err = netip.ParseAddr(v6)
 		if err != nil || !ip.Is6() {
-			return netip.AddrPort{}, errorf(s, ErrHostPort, "%q is not an IPv6 address", v6)
+			return netip.AddrPort{}, fmt.Sprintf("%q is not an IPv6 address", v6)
 		}
 	} else {
 		ip, err = netip.ParseAddr(host)
 		if err != nil || !ip.Is4() {
-			return netip.AddrPort{}, errorf(s, ErrHostPort,
+			return netip.AddrPort{}, fmt.Sprintf(
 				"host %q is not an IPv4 address (names are not looked up; write IPv6 addresses as [addr]:port)", host)
 		}
 	}
 	if z := ip.Zone(); z != "" {
 		scope, err := strconv.ParseUint(z, 10, 32)
 		if err != nil {
-			return netip.AddrPort{}, errorf(s, ErrHostPort, "zone %q is not a numeric scope id", z)
+			return netip.AddrPort{}, fmt.Sprintf("zone %q is not a numeric scope id", z)
 		}
 		// Canonical zone text, as ParseSockaddr produces it: "%02" is 2 and
 		// "%0" is no zone.
@@ -430,23 +440,23 @@ func ParseHostPort(s string) (netip.AddrPort, error) {
 			ip = ip.WithZone(strconv.FormatUint(scope, 10))
 		}
 	}
-	return netip.AddrPortFrom(ip, port), nil
+	return netip.AddrPortFrom(ip, port), ""
 }
 
-func parsePort(s string) (uint16, error) {
+func parsePort(s string) (port uint16, why string) {
 	if s == "" {
-		return 0, errors.New("missing port")
+		return 0, "missing port"
 	}
 	for _, c := range []byte(s) {
 		if c < '0' || c > '9' {
-			return 0, fmt.Errorf("port %q is not a decimal number", s)
+			return 0, fmt.Sprintf("port %q is not a decimal number", s)
 		}
 	}
 	p, err := strconv.ParseUint(s, 10, 16)
 	if err != nil {
-		return 0, fmt.Errorf("port %q is out of range 0-65535", s)
+		return 0, fmt.Sprintf("port %q is out of range 0-65535", s)
 	}
-	return uint16(p), nil
+	return uint16(p), ""
 }
 
 // TCP returns the IP address and port the address names for a tcp
@@ -494,13 +504,9 @@ func TableForm(s string) (string, error) {
 	if !strings.Contains(s, ":") {
 		return s, nil
 	}
-	ap, err := ParseHostPort(text)
-	if err != nil {
-		var e *Error
-		if errors.As(err, &e) {
-			return "", errorf(s, ErrNotReadable, "%v", e.Err)
-		}
-		return "", err
+	ap, why := hostPort(text)
+	if why != "" {
+		return "", errorf(s, ErrNotReadable, "%s", why)
 	}
 	return HexForm(ap)
 }

@@ -271,8 +271,8 @@ func (l Listen) Format() string {
 // Validate checks that Format(l) can be stored and read back unchanged
 // (linux.md D7): an address of at most ListenMaxAddress characters without
 // ':', '#' or newline; module names without ':', ',', '#', blanks or
-// newline; a command without '#' or newline; not both an address and
-// LFlagDynamic; not both LFlagCommand and LFlagPipe.
+// newline; a command without '#', newline or white space at its end; not
+// both an address and LFlagDynamic; not both LFlagCommand and LFlagPipe.
 func (l Listen) Validate() error {
 	switch {
 	case strings.ContainsAny(l.Address, ":#\n"):
@@ -285,6 +285,9 @@ func (l Listen) Validate() error {
 		return errors.New("pmtab: listen entry is both a command (c) and a standing server (p)")
 	case strings.ContainsAny(l.Command, "#\n"):
 		return fmt.Errorf("pmtab: listen command %q must not contain '#' or a newline", l.Command)
+	case strings.TrimRight(l.Command, " \t\r\v\f") != l.Command:
+		// The generic reader drops white space at the end of an entry.
+		return fmt.Errorf("pmtab: listen command %q must not end in white space", l.Command)
 	}
 	for _, m := range l.Modules {
 		if m == "" || strings.ContainsAny(m, ":,# \t\n") {

@@ -215,6 +215,7 @@ func TestListenValidate(t *testing.T) {
 		{Flags: pmtab.LFlagCommand | pmtab.LFlagPipe, Command: "/x"},
 		{Command: "/x #y"},
 		{Command: "/x\n"},
+		{Command: "/x "},
 		{Modules: []string{"a:b"}, Command: "/x"},
 		{Modules: []string{"a,b"}, Command: "/x"},
 		{Modules: []string{""}, Command: "/x"},

@@ -1,13 +1,230 @@
-// Package nlsadmin implements the nlsadmin command.
 package nlsadmin
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/linux-saf/saf/saf/exitcode"
+	"github.com/linux-saf/saf/saf/paths"
 )
 
-// Main runs nlsadmin with args (without the program name) and returns the exit status.
+// prog is the name in messages and the usage. The original printed its
+// argv[0] verbatim; Main does not get argv[0], and the command is
+// installed as nlsadmin, so that is what we print.
+const prog = "nlsadmin"
+
+// nlsadmin's exit statuses (listen.md 4.4). They differ from sacadm's and
+// pmadm's (saf/exitcode), which nlsadmin translates (listen.md 4.8).
+const (
+	exitOK      = 0 // success; for queries: active / enabled
+	exitNo      = 1 // queries only: inactive port monitor, disabled service
+	exitFailed  = 2 // already initialized, already running, not running, start failed
+	exitNotRoot = 3 // not super-user
+	exitService = 4 // service code too long, unknown, already there, non-existent
+	exitUsage   = 5 // command line error
+	exitSystem  = 6 // sacadm or pmadm failed for another reason
+	exitBadPM   = 7 // no such port monitor, or not of type listen
+)
+
+// Compiled-in commands (listen.md 4.8). They are service commands, so
+// SAF_ROOT does not prefix them (linux.md D1).
+const (
+	listenPath     = "/usr/lib/saf/listen"
+	nlpsServerPath = "/usr/lib/saf/nlps_server"
+)
+
+// usageText is the original's usage, with its backslash at the end of the
+// fifth line and the trailing '|' on the last lines (listen.md 4.4).
+var usageText = strings.ReplaceAll(`usage: %s -x
+       %s [ options ] netspec
+       %s [ options ] -N port_monitor_tag
+       %s -V
+       %s -c cmd | -o pipename [ -p modules ] [ -A addr | -D ] \
+          [ -R prognum:versnum ]
+
+       [ options ] are:
+       [ -a svc_code -c "cmd" -y "cmt" [-p modules] [-w id] ]
+       [-q] | [-v] | [-s] | [-k] | [-i] |
+       [-e svc_code] | [-d svc_code] | [-r svc_code] | [[-q] -z svc_code]
+       [[-l addr | -] [-t addr | -]] |
+`, "%s", prog)
+
+// helpText follows the usage on --help (stdout, exit 0).
+const helpText = `
+Formatter (prints the listen-specific part of a _pmtab entry for pmadm -m):
+  -V                 print the listen _pmtab version, 4
+  -c cmd             service is a command line; cmd must start with '/'
+  -o path            service is a standing server at path (pass-fd); root only
+  -p modules         comma-separated STREAMS module names
+  -A addr            private address of the service
+  -D                 dynamic address
+  -R prog:vers       RPC program and version
+
+Administration (net_spec is the port monitor tag, e.g. tcp):
+  -x                 list listen port monitors and whether they are active
+  net_spec           show whether net_spec is active (exit 1 if not)
+  -q net_spec        exit 0 if net_spec is active, else 1
+  -v net_spec        list its services
+  [-q] -z code       show one service ([-q]: exit 0 enabled, 1 disabled, 4 unknown)
+  -a code -c cmd -y comment [-p modules] [-w id] net_spec
+                     add a service (identity defaults to listen)
+  -r, -e, -d code    remove, enable, disable a service
+  -l addr|- , -t addr|-
+                     set (or with -, print) the address of service 0 (NLPS)
+                     and service 1 (remote login)
+  -i                 create the listen port monitor net_spec and service 0
+  -s, -k             start, stop the port monitor
+  -N tag             give net_spec as an option
+  -m                 ignored (historic)
+
+Addresses (-A, -l, -t):
+  \xHEX, \oOCTAL     raw sockaddr bytes, e.g. \x00020ACE000000000000000000000000
+                     is port 2766 on every IPv4 address (family 0002, port,
+                     IPv4 address, 8 zero bytes); \x000A... is a sockaddr_in6
+  host:port          numeric IPv4 address and port, e.g. 127.0.0.1:21000
+  :port              every IPv4 address
+  [v6addr]:port      IPv6 address, e.g. [::1]:21000
+  /path              socket path, for unix transports; it may not hold ':'
+  Readable host:port forms are stored in the \x hex form, since ':'
+  separates _pmtab fields. '#' and newlines are refused everywhere.
+
+Exit status: 0 success (queries: active/enabled), 1 inactive/disabled,
+2 command failed, 3 not super-user, 4 service code error, 5 command line
+error, 6 system error, 7 bad port monitor.
+`
+
+// cmd is one run of nlsadmin with what it needs from the outside.
+type cmd struct {
+	stdout, stderr io.Writer
+	root           paths.Root
+	euid           int
+	run            runner                            // runs sacadm and pmadm
+	stat           func(string) (fs.FileInfo, error) // checks service commands exist
+}
+
+// Main runs nlsadmin with args (without the program name) and returns the
+// exit status.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "nlsadmin: not implemented yet")
-	return 1
+	c := &cmd{
+		stdout: stdout,
+		stderr: stderr,
+		root:   paths.FromEnv(os.Getenv),
+		euid:   os.Geteuid(),
+		run:    inProcess,
+		stat:   os.Stat,
+	}
+	return c.main(args)
+}
+
+// errQuiet ends the run with its code and no message (query answers).
+var errQuiet = errors.New("quiet exit")
+
+// sacError is a failure of a sacadm or pmadm command: after its message
+// (if any) comes "System error in SAC command" (listen.md 4.4 step 8).
+type sacError struct{ msg string }
+
+func (e *sacError) Error() string { return e.msg }
+
+func fail(code int, format string, args ...any) error {
+	return exitcode.New(code, format, args...)
+}
+
+func quiet(code int) error { return exitcode.Wrap(code, errQuiet) }
+
+func sacFail(msg string) error {
+	return exitcode.Wrap(exitSystem, &sacError{msg: msg})
+}
+
+// main turns the outcome of exec into messages and the exit status.
+func (c *cmd) main(args []string) int {
+	err := c.exec(args)
+	if err == nil {
+		return exitOK
+	}
+	var u *usageError
+	if errors.As(err, &u) {
+		if u.line != "" {
+			fmt.Fprintln(c.stderr, u.line)
+		}
+		fmt.Fprint(c.stderr, usageText)
+		return exitUsage
+	}
+	var se *sacError
+	switch {
+	case errors.Is(err, errQuiet):
+	case errors.As(err, &se):
+		if se.msg != "" {
+			c.errorf("%s", se.msg)
+		}
+		c.errorf("System error in SAC command")
+	default:
+		c.errorf("%v", err)
+	}
+	return exitcode.Code(err, exitSystem)
+}
+
+func (c *cmd) errorf(format string, args ...any) {
+	fmt.Fprintf(c.stderr, prog+": error: "+format+"\n", args...)
+}
+
+func (c *cmd) warnf(format string, args ...any) {
+	fmt.Fprintf(c.stderr, prog+": warning: "+format+"\n", args...)
+}
+
+func (c *cmd) privileged() bool { return c.root.Privileged(c.euid) }
+
+func (c *cmd) requireRoot() error {
+	if !c.privileged() {
+		return fail(exitNotRoot, "Must be super user")
+	}
+	return nil
+}
+
+// exec parses the command line, finds the one form it is (listen.md 4.3)
+// and runs it, in the order of checks of listen.md 4.4.
+func (c *cmd) exec(args []string) error {
+	o, err := parseArgs(args)
+	if err != nil {
+		return err
+	}
+	if o.help {
+		fmt.Fprint(c.stdout, usageText+helpText)
+		return nil
+	}
+	m := o.modes
+	switch {
+	case m&modeVersion != 0:
+		if o.hasNet {
+			return &usageError{}
+		}
+		fmt.Fprintln(c.stdout, "4")
+		return nil
+	case m&modeList != 0:
+		if o.hasNet {
+			return &usageError{}
+		}
+		return c.listAll()
+	case m&modePipe != 0:
+		if o.hasNet {
+			return &usageError{}
+		}
+		return c.format(o)
+	case m&modeAdd != 0 || o.has('y') || o.has('w') || (m&modeCmd != 0 && o.hasNet):
+		if m&modeAdd == 0 || m&modeCmd == 0 || !o.has('y') || !o.hasNet {
+			return &usageError{line: prog + ": error: Missing argument"}
+		}
+		return c.frontEnd(o)
+	case m&modeCmd != 0:
+		return c.format(o)
+	case !o.hasNet:
+		return &usageError{}
+	case o.has('p') || o.has('A') || o.has('D') || o.has('R'):
+		// Formatter options without -c or -o.
+		return &usageError{}
+	}
+	return c.frontEnd(o)
 }

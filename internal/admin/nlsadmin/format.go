@@ -1,0 +1,143 @@
+package nlsadmin
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/linux-saf/saf/saf/admfile"
+	"github.com/linux-saf/saf/saf/nlsaddr"
+	"github.com/linux-saf/saf/saf/pmtab"
+)
+
+// format is the formatter: -c cmd or -o path with -p, -A or -D, -R and no
+// net_spec. It prints ADDRESS:RPC:LFLAGS:MODULES:PATH for pmadm -m
+// (listen.md 4.5) and touches no file except to stat the command.
+func (c *cmd) format(o *options) error {
+	l := pmtab.Listen{Flags: pmtab.LFlagCommand, Command: o.cmd}
+	opt := "-c"
+	if o.modes&modePipe != 0 {
+		// [QUIRK: keep] -o needs root and -c does not (listen.md 10).
+		if err := c.requireRoot(); err != nil {
+			return err
+		}
+		l = pmtab.Listen{Flags: pmtab.LFlagPipe, Command: o.pipe}
+		opt = "-o"
+	}
+	if !strings.HasPrefix(l.Command, "/") {
+		return fail(exitUsage, "Must specify full path name")
+	}
+	if err := checkCommand(opt, l.Command); err != nil {
+		return err
+	}
+	var err error
+	if l.Modules, err = checkModules(o.modules); err != nil {
+		return err
+	}
+	if o.has('A') {
+		if l.Address, err = tableAddress("-A", o.addr); err != nil {
+			return err
+		}
+	}
+	if o.has('D') {
+		l.Flags |= pmtab.LFlagDynamic
+	}
+	if o.has('R') {
+		l.RPC = &pmtab.ListenRPC{Prog: o.rpc.prog, Vers: o.rpc.vers}
+	}
+	if err := l.Validate(); err != nil {
+		// Not reached when the checks above are complete; a safety net so
+		// that nothing pmadm would store wrongly is ever printed.
+		return fail(exitUsage, "%v", err)
+	}
+	c.checkExists(l.Command)
+	fmt.Fprintln(c.stdout, l.Format())
+	return nil
+}
+
+// checkExists warns when the program of a service command does not exist
+// (the part before the first blank; listen.md 4.5). It is only a warning:
+// the command may be installed later.
+func (c *cmd) checkExists(command string) {
+	path, _, _ := strings.Cut(strings.ReplaceAll(command, "\t", " "), " ")
+	if _, err := c.stat(path); err != nil {
+		c.warnf("%s does not exist", path)
+	}
+}
+
+// checkCommand refuses a -c or -o argument that would not survive the
+// trip through _pmtab (linux.md D7): '#' would start pmadm's comment, a
+// newline end the entry, and white space at the end is dropped when the
+// entry is read back. ':' is fine: the command is the rest of the line.
+func checkCommand(opt, command string) error {
+	if err := noneOf(opt, command, "#\n"); err != nil {
+		return err
+	}
+	if strings.TrimRight(command, admfile.Blanks) != command {
+		return fail(exitUsage, "%s argument %q ends in white space, which _pmtab does not keep", opt, command)
+	}
+	return nil
+}
+
+// noneOf refuses v, the argument of option opt, if it holds any of bad.
+func noneOf(opt, v, bad string) error {
+	i := strings.IndexAny(v, bad)
+	if i < 0 {
+		return nil
+	}
+	why := map[byte]string{
+		'#':  "'#', which starts the comment of a _pmtab entry",
+		'\n': "a newline, which ends a _pmtab entry",
+		':':  "':', which separates _pmtab fields",
+	}[v[i]]
+	return fail(exitUsage, "%s argument %q contains %s", opt, v, why)
+}
+
+// checkModules checks a -p module list: names separated by single commas,
+// with no blanks and nothing that would corrupt the entry. An empty list
+// means no modules.
+func checkModules(list string) ([]string, error) {
+	if list == "" {
+		return nil, nil
+	}
+	if err := noneOf("-p", list, "#\n:"); err != nil {
+		return nil, err
+	}
+	names := strings.Split(list, ",")
+	for _, n := range names {
+		if n == "" || strings.ContainsAny(n, " \t") {
+			return nil, fail(exitUsage, "-p argument %q is not a list of module names separated by commas", list)
+		}
+	}
+	return names, nil
+}
+
+// tableAddress checks an address given with opt (-A, -l, -t) and returns
+// what to store (linux.md D15): a readable host:port in the original hex
+// form; any other address string verbatim. A unix socket path may hold no
+// ':' (nothing in the table format could escape it) and, like every
+// field, no '#' or newline. An empty address is no address, as in the
+// original.
+func tableAddress(opt, addr string) (string, error) {
+	if addr == "" {
+		return "", nil
+	}
+	if err := noneOf(opt, addr, "#\n"); err != nil {
+		return "", err
+	}
+	s, err := nlsaddr.TableForm(addr)
+	if err != nil {
+		var e *nlsaddr.Error
+		if errors.As(err, &e) {
+			err = e.Err
+		}
+		if errors.Is(err, nlsaddr.ErrNotReadable) {
+			return "", fail(exitUsage, "%s argument %q %v (a socket path may not contain ':')", opt, addr, err)
+		}
+		return "", fail(exitUsage, "%s argument %q is not a valid address: %v", opt, addr, err)
+	}
+	if len(s) > pmtab.ListenMaxAddress {
+		return "", fail(exitUsage, "%s argument %q is longer than %d characters", opt, addr, pmtab.ListenMaxAddress)
+	}
+	return s, nil
+}
