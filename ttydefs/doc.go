@@ -53,12 +53,18 @@
 // setting Linux lacks (loblk, crtsxoff, defecho, stflush, stwrap, stappl,
 // dsusp, status, the termiox words, the Solaris terminal presets tty33 ...
 // and tab8, and the "-" forms of cs5..cs8) are accepted and reported in
-// Report.Ignored so the caller can log them once. Words Linux can express
-// although GNU stty does not spell them are applied: hup (hupcl), lfkc
-// (echok), reprint (rprnt), flush (discard), fill/-fill/nul-fill/del-fill
-// (ofill, ofdel), parext/markp/spacep (CMSPAR, ttymon.md 21.1). The window
-// size words (rows, columns, cols, xpixels, ypixels) are accepted and
-// reported as ignored too: they are not termios state.
+// Report.Ignored so the caller can log them once. Words GNU stty does not
+// spell but Linux can carry out are applied: lfkc (echok), reprint (rprnt),
+// flush (discard), fill/-fill/nul-fill/del-fill (ofill, ofdel),
+// parext/markp/spacep (CMSPAR, ttymon.md 21.1) and pendin. The window size
+// words (rows, columns, cols, xpixels, ypixels) are accepted and reported
+// as ignored too: they are not termios state. Control character values
+// follow ttymon.md 5.3 (min and time take a number only when the value
+// starts with a digit, else its first byte, where GNU stty would fail);
+// numbers are stored modulo 256, as in a cc_t.
+//
+// TestApplyMatchesGNUStty compares Apply with GNU stty on a pty for every
+// word both know (control flags excepted: a pty fixes them).
 //
 // Speeds go to the CBAUD bits of Cflag (and CIBAUD for ispeed, where 0 means
 // "same as output", as on Solaris). The Solaris speeds with no Linux Bxxx

@@ -82,13 +82,16 @@ func (e *SyntaxError) Messages() []string {
 func InvalidModeMessage(word string) string { return "invalid mode: " + word }
 
 // ParseLine parses the text of one entry line (Line.Text). The error, if
-// any, is a *SyntaxError. Labels are truncated to MaxLabel bytes.
+// any, is a *SyntaxError, and the entry then holds the fields read before
+// the one that failed (its Label is set even when the label field failed,
+// so a listing can find the line by label). Labels are truncated to
+// MaxLabel bytes.
 func ParseLine(text string) (Entry, error) {
 	l := fieldLexer{s: text}
-	fail := func(f Field, modes []string) (Entry, error) {
-		return Entry{}, &SyntaxError{Field: f, Text: text, Pos: l.pos, Modes: modes}
-	}
 	var e Entry
+	fail := func(f Field, modes []string) (Entry, error) {
+		return e, &SyntaxError{Field: f, Text: text, Pos: l.pos, Modes: modes}
+	}
 	e.Label = truncLabel(l.token())
 	if e.Label == "" || !l.colon() {
 		return fail(FieldLabel, nil)
@@ -133,7 +136,7 @@ func truncLabel(s string) string {
 // Record is what the reader made of one entry line.
 type Record struct {
 	Line  Line
-	Entry Entry        // the entry, when Err is nil
+	Entry Entry        // the entry; with Err set, the fields read before the failure
 	Err   *SyntaxError // the line does not parse
 	Dup   bool         // it parses, but its label is already loaded: ignored
 	Full  bool         // MaxEntries are loaded: this line and the rest of the file are ignored
@@ -159,7 +162,7 @@ func (r Record) Diagnostics() []string {
 
 // TableFullMessage is logged when the file holds more than MaxEntries
 // entries (two blanks before "Maximum", as in the original).
-var TableFullMessage = fmt.Sprintf("can't add more entries to ttydefs table,  Maximum entries = %d", MaxEntries)
+const TableFullMessage = "can't add more entries to ttydefs table,  Maximum entries = 100"
 
 // DuplicateMessage is logged for an entry whose label is already loaded.
 func DuplicateMessage(label string) string {
@@ -194,12 +197,12 @@ func (d *Decoder) Next() (rec Record, ok bool) {
 		return rec, true
 	}
 	e, err := ParseLine(rec.Line.Text)
+	e.Line = rec.Line.Num
+	rec.Entry = e
 	if err != nil {
 		rec.Err = err.(*SyntaxError)
 		return rec, true
 	}
-	e.Line = rec.Line.Num
-	rec.Entry = e
 	if d.seen[e.Label] {
 		rec.Dup = true
 		return rec, true
@@ -327,12 +330,12 @@ func Format(w io.Writer, entries []Entry) error {
 }
 
 // LabelToken returns the first token of a raw file line the way sttydefs and
-// ttyadm look a label up (ttymon.md 4.4 item 3): leading blanks skipped,
-// then everything up to a blank, ':' or the end. No comment or escape
-// processing: "# VERSION=1" yields "#".
+// ttyadm look a label up (ttymon.md 4.4 item 3), literally: leading white
+// space skipped, then everything up to a space, ':' or the end of the line.
+// No comment or escape processing: "# VERSION=1" yields "#".
 func LabelToken(line string) string {
 	line = strings.TrimLeft(line, " \t\r\v\f")
-	if i := strings.IndexAny(line, " \t\r\v\f:\n"); i >= 0 {
+	if i := strings.IndexAny(line, " :\n"); i >= 0 {
 		line = line[:i]
 	}
 	return line

@@ -189,6 +189,14 @@ func (l *fieldLexer) token() string {
 	return string(v.b)
 }
 
+// Unescape returns the value the reader gives for s written as a flags
+// field: escapes decoded, the value cut at a decoded NUL, and cut at the
+// first unescaped ':' (which would end the field).
+func Unescape(s string) string {
+	l := fieldLexer{s: s}
+	return l.whole()
+}
+
 // whole reads a whole-mode field: everything up to an unescaped ':' or the
 // end of the line, blanks included.
 func (l *fieldLexer) whole() string {

@@ -1,4 +1,4 @@
-// Command nlsadmin: see internal/admin/nlsadmin and man/nlsadmin.8.
+// Command nlsadmin is a thin main; the program and its manual are in internal/admin/nlsadmin.
 package main
 
 import (

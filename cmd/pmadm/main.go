@@ -1,4 +1,4 @@
-// Command pmadm: see internal/admin/pmadm and man/pmadm.8.
+// Command pmadm is a thin main; the program and its manual are in internal/admin/pmadm.
 package main
 
 import (

@@ -1,4 +1,4 @@
-// Command sacadm: see internal/admin/sacadm and man/sacadm.8.
+// Command sacadm is a thin main; the program and its manual are in internal/admin/sacadm.
 package main
 
 import (

@@ -1,4 +1,4 @@
-// Command sttydefs: see internal/admin/sttydefs and man/sttydefs.8.
+// Command sttydefs is a thin main; the program and its manual are in internal/admin/sttydefs.
 package main
 
 import (

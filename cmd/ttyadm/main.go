@@ -1,4 +1,4 @@
-// Command ttyadm: see internal/admin/ttyadm and man/ttyadm.8.
+// Command ttyadm is a thin main; the program and its manual are in internal/admin/ttyadm.
 package main
 
 import (

@@ -1,13 +1,261 @@
-// Package sttydefs implements the sttydefs command.
+// Package sttydefs implements sttydefs, the maintainer of /etc/ttydefs
+// (ttymon.md 6).
+//
+// # Synopsis
+//
+//	sttydefs -a ttylabel [-n nextlabel] [-i initial-flags] [-f final-flags] [-b]
+//	sttydefs -r ttylabel
+//	sttydefs -l [ttylabel]
+//
+// # Description
+//
+// /etc/ttydefs holds the line settings ttymon uses for its ports, one entry
+// per line:
+//
+//	ttylabel:initial-flags:final-flags:autobaud:nextlabel
+//
+// The flags are stty words (with their GNU/Linux meaning); a BREAK at the
+// login prompt moves a port to the entry named by nextlabel.
+//
+// # Options
+//
+//	-a ttylabel       Add an entry for ttylabel. The label must not exist yet.
+//	-n nextlabel      With -a: the label to hunt to after a BREAK (default:
+//	                  ttylabel itself).
+//	-i initial-flags  With -a: the stty words applied when the port is
+//	                  opened and while hunting (default "9600").
+//	-f final-flags    With -a: the stty words applied just before the service
+//	                  starts (default "9600 sane").
+//	-b                With -a: turn autobaud on (the "A" field).
+//	-r ttylabel       Remove the first entry whose label is ttylabel.
+//	-l [ttylabel]     List every entry, or only ttylabel, with its fields,
+//	                  parse errors and nextlabels that reference nothing.
+//	                  "-lttylabel" works too. Needs no privilege.
+//
+// -r and -l act as soon as they are reached, so options after them are not
+// looked at; -n, -i, -f and -b need -a. The long forms --add, --next,
+// --initial, --final, --autobaud, --remove and --list are accepted as
+// synonyms, and --help prints the usage on stdout.
+//
+// # Files
+//
+//	$SAF_ROOT/etc/ttydefs        the table; must carry "# VERSION=1"
+//	$SAF_ROOT/etc/.ttydefs.lock  held (flock) while -a or -r rewrite the table
+//	$SAF_ROOT/etc/.ttydefs       the temp file of a rewrite
+//
+// SAF_ROOT is empty on a real system; set, it names a sandbox in which
+// anyone may change the table (linux.md D1, D3).
+//
+// # Exit status
+//
+//	0  success (also for a listing that shows parse errors)
+//	1  any error: not privileged, bad version stamp, label exists or not
+//	   found, invalid flag word, unsafe argument, I/O failure
+//	2  usage error
+//
+// # Differences from the original
+//
+// Every message to stderr names the program ("sttydefs: ") and ends in a
+// newline; the texts after the prefix are the original's, and a file is
+// named by the path actually used, SAF_ROOT included (linux.md D2). -a and
+// -r rewrite the table atomically under a lock (linux.md D8): -a checks
+// everything before it writes (the original could leave a new file with
+// only its version line), keeps the file's mode (0644 for a new file), and
+// ends an unterminated last line before appending; -r leaves mode 0444.
+// Labels containing ':', '#', '\', white space or a newline, an empty
+// label, and flags with an unescaped ':' or '#', a newline or a trailing
+// lone '\' are refused with exit 1 (linux.md D7): the original wrote them
+// and corrupted the table. Flag words are checked as ttymon will read them
+// (escapes decoded), so an encoded "stty -g" word written with "\:" is
+// accepted.
 package sttydefs
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"strings"
+
+	"github.com/linux-saf/saf/saf/exitcode"
+	"github.com/linux-saf/saf/saf/paths"
+	"github.com/spf13/pflag"
 )
 
-// Main runs sttydefs with args (without the program name) and returns the exit status.
+const prog = "sttydefs"
+
+// Exit statuses (ttymon.md 6).
+const (
+	exitOK    = 0
+	exitFail  = 1
+	exitUsage = 2
+)
+
+// usageText is the original's usage message (ttymon.md 6.1).
+const usageText = "Usage:\tsttydefs -a ttylabel [-n nextlabel] [-i initial-flags]\n" +
+	"\t\t [-f final-flags] [-b]\n" +
+	"\tsttydefs -r ttylabel\n" +
+	"\tsttydefs -l [ttylabel]\n"
+
+// Main runs sttydefs with args (without the program name) and returns the
+// exit status. It is the only place that reads the environment.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "sttydefs: not implemented yet")
-	return 1
+	c := &command{
+		root:   paths.FromEnv(os.Getenv),
+		uid:    os.Getuid(),
+		stdout: stdout,
+		stderr: stderr,
+	}
+	return c.exit(c.run(args))
+}
+
+// command is one run of sttydefs.
+type command struct {
+	root   paths.Root
+	uid    int // real uid, for the privilege check
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// usageError prints msg (if any), then the usage; exit 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return strings.TrimSpace(e.msg + " " + usageText) }
+
+// errHelp asks for the usage on stdout and exit 0 (--help).
+var errHelp = errors.New("help requested")
+
+// fail returns an error that ends sttydefs with status 1.
+func fail(format string, args ...any) error {
+	return exitcode.New(exitFail, format, args...)
+}
+
+// failWith ends sttydefs with status 1 after reporting err (each error of
+// an errors.Join on its own line).
+func failWith(err error) error { return exitcode.Wrap(exitFail, err) }
+
+// exit reports err and returns the exit status.
+func (c *command) exit(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	if errors.Is(err, errHelp) {
+		io.WriteString(c.stdout, usageText)
+		return exitOK
+	}
+	var u *usageError
+	if errors.As(err, &u) {
+		if u.msg != "" {
+			fmt.Fprintf(c.stderr, "%s: %s\n", prog, u.msg)
+		}
+		io.WriteString(c.stderr, usageText)
+		return exitUsage
+	}
+	c.report(err)
+	return exitcode.Code(err, exitFail)
+}
+
+// report prints err, one line per joined error, each naming the program.
+func (c *command) report(err error) {
+	var ee *exitcode.ExitError
+	if errors.As(err, &ee) {
+		err = ee.Err
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			c.report(e)
+		}
+		return
+	}
+	fmt.Fprintf(c.stderr, "%s: %v\n", prog, err)
+}
+
+// addOpts are the values given with -a.
+type addOpts struct {
+	label, next, initial, final   string
+	hasNext, hasInitial, hasFinal bool
+	autobaud                      bool
+}
+
+// errAct stops option parsing when -r or -l is reached: they act at once
+// (ttymon.md 6.1).
+var errAct = errors.New("act now")
+
+func (c *command) run(args []string) error {
+	if len(args) == 0 {
+		return &usageError{}
+	}
+	fs := pflag.NewFlagSet(prog, pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	fs.SetInterspersed(false) // getopt stops at the first operand
+	// The long names are there because pflag needs them; the letters are
+	// the original's getopt string "a:n:i:f:br:l".
+	fs.StringP("add", "a", "", "")
+	fs.StringP("next", "n", "", "")
+	fs.StringP("initial", "i", "", "")
+	fs.StringP("final", "f", "", "")
+	fs.BoolP("autobaud", "b", false, "")
+	fs.StringP("remove", "r", "", "")
+	fs.BoolP("list", "l", false, "")
+	fs.Bool("help", false, "")
+
+	var o addOpts
+	hasAdd := false
+	var act func() error
+	err := fs.ParseAll(args, func(f *pflag.Flag, v string) error {
+		switch f.Name {
+		case "add":
+			o.label, hasAdd = v, true
+		case "next":
+			o.next, o.hasNext = v, true
+		case "initial":
+			o.initial, o.hasInitial = v, true
+		case "final":
+			o.final, o.hasFinal = v, true
+		case "autobaud":
+			o.autobaud = true
+		case "remove":
+			act = func() error { return c.remove(args, v) }
+			return errAct
+		case "list":
+			act = func() error { return c.list(args) }
+			return errAct
+		case "help":
+			return errHelp
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, errAct):
+		return act()
+	case errors.Is(err, errHelp):
+		return errHelp
+	case err != nil:
+		return &usageError{msg: getoptMessage(err)}
+	case fs.NArg() > 0 || !hasAdd:
+		return &usageError{}
+	}
+	return c.add(o)
+}
+
+// getoptMessage words a pflag error as getopt does.
+func getoptMessage(err error) string {
+	var ne *pflag.NotExistError
+	var ve *pflag.ValueRequiredError
+	switch {
+	case errors.Is(err, pflag.ErrHelp): // -h, which is not an option of ours
+		return "illegal option -- h"
+	case errors.As(err, &ne):
+		if ne.GetSpecifiedShortnames() != "" {
+			return "illegal option -- " + ne.GetSpecifiedName()[:1]
+		}
+		return "illegal option -- -" // getopt reads "--name" as option '-'
+	case errors.As(err, &ve):
+		if ve.GetSpecifiedShortnames() != "" {
+			return "option requires an argument -- " + ve.GetSpecifiedName()[:1]
+		}
+		return "option requires an argument -- --" + ve.GetSpecifiedName()
+	}
+	return err.Error()
 }

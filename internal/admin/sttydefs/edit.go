@@ -1,0 +1,232 @@
+package sttydefs
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/linux-saf/saf/saf/admfile"
+	"github.com/linux-saf/saf/saf/lockfile"
+	"github.com/linux-saf/saf/ttydefs"
+)
+
+// Defaults of -a (ttymon.md 6.2).
+const (
+	defaultInitial = "9600"
+	defaultFinal   = "9600 sane"
+)
+
+// Modes of the table after a rewrite (ttymon.md 6.2, 6.3).
+const (
+	newFileMode     = 0o644
+	removedFileMode = 0o444
+)
+
+// add is "sttydefs -a" (ttymon.md 6.2).
+func (c *command) add(o addOpts) error {
+	if !c.root.Privileged(c.uid) {
+		return fail("User not privileged for operation.")
+	}
+	// linux.md D7: refuse what would corrupt the table, before touching it.
+	errs := []error{checkLabel("ttylabel", o.label, false)}
+	if o.hasNext {
+		errs = append(errs, checkLabel("nextlabel", o.next, true))
+	} else {
+		o.next = o.label
+	}
+	if o.hasInitial {
+		errs = append(errs, checkFlags("initial flags", o.initial))
+	} else {
+		o.initial = defaultInitial
+	}
+	if o.hasFinal {
+		errs = append(errs, checkFlags("final flags", o.final))
+	} else {
+		o.final = defaultFinal
+	}
+	if err := errors.Join(errs...); err != nil {
+		return failWith(err)
+	}
+
+	path := c.root.TtyDefs()
+	lock, err := acquire(path)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+
+	data, err := os.ReadFile(path)
+	exists := err == nil
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return couldNotOpen(path, err)
+	}
+	if exists {
+		if ttydefs.CheckVersion(data) != nil {
+			return fail("%s version number is incorrect or missing.", path)
+		}
+		if ttydefs.FindLabel(data, o.label) > 0 {
+			return fail("Invalid request -- ttylabel %s already exists.", o.label)
+		}
+	}
+	// Flag words are checked as ttymon will read them: escapes decoded.
+	var bad []error
+	for _, flags := range []string{o.initial, o.final} {
+		for _, w := range ttydefs.Validate(ttydefs.Unescape(flags)) {
+			bad = append(bad, errors.New(ttydefs.InvalidModeMessage(w)))
+		}
+	}
+	if len(bad) > 0 {
+		return failWith(errors.Join(bad...))
+	}
+	autobaud := ""
+	if o.autobaud {
+		autobaud = "A"
+	}
+	line := o.label + ":" + o.initial + ":" + o.final + ":" + autobaud + ":" + o.next
+	if _, err := ttydefs.ParseLine(line); err != nil {
+		// The checks above make this unreachable; never write a line the
+		// readers would reject.
+		return fail("internal error: the new entry would not parse: %v", err)
+	}
+	line += "\n"
+
+	var out []byte
+	mode := os.FileMode(newFileMode)
+	if exists {
+		out = admfile.AppendLine(data, line)
+		mode = lockfile.ModeOf(path, newFileMode)
+	} else {
+		out = []byte(admfile.Stamp(ttydefs.Version) + line)
+	}
+	return writeTable(path, out, mode)
+}
+
+// remove is "sttydefs -r label" (ttymon.md 6.3). args are all the
+// arguments: -r is only valid as the whole command line.
+func (c *command) remove(args []string, label string) error {
+	if len(args) > 2 {
+		return &usageError{}
+	}
+	if !c.root.Privileged(c.uid) {
+		return fail("User not privileged for operation.")
+	}
+	if err := checkLabel("ttylabel", label, false); err != nil {
+		return failWith(err)
+	}
+	path := c.root.TtyDefs()
+	lock, err := acquire(path)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return couldNotOpen(path, err)
+	}
+	if ttydefs.CheckVersion(data) != nil {
+		return fail("%s version number is incorrect or missing.", path)
+	}
+	n := ttydefs.FindLabel(data, label)
+	if n == 0 {
+		return fail("Invalid request, ttylabel %s does not exist.", label)
+	}
+	return writeTable(path, admfile.RemoveLine(data, n), removedFileMode)
+}
+
+// lockName is the lock file next to the table that -a and -r hold for
+// their whole read-modify-write (linux.md D8).
+const lockName = ".ttydefs.lock"
+
+func acquire(path string) (*lockfile.Lock, error) {
+	lp := filepath.Join(filepath.Dir(path), lockName)
+	lock, err := lockfile.Acquire(lp)
+	if err != nil {
+		return nil, couldNotOpen(lp, err)
+	}
+	return lock, nil
+}
+
+// writeTable replaces the table atomically (linux.md D8) and words the
+// failures as the original did where it had a message.
+func writeTable(path string, data []byte, mode os.FileMode) error {
+	err := lockfile.WriteFile(path, data, mode)
+	var le *os.LinkError
+	var pe *fs.PathError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &le):
+		return fail("Rename failed: %s", strerror(le.Err))
+	case errors.As(err, &pe) && pe.Op == "open":
+		return couldNotOpen(pe.Path, err)
+	case errors.As(err, &pe):
+		return fail("%s %s: %s", pe.Op, pe.Path, strerror(pe.Err))
+	}
+	return fail("%v", err)
+}
+
+// couldNotOpen is the original's open failure message.
+func couldNotOpen(path string, err error) error {
+	return fail("Could not open %q: %s", path, strerror(err))
+}
+
+// strerror returns the C library's text for the errno in err, as the
+// original printed it (ttymon.md 19.0): Go's texts are glibc's with the
+// first letter in lower case. Other errors keep their own text.
+func strerror(err error) string {
+	var errno syscall.Errno
+	if !errors.As(err, &errno) {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return pe.Err.Error()
+		}
+		return err.Error()
+	}
+	s := errno.Error()
+	if s != "" && s[0] >= 'a' && s[0] <= 'z' {
+		s = string(s[0]-'a'+'A') + s[1:]
+	}
+	return s
+}
+
+// checkLabel refuses a ttylabel or nextlabel that the table cannot hold
+// as written (linux.md D7): in a token field ':' ends the field, '#' starts
+// a comment, '\' starts an escape, a blank ends the token and a newline
+// ends the entry. An empty ttylabel names nothing.
+func checkLabel(what, v string, emptyOK bool) error {
+	if v == "" && !emptyOK {
+		return fmt.Errorf("invalid %s %q: it must not be empty", what, v)
+	}
+	if strings.ContainsAny(v, ":#\\ \t\n\r\v\f") {
+		return fmt.Errorf(`invalid %s %q: it must not contain ':', '#', '\', blanks or newlines`, what, v)
+	}
+	return nil
+}
+
+// checkFlags refuses a flags value that would corrupt its entry (linux.md
+// D7): a newline, an unescaped ':' (ends the field) or '#' (starts a
+// comment), or a lone '\' at the end (it would escape the ':' after it).
+func checkFlags(what, v string) error {
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case '\n':
+			return fmt.Errorf("invalid %s %q: newlines are not allowed", what, v)
+		case ':', '#':
+			return fmt.Errorf(`invalid %s %q: write ':' as \: and '#' as \#`, what, v)
+		case '\\':
+			if i+1 == len(v) {
+				return fmt.Errorf(`invalid %s %q: it ends in a lone '\'`, what, v)
+			}
+			i++ // the escaped character
+			if v[i] == '\n' {
+				return fmt.Errorf("invalid %s %q: newlines are not allowed", what, v)
+			}
+		}
+	}
+	return nil
+}

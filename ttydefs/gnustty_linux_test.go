@@ -1,0 +1,105 @@
+package ttydefs
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestApplyMatchesGNUStty checks linux.md D9 against the real thing: for
+// every word GNU stty knows, Apply must change a termios the way
+// "stty -F <pty>" does. A pty forces its own control flags (CS8, speed), so
+// only the input, output and local flags and the control characters are
+// compared; the control-flag words are covered by TestApply.
+func TestApplyMatchesGNUStty(t *testing.T) {
+	stty, err := exec.LookPath("stty")
+	if err != nil {
+		t.Skip("no stty")
+	}
+	if out, err := exec.Command(stty, "--version").Output(); err != nil || !bytes.Contains(out, []byte("GNU coreutils")) {
+		t.Skip("stty is not GNU coreutils stty")
+	}
+	ptm, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Skipf("no usable /dev/ptmx: %v", err)
+	}
+	defer ptm.Close()
+	if err := unix.IoctlSetPointerInt(int(ptm.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Skipf("unlockpt: %v", err)
+	}
+	n, err := unix.IoctlGetInt(int(ptm.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Skipf("ptsname: %v", err)
+	}
+	name := fmt.Sprintf("/dev/pts/%d", n)
+	pts, err := os.OpenFile(name, os.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Skipf("open %s: %v", name, err)
+	}
+	defer pts.Close()
+	fd := int(pts.Fd())
+
+	var words []string
+	for _, w := range bitWords {
+		if w.field != fCflag && w.name != "pendin" { // GNU stty has no pendin
+			words = append(words, w.name, "-"+w.name)
+		}
+	}
+	for _, w := range fieldWords[4:] { // the delays
+		words = append(words, w.name)
+	}
+	words = append(words, "sane", "raw", "-raw", "cooked", "ek", "nl", "-nl", "lcase", "-lcase",
+		"LCASE", "-LCASE", "tabs", "-tabs", "sane -iexten", "raw -raw",
+		"min 5 time 10", "min 255")
+	for _, c := range charWordList {
+		if c.name != "min" && c.name != "time" {
+			words = append(words, c.name+" ^X", c.name+" ^?", c.name+" ^-", c.name+" undef", c.name+" q", c.name+` ^\`)
+		}
+	}
+
+	// A start that differs from everything the words set.
+	start, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start.Iflag = 0x7fff
+	start.Oflag = ^uint32(unix.NLDLY | unix.CRDLY | unix.TABDLY | unix.BSDLY | unix.VTDLY | unix.FFDLY)
+	start.Oflag |= unix.CR1 | unix.TAB2 | unix.NL1
+	start.Lflag = 0x1fff
+	for i := range start.Cc {
+		start.Cc[i] = byte(i + 1)
+	}
+	for _, flags := range words {
+		if err := unix.IoctlSetTermios(fd, unix.TCSETS, start); err != nil {
+			t.Fatal(err)
+		}
+		before, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(stty, append([]string{"-F", name}, strings.Fields(flags)...)...).CombinedOutput()
+		if err != nil {
+			t.Errorf("stty %s: %v: %s", flags, err, out)
+			continue
+		}
+		gnu, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ours := *before
+		if _, err := Apply(&ours, flags); err != nil {
+			t.Errorf("Apply(%q): %v", flags, err)
+			continue
+		}
+		ours.Cflag, ours.Ispeed, ours.Ospeed = gnu.Cflag, gnu.Ispeed, gnu.Ospeed
+		if ours != *gnu {
+			t.Errorf("%q:\n GNU  iflag %#x oflag %#x lflag %#x cc %v\n ours iflag %#x oflag %#x lflag %#x cc %v",
+				flags, gnu.Iflag, gnu.Oflag, gnu.Lflag, gnu.Cc, ours.Iflag, ours.Oflag, ours.Lflag, ours.Cc)
+		}
+	}
+}
