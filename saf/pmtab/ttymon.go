@@ -22,11 +22,11 @@ package pmtab
 import (
 	"errors"
 	"fmt"
+	"github.com/linux-saf/saf/saf/exitcode"
 	"io/fs"
 	"math"
 	"os"
 	"strings"
-	"syscall"
 )
 
 // DefaultTTYPrompt is the prompt ttyadm writes when -p is not given
@@ -604,7 +604,7 @@ func CheckTTYDevice(dev string) error {
 		return &TTYCheckError{Msg: `error -- device "` + dev + `" does not exist`, Err: err}
 	}
 	if err != nil {
-		return &TTYCheckError{Msg: "stat(" + dev + ") failed: " + ttyStrerror(err), Err: err}
+		return &TTYCheckError{Msg: "stat(" + dev + ") failed: " + exitcode.Strerror(err), Err: err}
 	}
 	if fi.Mode()&fs.ModeCharDevice == 0 {
 		return &TTYCheckError{Msg: `error -- "` + dev + `" not character special device`}
@@ -638,20 +638,4 @@ func CheckTTYService(cmd string) error {
 		return &TTYCheckError{Msg: `error -- "` + p + `" not a regular file`}
 	}
 	return nil
-}
-
-// ttyStrerror returns the C library's text for the errno inside err
-// ("No such file or directory"), as ttymon.md §19.0 asks of every message
-// that shows one. Go's errno strings are glibc's with the first letter in
-// lower case; other errors are returned as they are.
-func ttyStrerror(err error) string {
-	var errno syscall.Errno
-	if !errors.As(err, &errno) {
-		return err.Error()
-	}
-	s := errno.Error()
-	if s != "" && s[0] >= 'a' && s[0] <= 'z' {
-		s = string(s[0]-'a'+'A') + s[1:]
-	}
-	return s
 }

@@ -117,4 +117,4 @@ func ReadFile(path string) ([]byte, error) {
 func NoNewlinePtr(v *string) error { return NoNewline(*v) }
 
 // PathMsg renders the error of an os call without repeating its path.
-func PathMsg(err error) string { return pathMsg(err) }
+func PathMsg(err error) string { return exitcode.Strerror(err) }

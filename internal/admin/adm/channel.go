@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"syscall"
 
 	"github.com/linux-saf/saf/saf/exitcode"
 	"github.com/linux-saf/saf/saf/sacmsg"
@@ -21,20 +20,10 @@ func (c *Cmd) Request(typ byte, tag string) (sacmsg.AdmAck, []byte, error) {
 	case err == nil:
 		return ack, data, nil
 	case errors.Is(err, sacmsg.ErrNoReply):
-		return ack, nil, Fail(exitcode.SacNotRun, "Can not contact SAC: no reply on %s: %v", c.Root.CmdPipe(), rootCause(err))
+		return ack, nil, Fail(exitcode.SacNotRun, "Can not contact SAC: no reply on %s: %v", c.Root.CmdPipe(), exitcode.Strerror(err))
 	default:
-		return ack, nil, Fail(exitcode.SysErr, "Can not contact SAC: %s: %v (is sac running?)", c.Root.CmdPipe(), rootCause(err))
+		return ack, nil, Fail(exitcode.SysErr, "Can not contact SAC: %s: %v (is sac running?)", c.Root.CmdPipe(), exitcode.Strerror(err))
 	}
-}
-
-// rootCause returns the errno behind a failed call ("no such file or
-// directory", "connection refused") when there is one, else err itself.
-func rootCause(err error) error {
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		return errno
-	}
-	return err
 }
 
 // call is the channel client; tests replace it.

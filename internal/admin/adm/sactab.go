@@ -23,7 +23,7 @@ func (c *Cmd) ReadSacTab() (*SacTab, error) {
 	path := c.Root.SacTab()
 	data, err := ReadFile(path)
 	if err != nil {
-		return nil, Fail(exitcode.SysErr, "could not open %s: %v", path, pathMsg(err))
+		return nil, Fail(exitcode.SysErr, "could not open %s: %v", path, exitcode.Strerror(err))
 	}
 	v, err := admfile.Version(data)
 	if err != nil {
@@ -104,15 +104,6 @@ func (c *Cmd) SacRunning() bool {
 		return false
 	}
 	return locked
-}
-
-// pathMsg renders the error of an os call without repeating the path.
-func pathMsg(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
 }
 
 var recordLocked = lockfile.RecordLocked

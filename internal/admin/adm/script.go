@@ -23,7 +23,7 @@ func (c *Cmd) InstallScript(src, dst string) (installed bool, err error) {
 		return false, Fail(exitcode.NoExist, "Invalid request, %s does not exist", src)
 	}
 	if err != nil {
-		return false, Fail(exitcode.SysErr, "Could not stat %s: %s", src, pathMsg(err))
+		return false, Fail(exitcode.SysErr, "Could not stat %s: %s", src, exitcode.Strerror(err))
 	}
 	if !fi.Mode().IsRegular() {
 		c.Warn("warning - %s not a regular file - ignored", src)
@@ -31,10 +31,10 @@ func (c *Cmd) InstallScript(src, dst string) (installed bool, err error) {
 	}
 	data, err := os.ReadFile(src)
 	if err != nil {
-		return false, Fail(exitcode.SysErr, "Invalid request, can not open %s: %s", src, pathMsg(err))
+		return false, Fail(exitcode.SysErr, "Invalid request, can not open %s: %s", src, exitcode.Strerror(err))
 	}
 	if err := lockfile.WriteFile(dst, data, ScriptMode); err != nil {
-		return false, Fail(exitcode.SysErr, "error in writing tempfile for %s: %s", dst, pathMsg(err))
+		return false, Fail(exitcode.SysErr, "error in writing tempfile for %s: %s", dst, exitcode.Strerror(err))
 	}
 	return true, nil
 }
@@ -46,7 +46,7 @@ func (c *Cmd) PrintScript(path string) error {
 		return Fail(exitcode.NoExist, "Invalid request, script does not exist")
 	}
 	if err != nil {
-		return Fail(exitcode.SysErr, "Invalid request, can not open script %s: %s", path, pathMsg(err))
+		return Fail(exitcode.SysErr, "Invalid request, can not open script %s: %s", path, exitcode.Strerror(err))
 	}
 	defer f.Close()
 	if _, err := io.Copy(c.Stdout, f); err != nil {

@@ -3,11 +3,11 @@ package sttydefs
 import (
 	"errors"
 	"fmt"
+	"github.com/linux-saf/saf/saf/exitcode"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/linux-saf/saf/saf/admfile"
 	"github.com/linux-saf/saf/saf/lockfile"
@@ -161,37 +161,18 @@ func writeTable(path string, data []byte, mode os.FileMode) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &le):
-		return fail("Rename failed: %s", strerror(le.Err))
+		return fail("Rename failed: %s", exitcode.Strerror(le.Err))
 	case errors.As(err, &pe) && pe.Op == "open":
 		return couldNotOpen(pe.Path, err)
 	case errors.As(err, &pe):
-		return fail("%s %s: %s", pe.Op, pe.Path, strerror(pe.Err))
+		return fail("%s %s: %s", pe.Op, pe.Path, exitcode.Strerror(pe.Err))
 	}
 	return fail("%v", err)
 }
 
 // couldNotOpen is the original's open failure message.
 func couldNotOpen(path string, err error) error {
-	return fail("Could not open %q: %s", path, strerror(err))
-}
-
-// strerror returns the C library's text for the errno in err, as the
-// original printed it (ttymon.md 19.0): Go's texts are glibc's with the
-// first letter in lower case. Other errors keep their own text.
-func strerror(err error) string {
-	var errno syscall.Errno
-	if !errors.As(err, &errno) {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			return pe.Err.Error()
-		}
-		return err.Error()
-	}
-	s := errno.Error()
-	if s != "" && s[0] >= 'a' && s[0] <= 'z' {
-		s = string(s[0]-'a'+'A') + s[1:]
-	}
-	return s
+	return fail("Could not open %q: %s", path, exitcode.Strerror(err))
 }
 
 // checkLabel refuses a ttylabel or nextlabel that the table cannot hold

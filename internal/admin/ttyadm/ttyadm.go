@@ -80,7 +80,6 @@ import (
 	"io/fs"
 	"os"
 	"strings"
-	"syscall"
 	"unicode/utf8"
 
 	"github.com/linux-saf/saf/saf/exitcode"
@@ -488,12 +487,12 @@ func checkLabel(path, label string) string {
 		return `error -- "` + path + `" does not exist, can't verify ttylabel ` + label
 	}
 	if err != nil {
-		return `error -- can't open "` + path + `": ` + strerror(err) + `, can't verify ttylabel ` + label
+		return `error -- can't open "` + path + `": ` + exitcode.Strerror(err) + `, can't verify ttylabel ` + label
 	}
 	defer f.Close() // opened read-only: a close error cannot lose data
 	found, err := hasLabel(f, label)
 	if err != nil {
-		return `error -- can't read "` + path + `": ` + strerror(err) + `, can't verify ttylabel ` + label
+		return `error -- can't read "` + path + `": ` + exitcode.Strerror(err) + `, can't verify ttylabel ` + label
 	}
 	if !found {
 		return `error -- can't find ttylabel ` + label + ` in "` + path + `"`
@@ -522,19 +521,4 @@ func hasLabel(r io.Reader, label string) (bool, error) {
 			return false, err
 		}
 	}
-}
-
-// strerror returns the C library's text for the errno in err, as the
-// original printed it (ttymon.md §19.0): Go's texts are glibc's with the
-// first letter in lower case.
-func strerror(err error) string {
-	var errno syscall.Errno
-	if !errors.As(err, &errno) {
-		return err.Error()
-	}
-	s := errno.Error()
-	if s != "" && s[0] >= 'a' && s[0] <= 'z' {
-		s = string(s[0]-'a'+'A') + s[1:]
-	}
-	return s
 }
