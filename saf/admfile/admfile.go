@@ -201,3 +201,39 @@ func IsAlnum(s string) bool {
 	}
 	return true
 }
+
+// LineError says why an entry line cannot be used. It Is its Kind (the
+// file's ErrCorrupt), so callers test errors.Is(err, sactab.ErrCorrupt).
+type LineError struct {
+	Line   int
+	Reason string
+	Kind   error
+}
+
+func (e *LineError) Error() string        { return fmt.Sprintf("line %d: %s", e.Line, e.Reason) }
+func (e *LineError) Is(target error) bool { return target == e.Kind }
+
+// ParseFlags reads flag letters against letters, the alphabet of a file's
+// flags in their written order: letters[i] sets bit 1<<i. Letters outside
+// the alphabet are returned in bad, in the order met.
+func ParseFlags(s, letters string) (mask uint8, bad string) {
+	for i := 0; i < len(s); i++ {
+		if j := strings.IndexByte(letters, s[i]); j >= 0 {
+			mask |= 1 << j
+		} else {
+			bad += s[i : i+1]
+		}
+	}
+	return mask, bad
+}
+
+// FormatFlags renders mask in the fixed order of letters.
+func FormatFlags(mask uint8, letters string) string {
+	var b []byte
+	for j := 0; j < len(letters); j++ {
+		if mask&(1<<j) != 0 {
+			b = append(b, letters[j])
+		}
+	}
+	return string(b)
+}

@@ -23,32 +23,18 @@ const (
 	FlagX Flags = 2
 )
 
-// String renders flags in the fixed order u, x ("" when none).
-func (f Flags) String() string {
-	s := ""
-	if f&FlagU != 0 {
-		s += "u"
-	}
-	if f&FlagX != 0 {
-		s += "x"
-	}
-	return s
-}
+// flagLetters are the flag letters in their written order; FlagX is the
+// second one in both tables.
+const flagLetters = "ux"
 
-// ParseFlags reads flag letters; letters other than u and x are returned in
-// bad, in the order met.
+// String renders flags in the fixed order u, x ("" when none).
+func (f Flags) String() string { return admfile.FormatFlags(uint8(f), flagLetters) }
+
+// ParseFlags reads flag letters. Letters other than u and x are returned in
+// bad, in the order met, and otherwise ignored.
 func ParseFlags(s string) (f Flags, bad string) {
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case 'u':
-			f |= FlagU
-		case 'x':
-			f |= FlagX
-		default:
-			bad += s[i : i+1]
-		}
-	}
-	return f, bad
+	m, bad := admfile.ParseFlags(s, flagLetters)
+	return Flags(m), bad
 }
 
 // Entry is one service line, generic part (sac.md 6.1).
@@ -69,15 +55,6 @@ type Entry struct {
 // ErrCorrupt is what every corrupt line's error Is.
 var ErrCorrupt = errors.New("_pmtab is corrupt")
 
-// LineError says why a line is corrupt.
-type LineError struct {
-	Line   int
-	Reason string
-}
-
-func (e *LineError) Error() string        { return fmt.Sprintf("line %d: %s", e.Line, e.Reason) }
-func (e *LineError) Is(target error) bool { return target == ErrCorrupt }
-
 // Parse reads a _pmtab's entries in file order, corrupt ones included (with
 // Err set). The version stamp is not checked here: pmadm checks it only for
 // -a (sac.md 6.3); see admfile.Version.
@@ -92,12 +69,12 @@ func Parse(data []byte) []Entry {
 func parseLine(l admfile.Line) Entry {
 	e := Entry{Line: l.Num, Raw: l.Raw}
 	if l.Err != nil {
-		e.Err = &LineError{Line: l.Num, Reason: l.Err.Error()}
+		e.Err = &admfile.LineError{Line: l.Num, Reason: l.Err.Error(), Kind: ErrCorrupt}
 		return e
 	}
 	f := admfile.SplitFields(l.Body, 7)
 	if len(f) < 7 {
-		e.Err = &LineError{Line: l.Num, Reason: fmt.Sprintf("%d fields, need 7", len(f))}
+		e.Err = &admfile.LineError{Line: l.Num, Reason: fmt.Sprintf("%d fields, need 7", len(f)), Kind: ErrCorrupt}
 		return e
 	}
 	e.Svc = f[0]

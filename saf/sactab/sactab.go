@@ -33,32 +33,18 @@ const (
 	FlagX Flags = 2
 )
 
+// flagLetters are the flag letters in their written order; FlagX is the
+// second one in both tables.
+const flagLetters = "dx"
+
 // String renders flags in the fixed order d, x ("" when none).
-func (f Flags) String() string {
-	s := ""
-	if f&FlagD != 0 {
-		s += "d"
-	}
-	if f&FlagX != 0 {
-		s += "x"
-	}
-	return s
-}
+func (f Flags) String() string { return admfile.FormatFlags(uint8(f), flagLetters) }
 
 // ParseFlags reads flag letters. Letters other than d and x are returned in
-// bad, in the order met, and otherwise ignored (sac's reading, sac.md 5.3).
+// bad, in the order met, and otherwise ignored.
 func ParseFlags(s string) (f Flags, bad string) {
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case 'd':
-			f |= FlagD
-		case 'x':
-			f |= FlagX
-		default:
-			bad += s[i : i+1]
-		}
-	}
-	return f, bad
+	m, bad := admfile.ParseFlags(s, flagLetters)
+	return Flags(m), bad
 }
 
 // Entry is one port monitor line.
@@ -81,15 +67,6 @@ type Entry struct {
 // ErrCorrupt is what every corrupt line's error Is.
 var ErrCorrupt = errors.New("_sactab file is corrupt")
 
-// LineError says why a line is corrupt.
-type LineError struct {
-	Line   int
-	Reason string
-}
-
-func (e *LineError) Error() string        { return fmt.Sprintf("line %d: %s", e.Line, e.Reason) }
-func (e *LineError) Is(target error) bool { return target == ErrCorrupt }
-
 // Parse reads a _sactab. It returns every entry line in file order, corrupt
 // ones included (with Err set), so that callers can act as the original
 // does: sac dies on the first corrupt line, the admin commands fail only
@@ -105,14 +82,14 @@ func Parse(data []byte) []Entry {
 func parseLine(l admfile.Line) Entry {
 	e := Entry{Line: l.Num}
 	if l.Err != nil {
-		e.Err = &LineError{Line: l.Num, Reason: l.Err.Error()}
+		e.Err = &admfile.LineError{Line: l.Num, Reason: l.Err.Error(), Kind: ErrCorrupt}
 		return e
 	}
 	// The command ends at the next ':' (sac.md 5.1): anything after a
 	// sixth field is ignored, so a command cannot hold a colon.
 	f := strings.Split(l.Body, ":")
 	if len(f) < 5 {
-		e.Err = &LineError{Line: l.Num, Reason: fmt.Sprintf("%d fields, need 5", len(f))}
+		e.Err = &admfile.LineError{Line: l.Num, Reason: fmt.Sprintf("%d fields, need 5", len(f)), Kind: ErrCorrupt}
 		return e
 	}
 	e.Tag, e.Type = f[0], f[1]

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/linux-saf/saf/saf/exitcode"
+	"github.com/linux-saf/saf/saf/lockfile"
 	"github.com/linux-saf/saf/saf/paths"
 )
 
@@ -118,3 +119,27 @@ func NoNewlinePtr(v *string) error { return NoNewline(*v) }
 
 // PathMsg renders the error of an os call without repeating its path.
 func PathMsg(err error) string { return exitcode.Strerror(err) }
+
+// Lock takes the admin lock that every change to the SAF files is made
+// under (linux.md D8); Close the result when the change is written.
+func (c *Cmd) Lock() (*lockfile.Lock, error) {
+	lk, err := lockfile.Acquire(c.Root.AdminLock())
+	if err != nil {
+		return nil, Fail(exitcode.SysErr, "could not lock %s: %s", c.Root.AdminLock(), exitcode.Strerror(err))
+	}
+	return lk, nil
+}
+
+// Main is the common body of sacadm's and pmadm's Main: it reads SAF_ROOT,
+// decides the privilege (sac.md 11.2, linux.md D3), runs run and turns its
+// error into the exit status; --help prints usage on stdout.
+func Main(prog, usage string, args []string, stdout, stderr io.Writer, run func(*Cmd, []string) error) int {
+	root := paths.FromEnv(os.Getenv)
+	c := &Cmd{Prog: prog, Root: root, Privileged: root.Privileged(os.Getuid()), Stdout: stdout, Stderr: stderr}
+	err := run(c, args)
+	if errors.Is(err, ErrHelp) {
+		io.WriteString(stdout, usage)
+		return exitcode.OK
+	}
+	return c.Finish(err)
+}

@@ -32,7 +32,6 @@
 package pmadm
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -42,7 +41,6 @@ import (
 	"github.com/linux-saf/saf/saf/admfile"
 	"github.com/linux-saf/saf/saf/exitcode"
 	"github.com/linux-saf/saf/saf/lockfile"
-	"github.com/linux-saf/saf/saf/paths"
 	"github.com/linux-saf/saf/saf/pmtab"
 	"github.com/linux-saf/saf/saf/sacmsg"
 	"github.com/linux-saf/saf/saf/sactab"
@@ -71,14 +69,7 @@ const (
 
 // Main runs pmadm with args (without the program name).
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	root := paths.FromEnv(os.Getenv)
-	c := &adm.Cmd{Prog: "pmadm", Root: root, Privileged: root.Privileged(os.Getuid()), Stdout: stdout, Stderr: stderr}
-	err := run(c, args)
-	if errors.Is(err, adm.ErrHelp) {
-		io.WriteString(stdout, Usage)
-		return 0
-	}
-	return c.Finish(err)
+	return adm.Main("pmadm", Usage, args, stdout, stderr, run)
 }
 
 type options struct {
@@ -260,14 +251,6 @@ func (p *pmTable) find(c *adm.Cmd, svc string, all *[]*pmtab.Entry) (*pmtab.Entr
 	return nil, nil
 }
 
-func lock(c *adm.Cmd) (*lockfile.Lock, error) {
-	lk, err := lockfile.Acquire(c.Root.AdminLock())
-	if err != nil {
-		return nil, adm.Fail(exitcode.SysErr, "could not lock %s: %v", c.Root.AdminLock(), err)
-	}
-	return lk, nil
-}
-
 // add is pmadm -a (sac.md 13.5).
 func add(c *adm.Cmd, t *adm.SacTab, o options) error {
 	// Trailing blanks of the data are dropped whenever _pmtab is read; drop
@@ -282,7 +265,7 @@ func add(c *adm.Cmd, t *adm.SacTab, o options) error {
 	if err != nil {
 		return err
 	}
-	lk, err := lock(c)
+	lk, err := c.Lock()
 	if err != nil {
 		return err
 	}
@@ -345,7 +328,7 @@ func change(c *adm.Cmd, t *adm.SacTab, o options, op int) error {
 	if _, err := c.Find(t, o.tag); err != nil {
 		return err
 	}
-	lk, err := lock(c)
+	lk, err := c.Lock()
 	if err != nil {
 		return err
 	}
@@ -452,7 +435,7 @@ func config(c *adm.Cmd, t *adm.SacTab, o options) error {
 	}
 	var lk *lockfile.Lock
 	if o.script != "" {
-		if lk, err = lock(c); err != nil {
+		if lk, err = c.Lock(); err != nil {
 			return err
 		}
 		defer lk.Close()

@@ -48,7 +48,6 @@ import (
 	"github.com/linux-saf/saf/saf/admfile"
 	"github.com/linux-saf/saf/saf/exitcode"
 	"github.com/linux-saf/saf/saf/lockfile"
-	"github.com/linux-saf/saf/saf/paths"
 	"github.com/linux-saf/saf/saf/sacmsg"
 	"github.com/linux-saf/saf/saf/sactab"
 	"golang.org/x/sys/unix"
@@ -85,14 +84,7 @@ const (
 
 // Main runs sacadm with args (without the program name).
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	root := paths.FromEnv(os.Getenv)
-	c := &adm.Cmd{Prog: "sacadm", Root: root, Privileged: root.Privileged(os.Getuid()), Stdout: stdout, Stderr: stderr}
-	err := run(c, args)
-	if errors.Is(err, adm.ErrHelp) {
-		io.WriteString(stdout, Usage)
-		return 0
-	}
-	return c.Finish(err)
+	return adm.Main("sacadm", Usage, args, stdout, stderr, run)
 }
 
 type options struct {
@@ -252,9 +244,9 @@ func script(c *adm.Cmd, path, src string) error {
 	if src == "" {
 		return c.PrintScript(path)
 	}
-	lk, err := lockfile.Acquire(c.Root.AdminLock())
+	lk, err := c.Lock()
 	if err != nil {
-		return adm.Fail(exitcode.SysErr, "could not lock %s: %v", c.Root.AdminLock(), err)
+		return err
 	}
 	defer lk.Close()
 	_, err = c.InstallScript(src, path)
@@ -270,9 +262,9 @@ func add(c *adm.Cmd, o options) error {
 	if err := sactab.Validate(e); err != nil {
 		return adm.Fail(exitcode.BadArgs, "%v", err)
 	}
-	lk, err := lockfile.Acquire(c.Root.AdminLock())
+	lk, err := c.Lock()
 	if err != nil {
-		return adm.Fail(exitcode.SysErr, "could not lock %s: %v", c.Root.AdminLock(), err)
+		return err
 	}
 	defer lk.Close()
 	// Read again under the lock: the table may have changed since the
@@ -408,9 +400,9 @@ func checkCommand(c *adm.Cmd, cmd string) error {
 
 // remove is sacadm -r (sac.md 12.4).
 func remove(c *adm.Cmd, _ *adm.SacTab, tag string) error {
-	lk, err := lockfile.Acquire(c.Root.AdminLock())
+	lk, err := c.Lock()
 	if err != nil {
-		return adm.Fail(exitcode.SysErr, "could not lock %s: %v", c.Root.AdminLock(), err)
+		return err
 	}
 	defer lk.Close()
 	t, err := c.ReadSacTab()
