@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/linux-saf/saf/internal/admin/nlsadmin"
@@ -44,6 +45,8 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("SAF_ROOT", filepath.Join(env.WorkDir, "root"))
 			env.Setenv("NL", "\n") // scripts cannot quote a newline
+			env.Setenv("LONG", strings.Repeat("x", 599))
+			env.Setenv("LONG400", strings.Repeat("y", 400))
 
 			return os.MkdirAll(filepath.Join(env.WorkDir, "root", "etc", "saf"), 0o755)
 		},

@@ -258,6 +258,9 @@ func add(c *adm.Cmd, o options) error {
 	// Trailing blanks of the command are dropped whenever _sactab is read;
 	// drop them now so that what is written is what will be read.
 	cmd := strings.TrimRight(o.cmd, admfile.Blanks)
+	if len(cmd) >= admfile.MaxLine { // [illumos] (sac.md 12.3 step 7)
+		return adm.Fail(exitcode.SysErr, "command string too long: %d bytes, at most %d", len(cmd), admfile.MaxLine-1)
+	}
 	e := sactab.Entry{Tag: o.tag, Type: o.pmtype, Flags: o.flags, RCount: o.count, Command: cmd, Comment: o.comment}
 	if err := sactab.Validate(e); err != nil {
 		return adm.Fail(exitcode.BadArgs, "%v", err)
