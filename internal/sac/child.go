@@ -1,0 +1,93 @@
+package sac
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+
+	"github.com/linux-saf/saf/saf/exitcode"
+	"github.com/linux-saf/saf/saf/paths"
+	"github.com/linux-saf/saf/saf/saflog"
+	"golang.org/x/sys/unix"
+)
+
+// The environment that turns sac into the child that starts a port monitor
+// (sac.md 8.4 step 6). They are removed before the port monitor runs.
+const (
+	envStartTag    = "_SAF_SAC_START_TAG"
+	envStartCmd    = "_SAF_SAC_START_CMD"
+	envStartIState = "_SAF_SAC_START_ISTATE"
+)
+
+// startChild runs in the process sac forked for a port monitor: cd to its
+// home, run its _config script, set PMTAG and ISTATE, close every file
+// descriptor and exec the port monitor's command. Its messages go to
+// sac's log with this process's pid, which is also the port monitor's.
+// It returns only on failure; the exit is then a death sac counts.
+func startChild(tag string) int {
+	cmd := os.Getenv(envStartCmd)
+	istate := os.Getenv(envStartIState)
+	for _, k := range []string{envStartTag, envStartCmd, envStartIState} {
+		os.Unsetenv(k)
+	}
+	root := paths.FromEnv(os.Getenv)
+	logf := saflog.Discard
+	if log, err := saflog.Open(root.SacLog(), 0o644, saflog.Options{MaxLine: 512}); err == nil {
+		logf = log.Printf // closed by the exec (close-on-exec)
+	}
+	home := root.PMDir(tag)
+	if err := os.Chdir(home); err != nil {
+		logf("Cannot chdir to <%s>, port monitor not started", home)
+		return 1
+	}
+	switch line, err := runScript(root.PMConfig(tag)); {
+	case line < 0:
+		logf("system error in _config script for <%s>: %v", tag, err)
+		return 1
+	case line > 0:
+		logf("Error in _config script for <%s>: line %d", tag, line)
+		return 1
+	}
+	// Set after _config, so that the script cannot override them.
+	if os.Setenv("ISTATE", istate) != nil || os.Setenv("PMTAG", tag) != nil {
+		logf("can't expand port monitor <%s> environment", tag)
+		return 1
+	}
+	argv, err := splitCommand(cmd)
+	if err != nil {
+		if err == errUnterminated {
+			logf("invalid command line, non-terminated string for port monitor %s", tag)
+		} else {
+			logf("invalid command line, more than %d words for port monitor %s", MaxArgs, tag)
+		}
+		return 1
+	}
+	if len(argv) == 0 {
+		logf("exec of port monitor <%s> failed: empty command", tag)
+		return 1
+	}
+	logf("starting port monitor <%s>", tag)
+	closeAllOnExec()
+	err = syscall.Exec(argv[0], argv, os.Environ())
+	logf("exec of port monitor <%s> failed: %s", tag, exitcode.Strerror(err))
+	return 1
+}
+
+// closeAllOnExec marks every open descriptor close-on-exec, 0, 1 and 2
+// included: a port monitor starts with no open descriptors at all (sac.md
+// 8.4 step 6.6).
+func closeAllOnExec() {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		for fd := 0; fd < 1024; fd++ {
+			unix.CloseOnExec(fd)
+		}
+		return
+	}
+	for _, e := range ents {
+		var fd int
+		if _, err := fmt.Sscan(e.Name(), &fd); err == nil {
+			unix.CloseOnExec(fd)
+		}
+	}
+}

@@ -1,0 +1,585 @@
+// Package sac is the Service Access Controller: it reads /etc/saf/_sactab,
+// runs /etc/saf/_sysconfig, starts every port monitor, polls each at the
+// sanity interval, restarts a dead or silent one within its restart count,
+// and answers sacadm and pmadm on the admin socket /etc/saf/_cmdpipe.
+//
+// Synopsis
+//
+//	sac -t sanity_interval
+//
+// sac runs in the foreground. Its log is /var/saf/_log, on which it holds a
+// POSIX record lock while it runs: that lock is how sacadm and pmadm know
+// sac is running, and why a second sac waits for the first to exit. Every
+// path is under $SAF_ROOT when it is set (linux.md D1).
+//
+// Port monitors talk to sac over FIFOs (linux.md D4): sac writes 8-byte
+// messages to /etc/saf/<tag>/_pmpipe and reads 24-byte replies from
+// /etc/saf/_sacpipe (see saf/sacmsg and saf/pmproto). A port monitor is
+// started in its own process group, in /etc/saf/<tag>, after its _config
+// script, with PMTAG and ISTATE in its environment and no open file
+// descriptors at all (sac.md 8.4). sac learns a port monitor is alive from
+// the POSIX lock it holds on its _pid file (linux.md D6).
+//
+// Signals: SIGHUP re-reads _sactab (as sacadm -x); SIGTERM and SIGINT end
+// sac, leaving the port monitors running, so that the next sac finds them
+// and recovers them (sac.md 8.11). The original did not catch these
+// signals at all; we log why sac exits.
+//
+// Exit status: 1 usage or log file problems, and the codes of sac.md 8.14
+// for fatal errors (3 corrupt _sactab, 4 wrong _sactab version, 5 cannot
+// chdir, 6 cannot open _sacpipe, 13/14 _sysconfig errors, 16 cannot create
+// _cmdpipe ...).
+package sac
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/linux-saf/saf/saf/exitcode"
+	"github.com/linux-saf/saf/saf/lockfile"
+	"github.com/linux-saf/saf/saf/paths"
+	"github.com/linux-saf/saf/saf/sacmsg"
+	"github.com/linux-saf/saf/saf/saflog"
+	"golang.org/x/sys/unix"
+)
+
+// Fatal exit statuses (sac.md 8.14).
+const (
+	exitNoSacTab    = 1
+	exitCorrupt     = 3
+	exitVersion     = 4
+	exitNoHome      = 5
+	exitNoSacPipe   = 6
+	exitBadState    = 7
+	exitSacPipeRead = 8
+	exitSysConfig   = 13
+	exitSysConfigN  = 14
+	exitNoCmdPipe   = 16
+)
+
+const usage = "SAC: Usage: sac -t sanity_interval\n"
+
+// Main runs sac with args (without the program name).
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if tag := os.Getenv(envStartTag); tag != "" {
+		return startChild(tag) // we are the child that becomes a port monitor
+	}
+	interval, ok := parseArgs(args)
+	if !ok {
+		console(stderr, usage)
+		return 1
+	}
+	// Become a session and process-group leader without a controlling
+	// terminal (SVR4 setpgrp, sac.md 8.1). It fails when sac already leads
+	// a process group (started by an interactive shell); then sac simply
+	// stays where it is.
+	_, _ = unix.Setsid()
+	cfg := Config{
+		Root:     paths.FromEnv(os.Getenv),
+		Interval: time.Duration(interval) * time.Second,
+		Stderr:   stderr,
+	}
+	return Run(context.Background(), cfg)
+}
+
+// parseArgs reads "-t N": exactly one -t, N parsed as atoi and > 0
+// (sac.md 8.1: "-t 10x" is 10).
+func parseArgs(args []string) (int, bool) {
+	seen, n := false, 0
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		var v string
+		switch {
+		case a == "-t" && i+1 < len(args):
+			v = args[i+1]
+			i++
+		case strings.HasPrefix(a, "-t") && len(a) > 2:
+			v = a[2:]
+		default:
+			return 0, false
+		}
+		if seen {
+			return 0, false
+		}
+		seen = true
+		n = atoi(v)
+	}
+	return n, seen && n > 0
+}
+
+func atoi(s string) int {
+	i := 0
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	n := 0
+	for ; i < len(s) && s[i] >= '0' && s[i] <= '9' && n < 1<<30; i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
+}
+
+// console writes msg where an administrator will see it: stderr, and the
+// system console as the original did when there is no stderr to write to.
+// (The original wrote only to /dev/console; a daemon run by hand or by
+// systemd has a better place.)
+func console(stderr io.Writer, msg string) {
+	if stderr != nil {
+		if _, err := io.WriteString(stderr, msg); err == nil {
+			return
+		}
+	}
+	if f, err := os.OpenFile("/dev/console", os.O_WRONLY|unix.O_NOCTTY, 0); err == nil {
+		io.WriteString(f, msg)
+		f.Close()
+	}
+}
+
+// Config is what Run needs; tests fill it directly.
+type Config struct {
+	Root     paths.Root
+	Interval time.Duration // sanity poll interval
+	// Self is the program re-executed to start a port monitor (it runs
+	// the _config script in the new process, then execs the port
+	// monitor); default /proc/self/exe.
+	Self   string
+	Stderr io.Writer
+}
+
+// fatalError ends sac with a logged message and an exit status.
+type fatalError struct {
+	code int
+	msg  string
+}
+
+func (e *fatalError) Error() string { return e.msg }
+
+func fatal(code int, format string, args ...any) error {
+	return &fatalError{code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+// sac is the controller's state; only the event loop touches it.
+type sac struct {
+	cfg     Config
+	root    paths.Root
+	log     *saflog.Log
+	logf    saflog.Logf
+	sacpipe *os.File
+	pms     []*pm // sorted by tag (sac.md 8.10)
+	reqs    chan adminReq
+	msgs    chan sacmsg.PMMsg
+	readErr chan error
+}
+
+// Run is sac after argument parsing. It returns the exit status.
+func Run(ctx context.Context, cfg Config) int {
+	if cfg.Self == "" {
+		cfg.Self = "/proc/self/exe"
+	}
+	s := &sac{cfg: cfg, root: cfg.Root}
+	logPath := s.root.SacLog()
+	log, err := saflog.Open(logPath, 0o644, saflog.Options{MaxLine: 512, Syslog: saflog.Syslog("sac", 3 /* LOG_ERR */)})
+	if err != nil {
+		console(cfg.Stderr, fmt.Sprintf("SAC: could not open logfile %s: %s\n", logPath, exitcode.Strerror(err)))
+		return 1
+	}
+	defer log.Close()
+	if err := lockLog(log.File(), cfg.Stderr); err != nil {
+		console(cfg.Stderr, fmt.Sprintf("SAC: could not lock logfile %s:%s\n", logPath, exitcode.Strerror(err)))
+		return 1
+	}
+	s.log, s.logf = log, log.Printf
+	s.logf("*** SAC starting ***")
+	err = s.run(ctx)
+	var fe *fatalError
+	if errors.As(err, &fe) {
+		s.logf("%s", fe.msg)
+		s.logf("*** SAC exiting ***")
+		return fe.code
+	}
+	s.logf("*** SAC exiting ***")
+	return 0
+}
+
+// lockLog takes the record lock on the log, waiting for a running sac to
+// exit as the original does (sac.md 8.2 step 2); it says so first.
+func lockLog(f *os.File, stderr io.Writer) error {
+	if err := lockfile.LockRecord(f); err == nil {
+		return nil
+	} else if !errors.Is(err, lockfile.ErrLocked) {
+		return err
+	}
+	if pid, locked, _ := lockfile.RecordLockedFile(f); locked && stderr != nil {
+		fmt.Fprintf(stderr, "sac: another sac (pid %d) is running; waiting for it to exit\n", pid)
+	}
+	lk := unix.Flock_t{Type: unix.F_WRLCK}
+	for {
+		err := unix.FcntlFlock(f.Fd(), unix.F_SETLKW, &lk)
+		if !errors.Is(err, unix.EINTR) {
+			return err
+		}
+	}
+}
+
+func (s *sac) run(ctx context.Context) error {
+	// Signals first, before any child exists (STYLE.md 11).
+	sigs := make(chan os.Signal, 64)
+	signal.Notify(sigs, unix.SIGCHLD, unix.SIGHUP, unix.SIGTERM, unix.SIGINT)
+	defer signal.Stop(sigs)
+	signal.Ignore(unix.SIGPIPE) // a write to a vanished reader is an error, not a death
+
+	if err := os.Chdir(s.root.SafDir()); err != nil {
+		return fatal(exitNoHome, "can not chdir to home directory")
+	}
+	switch line, err := runScript(s.root.SysConfig()); {
+	case line < 0:
+		return fatal(exitSysConfig, "system error in _sysconfig: %v", err)
+	case line > 0:
+		s.logf("Error in _sysconfig: line %d", line)
+		return fatal(exitSysConfigN, "error interpreting _sysconfig")
+	}
+	if err := s.openSacPipe(); err != nil {
+		return err
+	}
+	defer s.sacpipe.Close()
+	ln, err := sacmsg.Listen(s.root.CmdPipe())
+	if err != nil {
+		return fatal(exitNoCmdPipe, "could not create _cmdpipe: %v", err)
+	}
+	defer os.Remove(s.root.CmdPipe())
+	defer ln.Close()
+	if err := s.readTable(false); err != nil {
+		return err
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s.reqs = make(chan adminReq)
+	s.msgs = make(chan sacmsg.PMMsg, 64)
+	s.readErr = make(chan error, 1)
+	srv := &sacmsg.Server{Handle: s.handleAdmin(ctx), Logf: s.logf}
+	go srv.Serve(ctx, ln)
+	go s.readSacPipe()
+
+	s.startAll()
+	s.poll()
+	tick := time.NewTicker(s.cfg.Interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case sig := <-sigs:
+			switch sig {
+			case unix.SIGCHLD:
+				s.reap()
+			case unix.SIGHUP:
+				s.logf("caught SIGHUP - re-reading _sactab")
+				if err := s.readTable(true); err != nil {
+					s.logf("%v - keeping the current table", err)
+				}
+			default:
+				s.logf("caught %s - exiting; port monitors keep running", sigName(sig))
+				return nil
+			}
+		case <-tick.C:
+			s.poll()
+		case m := <-s.msgs:
+			s.handleMsg(m)
+		case err := <-s.readErr:
+			return fatal(exitSacPipeRead, "read of _sacpipe failed: %v", err)
+		case r := <-s.reqs:
+			ack, data := s.admin(r.cmd)
+			r.reply <- adminReply{ack, data}
+		}
+	}
+}
+
+func sigName(sig os.Signal) string {
+	if s, ok := sig.(syscall.Signal); ok {
+		return unix.SignalName(s)
+	}
+	return sig.String()
+}
+
+// openSacPipe creates _sacpipe if needed and opens it read/write, so that
+// sac never sees end-of-file (sac.md 8.2 step 7). The original set umask 0
+// to create the FIFO and left it so, handing umask 0 to every port monitor;
+// we set the mode explicitly and keep sac's umask.
+func (s *sac) openSacPipe() error {
+	path := s.root.SacPipe()
+	if err := mkfifo(path); err != nil {
+		return fatal(exitNoSacPipe, "could not open _sacpipe: %v", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fatal(exitNoSacPipe, "could not open _sacpipe: %s", exitcode.Strerror(err))
+	}
+	s.sacpipe = f
+	return nil
+}
+
+// mkfifo makes a FIFO of mode 0600 at path unless one is there.
+func mkfifo(path string) error {
+	fi, err := os.Lstat(path)
+	if err == nil {
+		if fi.Mode()&os.ModeNamedPipe == 0 {
+			return fmt.Errorf("%s exists and is not a FIFO", path)
+		}
+		return nil
+	}
+	if err := unix.Mkfifo(path, 0o600); err != nil && !errors.Is(err, unix.EEXIST) {
+		return &os.PathError{Op: "mkfifo", Path: path, Err: err}
+	}
+	return os.Chmod(path, 0o600)
+}
+
+// readSacPipe reads port monitors' replies: fixed 24-byte headers, then
+// any data they announce, which is skipped (sac.md 8.8).
+func (s *sac) readSacPipe() {
+	buf := make([]byte, sacmsg.PMMsgSize)
+	for {
+		if _, err := io.ReadFull(s.sacpipe, buf); err != nil {
+			if !errors.Is(err, os.ErrClosed) {
+				s.readErr <- err
+			}
+			return
+		}
+		m, err := sacmsg.ParsePMMsg(buf)
+		if err != nil {
+			// A header we cannot parse (no NUL in the tag, a size
+			// out of range) is an unknown sender; skip it.
+			s.msgs <- sacmsg.PMMsg{Tag: "\x00bad"}
+			continue
+		}
+		if m.Size > 0 {
+			if _, err := io.CopyN(io.Discard, s.sacpipe, int64(m.Size)); err != nil {
+				s.readErr <- err
+				return
+			}
+		}
+		s.msgs <- m
+	}
+}
+
+// find returns the port monitor with tag, or nil.
+func (s *sac) find(tag string) *pm {
+	i := sort.Search(len(s.pms), func(i int) bool { return s.pms[i].tag >= tag })
+	if i < len(s.pms) && s.pms[i].tag == tag {
+		return s.pms[i]
+	}
+	return nil
+}
+
+// byPid returns the port monitor whose child has pid, or nil.
+func (s *sac) byPid(pid int) *pm {
+	for _, p := range s.pms {
+		if p.pid == pid {
+			return p
+		}
+	}
+	return nil
+}
+
+// reap collects every exited child (one reaper for all children, STYLE.md
+// 10; the original reaped one per SIGCHLD and could lose deaths). Children
+// that are not port monitors (a _sysconfig "run" command) are just reaped.
+func (s *sac) reap() {
+	for {
+		var ws unix.WaitStatus
+		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil || pid <= 0 {
+			return
+		}
+		p := s.byPid(pid)
+		if p == nil {
+			continue
+		}
+		p.pid = 0
+		p.status = int(ws)
+		if p.pstate == sacmsg.NotRunning || p.pstate == sacmsg.Failed {
+			continue
+		}
+		s.pollFail(p, true)
+	}
+}
+
+// checkLock tells whether tag's _pid file is locked by a running port
+// monitor and by whom (sac.md 8.6). We take the holder's pid from the lock
+// itself, which cannot be stale; the original read it from the file.
+func (s *sac) checkLock(tag string) int {
+	path := s.root.PMPid(tag)
+	pid, locked, err := lockfile.RecordLocked(path)
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			s.logf("can not open _pid file for <%s>", tag)
+		}
+		return 0
+	}
+	if !locked {
+		return 0
+	}
+	if pid <= 0 { // should not happen; fall back to the file as the original
+		if b, err := os.ReadFile(path); err == nil {
+			pid = atoi(strings.TrimRight(string(b), "\x00\n"))
+		}
+	}
+	return pid
+}
+
+// sendSig signals the port monitor through its _pid lock (sac.md 8.6).
+// The original could not signal a port monitor that does not hold the
+// lock, and then started a second one beside it; when the port monitor is
+// our own child, not yet reaped (so its pid cannot have been reused), we
+// signal it by pid instead.
+func (s *sac) sendSig(p *pm, sig unix.Signal) bool {
+	pid := s.checkLock(p.tag)
+	if pid <= 0 {
+		pid = p.pid
+	}
+	if pid <= 0 {
+		return false
+	}
+	return unix.Kill(pid, sig) == nil
+}
+
+// closePipe closes the port monitor's _pmpipe.
+func (p *pm) closePipe() {
+	if p.pipe != nil {
+		p.pipe.Close()
+		p.pipe = nil
+	}
+}
+
+// send writes one message to the port monitor (sac.md 8.7 step 3).
+func (s *sac) send(p *pm, typ byte) {
+	if p.pipe == nil {
+		s.logf("message to <%s> failed", p.tag)
+		return
+	}
+	b, _ := sacmsg.SacMsg{Type: typ}.AppendMarshal(nil) // fixed layout: cannot fail
+	if _, err := p.pipe.Write(b); err != nil {
+		s.logf("message to <%s> failed", p.tag)
+	}
+}
+
+// poll is one sanity round (sac.md 8.7).
+func (s *sac) poll() {
+	for _, p := range s.pms {
+		if p.pstate == sacmsg.NotRunning || p.pstate == sacmsg.Failed || p.killPending {
+			continue
+		}
+		if p.pstate == sacmsg.Stopping {
+			// Told to stop and still there a whole interval later:
+			// SIGTERM, then SIGKILL (STYLE.md 10). The original waited
+			// forever for a port monitor that ignored SIGTERM.
+			p.stopPolls++
+			if p.stopPolls > 1 && s.sendSig(p, unix.SIGKILL) {
+				s.logf("<%s> did not stop - sending SIGKILL", p.tag)
+			}
+		}
+		if !p.ok {
+			s.pollFail(p, false)
+			continue
+		}
+		typ := byte(sacmsg.SCStatus)
+		if p.sstate != p.pstate {
+			switch p.sstate {
+			case sacmsg.Enabled:
+				typ = sacmsg.SCEnable
+			case sacmsg.Disabled:
+				typ = sacmsg.SCDisable
+			}
+		}
+		s.send(p, typ)
+		p.ok = false
+	}
+}
+
+// pollFail handles a port monitor that died or stopped answering (sac.md
+// 8.9).
+func (s *sac) pollFail(p *pm, death bool) {
+	if p.pstate == sacmsg.Stopping {
+		s.logf("<%s> has stopped", p.tag)
+		p.pstate, p.lstate = sacmsg.NotRunning, sacmsg.NotRunning
+		p.killPending = false
+		p.closePipe()
+		if !death {
+			s.sendSig(p, unix.SIGKILL) // silent and still holding _pid
+		}
+		return
+	}
+	if !death {
+		if s.sendSig(p, unix.SIGKILL) && p.pid > 0 {
+			// Our own child: restart once its death is reaped, so
+			// that the new one does not find _pid still locked and
+			// the death is not counted twice.
+			p.killPending = true
+			return
+		}
+	}
+	reason := "has died"
+	if !death || p.killPending {
+		reason = "stopped responding to sanity polls"
+	}
+	p.killPending = false
+	p.closePipe()
+	if p.rscnt < p.rsmax {
+		s.logf("<%s> %s - trying to restart", p.tag, reason)
+		p.rscnt++
+		s.startPM(p)
+		return
+	}
+	p.sstate, p.pstate = sacmsg.Failed, sacmsg.Failed
+	s.logf("<%s> has FAILED", p.tag)
+}
+
+// handleMsg applies a reply from a port monitor (sac.md 8.8).
+func (s *sac) handleMsg(m sacmsg.PMMsg) {
+	p := s.find(m.Tag)
+	if p == nil || m.Tag == "" {
+		s.logf("message from unknown process")
+		return
+	}
+	p.ok = true
+	p.maxcls = m.MaxClass
+	switch m.Type {
+	case sacmsg.PMUnknown:
+		s.logf("port monitor <%s> didn't recognize message", p.tag)
+	case sacmsg.PMStatus:
+	default:
+		s.logf("port monitor <%s> sent an invalid message - ignoring it", p.tag)
+		return
+	}
+	r := sacmsg.State(m.State)
+	if r < sacmsg.Starting || r > sacmsg.Stopping {
+		s.logf("port monitor <%s> reporting invalid state", p.tag)
+		r = sacmsg.Unknown
+	}
+	S, P := p.sstate, p.pstate
+	switch {
+	case S == P && S == sacmsg.Unknown: // recovery
+		p.sstate, p.pstate = r, r
+		if r == sacmsg.Enabled || r == sacmsg.Disabled {
+			p.lstate = r
+		}
+	case S == P:
+		p.pstate = r // changed without orders; the next poll orders it back
+	case S == r:
+		s.logf("port monitor <%s> changed state from %s to %s", p.tag, P, r)
+		p.pstate = r
+	case P != r && P != sacmsg.Stopping:
+		p.pstate = r
+	}
+}

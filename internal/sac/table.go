@@ -1,0 +1,226 @@
+package sac
+
+import (
+	"errors"
+	"os"
+	"sort"
+
+	"github.com/linux-saf/saf/saf/admfile"
+	"github.com/linux-saf/saf/saf/sacmsg"
+	"github.com/linux-saf/saf/saf/sactab"
+	"golang.org/x/sys/unix"
+)
+
+// readTable reads _sactab and merges it into the running table (sac.md
+// 8.10). At start-up (start false) nothing is started here; on a re-read
+// new entries without the x flag are started.
+//
+// The original died on a corrupt or wrong-version _sactab even on a
+// re-read ("sacadm -x" after a bad edit killed sac). A re-read failure
+// here is logged and the running table kept: the caller reports it.
+func (s *sac) readTable(start bool) error {
+	path := s.root.SacTab()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fatal(exitNoSacTab, "could not open _sactab")
+	}
+	if v, err := admfile.Version(data); err != nil || v != sactab.Version {
+		return fatal(exitVersion, "_sactab version # is incorrect")
+	}
+	entries := sactab.Parse(data)
+	for _, e := range entries {
+		if e.Err != nil {
+			return fatal(exitCorrupt, "_sactab file is corrupt (%s %v)", path, e.Err)
+		}
+	}
+	for _, p := range s.pms {
+		p.current = false
+	}
+	for i := range entries {
+		e := &entries[i]
+		for _, w := range e.Warnings {
+			s.logf("%s", w)
+		}
+		for _, c := range e.BadFlags {
+			s.logf("Unrecognized flag %c", c)
+		}
+		p := s.find(e.Tag)
+		switch {
+		case p == nil:
+			p = &pm{tag: e.Tag, pmtype: e.Type, cmd: e.Command, comment: e.Comment,
+				flags: e.Flags, rsmax: e.RCount, current: true}
+			s.insert(p)
+			if start && p.flags&sactab.FlagX == 0 {
+				s.startPM(p)
+			}
+		case p.current:
+			s.logf("Ignoring duplicate entry for <%s>", e.Tag)
+		default:
+			// Only the flags and the restart count change on a re-read;
+			// type, command and comment stay until the entry is removed
+			// and added again (sac.md 8.10).
+			p.flags, p.rsmax, p.current = e.Flags, e.RCount, true
+		}
+	}
+	kept := s.pms[:0]
+	for _, p := range s.pms {
+		if p.current {
+			kept = append(kept, p)
+			continue
+		}
+		s.purge(p)
+	}
+	s.pms = kept
+	return nil
+}
+
+// insert adds p in ascending tag order.
+func (s *sac) insert(p *pm) {
+	i := sort.Search(len(s.pms), func(i int) bool { return s.pms[i].tag >= p.tag })
+	s.pms = append(s.pms, nil)
+	copy(s.pms[i+1:], s.pms[i:])
+	s.pms[i] = p
+}
+
+// purge forgets a port monitor removed from _sactab, stopping it first.
+func (s *sac) purge(p *pm) {
+	switch p.sstate {
+	case sacmsg.Unknown, sacmsg.Enabled, sacmsg.Disabled, sacmsg.Starting:
+		if s.sendSig(p, unix.SIGTERM) {
+			s.logf("terminating <%s>", p.tag)
+		} else {
+			s.logf("could not send SIGTERM to <%s>", p.tag)
+		}
+	}
+	p.closePipe()
+	// Its death, when reaped, belongs to nobody any more.
+	p.pid = 0
+}
+
+// startAll starts the port monitors at sac's start-up (sac.md 8.11). If
+// any _pid file is locked, port monitors survived a previous sac: sac
+// recovers those and starts nothing else.
+func (s *sac) startAll() {
+	recovering := false
+	for _, p := range s.pms {
+		if s.checkLock(p.tag) > 0 {
+			recovering = true
+			break
+		}
+	}
+	if !recovering {
+		for _, p := range s.pms {
+			if p.flags&sactab.FlagX == 0 {
+				s.startPM(p)
+			}
+		}
+		return
+	}
+	for _, p := range s.pms {
+		if s.checkLock(p.tag) <= 0 {
+			continue
+		}
+		p.sstate, p.pstate = sacmsg.Unknown, sacmsg.Unknown
+		p.ok = true
+		f, err := openPMPipe(s.root.PMPipe(p.tag))
+		if err != nil {
+			s.logf("Could not open _pmpipe for port monitor <%s>", p.tag)
+			s.sendSig(p, unix.SIGTERM)
+			p.ok = false
+			continue
+		}
+		p.pipe = f
+	}
+	s.logf("SAC in recovery")
+}
+
+// openPMPipe opens a port monitor's FIFO read/write (so writes never fail
+// for want of a reader) and non-blocking (so a port monitor that stops
+// reading never blocks sac).
+func openPMPipe(path string) (*os.File, error) {
+	fd, err := unix.Open(path, unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	return os.NewFile(uintptr(fd), path), nil
+}
+
+// startPM starts one port monitor (sac.md 8.4). It returns 0 when started,
+// -1 when its _pid file is locked, -2 on any other failure.
+func (s *sac) startPM(p *pm) int {
+	if s.checkLock(p.tag) > 0 {
+		s.logf("could not start <%s> - _pid file locked", p.tag)
+		return -1
+	}
+	pipePath := s.root.PMPipe(p.tag)
+	if err := mkfifo(pipePath); err != nil {
+		s.logf("Could not create _pmpipe for port monitor <%s>, errno is %d", p.tag, errnoOf(err))
+		return -2
+	}
+	f, err := openPMPipe(pipePath)
+	if err != nil {
+		s.logf("Could not open _pmpipe for port monitor <%s>, errno is %d", p.tag, errnoOf(err))
+		return -2
+	}
+	pid, err := s.spawn(p)
+	if err != nil {
+		f.Close()
+		s.logf("Could not fork port monitor <%s>: %v", p.tag, err)
+		return -2
+	}
+	p.closePipe()
+	p.pipe = f
+	p.pid = pid
+	p.pstate = sacmsg.Starting
+	switch p.lstate {
+	case sacmsg.Enabled, sacmsg.Disabled:
+		p.sstate = p.lstate
+	default:
+		if p.flags&sactab.FlagD != 0 {
+			p.sstate = sacmsg.Disabled
+		} else {
+			p.sstate = sacmsg.Enabled
+		}
+	}
+	p.ok = true
+	p.killPending = false
+	p.stopPolls = 0
+	return 0
+}
+
+func errnoOf(err error) int {
+	var errno unix.Errno
+	if errors.As(err, &errno) {
+		return int(errno)
+	}
+	return 0
+}
+
+// spawn starts the child that becomes the port monitor: sac itself,
+// re-executed in start mode (Go cannot run code between fork and exec),
+// in a new process group, with stdin, stdout and stderr on /dev/null.
+func (s *sac) spawn(p *pm) (int, error) {
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		return 0, err
+	}
+	defer null.Close()
+	env := append(os.Environ(),
+		envStartTag+"="+p.tag,
+		envStartCmd+"="+p.cmd,
+		envStartIState+"="+p.istate(),
+	)
+	proc, err := os.StartProcess(s.cfg.Self, []string{"sac"}, &os.ProcAttr{
+		Dir:   s.root.SafDir(),
+		Env:   env,
+		Files: []*os.File{null, null, null},
+		Sys:   &unix.SysProcAttr{Setpgid: true},
+	})
+	if err != nil {
+		return 0, err
+	}
+	pid := proc.Pid
+	// The central reaper waits for it, not os.Process.
+	_ = proc.Release()
+	return pid, nil
+}
