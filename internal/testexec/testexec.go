@@ -126,3 +126,38 @@ func RequireRoot(t testing.TB) {
 		t.Skip("needs root")
 	}
 }
+
+// TestPM returns the path of internal/testpm, the test port monitor, built
+// on first use into the same directory as Bin's programs. It lives outside
+// cmd/ so that make build never installs it.
+func TestPM(t testing.TB) string {
+	t.Helper()
+	const key = "internal/testpm" // not a cmd/ name, so Bin can never collide
+	mu.Lock()
+	defer mu.Unlock()
+	if binDir == "" {
+		d, err := os.MkdirTemp("", "saf-bin-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Reachable by other users: tests run programs as nobody too.
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		binDir = d
+	}
+	p := filepath.Join(binDir, "testpm")
+	err, done := built[key]
+	if !done {
+		cmd := exec.Command("go", "build", "-o", p, "./"+key)
+		cmd.Dir = moduleRoot()
+		if out, e := cmd.CombinedOutput(); e != nil {
+			err = fmt.Errorf("go build ./%s: %v\n%s", key, e, out)
+		}
+		built[key] = err
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

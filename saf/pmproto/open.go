@@ -1,0 +1,218 @@
+package pmproto
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
+	"sync"
+
+	"github.com/linux-saf/saf/saf/exitcode"
+	"github.com/linux-saf/saf/saf/lockfile"
+	"github.com/linux-saf/saf/saf/paths"
+	"github.com/linux-saf/saf/saf/sacmsg"
+	"github.com/linux-saf/saf/saf/saflog"
+	"golang.org/x/sys/unix"
+)
+
+// Config is what Open needs.
+type Config struct {
+	Root paths.Root // SAF_ROOT; the files are Root.PMPid(Tag) etc.
+	Env             // tag and initial state, usually from ReadEnv
+	// Name is the program's name for the already-running message
+	// ("pid file is locked. <Name> may already be running!"); default
+	// "port monitor".
+	Name  string
+	Hooks Hooks
+	Logf  saflog.Logf // nil: discard
+}
+
+// Steps of Open, as OpenError.Op. The texts are ttymon's (ttymon.md 7,
+// 19.2), so that ttymon can log err.Error() as it is; other port
+// monitors switch on Op for their own texts (listen.md 5.2).
+const (
+	OpOpenPid     = "open pid file"
+	OpLockPid     = "lock pid file"
+	OpWritePid    = "write pid file"
+	OpOpenSacPipe = "open sacpipe"
+	OpOpenPMPipe  = "open pmpipe"
+)
+
+// OpenError is a failed step of Open.
+type OpenError struct {
+	Op   string // OpOpenPid ...
+	Path string // the file, with the SAF_ROOT prefix
+	Err  error
+}
+
+// Error returns ttymon's log text, "<op> failed: <strerror>", with a hint
+// when _sacpipe has no reader.
+func (e *OpenError) Error() string {
+	s := e.Op + " failed: " + exitcode.Strerror(e.Err)
+	if e.Op == OpOpenSacPipe && errors.Is(e.Err, unix.ENXIO) {
+		s += " (nobody reads " + e.Path + ": is sac running?)"
+	}
+	return s
+}
+
+func (e *OpenError) Unwrap() error { return e.Err }
+
+// LockedError is Open's error when another process holds the lock on
+// _pid. It matches ErrAlreadyRunning.
+type LockedError struct {
+	Path string // the _pid file
+	Pid  int    // the holder, as the kernel reports it (0 if unknown)
+	Name string // Config.Name
+}
+
+// Error returns ttymon's text (ttymon.md 7 step 5) with Name for ttymon.
+func (e *LockedError) Error() string {
+	return "pid file is locked. " + e.Name + " may already be running!"
+}
+
+// Is makes errors.Is(err, ErrAlreadyRunning) true.
+func (e *LockedError) Is(target error) bool { return target == ErrAlreadyRunning }
+
+// held is the set of _pid files this process has locked, by device and
+// inode, guarded by heldMu. POSIX locks are per process: the kernel would
+// let a second Open in this process "take" the lock again, and closing
+// either descriptor would release the lock for both (package doc). So a
+// second Open must find out without opening the file at all, and Opens and
+// Closes of _pid files are serialised.
+var (
+	heldMu sync.Mutex
+	held   = map[fileID]bool{}
+)
+
+type fileID struct{ dev, ino uint64 }
+
+func idOf(st *unix.Stat_t) fileID { return fileID{dev: st.Dev, ino: st.Ino} }
+
+// Open does a port monitor's start-up (sac.md 9.5 items 2 and 3): it
+// locks and writes _pid, opens _sacpipe and _pmpipe, and returns a PM
+// ready to Run. On error nothing stays open and the lock is not held.
+func Open(cfg Config) (*PM, error) {
+	if err := ValidTag(cfg.Tag); err != nil {
+		return nil, err
+	}
+	if !reportable(cfg.State) {
+		return nil, fmt.Errorf("pmproto: initial state %v is not one a port monitor reports", cfg.State)
+	}
+	if cfg.Name == "" {
+		cfg.Name = "port monitor"
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = saflog.Discard
+	}
+	p := &PM{tag: cfg.Tag, state: cfg.State, hooks: cfg.Hooks, logf: cfg.Logf}
+
+	pidPath := cfg.Root.PMPid(cfg.Tag)
+	pid, id, err := lockPid(pidPath, cfg.Name)
+	if err != nil {
+		return nil, err
+	}
+	p.pid, p.pidID = pid, id
+
+	// ttymon's order: the reply pipe first, then the message pipe
+	// (ttymon.md 7 step 6).
+	sacPath := cfg.Root.SacPipe()
+	p.sacpipe, err = openFIFO(sacPath, unix.O_WRONLY)
+	if err != nil {
+		p.Close()
+		return nil, &OpenError{Op: OpOpenSacPipe, Path: sacPath, Err: err}
+	}
+	pmPath := cfg.Root.PMPipe(cfg.Tag)
+	p.pmpipe, err = openFIFO(pmPath, unix.O_RDWR)
+	if err != nil {
+		p.Close()
+		return nil, &OpenError{Op: OpOpenPMPipe, Path: pmPath, Err: err}
+	}
+	return p, nil
+}
+
+// lockPid opens, locks and writes the _pid file at path.
+func lockPid(path, name string) (*os.File, fileID, error) {
+	heldMu.Lock()
+	defer heldMu.Unlock()
+	var st unix.Stat_t
+	if err := unix.Lstat(path, &st); err == nil {
+		if held[idOf(&st)] {
+			return nil, fileID{}, &LockedError{Path: path, Pid: os.Getpid(), Name: name}
+		}
+		if t := st.Mode & unix.S_IFMT; t != unix.S_IFREG && t != unix.S_IFLNK {
+			// A symlink is left to O_NOFOLLOW below, for its error text.
+			return nil, fileID{}, &OpenError{Op: OpOpenPid, Path: path, Err: fmt.Errorf("%w: not a regular file", ErrFileType)}
+		}
+	}
+	// No O_TRUNC: truncate only under the lock (package doc). O_NONBLOCK
+	// so that a FIFO planted here cannot block the open; it does nothing
+	// to a regular file.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|unix.O_CLOEXEC|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0o644)
+	if err != nil {
+		return nil, fileID{}, &OpenError{Op: OpOpenPid, Path: path, Err: err}
+	}
+	fail := func(op string, err error) (*os.File, fileID, error) {
+		f.Close()
+		return nil, fileID{}, &OpenError{Op: op, Path: path, Err: err}
+	}
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		return fail(OpOpenPid, os.NewSyscallError("fstat", err))
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return fail(OpOpenPid, fmt.Errorf("%w: not a regular file", ErrFileType))
+	}
+	if err := lockfile.LockRecord(f); err != nil {
+		if errors.Is(err, lockfile.ErrLocked) {
+			holder, _, _ := lockfile.RecordLockedFile(f) // best effort: the pid is for the log only
+			f.Close()
+			return nil, fileID{}, &LockedError{Path: path, Pid: holder, Name: name}
+		}
+		return fail(OpLockPid, err)
+	}
+	if err := f.Truncate(0); err != nil {
+		return fail(OpWritePid, err)
+	}
+	// Digits and one NUL, no newline (ttymon.md 7 step 5); sac reads it
+	// with atol (sac.md 8.6).
+	if _, err := f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\x00"), 0); err != nil {
+		return fail(OpWritePid, err)
+	}
+	id := idOf(&st)
+	held[id] = true
+	return f, id, nil
+}
+
+// releasePid closes the _pid file, which drops the lock.
+func releasePid(f *os.File, id fileID) error {
+	heldMu.Lock()
+	defer heldMu.Unlock()
+	delete(held, id)
+	return f.Close()
+}
+
+// openFIFO opens the FIFO at path with mode (O_WRONLY or O_RDWR) and
+// O_NONBLOCK, which keeps a write-only open from blocking when nobody
+// reads (it fails with ENXIO instead, package doc). Go's poller keeps the
+// descriptor non-blocking and blocks goroutines, not threads.
+func openFIFO(path string, mode int) (*os.File, error) {
+	f, err := os.OpenFile(path, mode|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if fi.Mode().Type() != fs.ModeNamedPipe {
+		f.Close()
+		return nil, &fs.PathError{Op: "open", Path: path, Err: fmt.Errorf("%w: not a FIFO", ErrFileType)}
+	}
+	return f, nil
+}
+
+// reportable reports whether s can go in pm_state (sac.md 9.3).
+func reportable(s sacmsg.State) bool {
+	return s >= sacmsg.Starting && s <= sacmsg.Stopping
+}
