@@ -484,3 +484,51 @@ func TestSacFatalErrors(t *testing.T) {
 		t.Errorf("sac without arguments: %d %q", exitCode(err), out)
 	}
 }
+
+// _sysconfig reaches sac and every port monitor; _config reaches its own
+// port monitor only, after _sysconfig (sac.md 7.1).
+func TestSacConfigurationScripts(t *testing.T) {
+	sb := testexec.NewSandbox(t)
+	addTestPM(t, sb, "plain", "")
+	addTestPM(t, sb, "odd", "")
+	addTestPM(t, sb, "broken", "")
+	script := func(name, body string) string {
+		p := filepath.Join(t.TempDir(), name)
+		os.WriteFile(p, []byte(body), 0o644)
+		return p
+	}
+	// Every port monitor answers DISABLED whatever it is told (testpm's
+	// TESTPM_STATE); "odd" answers PM_UNKNOWN as well.
+	run := func(args ...string) {
+		t.Helper()
+		if out, e, code := sacadm(t, sb, "sacadm", args...); code != 0 {
+			t.Fatalf("sacadm %v: %d %s %s", args, code, out, e)
+		}
+	}
+	run("-G", "-z", script("sys", "# system configuration\nassign TESTPM_STATE=3\n"))
+	run("-g", "-p", "odd", "-z", script("odd", "assign TESTPM_UNKNOWN = \"1\"\nrun cd /\n"))
+	run("-g", "-p", "broken", "-z", script("broken", "assign A=1\nbogus line\n"))
+	startSac(t, sb)
+	waitState(t, sb, "plain", "DISABLED")
+	waitLog(t, "sac", func() string { return sacLog(sb) }, `port monitor <odd> didn't recognize message`)
+	waitLog(t, "sac", func() string { return sacLog(sb) }, `; \d+; Error in _config script for <broken>: line 2\n`)
+	waitState(t, sb, "broken", "FAILED")
+	if !strings.Contains(pmLog(sb, "plain"), "replied PM_STATUS state DISABLED") {
+		t.Errorf("plain did not get TESTPM_STATE from _sysconfig:\n%s", pmLog(sb, "plain"))
+	}
+}
+
+func TestSacSysconfigError(t *testing.T) {
+	sb := testexec.NewSandbox(t)
+	sb.WriteFile(t, "etc/saf/_sysconfig", "assign A=1\n\n# comment\nassign B=unterminated \"x\n")
+	out, err := sb.Command(t, "sac", "-t", "1").CombinedOutput()
+	if code := exitCode(err); code != 14 {
+		t.Fatalf("exit %d, want 14 (%s)", code, out)
+	}
+	log := sacLog(sb)
+	for _, want := range []string{"; Error in _sysconfig: line 4\n", "; error interpreting _sysconfig\n", "; *** SAC exiting ***\n"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+}

@@ -11,6 +11,12 @@
 //	pmtab     /etc/saf/<tag>/_pmtab, generic part (sac.md 6) and the typed
 //	          ttymon (ttymon.md 3) and listen (listen.md 2) tails
 //	sacmsg    the sac <-> port monitor and admin channel messages (sac.md 9, 10)
+//	pmproto   the port-monitor side of the sac protocol, for ttymon, listen
+//	          and any Go port monitor (sac.md 9.5)
+//	doconfig  the configuration-script language of _sysconfig, _config and
+//	          per-service scripts (sac.md 7)
+//	saflog    the SAF log files and syslog
+//	nlsaddr   listen's address strings (listen.md 3)
 //
 // Who writes what: sacadm writes _sactab and creates the per-port-monitor
 // directories; pmadm writes _pmtab and per-service scripts; sac writes

@@ -34,6 +34,12 @@
 //	                       0); anything else is /bin/sh -c cmd; runwait waits
 //	                       and fails on a non-zero exit status or a signal
 //
+// Where the spec is silent: a push list may neither begin nor end with a
+// comma (that is an empty name); "assign =v" fails (DEVIATION: the original
+// put "=v", which no one can look up, into its environment; os.Setenv
+// refuses it); run fails when the shell cannot be started at all (Go cannot
+// tell a failed fork from a failed exec of /bin/sh).
+//
 // Interpretation stops at the first failing line. The result follows the
 // original's doconfig(fd, path, rflag): 0 for success or a missing script,
 // -1 for a system error (the script exists but cannot be opened or read) and
@@ -61,9 +67,9 @@
 // original. On a tty, module names map onto the tty's one line discipline
 // through saf/pmtab: ldterm is N_TTY; ttcompat, ptem and pckt are accepted
 // without effect; ppp and spppasyn are N_PPP, slip N_SLIP, hdlc N_HDLC;
-// other names fail. Process documents how the one-discipline "stack" answers
-// pop. On a socket (listen), timod, tirdwr and sockmod are accepted without
-// effect and every other name fails.
+// other names fail. Process.Push documents how the one-discipline "stack"
+// answers push and pop. On a socket (listen), timod, tirdwr and sockmod are
+// accepted without effect and every other name fails.
 //
 // run and runwait start "/bin/sh -c cmd" (the original's /usr/bin/sh; the
 // same program on Linux) with the interpreter's environment plus the entry

@@ -1,3 +1,5 @@
+//go:build linux
+
 package doconfig
 
 // Helper processes (STYLE.md 9): Process changes the whole process (its
@@ -85,6 +87,10 @@ func helperCommand(t *testing.T, name string, args ...string) *exec.Cmd {
 	}
 	cmd := exec.Command(exe, args...)
 	cmd.Env = append(os.Environ(), helperEnv+"="+name)
+	if os.Getenv("GORACE") == "" {
+		// Under -race every exit would otherwise sleep a second.
+		cmd.Env = append(cmd.Env, "GORACE=atexit_sleep_ms=0")
+	}
 	return cmd
 }
 

@@ -279,6 +279,11 @@ const ifs = `IFS=" "`
 // The descriptors the process inherited without close-on-exec are marked
 // close-on-exec first, so they stay out of the shell (and out of every
 // later exec; the process itself can still use them).
+//
+// WARNING: the shell runs with the caller's identity, root in sac and in a
+// port monitor before its identity switch, so nothing but 0, 1 and 2 may
+// reach it. Re-verify after any change with
+// go test -run 'TestProcess(ShellSetup|RealShellFDs)' ./saf/doconfig/
 func RunShell(c Command, reap bool) error {
 	if err := closeInherited(); err != nil {
 		return err
