@@ -30,6 +30,20 @@ func moduleRoot() string {
 // as the test binary.
 func Bin(t testing.TB, name string) string {
 	t.Helper()
+	return build(t, "cmd/"+name, name)
+}
+
+// TestPM returns the path of internal/testpm, the test port monitor. It
+// lives outside cmd/ so that make build never installs it.
+func TestPM(t testing.TB) string {
+	t.Helper()
+	return build(t, "internal/testpm", "testpm")
+}
+
+// build builds the package at pkg (relative to the module root) once, as
+// name in the shared temp directory.
+func build(t testing.TB, pkg, name string) string {
+	t.Helper()
 	mu.Lock()
 	defer mu.Unlock()
 	if binDir == "" {
@@ -44,14 +58,14 @@ func Bin(t testing.TB, name string) string {
 		binDir = d
 	}
 	p := filepath.Join(binDir, name)
-	err, done := built[name]
+	err, done := built[pkg]
 	if !done {
-		cmd := exec.Command("go", "build", "-o", p, "./cmd/"+name)
+		cmd := exec.Command("go", "build", "-o", p, "./"+pkg)
 		cmd.Dir = moduleRoot()
 		if out, e := cmd.CombinedOutput(); e != nil {
-			err = fmt.Errorf("go build ./cmd/%s: %v\n%s", name, e, out)
+			err = fmt.Errorf("go build ./%s: %v\n%s", pkg, e, out)
 		}
-		built[name] = err
+		built[pkg] = err
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -125,39 +139,4 @@ func RequireRoot(t testing.TB) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root")
 	}
-}
-
-// TestPM returns the path of internal/testpm, the test port monitor, built
-// on first use into the same directory as Bin's programs. It lives outside
-// cmd/ so that make build never installs it.
-func TestPM(t testing.TB) string {
-	t.Helper()
-	const key = "internal/testpm" // not a cmd/ name, so Bin can never collide
-	mu.Lock()
-	defer mu.Unlock()
-	if binDir == "" {
-		d, err := os.MkdirTemp("", "saf-bin-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		// Reachable by other users: tests run programs as nobody too.
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		binDir = d
-	}
-	p := filepath.Join(binDir, "testpm")
-	err, done := built[key]
-	if !done {
-		cmd := exec.Command("go", "build", "-o", p, "./"+key)
-		cmd.Dir = moduleRoot()
-		if out, e := cmd.CombinedOutput(); e != nil {
-			err = fmt.Errorf("go build ./%s: %v\n%s", key, e, out)
-		}
-		built[key] = err
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
