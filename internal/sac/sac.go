@@ -234,7 +234,10 @@ func (s *sac) run(ctx context.Context) error {
 	sigs := make(chan os.Signal, 64)
 	signal.Notify(sigs, unix.SIGCHLD, unix.SIGHUP, unix.SIGTERM, unix.SIGINT)
 	defer signal.Stop(sigs)
-	signal.Ignore(unix.SIGPIPE) // a write to a vanished reader is an error, not a death
+	// SIGPIPE is left alone on purpose: an ignored signal stays ignored
+	// across exec, and port monitors and their services must get the
+	// default. Go already turns EPIPE on our own pipes and sockets into an
+	// error instead of a death.
 
 	if err := os.Chdir(s.root.SafDir()); err != nil {
 		return fatal(exitNoHome, "can not chdir to home directory")
@@ -356,8 +359,8 @@ func (s *sac) readSacPipe() {
 		m, err := sacmsg.ParsePMMsg(buf)
 		if err != nil {
 			// A header we cannot parse (no NUL in the tag, a size
-			// out of range) is an unknown sender; skip it.
-			s.msgs <- sacmsg.PMMsg{Tag: "\x00bad"}
+			// out of range) comes from no port monitor we know.
+			s.msgs <- sacmsg.PMMsg{}
 			continue
 		}
 		if m.Size > 0 {
@@ -548,7 +551,7 @@ func (s *sac) pollFail(p *pm, death bool) {
 // handleMsg applies a reply from a port monitor (sac.md 8.8).
 func (s *sac) handleMsg(m sacmsg.PMMsg) {
 	p := s.find(m.Tag)
-	if p == nil || m.Tag == "" {
+	if p == nil {
 		s.logf("message from unknown process")
 		return
 	}
