@@ -72,6 +72,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if tag := os.Getenv(envStartTag); tag != "" {
 		return startChild(tag) // we are the child that becomes a port monitor
 	}
+	if len(args) == 1 && args[0] == "--help" {
+		io.WriteString(stdout, strings.TrimPrefix(usage, "SAC: "))
+		return 0
+	}
 	interval, ok := parseArgs(args)
 	if !ok {
 		console(stderr, usage)
@@ -322,7 +326,7 @@ func (s *sac) openSacPipe() error {
 	if err := mkfifo(path); err != nil {
 		return fatal(exitNoSacPipe, "could not open _sacpipe: %v", err)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|unix.O_CLOEXEC, 0)
+	f, err := os.OpenFile(path, os.O_RDWR|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
 	if err != nil {
 		return fatal(exitNoSacPipe, "could not open _sacpipe: %s", exitcode.Strerror(err))
 	}

@@ -222,3 +222,10 @@ func TestIState(t *testing.T) {
 }
 
 var sprintf = fmt.Sprintf
+
+func TestHelp(t *testing.T) {
+	var out bytes.Buffer
+	if code := Main([]string{"--help"}, nil, &out, nil); code != 0 || out.String() != "Usage: sac -t sanity_interval\n" {
+		t.Fatalf("sac --help: %d %q", code, out.String())
+	}
+}
