@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -530,5 +531,41 @@ func TestSacSysconfigError(t *testing.T) {
 		if !strings.Contains(log, want) {
 			t.Errorf("log lacks %q:\n%s", want, log)
 		}
+	}
+}
+
+// Under systemd (NOTIFY_SOCKET set) sac reports READY=1 once it is up and
+// STOPPING=1 when it stops.
+func TestSacNotifiesSystemd(t *testing.T) {
+	sb := testexec.NewSandbox(t)
+	addTestPM(t, sb, "pm", "")
+	sock := filepath.Join(t.TempDir(), "notify")
+	ln, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	cmd := sb.Command(t, "sac", "-t", "1")
+	cmd.Env = append(cmd.Env, "NOTIFY_SOCKET="+sock)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r := &sacRun{t: t, sb: sb, cmd: cmd, out: &bytes.Buffer{}}
+	t.Cleanup(r.cleanup)
+	read := func() string {
+		ln.SetReadDeadline(time.Now().Add(10 * time.Second))
+		buf := make([]byte, 512)
+		n, _, err := ln.ReadFromUnix(buf)
+		if err != nil {
+			t.Fatalf("no notification: %v", err)
+		}
+		return string(buf[:n])
+	}
+	if got := read(); got != "READY=1\nSTATUS=1 port monitors" {
+		t.Errorf("first notification %q", got)
+	}
+	r.stop()
+	if got := read(); got != "STOPPING=1" {
+		t.Errorf("on SIGTERM %q", got)
 	}
 }

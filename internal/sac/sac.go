@@ -48,6 +48,7 @@ import (
 	"github.com/linux-saf/saf/saf/paths"
 	"github.com/linux-saf/saf/saf/sacmsg"
 	"github.com/linux-saf/saf/saf/saflog"
+	"github.com/linux-saf/saf/saf/sdnotify"
 	"golang.org/x/sys/unix"
 )
 
@@ -278,6 +279,9 @@ func (s *sac) run(ctx context.Context) error {
 
 	s.startAll()
 	s.poll()
+	// Under systemd (Type=notify) sac is ready once it answers the admin
+	// channel and has started its port monitors.
+	_ = sdnotify.Notify(os.Getenv, sdnotify.Ready, fmt.Sprintf("STATUS=%d port monitors", len(s.pms))) // no systemd: nothing to tell
 	tick := time.NewTicker(s.cfg.Interval)
 	defer tick.Stop()
 	for {
@@ -290,11 +294,14 @@ func (s *sac) run(ctx context.Context) error {
 				s.reap()
 			case unix.SIGHUP:
 				s.logf("caught SIGHUP - re-reading _sactab")
+				_ = sdnotify.Notify(os.Getenv, sdnotify.Reloading)
 				if err := s.readTable(true); err != nil {
 					s.logf("%v - keeping the current table", err)
 				}
+				_ = sdnotify.Notify(os.Getenv, sdnotify.Ready)
 			default:
 				s.logf("caught %s - exiting; port monitors keep running", sigName(sig))
+				_ = sdnotify.Notify(os.Getenv, sdnotify.Stopping)
 				return nil
 			}
 		case <-tick.C:
