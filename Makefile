@@ -35,3 +35,30 @@ bench: build
 
 clean:
 	rm -rf bin
+
+# Installation (packaging/install.sh, uninstall.sh, deb.sh say what goes
+# where and why).
+#   make install    programs, manual pages, /etc/ttydefs, /etc/saf/_sactab,
+#                   the systemd unit and inittab samples into DESTDIR
+#   make uninstall  remove what make install recorded in its manifest
+#   make deb        build bin/saf_VERSION_ARCH.deb from the same install
+# install and uninstall do not build: "make build && sudo make install"
+# (root's PATH may have no go).
+DESTDIR  ?=
+PREFIX   ?= /usr
+BUILDBIN ?= bin
+DEBDIR   ?= bin
+VERSION  ?=
+DEB_COMPRESS ?= xz
+
+.PHONY: install uninstall deb
+
+install:
+	DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" BUILDBIN="$(BUILDBIN)" sh packaging/install.sh
+
+uninstall:
+	DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" sh packaging/uninstall.sh
+
+# make deb builds the programs first unless BUILDBIN names another directory.
+deb: $(if $(filter bin,$(BUILDBIN)),build)
+	BUILDBIN="$(BUILDBIN)" DEBDIR="$(DEBDIR)" VERSION="$(VERSION)" DEB_COMPRESS="$(DEB_COMPRESS)" sh packaging/deb.sh

@@ -1,0 +1,306 @@
+package listen
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/linux-saf/saf/saf/nlsaddr"
+	"golang.org/x/sys/unix"
+)
+
+// transport is a net_spec's kind of socket (listen.md 9.1, linux.md D15).
+type transport int
+
+const (
+	transportTCP  transport = iota + 1 // AF_INET or AF_INET6, by address
+	transportUnix                      // AF_UNIX, the address is a path
+)
+
+// lookupTransport maps a net_spec to its transport. tcp6 is tcp: the
+// address decides the family, and an IPv6 socket is always IPv6-only.
+func lookupTransport(netspec string) (transport, bool) {
+	switch netspec {
+	case "tcp", "tcp6":
+		return transportTCP, true
+	case "unix", "local", "ticots", "ticotsord":
+		return transportUnix, true
+	}
+	return 0, false
+}
+
+// backlog is the listen queue of every endpoint (MAXCON, listen.md 5.3).
+const backlog = 100
+
+// unixSocketMode is the mode of the socket files the listener creates.
+// Connecting needs write permission on the file; the original ran with
+// umask 0 and so made them 0777. We make them 0666 explicitly rather than
+// depend on the umask, which is 022 here (linux.md D14).
+const unixSocketMode = 0o666
+
+// endpoint is one bound listening socket and the entry it serves.
+type endpoint struct {
+	svc     atomic.Pointer[service] // replaced on re-read when the endpoint is kept
+	addr    string                  // the _pmtab address text; "" when dynamic
+	dynamic bool
+	fd      int      // the socket's number, for the log (never used for I/O)
+	f       *os.File // the socket, served by Go's poller
+	local   []byte   // the address bound, as sockaddr bytes
+	path    string   // unix: the socket file to remove on unbind
+	pathID  [2]uint64
+	done    chan struct{} // closed when the accept loop has ended
+}
+
+// bindError says why an entry could not be bound; Why is the text after
+// "Service <S> ignored: " (listen.md 5.3, 3.1).
+type bindError struct {
+	Why string
+	Err error
+}
+
+func (e *bindError) Error() string { return e.Why + ": " + e.Err.Error() }
+func (e *bindError) Unwrap() error { return e.Err }
+
+const (
+	whyBind = "unable to bind requested address"
+	whyFDs  = "out of file descriptors"
+)
+
+// bindService opens, binds and listens on an endpoint for s.
+func bindService(tr transport, s *service) (*endpoint, error) {
+	var sa unix.Sockaddr
+	family := unix.AF_UNIX
+	path := ""
+	if !s.dynamic() {
+		a, err := nlsaddr.Parse(s.Address)
+		if err != nil {
+			return nil, &bindError{Why: "invalid address " + s.Address, Err: err}
+		}
+		switch tr {
+		case transportTCP:
+			ap, err := a.TCP()
+			if err != nil {
+				return nil, &bindError{Why: "invalid address " + s.Address, Err: err}
+			}
+			family, sa, err = inetSockaddr(ap)
+			if err != nil {
+				return nil, &bindError{Why: "invalid address " + s.Address, Err: err}
+			}
+		case transportUnix:
+			if path, err = a.Unix(); err != nil {
+				return nil, &bindError{Why: "invalid address " + s.Address, Err: err}
+			}
+			sa = &unix.SockaddrUnix{Name: path}
+		}
+	} else {
+		switch tr {
+		case transportTCP:
+			// The transport picks the port; IPv4, every address.
+			family, sa = unix.AF_INET, &unix.SockaddrInet4{}
+		case transportUnix:
+			// An empty name makes the kernel pick an abstract address
+			// (autobind, unix(7)).
+			sa = &unix.SockaddrUnix{}
+		}
+	}
+	if path != "" {
+		removeStaleSocket(path)
+	}
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		if errors.Is(err, unix.EMFILE) || errors.Is(err, unix.ENFILE) {
+			return nil, &bindError{Why: whyFDs, Err: os.NewSyscallError("socket", err)}
+		}
+		return nil, &bindError{Why: whyBind, Err: os.NewSyscallError("socket", err)}
+	}
+	fail := func(op string, err error) (*endpoint, error) {
+		unix.Close(fd)
+		return nil, &bindError{Why: whyBind, Err: os.NewSyscallError(op, err)}
+	}
+	if family != unix.AF_UNIX {
+		// A restarted listener must rebind at once (listen.md 9.1).
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+			return fail("setsockopt SO_REUSEADDR", err)
+		}
+	}
+	if family == unix.AF_INET6 {
+		// Linux defaults to dual stack; an IPv6 address means IPv6 only
+		// (listen.md 9.1).
+		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 1); err != nil {
+			return fail("setsockopt IPV6_V6ONLY", err)
+		}
+	}
+	if err := unix.Bind(fd, sa); err != nil {
+		return fail("bind", err)
+	}
+	ep := &endpoint{addr: s.Address, dynamic: s.dynamic(), fd: fd, done: make(chan struct{})}
+	if path != "" {
+		var st unix.Stat_t
+		if err := unix.Chmod(path, unixSocketMode); err != nil {
+			return fail("chmod", err)
+		}
+		if err := unix.Stat(path, &st); err == nil {
+			ep.path, ep.pathID = path, [2]uint64{st.Dev, st.Ino}
+		}
+	}
+	if err := unix.Listen(fd, backlog); err != nil {
+		ep.removeFile()
+		return fail("listen", err)
+	}
+	if got, err := unix.Getsockname(fd); err == nil {
+		ep.local = sockaddrBytes(got)
+	}
+	ep.svc.Store(s)
+	// The descriptor is non-blocking, so os.NewFile hands it to Go's
+	// poller, and accept waits without holding a thread.
+	ep.f = os.NewFile(uintptr(fd), "listen:"+s.Code)
+	return ep, nil
+}
+
+// inetSockaddr returns the family and sockaddr for ap.
+func inetSockaddr(ap netip.AddrPort) (int, unix.Sockaddr, error) {
+	ip := ap.Addr()
+	if ip.Is4() {
+		return unix.AF_INET, &unix.SockaddrInet4{Port: int(ap.Port()), Addr: ip.As4()}, nil
+	}
+	sa := &unix.SockaddrInet6{Port: int(ap.Port()), Addr: ip.As16()}
+	if z := ip.Zone(); z != "" {
+		id, err := strconv.ParseUint(z, 10, 32)
+		if err != nil {
+			return 0, nil, fmt.Errorf("zone %q is not a numeric scope id", z)
+		}
+		sa.ZoneId = uint32(id)
+	}
+	return unix.AF_INET6, sa, nil
+}
+
+// sockaddrBytes returns sa in the listener's printed layout (listen.md
+// 9.2): a big-endian sockaddr_in or sockaddr_in6, or a unix path's bytes
+// (an abstract name starts with a NUL). nil for anything else.
+func sockaddrBytes(sa unix.Sockaddr) []byte {
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		b, _ := nlsaddr.Sockaddr(netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port)))
+		return b
+	case *unix.SockaddrInet6:
+		ip := netip.AddrFrom16(sa.Addr)
+		if sa.ZoneId != 0 {
+			ip = ip.WithZone(strconv.FormatUint(uint64(sa.ZoneId), 10))
+		}
+		b, _ := nlsaddr.Sockaddr(netip.AddrPortFrom(ip, uint16(sa.Port)))
+		return b
+	case *unix.SockaddrUnix:
+		name := sa.Name
+		if len(name) > 0 && name[0] == '@' {
+			name = "\x00" + name[1:]
+		}
+		return []byte(name)
+	}
+	return nil
+}
+
+// removeStaleSocket removes a socket file at path that nobody listens on
+// any more (a listener that was killed leaves it behind, and bind would
+// fail forever). A live socket, or any other kind of file, stays, and the
+// bind reports it.
+func removeStaleSocket(path string) {
+	fi, err := os.Lstat(path)
+	if err != nil || fi.Mode().Type() != os.ModeSocket {
+		return
+	}
+	c, err := net.DialTimeout("unix", path, time.Second)
+	if err == nil {
+		c.Close()
+		return
+	}
+	if errors.Is(err, unix.ECONNREFUSED) {
+		// Ignored: if it cannot be removed, bind says so.
+		_ = os.Remove(path)
+	}
+}
+
+// removeFile removes the endpoint's socket file if it is still the one
+// this endpoint created.
+func (ep *endpoint) removeFile() {
+	if ep.path == "" {
+		return
+	}
+	var st unix.Stat_t
+	if err := unix.Lstat(ep.path, &st); err == nil && st.Dev == ep.pathID[0] && st.Ino == ep.pathID[1] {
+		// Ignored: a socket file left behind is removed by the next bind.
+		_ = os.Remove(ep.path)
+	}
+	ep.path = ""
+}
+
+// close stops listening: pending connections are reset by the kernel
+// (listen.md 5.9 "refusing their pending connections"), and the socket
+// file goes.
+func (ep *endpoint) close() {
+	ep.removeFile()
+	// Ignored: a listening socket has nothing to flush.
+	_ = ep.f.Close()
+}
+
+// text is how the log names the endpoint's address: the _pmtab text, or
+// "dynamic addr \x<HEX>".
+func (ep *endpoint) text() string {
+	if ep.dynamic {
+		return `dynamic addr \x` + nlsaddr.Hex(ep.local)
+	}
+	return "addr " + ep.addr
+}
+
+// acceptLoop accepts connections until the endpoint is closed and hands
+// each to handle as a blocking, close-on-exec descriptor with the peer's
+// address. Errors other than a closed socket are given to onErr; a
+// temporary shortage of descriptors or memory pauses the loop briefly so
+// it does not spin.
+func (ep *endpoint) acceptLoop(handle func(nfd int, peer unix.Sockaddr), onErr func(error)) {
+	defer close(ep.done)
+	rc, err := ep.f.SyscallConn()
+	if err != nil {
+		onErr(err)
+		return
+	}
+	for {
+		var nfd int
+		var peer unix.Sockaddr
+		var aerr error
+		err := rc.Read(func(fd uintptr) bool {
+			// No SOCK_NONBLOCK: the connection goes to a service on
+			// fds 0-2 in blocking mode (listen.md 9.4).
+			nfd, peer, aerr = unix.Accept4(int(fd), unix.SOCK_CLOEXEC)
+			return !errors.Is(aerr, unix.EAGAIN)
+		})
+		if err != nil {
+			return // closed
+		}
+		switch {
+		case aerr == nil:
+			handle(nfd, peer)
+		case errors.Is(aerr, unix.EINTR), errors.Is(aerr, unix.ECONNABORTED):
+			// The client gave up before we accepted: nothing to do.
+		default:
+			onErr(os.NewSyscallError("accept4", aerr))
+			if errors.Is(aerr, unix.EMFILE) || errors.Is(aerr, unix.ENFILE) ||
+				errors.Is(aerr, unix.ENOBUFS) || errors.Is(aerr, unix.ENOMEM) {
+				time.Sleep(acceptPause)
+			}
+		}
+	}
+}
+
+// reset refuses a connection the way a TLI disconnect did: SO_LINGER
+// {on, 0} and close, so the client gets a reset (listen.md 5.5, 9.3).
+func reset(nfd int) {
+	// Ignored: if the option cannot be set the close still refuses the
+	// call, with a FIN instead of a reset.
+	_ = unix.SetsockoptLinger(nfd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
+	unix.Close(nfd)
+}

@@ -1,0 +1,24 @@
+package listen
+
+import (
+	"time"
+
+	"github.com/linux-saf/saf/saf/nlps"
+	"github.com/linux-saf/saf/saf/passfd"
+)
+
+// Seams for tests (STYLE.md 7). Only tests change them; none is a knob a
+// user can turn. The launcher process reads them too, so the package's
+// tests set them in TestMain for the children they start.
+var (
+	// nlpsTimeout bounds the whole NLPS request (listen.md 6.3: 45 s).
+	nlpsTimeout = nlps.RequestTimeout
+	// badRequestDelay is the wait before closing after a request that
+	// does not scan or names an unknown version (listen.md 6.4: 10 s).
+	badRequestDelay = nlps.BadRequestDelay
+	// passfdTimeout bounds the hand-off to a standing server.
+	passfdTimeout = passfd.DialTimeout
+	// acceptPause is the pause after accept failed for lack of
+	// descriptors or memory.
+	acceptPause = 100 * time.Millisecond
+)

@@ -1,0 +1,242 @@
+package listen
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"os/user"
+	"runtime"
+	"strconv"
+	"syscall"
+
+	"github.com/linux-saf/saf/saf/doconfig"
+	"github.com/linux-saf/saf/saf/paths"
+	"github.com/linux-saf/saf/saf/pmtab"
+	"github.com/linux-saf/saf/saf/saflog"
+	"golang.org/x/sys/unix"
+)
+
+// The launcher.
+//
+// Go cannot run code between fork and exec, and a service needs some
+// (listen.md 9.5): its per-service script, the module check, the identity
+// switch with initgroups, its home directory. So, as sac does for port
+// monitors, the listener starts itself again in launcher mode for every
+// exec service: a new session, the connection on fds 0, 1 and 2 in
+// blocking mode, the listener's log on fd 3, the entry in the environment
+// variable envLaunch. The launcher carries out listen.md 5.6 steps 3-15 in
+// order, logging to the listener's log with its own pid, and finally
+// execve's the service, so the service's pid is the launcher's. When the
+// entry runs the NLPS server, the launcher reads the NLPS request first
+// (nlpsserver.go, linux.md D16).
+//
+// Whatever fails, the launcher exits and the client sees the connection
+// close without data; the listener never learns of it.
+
+// envLaunch holds the JSON launchSpec that turns the listen program into
+// a launcher. It is removed before anything else runs.
+const envLaunch = "_SAF_LISTEN_LAUNCH"
+
+// launchLogFD is the launcher's descriptor for the listener's log.
+const launchLogFD = 3
+
+// launchSpec is what the listener tells the launcher.
+type launchSpec struct {
+	Root     string   `json:"root"` // SAF_ROOT prefix
+	Tag      string   `json:"tag"`  // PMTAG
+	Code     string   `json:"code"` // service code
+	Identity string   `json:"identity"`
+	Utmp     bool     `json:"utmp,omitempty"` // flag u
+	Modules  []string `json:"modules,omitempty"`
+	Command  string   `json:"command"`
+	NLPS     bool     `json:"nlps,omitempty"` // serve an NLPS request first
+}
+
+// texts are the messages that differ between a service the listener
+// starts and one the NLPS server starts (listen.md 5.6, 6.6).
+type texts struct {
+	prefix   string // before the identity messages
+	push     string
+	execFail string
+	execCode int
+}
+
+var (
+	listenerTexts = texts{
+		prefix:   "",
+		push:     "Can't push server's modules: exit",
+		execFail: "ERROR: could not exec server",
+		execCode: exitExecFailed,
+	}
+	nlpsTexts = texts{
+		prefix:   "NLPS: ",
+		push:     "NLPS: Can't push server's modules: exit",
+		execFail: "NLPS server: could not exec service",
+		execCode: exitChild,
+	}
+)
+
+// launchMain runs in the launcher process.
+func launchMain(js string) int {
+	// Ignored: Unsetenv fails only for names holding '=' or NUL.
+	_ = os.Unsetenv(envLaunch)
+	var spec launchSpec
+	jsErr := json.Unmarshal([]byte(js), &spec)
+	logf := launchLog(paths.New(spec.Root), spec.Tag)
+	if jsErr != nil {
+		logf("listen: bad launcher data: %v", jsErr)
+		return exitChild
+	}
+	// linux.md D14: services get umask 022 (the original left 0); a
+	// script's umask, which runs later, wins.
+	unix.Umask(0o022)
+	root := paths.New(spec.Root)
+	if spec.NLPS {
+		return serveNLPS(root, spec.Tag, logf)
+	}
+	l, err := pmtab.ParseListen("::c::" + spec.Command)
+	if err != nil { // cannot happen: the tail above always has five fields
+		logf("listen: bad launcher data: %v", err)
+		return exitChild
+	}
+	l.Modules = spec.Modules
+	s := &service{Code: spec.Code, Identity: spec.Identity, Listen: l}
+	if spec.Utmp {
+		s.Flags |= flagUtmp
+	}
+	return execService(root, spec.Tag, s, logf, listenerTexts)
+}
+
+// launchLog returns the launcher's logger: the listener's log on fd 3
+// (made close-on-exec at once, so the service never sees it), or, when fd
+// 3 is not open, the log file itself.
+func launchLog(root paths.Root, tag string) saflog.Logf {
+	if _, err := unix.FcntlInt(launchLogFD, unix.F_GETFD, 0); err == nil {
+		unix.CloseOnExec(launchLogFD)
+		return saflog.New(os.NewFile(launchLogFD, "log"), logOptions).Printf
+	}
+	if tag != "" {
+		if lg, err := saflog.Open(root.PMLog(tag), logMode, logOptions); err == nil {
+			return lg.Printf // closed by the exec
+		}
+	}
+	return saflog.Discard
+}
+
+// execService carries out listen.md 5.6 steps 3-15 for s in this process
+// and execs it. It returns only on failure, with the exit status.
+func execService(root paths.Root, tag string, s *service, logf saflog.Logf, t texts) int {
+	// Step 3: argv.
+	argv, err := pmtab.SplitCommand(s.Command)
+	if err != nil {
+		switch {
+		case errors.Is(err, pmtab.ErrListenQuote):
+			logf("invalid command line, non-terminated string for service code %s", s.Code)
+		case errors.Is(err, pmtab.ErrListenTooManyArgs):
+			// [LINUX] the original overflowed silently (listen.md 2.5).
+			logf("invalid command line, more than %d arguments for service code %s", pmtab.ListenMaxArgs, s.Code)
+		default:
+			logf("invalid command line, empty command for service code %s", s.Code)
+		}
+		return exitChild
+	}
+	// Step 5.
+	if s.Flags&flagUtmp != 0 {
+		logf("utmp entries are not supported yet: none written for service code %s", s.Code)
+	}
+	// Step 7: modules on the connection (listen.md 9.7, linux.md D10).
+	sock := doconfig.NewProcess(0, doconfig.Socket)
+	if len(s.Modules) > 0 {
+		if err := sock.Push(s.Modules); err != nil {
+			logf("%s", t.push)
+			return exitChild
+		}
+	}
+	// Step 9: the per-service script, every statement allowed. Its run
+	// children are left to the service, as in the original.
+	script := root.ServiceScript(tag, s.Code)
+	if line, _ := doconfig.Run(script, sock, 0); line != 0 {
+		// [QUIRK: fix] fatal for NLPS-started services too (listen.md 6.6).
+		logf("doconfig failed on line %d of script %s", line, s.Code)
+		return exitChild
+	}
+	// Steps 10-14.
+	if code := becomeUser(s.Identity, logf, t.prefix); code != exitOK {
+		return code
+	}
+	// Step 15, with the descriptors and signals of linux.md D14.
+	markCloexecFrom3()
+	runtime.LockOSThread() // the signal mask below is this thread's, which execs
+	resetSignals()
+	err = syscall.Exec(argv[0], argv, os.Environ())
+	logf("%s", t.execFail)
+	logf("System error: %s", strerror(err))
+	return t.execCode
+}
+
+// becomeUser switches to the identity id (listen.md 5.6 steps 10-14, 9.10,
+// 9.11): passwd entry, group, setgid, initgroups, setuid, home directory,
+// HOME and PATH. When the listener runs unprivileged (a SAF_ROOT sandbox)
+// and already is that user and group, the switch is skipped; otherwise a
+// switch it is not allowed to make fails with the original's messages.
+//
+// WARNING: security-sensitive. The order setgid, setgroups, setuid is
+// what drops every privilege; re-verify with
+// go test ./internal/listen -run TestLauncherIdentity (as root).
+func becomeUser(id string, logf saflog.Logf, prefix string) int {
+	u, err := user.Lookup(id)
+	if err != nil {
+		logf("%sMissing or bad passwd entry for %s", prefix, id)
+		return exitChild
+	}
+	uid, err1 := strconv.Atoi(u.Uid)
+	gid, err2 := strconv.Atoi(u.Gid)
+	if err1 != nil || err2 != nil {
+		logf("%sMissing or bad passwd entry for %s", prefix, id)
+		return exitChild
+	}
+	euid := os.Geteuid()
+	if euid == 0 || uid != euid || gid != os.Getegid() {
+		g, err := user.LookupGroupId(u.Gid)
+		if err != nil {
+			logf("%sNo group entry for %d", prefix, gid)
+			return exitChild
+		}
+		if err := syscall.Setgid(gid); err != nil {
+			logf("%sCannot set group id to %s", prefix, g.Name)
+			return exitChild
+		}
+		// [QUIRK: fix] the original kept the listener's supplementary
+		// groups; these are the user's, as initgroups sets them.
+		groups := []int{gid}
+		if ids, err := u.GroupIds(); err == nil {
+			groups = groups[:0]
+			for _, s := range ids {
+				if n, err := strconv.Atoi(s); err == nil {
+					groups = append(groups, n)
+				}
+			}
+		}
+		if err := syscall.Setgroups(groups); err != nil {
+			logf("%sCannot set supplementary groups for %s", prefix, id)
+			return exitChild
+		}
+		if err := syscall.Setuid(uid); err != nil {
+			logf("%sCannot set user id to %s", prefix, id)
+			return exitChild
+		}
+	}
+	if err := os.Chdir(u.HomeDir); err != nil {
+		logf("%sCannot chdir to %s", prefix, u.HomeDir)
+		return exitChild
+	}
+	// Step 14: these override whatever the script assigned.
+	path := "/usr/bin:"
+	if uid == 0 {
+		path = "/usr/sbin:/usr/bin"
+	}
+	if os.Setenv("HOME", u.HomeDir) != nil || os.Setenv("PATH", path) != nil {
+		logf("Can't expand server's environment")
+	}
+	return exitOK
+}

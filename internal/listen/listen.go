@@ -1,0 +1,645 @@
+package listen
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/linux-saf/saf/saf/doconfig"
+	"github.com/linux-saf/saf/saf/nlps"
+	"github.com/linux-saf/saf/saf/nlsaddr"
+	"github.com/linux-saf/saf/saf/passfd"
+	"github.com/linux-saf/saf/saf/paths"
+	"github.com/linux-saf/saf/saf/pmproto"
+	"github.com/linux-saf/saf/saf/pmtab"
+	"github.com/linux-saf/saf/saf/sacmsg"
+	"github.com/spf13/pflag"
+	"golang.org/x/sys/unix"
+)
+
+const prog = "listen"
+
+// maxNetSpec is the longest net_spec (listen.md 5.2 step 4).
+const maxNetSpec = 64
+
+// Log texts used in more than one place.
+const (
+	msgTerminating = "*** listener terminating!!! ***"
+	msgFailedStart = "Listener failed to start properly"
+	msgUsage       = "Usage: listen [ -m minor_prefix ] network_device"
+	// versionLine stands for the original's SCCS line (listen.md 5.2
+	// step 8: "any version text").
+	versionLine = "@(#)listen (linux-saf), _pmtab version 4"
+)
+
+// Main runs listen with args (without the program name) and returns its
+// exit status. In the launcher process (the listener re-executed to
+// become a service, see launch.go) it runs the launcher instead.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if spec, ok := os.LookupEnv(envLaunch); ok {
+		return launchMain(spec)
+	}
+	// sac starts port monitors with no descriptors open; nothing we open
+	// may land on 0, 1 or 2 (pmproto.EnsureStdio).
+	if err := pmproto.EnsureStdio(); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", prog, err)
+		return exitFatal
+	}
+	// Signals before the first child (STYLE.md 11). The original blocked
+	// every signal but SIGTERM and SIGCHLD (listen.md 5.11); Notify keeps
+	// the others from killing us without leaving them ignored in the
+	// services (they are reset at exec).
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM)
+	ignored := make(chan os.Signal, 16)
+	signal.Notify(ignored, syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT,
+		syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGALRM, syscall.SIGPIPE)
+	go func() {
+		for range ignored {
+		}
+	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-term
+		cancel()
+	}()
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: cannot find my own program to start services: %v\n", prog, err)
+		return exitFatal
+	}
+	return Run(ctx, Config{
+		Root:    paths.FromEnv(os.Getenv),
+		Lookup:  os.LookupEnv,
+		Environ: os.Environ(),
+		Args:    args,
+		Self:    self,
+		Euid:    os.Geteuid(),
+		Stderr:  stderr,
+		ReapAll: true,
+	})
+}
+
+// Config is what Run needs; Main fills it from the process.
+type Config struct {
+	Root    paths.Root                  // SAF_ROOT
+	Lookup  func(string) (string, bool) // the environment: PMTAG, ISTATE
+	Environ []string                    // what services inherit (PMTAG and ISTATE are dropped)
+	Args    []string                    // the command line, without the program name
+	Self    string                      // the program re-executed as the launcher
+	Euid    int                         // the effective uid, for the root check
+	Stderr  io.Writer                   // where errors go before the log is open
+	// ReapAll reaps every child with wait4(-1) on SIGCHLD, as a daemon
+	// must. When false (tests running the listener inside a test binary,
+	// whose other children must not be reaped) each launcher is waited
+	// for on its own.
+	ReapAll bool
+}
+
+// listener is one running listen port monitor.
+type listener struct {
+	cfg     Config
+	root    paths.Root
+	tag     string
+	netspec string
+	mprefix string
+	tr      transport
+	log     *rotLog
+	pm      *pmproto.PM
+	env     []string // the services' inherited environment
+
+	eps    []*endpoint // bound endpoints; only the main loop changes it
+	seq    atomic.Uint64
+	readdb chan struct{}
+}
+
+// Run runs the listener until ctx is done (SIGTERM: it then returns 15)
+// or a fatal error, and returns the exit status (listen.md 5.13).
+func Run(ctx context.Context, cfg Config) int {
+	// Step 1: no PMTAG, exit silently.
+	tag, ok := cfg.Lookup(pmproto.EnvPMTag)
+	if !ok || tag == "" {
+		return exitFatal
+	}
+	if err := pmproto.ValidTag(tag); err != nil {
+		fmt.Fprintf(cfg.Stderr, "%s: %v\n", prog, err)
+		return exitFatal
+	}
+	l := &listener{cfg: cfg, root: cfg.Root, tag: tag, readdb: make(chan struct{}, 1)}
+	l.env = slices.DeleteFunc(slices.Clone(cfg.Environ), func(kv string) bool {
+		for _, k := range []string{pmproto.EnvPMTag, pmproto.EnvIState, envLaunch} {
+			if strings.HasPrefix(kv, k+"=") {
+				return true
+			}
+		}
+		return false
+	})
+	if cfg.ReapAll {
+		// One reaper for every child, before the first child exists.
+		stop := startReaper()
+		defer stop()
+	}
+
+	// _pid is locked before the log is touched: a second listener for the
+	// same tag must not move the running one's log aside (listen.md 10,
+	// "take the lock first"). Its errors are reported in the original's
+	// order below, once the log is open.
+	pm, openErr := pmproto.Open(pmproto.Config{
+		Root:  cfg.Root,
+		Env:   pmproto.Env{Tag: tag, State: sacmsg.Disabled},
+		Name:  prog,
+		Hooks: l.hooks(),
+		Logf:  l.pmLogf,
+	})
+	if pm != nil {
+		l.pm = pm
+		defer pm.Close()
+	}
+	// Step 2: the log, moved aside unless another listener holds _pid.
+	locked := errors.Is(openErr, pmproto.ErrAlreadyRunning)
+	logPath := cfg.Root.PMLog(tag)
+	lg, err := openLog(logPath, cfg.Root.PMOldLog(tag), !locked, logOptions)
+	if err != nil {
+		fmt.Fprintf(cfg.Stderr, "%s: cannot open log %s: %s\n", prog, logPath, strerror(err))
+		return exitFatal
+	}
+	l.log = lg
+	defer lg.Close()
+	return l.run(ctx, openErr)
+}
+
+// logf logs one line.
+func (l *listener) logf(format string, args ...any) { l.log.Printf(format, args...) }
+
+// fatal logs lines and the terminating line and returns code.
+func (l *listener) fatal(code int, lines ...string) int {
+	for _, s := range lines {
+		l.logf("%s", s)
+	}
+	l.logf("%s", msgTerminating)
+	return code
+}
+
+// run is the start-up after the log is open (listen.md 5.2 steps 3-13)
+// and the main loop.
+func (l *listener) run(ctx context.Context, openErr error) int {
+	// Step 3. The umask is listen's own; services get 022 too (linux.md
+	// D14), set again by the launcher.
+	unix.Umask(0o022)
+	if l.cfg.Euid != 0 && !l.root.Sandboxed() {
+		return l.fatal(exitFatal, "Must be root to start listener", msgFailedStart)
+	}
+	// Step 4: options.
+	fs := pflag.NewFlagSet(prog, pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.SetInterspersed(false) // getopt: options come first
+	mprefix := fs.StringP("minor-prefix", "m", "", "")
+	if err := fs.Parse(l.cfg.Args); err != nil || fs.NArg() != 1 {
+		return l.fatal(exitFatal, msgUsage)
+	}
+	l.netspec = fs.Arg(0)
+	l.mprefix = l.netspec
+	if fs.Changed("minor-prefix") {
+		l.mprefix = *mprefix
+	}
+	if len(l.netspec) > maxNetSpec {
+		return l.fatal(exitFatal, "Bad netspec on command line ( Pathname too long )", msgFailedStart)
+	}
+	tr, ok := lookupTransport(l.netspec)
+	if !ok {
+		return l.fatal(exitFatal, "no netconfig entry for "+l.netspec, msgFailedStart)
+	}
+	l.tr = tr
+	// Steps 5 and 6: the pipes to sac and _pid, opened before the log.
+	if openErr != nil {
+		code, lines := openFailure(openErr)
+		return l.fatal(code, lines...)
+	}
+	// Step 8.
+	l.logf("%s", versionLine)
+	l.logf("Listener port monitor tag: %s", l.tag)
+	// Step 9.
+	istate, ok := l.cfg.Lookup(pmproto.EnvIState)
+	if !ok {
+		return l.fatal(exitFatal, "ERROR: ISTATE variable not set in environment")
+	}
+	if istate == pmproto.IStateEnabled {
+		l.pm.SetState(sacmsg.Enabled)
+		l.logf("Starting state: ENABLED")
+	} else {
+		l.pm.SetState(sacmsg.Disabled)
+		l.logf("Starting state: DISABLED")
+	}
+	// Step 11.
+	svcs, notes, err := readTable(l.root.PMTab(l.tag))
+	if err != nil {
+		te := err.(*tableError)
+		return l.fatal(te.Code, te.Lines...)
+	}
+	for _, n := range notes {
+		l.logf("%s", n)
+	}
+	// Step 12.
+	l.bindAll(svcs, nil)
+	l.logf("Net opened, %s bound, %d fds free", addresses(len(l.eps)), l.fdsFree())
+	// Step 13.
+	l.logf("Initialization Complete")
+	return l.loop(ctx)
+}
+
+// openFailure maps pmproto.Open's error to the listener's lines and exit
+// status (listen.md 5.2 steps 5 and 6).
+func openFailure(err error) (int, []string) {
+	if errors.Is(err, pmproto.ErrAlreadyRunning) {
+		return exitFatal, []string{"Can't lock PID file: listener may already be running", msgFailedStart}
+	}
+	var oe *pmproto.OpenError
+	if !errors.As(err, &oe) {
+		return exitFatal, []string{err.Error(), msgFailedStart}
+	}
+	detail := "  " + oe.Path + ": " + strerror(oe.Err)
+	switch oe.Op {
+	case pmproto.OpOpenSacPipe:
+		return exitNoFile, []string{"Can't open pipe to respond to SAC messages", detail}
+	case pmproto.OpOpenPMPipe:
+		return exitNoFile, []string{"Can't open pipe to read SAC messages", detail}
+	case pmproto.OpLockPid:
+		return exitFatal, []string{"Can't lock PID file: listener may already be running", detail, msgFailedStart}
+	}
+	return exitNoFile, []string{"Can't create process ID file in home directory", detail}
+}
+
+// addresses is "1 address" or "N addresses".
+func addresses(n int) string {
+	if n == 1 {
+		return "1 address"
+	}
+	return fmt.Sprintf("%d addresses", n)
+}
+
+// fdsFree is the descriptor limit less the bound endpoints and the
+// listener's own 6 (listen.md 5.2 step 12).
+func (l *listener) fdsFree() int {
+	var rl unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
+		return 0
+	}
+	return int(min(rl.Cur, 1<<31-1)) - len(l.eps) - 6
+}
+
+// hooks are the listener's part in sac's messages (listen.md 5.9).
+func (l *listener) hooks() pmproto.Hooks {
+	return pmproto.Hooks{
+		Received: func(m sacmsg.SacMsg) {
+			switch m.Type {
+			case sacmsg.SCStatus, sacmsg.SCEnable, sacmsg.SCDisable, sacmsg.SCReadDB:
+			default:
+				l.logf("Received unknown message from sac -- ignored")
+			}
+		},
+		OnEnable: func(from sacmsg.State) {
+			if from != sacmsg.Enabled {
+				l.logf("New state: ENABLED")
+			}
+		},
+		OnDisable: func(from sacmsg.State) {
+			if from != sacmsg.Disabled {
+				l.logf("New state: DISABLED")
+			}
+		},
+		OnReadDB: func() {
+			// Re-read after this round of messages (listen.md 5.4);
+			// several READDBs in a row make one re-read.
+			select {
+			case l.readdb <- struct{}{}:
+			default:
+			}
+		},
+	}
+}
+
+// pmLogf takes pmproto's lines: ttymon's "Got ..." texts are not the
+// listener's (it logs from its hooks); the rest, such as a failed reply,
+// is kept.
+func (l *listener) pmLogf(format string, args ...any) {
+	if strings.HasPrefix(format, "Got ") || l.log == nil {
+		return
+	}
+	l.logf(format, args...)
+}
+
+// loop is the main loop (listen.md 5.4): the accept loops run on their
+// own; here sac's messages, re-reads and SIGTERM are handled.
+func (l *listener) loop(ctx context.Context) int {
+	pctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	runErr := make(chan error, 1)
+	go func() { runErr <- l.pm.Run(pctx) }()
+	for {
+		select {
+		case <-ctx.Done():
+			// The services keep running in their own sessions; only
+			// the listening sockets go (listen.md 5.11).
+			l.logf("caught SIGTERM (exiting)")
+			l.closeAll()
+			return l.fatal(exitSIGTERM)
+		case <-l.readdb:
+			if code := l.reread(); code != exitOK {
+				l.closeAll()
+				return code
+			}
+		case err := <-runErr:
+			l.closeAll()
+			return l.fatal(exitPoll, "Error reading SAC messages: "+err.Error(), "System error")
+		}
+	}
+}
+
+// closeAll closes every endpoint.
+func (l *listener) closeAll() {
+	for _, ep := range l.eps {
+		ep.close()
+	}
+	l.eps = nil
+}
+
+// bindAll binds the entries of svcs that have an address or flag d,
+// static ones first, then dynamic ones, each in file order (listen.md
+// 5.3), skipping codes in skip.
+func (l *listener) bindAll(svcs []*service, skip map[string]bool) {
+	for _, dyn := range []bool{false, true} {
+		for _, s := range svcs {
+			if s.bindable() && s.dynamic() == dyn && !skip[s.Code] {
+				l.bind(s)
+			}
+		}
+	}
+}
+
+// bind binds one entry and starts accepting on it.
+func (l *listener) bind(s *service) {
+	ep, err := bindService(l.tr, s)
+	if err != nil {
+		var be *bindError
+		if errors.As(err, &be) {
+			l.logf("  Service %s ignored: %s", s.Code, be.Why)
+			l.logf("    %s", strerror(be.Err))
+		} else {
+			l.logf("  Service %s ignored: %s: %v", s.Code, whyBind, err)
+		}
+		return
+	}
+	l.eps = append(l.eps, ep)
+	l.logf("Service %s: fd %d %s", s.Code, ep.fd, ep.text())
+	l.rpcSet(ep, s)
+	go ep.acceptLoop(
+		func(nfd int, peer unix.Sockaddr) { l.dispatch(ep, nfd, peer) },
+		func(err error) { l.logf("TLI t_accept failed: %s", strerror(err)) },
+	)
+}
+
+// reread re-reads _pmtab (listen.md 5.9). Endpoints whose entry keeps its
+// service code and address (or stays dynamic) are kept with their queued
+// connections; the others are closed, and new ones bound. It returns a
+// non-zero exit status when the re-read is fatal.
+func (l *listener) reread() int {
+	l.logf("Re-reading database")
+	svcs, notes, err := readTable(l.root.PMTab(l.tag))
+	if err != nil {
+		te := err.(*tableError)
+		if te.Fatal {
+			// A wrong version or an unopenable table is fatal even
+			// now [ORIG, QUIRK: keep].
+			return l.fatal(te.Code, te.Lines...)
+		}
+		for _, s := range te.Lines {
+			l.logf("%s", s)
+		}
+		// The original said "Using new data base file" here
+		// (listen.md 5.9 [QUIRK: fix]).
+		l.logf("Re-read failed, keeping old data base")
+		return exitOK
+	}
+	for _, n := range notes {
+		l.logf("%s", n)
+	}
+	byCode := map[string]*service{}
+	for _, s := range svcs {
+		if s.bindable() {
+			byCode[s.Code] = s
+		}
+	}
+	kept := map[string]bool{}
+	var keep []*endpoint
+	for _, ep := range l.eps {
+		old := ep.svc.Load()
+		ns := byCode[old.Code]
+		if ns != nil && !kept[ns.Code] && ns.dynamic() == ep.dynamic && (ep.dynamic || ns.Address == ep.addr) {
+			ep.svc.Store(ns)
+			kept[ns.Code] = true
+			keep = append(keep, ep)
+			l.logf("Service %s: fd %d %s", ns.Code, ep.fd, ep.text())
+			if !sameRPC(old.RPC, ns.RPC) {
+				l.rpcUnset(ep, old)
+				l.rpcSet(ep, ns)
+			}
+			continue
+		}
+		l.logf("Unbind %s: fd %d %s", old.Code, ep.fd, ep.text())
+		l.rpcUnset(ep, old)
+		ep.close()
+	}
+	l.eps = keep
+	l.bindAll(svcs, kept)
+	l.logf("Re-read complete, %s bound, %d fds free", addresses(len(l.eps)), l.fdsFree())
+	return exitOK
+}
+
+func sameRPC(a, b *pmtab.ListenRPC) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+// dispatch handles one accepted connection (listen.md 5.4, 5.5).
+func (l *listener) dispatch(ep *endpoint, nfd int, peer unix.Sockaddr) {
+	seq := l.seq.Add(1)
+	s := ep.svc.Load()
+	if l.pm.State() != sacmsg.Enabled {
+		l.logf("Incoming call while disabled: fd %d, seq %d", ep.fd, seq)
+		reset(nfd)
+		return
+	}
+	if s.disabled() {
+		l.logf("Request for service on fd %d denied: disabled", ep.fd)
+		reset(nfd)
+		return
+	}
+	typ := "exec"
+	if s.passfd() {
+		typ = "passfd"
+	}
+	l.logf("Connect: fd %d, svctag %s, seq %d, type %s", ep.fd, s.Code, seq, typ)
+	if s.passfd() {
+		// In its own goroutine: a slow standing server must not hold up
+		// the next connection.
+		go l.passFD(s, nfd)
+		return
+	}
+	l.launch(s, nfd, peer)
+}
+
+// passFD hands a connection to a standing server (listen.md 5.7, 9.6;
+// linux.md D17), in the listener's own process.
+func (l *listener) passFD(s *service, nfd int) {
+	defer unix.Close(nfd)
+	sock := doconfig.NewProcess(nfd, doconfig.Socket)
+	if len(s.Modules) > 0 {
+		if err := sock.Push(s.Modules); err != nil {
+			l.logf("Could not push modules: %s", strings.Join(s.Modules, ","))
+			return
+		}
+	}
+	// assign and run are forbidden here (run's built-ins included), so
+	// the script cannot touch the listener's own environment, directory,
+	// umask or limits.
+	if line, _ := doconfig.Run(l.root.ServiceScript(l.tag, s.Code), sock, doconfig.NoAssign|doconfig.NoRun); line != 0 {
+		l.logf("doconfig failed on line %d of script %s", line, s.Code)
+		return
+	}
+	if err := passfd.Send(s.Command, nfd, passfdTimeout); err != nil {
+		var pe *passfd.Error
+		if errors.As(err, &pe) && pe.Op == passfd.OpConnect {
+			l.logf("Open failed: %s", s.Command)
+		} else {
+			l.logf("Passfd failed: %s", s.Command)
+		}
+		l.logf("  %s", strerror(err))
+	}
+}
+
+// launch starts the launcher for an exec service: this program again,
+// in a new session, with the connection on 0, 1 and 2, the log on 3, and
+// the entry in its environment (launch.go does the rest, listen.md 5.6).
+func (l *listener) launch(s *service, nfd int, peer unix.Sockaddr) {
+	conn := os.NewFile(uintptr(nfd), "connection")
+	defer conn.Close() // the parent's copy goes once the child has it (listen.md 9.4)
+	spec := launchSpec{
+		Root:     l.root.Prefix(),
+		Tag:      l.tag,
+		Code:     s.Code,
+		Identity: s.Identity,
+		Utmp:     s.Flags&flagUtmp != 0,
+		Modules:  s.Modules,
+		Command:  s.Command,
+		NLPS:     isNLPSServer(s.Command),
+	}
+	js, err := json.Marshal(spec)
+	if err != nil {
+		l.logf("Error during fork() to start a service")
+		l.logf("  %v", err)
+		return
+	}
+	logFile, err := l.log.dup()
+	if err != nil {
+		l.logf("Error during fork() to start a service")
+		l.logf("  log: %s", strerror(err))
+		return
+	}
+	defer logFile.Close()
+	env := append(slices.Clone(l.env), serviceEnv(l.netspec, l.mprefix, peer)...)
+	env = append(env, envLaunch+"="+string(js))
+	proc, err := os.StartProcess(l.cfg.Self, []string{prog}, &os.ProcAttr{
+		Dir:   l.root.PMDir(l.tag),
+		Env:   env,
+		Files: []*os.File{conn, conn, conn, logFile},
+		Sys:   &syscall.SysProcAttr{Setsid: true},
+	})
+	if err != nil {
+		l.logf("Error during fork() to start a service")
+		l.logf("  %s", strerror(err))
+		return
+	}
+	if l.cfg.ReapAll {
+		// The central reaper waits for it.
+		_ = proc.Release() // only frees the pidfd; cannot fail in a way that matters
+		return
+	}
+	go func() {
+		// Ignored: nobody observes a service's exit status (listen.md 5.6).
+		_, _ = proc.Wait()
+	}()
+}
+
+// serviceEnv is what the listener adds to a service's environment
+// (listen.md 5.6.1, 9.2): the caller's address in hex, empty options and
+// user data, the net_spec and the minor prefix.
+func serviceEnv(netspec, mprefix string, peer unix.Sockaddr) []string {
+	return []string{
+		nlps.EnvAddr + "=" + nlsaddr.Hex(sockaddrBytes(peer)),
+		nlps.EnvOpt + "=",
+		nlps.EnvProvider + "=" + netspec,
+		nlps.EnvMPrefix + "=" + mprefix,
+		nlps.EnvUData + "=",
+	}
+}
+
+// nlpsServerName is the program name that means "the NLPS server": the
+// entry nlsadmin -i creates for service 0 runs /usr/lib/saf/nlps_server.
+// linux.md D16 lets the listener serve NLPS itself, so any exec entry whose
+// program is called nlps_server is served by the launcher (nlpsserver.go)
+// and no such program needs to exist.
+const nlpsServerName = "nlps_server"
+
+// isNLPSServer reports whether command runs the NLPS server.
+func isNLPSServer(command string) bool {
+	argv, err := pmtab.SplitCommand(command)
+	if err != nil {
+		return false
+	}
+	a0 := argv[0]
+	if i := strings.LastIndexByte(a0, '/'); i >= 0 {
+		a0 = a0[i+1:]
+	}
+	return a0 == nlpsServerName
+}
+
+// startReaper reaps every child as it exits (listen.md 5.11 [LINUX]):
+// the one reaper of the process. It returns a function that stops it.
+func startReaper() func() {
+	ch := make(chan os.Signal, 64)
+	signal.Notify(ch, syscall.SIGCHLD)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-ch:
+			case <-done:
+				return
+			}
+			for {
+				var ws unix.WaitStatus
+				pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
+				if errors.Is(err, unix.EINTR) {
+					continue
+				}
+				if pid <= 0 || err != nil {
+					break
+				}
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(ch)
+		close(done)
+	}
+}
