@@ -233,7 +233,7 @@ func TestInstallTree(t *testing.T) {
 		t.Errorf("/etc/saf/_sactab = %q, want only its version line", got)
 	}
 	unit := string(readFile(t, filepath.Join(dest, "usr/lib/systemd/system/sac.service")))
-	for _, l := range []string{"ExecStart=/usr/lib/saf/sac -t 300", "Type=simple", "KillMode=process", "Restart=always", "WantedBy=multi-user.target"} {
+	for _, l := range []string{"ExecStart=/usr/lib/saf/sac -t 300", "Type=notify", "KillMode=process", "Restart=always", "WantedBy=multi-user.target"} {
 		if !slices.Contains(strings.Split(unit, "\n"), l) {
 			t.Errorf("sac.service lacks the line %q", l)
 		}

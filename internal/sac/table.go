@@ -4,10 +4,12 @@ import (
 	"errors"
 	"os"
 	"sort"
+	"strings"
 
 	"github.com/linux-saf/saf/saf/admfile"
 	"github.com/linux-saf/saf/saf/sacmsg"
 	"github.com/linux-saf/saf/saf/sactab"
+	"github.com/linux-saf/saf/saf/sdnotify"
 	"golang.org/x/sys/unix"
 )
 
@@ -205,7 +207,15 @@ func (s *sac) spawn(p *pm) (int, error) {
 		return 0, err
 	}
 	defer null.Close()
-	env := append(os.Environ(),
+	// NOTIFY_SOCKET is sac's own line to systemd; a port monitor that
+	// inherited it could speak for sac.
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, sdnotify.EnvSocket+"=") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env,
 		envStartTag+"="+p.tag,
 		envStartCmd+"="+p.cmd,
 		envStartIState+"="+p.istate(),

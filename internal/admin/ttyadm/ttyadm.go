@@ -116,6 +116,10 @@ const usage = "Usage:\tttyadm [ options ] -d device -s service -l ttylabel\n" +
 // Main runs ttyadm with args (without the program name) and returns the
 // exit status. It reads SAF_ROOT and nothing else from the environment.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 1 && args[0] == "--help" {
+		io.WriteString(stdout, usage)
+		return exitcode.OK
+	}
 	root := paths.FromEnv(os.Getenv)
 	err := run(args, root, stdout)
 	if err == nil {
