@@ -196,6 +196,11 @@ func sockaddrBytes(sa unix.Sockaddr) []byte {
 		return b
 	case *unix.SockaddrUnix:
 		name := sa.Name
+		if name == "@" {
+			// An unnamed socket: x/sys/unix shows its empty path as
+			// "@", like an abstract one.
+			return []byte{}
+		}
 		if len(name) > 0 && name[0] == '@' {
 			name = "\x00" + name[1:]
 		}
@@ -269,6 +274,9 @@ func (ep *endpoint) acceptLoop(handle func(nfd int, peer unix.Sockaddr), onErr f
 		return
 	}
 	for {
+		if beforeAccept != nil {
+			beforeAccept()
+		}
 		var nfd int
 		var peer unix.Sockaddr
 		var aerr error

@@ -21,4 +21,7 @@ var (
 	// acceptPause is the pause after accept failed for lack of
 	// descriptors or memory.
 	acceptPause = 100 * time.Millisecond
+	// beforeAccept, when set, runs before every accept: tests hold
+	// connections in the kernel's queue with it.
+	beforeAccept func()
 )

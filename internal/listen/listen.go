@@ -10,8 +10,10 @@ import (
 	"os/signal"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/linux-saf/saf/saf/doconfig"
 	"github.com/linux-saf/saf/saf/nlps"
@@ -116,7 +118,8 @@ type listener struct {
 	pm      *pmproto.PM
 	env     []string // the services' inherited environment
 
-	eps    []*endpoint // bound endpoints; only the main loop changes it
+	eps    []*endpoint    // bound endpoints; only the main loop changes it
+	loops  sync.WaitGroup // the accept loops
 	seq    atomic.Uint64
 	readdb chan struct{}
 }
@@ -134,14 +137,7 @@ func Run(ctx context.Context, cfg Config) int {
 		return exitFatal
 	}
 	l := &listener{cfg: cfg, root: cfg.Root, tag: tag, readdb: make(chan struct{}, 1)}
-	l.env = slices.DeleteFunc(slices.Clone(cfg.Environ), func(kv string) bool {
-		for _, k := range []string{pmproto.EnvPMTag, pmproto.EnvIState, envLaunch} {
-			if strings.HasPrefix(kv, k+"=") {
-				return true
-			}
-		}
-		return false
-	})
+	l.env = serviceBaseEnv(cfg.Environ)
 	if cfg.ReapAll {
 		// One reaper for every child, before the first child exists.
 		stop := startReaper()
@@ -363,12 +359,14 @@ func (l *listener) loop(ctx context.Context) int {
 	}
 }
 
-// closeAll closes every endpoint.
+// closeAll closes every endpoint and waits for every accept loop, those
+// of endpoints closed by earlier re-reads included, to end.
 func (l *listener) closeAll() {
 	for _, ep := range l.eps {
 		ep.close()
 	}
 	l.eps = nil
+	l.loops.Wait()
 }
 
 // bindAll binds the entries of svcs that have an address or flag d,
@@ -400,10 +398,32 @@ func (l *listener) bind(s *service) {
 	l.eps = append(l.eps, ep)
 	l.logf("Service %s: fd %d %s", s.Code, ep.fd, ep.text())
 	l.rpcSet(ep, s)
-	go ep.acceptLoop(
-		func(nfd int, peer unix.Sockaddr) { l.dispatch(ep, nfd, peer) },
-		func(err error) { l.logf("TLI t_accept failed: %s", strerror(err)) },
-	)
+	l.loops.Add(1)
+	go func() {
+		defer l.loops.Done()
+		ep.acceptLoop(func(nfd int, peer unix.Sockaddr) { l.dispatch(ep, nfd, peer) }, l.acceptErrors())
+	}()
+}
+
+// acceptErrors returns an endpoint's accept error logger: at most one
+// line a second, so a listener out of descriptors does not flood its log
+// (STYLE.md 13). Each endpoint's loop calls its own logger, from one
+// goroutine.
+func (l *listener) acceptErrors() func(error) {
+	var last time.Time
+	suppressed := 0
+	return func(err error) {
+		if time.Since(last) < time.Second {
+			suppressed++
+			return
+		}
+		if suppressed > 0 {
+			l.logf("TLI t_accept failed %d more times", suppressed)
+			suppressed = 0
+		}
+		l.logf("TLI t_accept failed: %s", strerror(err))
+		last = time.Now()
+	}
 }
 
 // reread re-reads _pmtab (listen.md 5.9). Endpoints whose entry keeps its
@@ -578,6 +598,30 @@ func (l *listener) launch(s *service, nfd int, peer unix.Sockaddr) {
 		// Ignored: nobody observes a service's exit status (listen.md 5.6).
 		_, _ = proc.Wait()
 	}()
+}
+
+// serviceBaseEnv is the environment services inherit from the listener's
+// (listen.md 5.6.1): without PMTAG and ISTATE (as ttymon does, sac.md 9.5)
+// and without the variables the listener sets for each connection, with
+// PATH=/usr/sbin:/usr/bin when there is no PATH (the launcher sets the
+// final PATH after the service's script ran).
+func serviceBaseEnv(environ []string) []string {
+	drop := []string{pmproto.EnvPMTag, pmproto.EnvIState, envLaunch,
+		nlps.EnvAddr, nlps.EnvOpt, nlps.EnvUData, nlps.EnvProvider, nlps.EnvMPrefix}
+	hasPath := false
+	env := slices.DeleteFunc(slices.Clone(environ), func(kv string) bool {
+		hasPath = hasPath || strings.HasPrefix(kv, "PATH=")
+		for _, k := range drop {
+			if strings.HasPrefix(kv, k+"=") {
+				return true
+			}
+		}
+		return false
+	})
+	if !hasPath {
+		env = append(env, "PATH=/usr/sbin:/usr/bin")
+	}
+	return env
 }
 
 // serviceEnv is what the listener adds to a service's environment

@@ -372,3 +372,26 @@ func TestExecServices(t *testing.T) {
 	})
 }
 
+// dialNoFail dials a loopback address once, quickly.
+func dialNoFail(addr string) (net.Conn, error) {
+	return net.DialTimeout("tcp", addr, 2*time.Second)
+}
+
+func geteuid() int { return os.Geteuid() }
+
+// hexBytes is the sockaddr bytes of host:port in the listener's layout.
+func hexBytes(t *testing.T, host string, port int) ([]byte, error) {
+	t.Helper()
+	a, err := nlsaddr.Parse(hexAddr(t, host, port))
+	return a.Bytes, err
+}
+
+func TestServiceBaseEnv(t *testing.T) {
+	got := serviceBaseEnv([]string{"PMTAG=tcp", "ISTATE=enabled", "NLSADDR=00", "HOME=/root", "MPREFIX=x", envLaunch + "={}", "TZ=UTC"})
+	if want := "HOME=/root TZ=UTC PATH=/usr/sbin:/usr/bin"; strings.Join(got, " ") != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if got := serviceBaseEnv([]string{"PATH=/bin"}); len(got) != 1 || got[0] != "PATH=/bin" {
+		t.Errorf("PATH kept: %q", got)
+	}
+}

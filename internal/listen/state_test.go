@@ -17,9 +17,20 @@ import (
 	"github.com/linux-saf/saf/saf/sacmsg"
 )
 
-// refused checks that the listener refused c: no data, then EOF or reset.
-func refused(t *testing.T, c net.Conn) {
+// refused checks that the listener refuses a connection to addr: the
+// connect fails with a reset (on loopback the reset can come before
+// connect returns), or no data comes, then EOF or a reset.
+func refused(t *testing.T, network, addr string) {
 	t.Helper()
+	c, err := net.DialTimeout(network, addr, 5*time.Second)
+	if err != nil {
+		if !errors.Is(err, syscall.ECONNRESET) {
+			t.Fatalf("dial %s: %v, want success or a reset", addr, err)
+		}
+		return
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
 	b := make([]byte, 16)
 	n, err := c.Read(b)
 	if n != 0 || err == nil {
@@ -33,7 +44,7 @@ func TestDisabledPortMonitorResets(t *testing.T) {
 	addr := fmt.Sprintf("127.0.0.1:%d", p)
 	r := startListener(t, entry("cat", "", id, hexAddr(t, "127.0.0.1", p), "c", "/bin/cat"), options{istate: "disabled"})
 	r.waitLog(`Starting state: DISABLED`)
-	refused(t, dial(t, "tcp4", addr))
+	refused(t, "tcp4", addr)
 	r.waitLog(`Incoming call while disabled: fd \d+, seq 1`)
 
 	r.sac.Want(t, r.sac.Poll(t, sacmsg.SCEnable), sacmsg.PMStatus, sacmsg.Enabled)
@@ -46,7 +57,7 @@ func TestDisabledPortMonitorResets(t *testing.T) {
 
 	r.sac.Want(t, r.sac.Poll(t, sacmsg.SCDisable), sacmsg.PMStatus, sacmsg.Disabled)
 	r.waitLog(`New state: DISABLED`)
-	refused(t, dial(t, "tcp4", addr))
+	refused(t, "tcp4", addr)
 	// Running services are not affected.
 	echo(t, live, "after disable")
 	r.sac.Want(t, r.sac.Poll(t, sacmsg.SCStatus), sacmsg.PMStatus, sacmsg.Disabled)
@@ -61,7 +72,7 @@ func TestDisabledServiceResets(t *testing.T) {
 	id := me(t)
 	p := freePort(t, "tcp4", "127.0.0.1")
 	r := startListener(t, entry("off", "x", id, hexAddr(t, "127.0.0.1", p), "c", "/bin/cat"), options{})
-	refused(t, dial(t, "tcp4", fmt.Sprintf("127.0.0.1:%d", p)))
+	refused(t, "tcp4", fmt.Sprintf("127.0.0.1:%d", p))
 	r.waitLog(`Request for service on fd \d+ denied: disabled`)
 }
 
@@ -187,13 +198,13 @@ func TestPassFDService(t *testing.T) {
 	// A FIFO is not a standing server: the connection is dropped at once,
 	// and the listener never blocks on it.
 	start := time.Now()
-	refused(t, dial(t, "tcp4", fmt.Sprintf("127.0.0.1:%d", pf)))
+	refused(t, "tcp4", fmt.Sprintf("127.0.0.1:%d", pf))
 	if time.Since(start) > 3*time.Second {
 		t.Errorf("pass-fd to a FIFO took %v", time.Since(start))
 	}
 	r.waitLog(`Open failed: ` + regexp.QuoteMeta(fifo))
 	// A module Linux sockets cannot have.
-	refused(t, dial(t, "tcp4", fmt.Sprintf("127.0.0.1:%d", pm)))
+	refused(t, "tcp4", fmt.Sprintf("127.0.0.1:%d", pm))
 	r.waitLog(`Could not push modules: ldterm`)
 }
 
@@ -258,5 +269,23 @@ func TestLauncherIdentity(t *testing.T) {
 	}
 	if lines[1] != "/usr/sbin" || lines[2] != "/usr/sbin /usr/bin:" {
 		t.Errorf("cwd and environment: %q", lines[1:])
+	}
+}
+
+func TestAcceptErrorsAreThrottled(t *testing.T) {
+	dir := t.TempDir()
+	lg, err := openLog(filepath.Join(dir, "log"), filepath.Join(dir, "o.log"), false, logOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lg.Close()
+	l := &listener{log: lg}
+	f := l.acceptErrors()
+	for range 50 {
+		f(syscall.EMFILE)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "log"))
+	if n := strings.Count(string(b), "TLI t_accept failed: Too many open files\n"); n != 1 || strings.Count(string(b), "\n") != 1 {
+		t.Errorf("log:\n%s", b)
 	}
 }

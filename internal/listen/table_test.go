@@ -137,3 +137,35 @@ func TestParseSvcFlags(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseTable: the listener's reader never panics, fails only with a
+// *tableError, and every entry it accepts has a legal, unique service
+// code. Seeded from testdata/tables.txtar. (The tail's round trip is
+// saf/pmtab's fuzz target.)
+func FuzzParseTable(f *testing.F) {
+	ar, err := txtar.ParseFile(filepath.Join("testdata", "tables.txtar"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, file := range ar.Files {
+		if strings.HasSuffix(file.Name, ".pmtab") {
+			f.Add(file.Data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		svcs, _, err := parseTable(data)
+		if err != nil {
+			if _, ok := err.(*tableError); !ok {
+				t.Fatalf("error %T", err)
+			}
+			return
+		}
+		seen := map[string]bool{}
+		for _, s := range svcs {
+			if s.Code == "" || len(s.Code) > maxCode || seen[s.Code] {
+				t.Fatalf("bad or duplicate code %q", s.Code)
+			}
+			seen[s.Code] = true
+		}
+	})
+}

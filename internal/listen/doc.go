@@ -1,0 +1,149 @@
+// Package listen is listen, the network listener port monitor of the
+// Service Access Facility (listen.md 5, linux.md D14-D18).
+//
+// # Synopsis
+//
+//	listen [-m minor_prefix] net_spec
+//
+// # Description
+//
+// listen is started by sac (sacadm -a -t listen -c "/usr/lib/saf/listen
+// tcp"), with PMTAG and ISTATE in its environment and /etc/saf/<tag> as
+// its directory; it can also be started by hand with PMTAG and ISTATE set
+// while sac runs. It binds one listening socket for every entry of its
+// table, /etc/saf/<tag>/_pmtab, that has a private address or flag d, and
+// for each connection on one starts the entry's service with the
+// connection as its standard input, output and error, or passes the
+// connection to a standing server. Service code 0 is, by convention, the
+// NLPS server on the general address: a client sends a request naming a
+// service code (package saf/nlps) and gets that service, whether it has an
+// address of its own or not. listen serves NLPS itself (linux.md D16): an
+// exec entry whose program is named nlps_server, as nlsadmin -i creates
+// it, needs no such program.
+//
+// listen answers every message of sac (sac.md 9): SC_ENABLE and
+// SC_DISABLE switch it between ENABLED and DISABLED (a disabled listener
+// keeps its sockets and resets every new connection; running services are
+// never touched); SC_READDB makes it re-read _pmtab, keeping the socket,
+// and so the queued connections, of every entry whose service code and
+// address are unchanged, closing those of removed or changed entries and
+// binding new ones. A table that cannot be read during a re-read leaves
+// the old one in force, except a wrong version line, which ends listen.
+//
+// # Options
+//
+//	-m minor_prefix  the MPREFIX given to services (default net_spec);
+//	                 the original also used it for utmp line names
+//	net_spec         the transport: tcp (IPv4 and IPv6, as the address
+//	                 says; tcp6 is the same), or unix (also local, ticots,
+//	                 ticotsord), whose addresses are socket paths
+//
+// # Addresses
+//
+// The private address field (nlsadmin -A, package saf/nlsaddr) holds the
+// original's hex form, \x followed by a sockaddr_in or sockaddr_in6 (family
+// 0002 or 000A, port and address in network order), which nlsadmin writes
+// for a readable host:port, [v6]:port or :port; or, for unix, the socket's
+// absolute path. TCP sockets are bound with SO_REUSEADDR, IPv6 sockets
+// IPv6-only, all with a listen queue of 100. Socket files are created mode
+// 0666, a stale one (nobody listening) is replaced, and listen removes its
+// own when it unbinds them. Flag d binds 0.0.0.0 on a port the kernel
+// picks (unix: an abstract address); the log names it.
+//
+// # Services
+//
+// An entry with flag p passes each connection to the standing server
+// listening on the AF_UNIX stream socket its command field names: one byte
+// with the descriptor attached (SCM_RIGHTS), nothing else (package
+// saf/passfd, linux.md D17). Every other entry is exec'd. listen starts
+// itself again as a launcher for each connection, in a new session, with
+// the connection on descriptors 0, 1 and 2 in blocking mode and nothing
+// else open; the launcher checks the modules (timod, tirdwr and sockmod
+// mean nothing on Linux and are accepted; any other fails the service),
+// runs the per-service script /etc/saf/<tag>/<svctag> (doconfig), switches
+// to the entry's identity (setgid, the user's supplementary groups,
+// setuid; when listen runs unprivileged in a SAF_ROOT sandbox and already
+// is that user, the switch is skipped), changes to the user's home
+// directory, sets umask 022, default signal dispositions and an empty
+// signal mask, and execs the command (no shell, no PATH search). Any
+// failure is logged and closes the connection; listen carries on. One
+// reaper collects every child; listen never waits for a service.
+//
+// Entries with rpc info are registered with rpcbind (version 3, over
+// /run/rpcbind.sock or 127.0.0.1:111); without rpcbind this is logged and
+// the address served anyway.
+//
+// On SIGTERM listen closes its sockets and exits; running services stay.
+//
+// # Environment
+//
+// listen reads PMTAG (missing: exit 1, silently), ISTATE ("enabled" or
+// anything else for disabled) and SAF_ROOT (the sandbox prefix of every
+// file below, linux.md D1). Services inherit listen's environment without
+// PMTAG and ISTATE, plus:
+//
+//	NLSADDR      the caller's address, upper-case hex: a 16-byte
+//	             sockaddr_in (0002, port, address, 8 zero bytes) or a
+//	             28-byte sockaddr_in6, every field big-endian; for a unix
+//	             socket the caller's path (usually empty)
+//	NLSOPT       empty
+//	NLSUDATA     empty
+//	NLSPROVIDER  net_spec
+//	MPREFIX      minor_prefix
+//	HOME         the identity's home directory
+//	PATH         /usr/sbin:/usr/bin for root, /usr/bin: for anyone else
+//
+// and whatever the service's script assigns (PATH and HOME excepted).
+//
+// # Files
+//
+//	/etc/saf/<tag>/_pmtab    the service table (version 4)
+//	/etc/saf/<tag>/<svctag>  per-service configuration scripts
+//	/etc/saf/<tag>/_pid      locked while listen runs; its pid and a NUL
+//	/etc/saf/<tag>/_pmpipe   messages from sac
+//	/etc/saf/_sacpipe        replies to sac
+//	/var/saf/<tag>/log       the log: "MM/DD/YY HH:MM:SS; PID; message",
+//	                         launchers and services log with their own pid
+//	/var/saf/<tag>/o.log     the previous log: the log is moved here at
+//	                         start and after every 1000 messages
+//
+// # Exit status
+//
+//	1   PMTAG or ISTATE missing, log not writable, not root (outside a
+//	    sandbox), usage, unknown or too long net_spec, _pid locked
+//	3   _sacpipe, _pmpipe or _pid cannot be opened
+//	15  SIGTERM
+//	39  _pmtab has no version line, or an empty one
+//	40  _pmtab's version is not 4
+//	71  _pmtab cannot be opened or has a bad entry (at start-up)
+//	91  reading sac's messages failed
+//
+// Every fatal exit logs "*** listener terminating!!! ***" last.
+//
+// # Decisions where the specs are silent or the original is changed
+//
+//   - A second listen for the same tag takes the _pid lock before it
+//     touches the log, so the running listener's log is not moved aside
+//     (listen.md 10).
+//   - A bind failure logs the reason on a second line; transport errors
+//     that were fatal (exit 102) skip the entry instead (listen.md 5.13).
+//   - The version line messages (exit 39, 40) are our own texts; the
+//     original's are not in the spec.
+//   - A re-read that fails logs "Re-read failed, keeping old data base"
+//     (the original said "Using new data base file").
+//   - Pass-fd hand-offs run in their own goroutine with a 5-second bound,
+//     so a slow standing server never holds up other connections; a FIFO
+//     or any other non-socket fails at once ("Open failed").
+//   - The launcher runs the listener-started service's script before the
+//     identity switch, as the original does, so its run commands run as
+//     listen's user.
+//   - The NLPS server does not apply entry 0's own script and identity
+//     (the original nlps_server ran as root); a request for the NLPS
+//     server itself is answered and serves the next request.
+//   - MS-NET (SMB) requests on the general address are treated as unknown
+//     requests (listen.md 6.7).
+//   - Flag u (utmp entries) is logged as not supported yet; no entry is
+//     written.
+//   - listen reports only ENABLED and DISABLED to sac, never STARTING or
+//     STOPPING (listen.md 5.9).
+package listen

@@ -1,0 +1,165 @@
+package ttymon
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/linux-saf/saf/saf/pmtab"
+)
+
+// MaxArgs is the most words a service command line may have (ttymon.md
+// 9.8 step 4, 20).
+const MaxArgs = 63
+
+// errTooManyArgs: the service command line has more than MaxArgs words.
+var errTooManyArgs = fmt.Errorf("more than %d words", MaxArgs)
+
+// splitArgs splits a service command line into words (ttymon.md 9.8 step
+// 4): blanks and tabs separate words, backslash escapes are decoded as in
+// ttymon.md 2 (so "\ " is a blank inside a word), there are no quotes.
+// An escape that decodes to NUL ends its word, as the C string did.
+func splitArgs(s string) ([]string, error) {
+	var words []string
+	i := 0
+	for {
+		for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+			i++
+		}
+		if i >= len(s) {
+			break
+		}
+		start := i
+		for i < len(s) && s[i] != ' ' && s[i] != '\t' {
+			if s[i] == '\\' {
+				i += escapeLen(s[i:])
+				continue
+			}
+			i++
+		}
+		if len(words) == MaxArgs {
+			return nil, errTooManyArgs
+		}
+		words = append(words, pmtab.UnescapeTTY(s[start:min(i, len(s))]))
+	}
+	return words, nil
+}
+
+// errBadName: the name typed at the prompt cannot be handed to a service
+// (linux.md D11): it starts with '-' and would be taken for an option.
+var errBadName = errors.New("login name starts with '-'")
+
+// handOff is how the typed name reaches the service (linux.md D11).
+type handOff int
+
+const (
+	// handPushBack: the typed line is pushed back into the input queue
+	// (TIOCSTI) for the service to read, with TTYPROMPT set, as the
+	// original left it in the queue.
+	handPushBack handOff = iota
+	// handArg: the name is in argv, through %u or as login -- NAME.
+	handArg
+)
+
+// serviceArgv builds the argv of the service (ttymon.md 9.8 step 4,
+// linux.md D11): %d is the device, %u the name typed at the prompt; a
+// program named login without %u gets "-- NAME" appended. For any other
+// service the name goes back into the input queue (handPushBack). name
+// is empty when no name was read (connect-on-carrier ports).
+//
+// WARNING: name is untrusted input that becomes an argument of a program
+// run as root. A name starting with '-' is refused (errBadName) whenever
+// it would go into argv, even after "--", so that no template can turn
+// it into an option. Re-verify with:
+//
+//	go test ./internal/ttymon/ -run 'TestServiceArgv'
+func serviceArgv(service, device, name string) ([]string, handOff, error) {
+	hasU := hasPercentU(service)
+	argv, err := splitArgs(pmtab.ExpandService(service, device, name))
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(argv) == 0 {
+		return nil, 0, errors.New("empty service command")
+	}
+	if name == "" {
+		return argv, handPushBack, nil
+	}
+	switch {
+	case hasU:
+		if strings.HasPrefix(name, "-") {
+			return nil, 0, errBadName
+		}
+		return argv, handArg, nil
+	case filepath.Base(argv[0]) == "login":
+		if strings.HasPrefix(name, "-") {
+			return nil, 0, errBadName
+		}
+		if len(argv)+2 > MaxArgs {
+			return nil, 0, errTooManyArgs
+		}
+		return append(argv, "--", name), handArg, nil
+	}
+	return argv, handPushBack, nil
+}
+
+// hasPercentU reports whether the service command holds a %u that
+// ExpandService replaces ("%%u" is a literal "%u").
+func hasPercentU(s string) bool {
+	for i := 0; i+1 < len(s); i++ {
+		if s[i] == '%' {
+			if s[i+1] == 'u' {
+				return true
+			}
+			i++ // skip the character after '%', "%%" included
+		}
+	}
+	return false
+}
+
+// loginName returns the name typed on a line (linux.md D11): the first
+// blank-separated word before the line's end. Solaris login read further
+// words as var=value assignments; they are not handed on as a name.
+func loginName(line []byte) string {
+	s := string(line)
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		s = s[:i]
+	}
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
+}
+
+// Spawn limit (ttymon.md 8.2 step 1, 16, 20).
+const (
+	SpawnLimit  = 15
+	SpawnWindow = 120 * time.Second
+)
+
+// spawnLimit counts the opens of one port.
+type spawnLimit struct {
+	count int
+	first time.Time
+}
+
+// allow counts one open at now and reports whether it may go ahead: not
+// when SpawnLimit opens have been counted and the first of them was less
+// than SpawnWindow ago. Otherwise, after SpawnLimit opens, the counter and
+// the window start again.
+func (s *spawnLimit) allow(now time.Time) bool {
+	if s.count >= SpawnLimit {
+		if now.Sub(s.first) < SpawnWindow {
+			return false
+		}
+		s.count = 0
+	}
+	if s.count == 0 {
+		s.first = now
+	}
+	s.count++
+	return true
+}

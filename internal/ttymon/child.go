@@ -1,0 +1,245 @@
+package ttymon
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+
+	"github.com/linux-saf/saf/internal/termios"
+	"github.com/linux-saf/saf/internal/uucplock"
+	"github.com/linux-saf/saf/saf/paths"
+	"golang.org/x/sys/unix"
+)
+
+// childMain is the per-port child ("tmchild", ttymon.md 9): ttymon
+// re-executed by the parent in a new session, with the line the parent
+// held on descriptor 0 and the socket of spawn.go on childSockFD. It
+// returns only to exit; a started service replaces the process.
+func childMain(stderr io.Writer) int {
+	cfg, err := readChildConfig(childSockFD)
+	if err != nil {
+		// Nothing to log to yet; the parent sees the exit and reopens.
+		return 1
+	}
+	root := paths.New(cfg.Root)
+	e := cfg.Entry
+	s := &session{
+		root:     root,
+		pmtag:    cfg.PMTag,
+		e:        &e,
+		label:    cfg.Label,
+		autobaud: cfg.Label.Autobaud,
+		table:    readDefsQuiet(root.TtyDefs()),
+		disabled: cfg.Disabled,
+		noFile:   cfg.NoFile,
+		ttyGID:   cfg.TTYGID,
+		logf:     logTo(root.PMLog(cfg.PMTag)),
+		parent:   childSockFD,
+	}
+	s.lm = lineModes{softCar: e.SoftCar, logf: s.logf}
+	return exitCode(s.runChild())
+}
+
+// exitCode turns the end of a session into an exit status.
+func exitCode(err error) int {
+	var x *exitError
+	if errors.As(err, &x) {
+		return x.code
+	}
+	if err != nil {
+		return 1
+	}
+	return 0
+}
+
+// readChildConfig reads the one JSON line the parent sends.
+func readChildConfig(fd int) (*childConfig, error) {
+	f := os.NewFile(uintptr(fd), "parent socket")
+	if f == nil {
+		return nil, errors.New("no parent socket")
+	}
+	// A byte at a time, so nothing after the line is consumed: the
+	// socket is polled with raw system calls from here on.
+	r := bufio.NewReaderSize(oneByteReader{fd}, 16)
+	line, err := r.ReadBytes('\n')
+	if err != nil {
+		return nil, err
+	}
+	var cfg childConfig
+	if err := json.Unmarshal(line, &cfg); err != nil {
+		return nil, err
+	}
+	// f must not be closed (or collected, which closes it): keep it.
+	keepParent = f
+	return &cfg, nil
+}
+
+// keepParent holds the *os.File of the parent socket so that its
+// finalizer never closes the descriptor.
+var keepParent *os.File
+
+// oneByteReader reads one byte per read(2).
+type oneByteReader struct{ fd int }
+
+func (r oneByteReader) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	for {
+		n, err := unix.Read(r.fd, p[:1])
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		if n == 0 {
+			return 0, io.EOF
+		}
+		return n, nil
+	}
+}
+
+// runChild is ttymon.md 9.1 to 9.3.
+func (s *session) runChild() error {
+	if err := s.armSignals(); err != nil {
+		s.logf("%s", err.Error())
+		return exitWith(1)
+	}
+	f := s.e.Flags
+	if f.Connect() || f.Bidirectional() {
+		// The blocking open below waits for carrier; the parent's
+		// descriptor must not keep the line open meanwhile (ttymon.md
+		// 9.1).
+		unix.Close(0) // ours, inherited; nothing to report
+	}
+	if err := openLine(s.e.Device); err != nil {
+		s.logf("open \"%s\" failed: %s", s.e.Device, strerror(err))
+		return exitWith(1)
+	}
+	if f.WaitRead() {
+		if err := s.waitRead(); err != nil {
+			return err
+		}
+	}
+	if f.Bidirectional() {
+		if !s.lockLine() {
+			return exitWith(0) // the parent finds the lock and waits
+		}
+		setOwner(s.e.Device, 0, s.ttyGID)
+	}
+	if (f.Connect() || f.Bidirectional()) && s.e.Modules != "" {
+		if err := setModules(0, s.e.Modules); err != nil {
+			s.logf("%s", pushFailure(s.e.Modules, s.e.Device, err))
+			return exitWith(1)
+		}
+	}
+	if f.Connect() && !s.disabled {
+		// ttymon.md 9.3 step 2: no prompt, no hunting, no TTYPROMPT.
+		if _, err := s.lm.setTermio(0, s.label.Final, "", clearNone, termios.Drain); err != nil {
+			s.logf("set final termio failed")
+			return exitWith(1)
+		}
+		argv, how, err := serviceArgv(s.e.Service, s.e.Device, "")
+		if err != nil {
+			s.logf("service command of %s: %v", s.e.Tag, err)
+			return exitWith(1)
+		}
+		return s.invoke(argv, how, nil)
+	}
+	return s.prompting()
+}
+
+// openLine opens the device as descriptor 0, blocking (which waits for
+// carrier on a modem line without CLOCAL), makes it the controlling
+// terminal of this session and duplicates it to 1 and 2 (ttymon.md 9.2
+// steps 1 and 2, 21.3).
+func openLine(device string) error {
+	fd, err := unix.Open(device, unix.O_RDWR|unix.O_CLOEXEC, 0)
+	for errors.Is(err, unix.EINTR) {
+		fd, err = unix.Open(device, unix.O_RDWR|unix.O_CLOEXEC, 0)
+	}
+	if err != nil {
+		return err
+	}
+	if fd != 0 {
+		err = unix.Dup3(fd, 0, 0) // replaces the inherited descriptor
+		unix.Close(fd)            // the spare; nothing to report
+		if err != nil {
+			return os.NewSyscallError("dup3", err)
+		}
+	} else if _, err := unix.FcntlInt(0, unix.F_SETFD, 0); err != nil {
+		return os.NewSyscallError("fcntl", err)
+	}
+	// The open already made it our controlling terminal unless another
+	// session holds it; invoke warns about that (ttymon.md 9.8 step 1).
+	_ = termios.SetControlling(0)
+	for _, to := range []int{1, 2} {
+		if err := unix.Dup3(0, to, 0); err != nil {
+			return os.NewSyscallError("dup3", err)
+		}
+	}
+	return nil
+}
+
+// waitRead is ttymon.md 9.2 step 3: wait for count newlines, or for one
+// byte when count is 0, before prompting. The bytes are discarded.
+func (s *session) waitRead() error {
+	count := s.e.Count.Int()
+	if count > 0 {
+		if _, err := s.lm.setTermio(0, s.label.Final, "", clearCanon, termios.Drain); err != nil {
+			return exitWith(1)
+		}
+		for seen := 0; seen < count; {
+			b, ok := s.readByte()
+			if !ok || b == 0 || b == 0x04 {
+				unix.Close(0) // exiting anyway
+				return exitWith(0)
+			}
+			if b == '\n' {
+				seen++
+			}
+		}
+	} else {
+		if _, err := s.lm.setTermio(0, "", "", clearRaw, termios.Drain); err != nil {
+			return exitWith(1)
+		}
+		if b, ok := s.readByte(); !ok || b == 0x04 {
+			return exitWith(0)
+		}
+	}
+	if !s.autobaud {
+		if _, err := s.lm.setTermio(0, s.label.Final, "", clearCanon, termios.Drain); err != nil {
+			return exitWith(1)
+		}
+	}
+	return nil
+}
+
+// lockLine takes the UUCP lock of a bidirectional port (ttymon.md 13.2,
+// linux.md D13): the lock file with our pid, then a lock on the device
+// itself (up to 5 attempts 2 s apart); failing that, the lock file goes
+// again.
+func (s *session) lockLine() bool {
+	dir := s.root.LockDir()
+	if err := uucplock.Lock(dir, s.e.Device, os.Getpid()); err != nil {
+		return false
+	}
+	// Kept in s so that its finalizer never closes descriptor 0; the
+	// lock lives on the line's open file description, which the service
+	// inherits.
+	s.devLock = os.NewFile(0, s.e.Device)
+	for try := 0; try < deviceLockTries; try++ {
+		if try > 0 {
+			sleep(deviceLockPause)
+		}
+		took, err := uucplock.FlockDevice(s.devLock)
+		if err == nil && took {
+			return true
+		}
+	}
+	_ = uucplock.Unlock(dir, s.e.Device, os.Getpid()) // best effort; a stale lock is removed by the next check
+	return false
+}

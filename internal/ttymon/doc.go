@@ -1,0 +1,164 @@
+// Package ttymon is the SAF terminal port monitor (ttymon.md, with the
+// Linux decisions of linux.md).
+//
+// # Name
+//
+// ttymon - monitor terminal ports for the Service Access Controller, or
+// serve one terminal in express mode
+//
+// # Synopsis
+//
+//	ttymon                      (started by sac)
+//	ttymon -g [-h] [-d device] [-l ttylabel] [-t timeout] [-p prompt]
+//	          [-m modules] [-T termtype]
+//	getty [-h] [-t timeout] line [label]
+//
+// # Description
+//
+// In SAC mode (no arguments) ttymon watches every port of its _pmtab.
+// sac starts it with the environment variables PMTAG (its tag) and ISTATE
+// (enabled or disabled); ttymon removes both before anything else, so its
+// services never see them. It logs to /var/saf/<pmtag>/log, locks
+// /etc/saf/<pmtag>/_pid, answers sac on _pmpipe and _sacpipe (package
+// saf/pmproto), reads /etc/saf/<pmtag>/_pmtab and /etc/ttydefs, and then
+// opens every eligible port. All paths are below SAF_ROOT (linux.md D1).
+//
+// One process watches all ports: each port has its own goroutine running
+// an explicit state machine (port.go; ttymon.md 8):
+//
+//	decide -> open -> wait -> child -> service -> decide ...
+//	           |  \-> retry (LOCKED, SESSION, UNACCESS; 60 s) -> decide
+//	           \-> idle (disabled without message, I flag, respawning
+//	                     too rapidly) -> decide on the next change
+//
+// so a session, a modem waiting for carrier or a slow line never delays
+// another port. Opening a port (open_device) opens it without blocking on
+// carrier, checks the UUCP lock (linux.md D13) and foreign sessions
+// (ttymon.md 13.5: /proc is scanned, TIOCGSID cannot see them on Linux),
+// hangs the line up unless the port has h, gives the device to uucp (b, c)
+// or root with group tty and mode 0620, sets the line discipline its
+// module list maps to (linux.md D10), and sets the initial modes of its
+// ttydefs label. Then, as in the original, either the parent writes
+// "\r\n", /etc/issue and the prompt (or the disable message) and waits
+// for a line, or it starts the per-port child at once (c and b ports,
+// ports with a timeout) or waits for any input first (r, autobaud).
+//
+// The per-port child is the ttymon binary re-executed in an internal
+// child mode (ttymon.md 21.3): its own pid, its own session with the
+// line as controlling terminal, its log lines with its own pid, and
+// SIGINT from a BREAK or the interrupt key. It reads the answer to the
+// prompt: an empty line prints the prompt again; a line holding a NUL
+// byte (a BREAK on Linux with BRKINT off), or SIGINT with an empty input
+// queue, moves to the next ttydefs label (hunting); an autobaud label
+// samples a RETURN at 2400 baud (ttymon.md 12). A name starts the
+// service.
+//
+// Starting the service (ttymon.md 9.8, linux.md D11, D12, D14): the
+// final modes of the label, a utmp LOGIN_PROCESS record when the service
+// has the u flag, TTYPROMPT (not for c ports), HOME, the per-service
+// script /etc/saf/<pmtag>/<svctag> (package saf/doconfig, push and pop
+// acting on the line), the identity of the service (group, supplementary
+// groups, user; kept when ttymon already runs as that user), the home
+// directory, the device owned by the user, TERM (always, maybe empty),
+// default signal dispositions, umask 022, descriptors 0, 1 and 2 only,
+// then exec. The typed name reaches the service as linux.md D11 says: %u
+// in the service command is the name; a program named login without %u
+// runs as "login -- NAME"; a name starting with '-' is refused in both
+// cases; any other service finds the typed line back in its input queue
+// (TIOCSTI with echo off), as the original left it there.
+//
+// When the service ends, its utmp record becomes DEAD_PROCESS and goes to
+// wtmp (u flag, or the port is gone), and the port is opened again, with
+// a hang-up unless h. A port opened 15 times within 120 seconds stays down
+// with "service <tag> is respawning too rapidly" until the next re-read
+// of _pmtab.
+//
+// sac's messages (ttymon.md 17): SC_STATUS is answered; SC_ENABLE and
+// SC_DISABLE change the state, which reopens every port that has no
+// service (children not yet in service exit; ports of a disabled ttymon
+// show their disable message, or stay closed without one); SC_READDB
+// reads _pmtab again: unchanged ports are left alone, changed ones are
+// reopened with the new settings once they have no service, removed ones
+// close (a running service keeps going and is cleaned up when it ends),
+// new ones are added. SIGTERM ends ttymon ("caught SIGTERM", exit 1);
+// children without a service exit with it, services keep running.
+//
+// Express mode (-g) serves one terminal in this process, for init or a
+// systemd unit: the device given with -d, or the terminal on descriptor
+// 0. The service is /usr/bin/login, run as root; there is no log file,
+// no utmp record of its own (init's INIT_PROCESS record of this pid, if
+// any, becomes LOGIN_PROCESS) and no per-service script. Diagnostics go
+// to stderr when it is a terminal, else to the console.
+//
+// # Options (express mode)
+//
+//	-g           required: express mode
+//	-h           accepted, no effect (express mode never hangs up)
+//	-d device    the terminal; default: the one on descriptor 0
+//	-l ttylabel  the /etc/ttydefs entry; default 9600
+//	-t timeout   seconds to wait for an answer, then exit 1; default none
+//	-p prompt    the prompt; C escapes are decoded; default "login: "
+//	-m modules   module list (linux.md D10 names), e.g. ldterm,ttcompat
+//	-T termtype  TERM for the service; default empty
+//
+// Run as getty (argv[0] "getty"): getty [-h] [-t timeout] line [label]
+// serves /dev/<line> with label (default 300); -c file says to use
+// sttydefs -l instead.
+//
+// # Files
+//
+//	/etc/saf/<pmtag>/_pmtab       the port table (ttymon.md 3)
+//	/etc/saf/<pmtag>/_pid         locked while ttymon runs
+//	/etc/saf/<pmtag>/_pmpipe      messages from sac
+//	/etc/saf/_sacpipe             replies to sac
+//	/etc/saf/<pmtag>/<svctag>     per-service configuration script
+//	/var/saf/<pmtag>/log          the log; o.log after rotation at 1 MB
+//	/etc/ttydefs                  line settings and hunt sequences
+//	/etc/issue                    printed before every prompt
+//	/var/run/utmp, /var/log/wtmp  login accounting (linux.md D12)
+//	/var/lock/LCK..<dev>          UUCP lock files (linux.md D13)
+//
+// # Exit status
+//
+// 1 for every fatal error (the log says which) and after SIGTERM; a
+// per-port child exits 0 when a wait-read or a lock ends it quietly and 1
+// otherwise. Express mode exits 1 on a timeout.
+//
+// # Decisions where the specifications are silent
+//
+//   - Parent and child talk over a socket pair (spawn.go). The child asks
+//     before it starts the service and waits for the parent's go-ahead, so
+//     a child the parent has just decided to stop never becomes a
+//     service. Children also get a parent-death signal, cleared before
+//     the exec, for a ttymon that dies while they wait for carrier.
+//   - Linux cannot peek at tty input: the child reads the answer (one
+//     line in canonical mode) and classifies it as the original's peek
+//     did (ttymon.md 21.4). Bytes after a NUL on the same line are
+//     consumed with it; the prompt that follows flushes input anyway.
+//   - The name given to login or %u is the first blank-separated word of
+//     the typed line. A refused name (starting with '-') is logged and the
+//     prompt is shown again, as after a BREAK but without changing speed.
+//   - A LOCKED port is checked again as soon as its lock file is removed
+//     (an inotify watch on the lock directory), not only every 60 s.
+//   - The lock file a bidirectional port's child made is removed when the
+//     child or its service ends, when it still holds that pid; the
+//     original left it to the next check's stale-lock removal.
+//   - After the hang-up (B0) the line's previous modes are put back
+//     before the initial flags are applied (termios.Hangup), so a label
+//     without a speed word does not keep the line at B0.
+//   - Solaris-only stty words are reported once per process ("stty
+//     modes not supported on Linux, ignored: ...").
+//   - Only HOME is exported from the identity (ttymon.md 9.8 step 6);
+//     LOGNAME and SHELL are login's business.
+//   - The log is created 0444 as in the original when ttymon runs as
+//     root, 0644 otherwise (a sandboxed ttymon must be able to reopen
+//     it). Per-port children log to the same file with their own pid;
+//     only the parent rotates it.
+//   - Console messages go to stderr in a sandbox (SAF_ROOT set), never
+//     to the real console.
+//   - When _pmpipe cannot be read any more, ttymon stops (fatal "read
+//     pmpipe failed") instead of looping.
+//   - Express mode does not re-check utmp every 15 s for a USER_PROCESS
+//     record of its own pid (ttymon.md 18.2 step 3): the original did so
+//     only to notice a login that never returns, which exec makes moot.
+package ttymon

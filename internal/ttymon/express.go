@@ -1,0 +1,304 @@
+package ttymon
+
+import (
+	"errors"
+	"io"
+	"log/syslog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/linux-saf/saf/internal/termios"
+	"github.com/linux-saf/saf/internal/utmp"
+	"github.com/linux-saf/saf/saf/exitcode"
+	"github.com/linux-saf/saf/saf/paths"
+	"github.com/linux-saf/saf/saf/pmtab"
+	"github.com/spf13/pflag"
+	"golang.org/x/sys/unix"
+)
+
+// expressUsage is ttymon.md 18.1.
+const expressUsage = "Usage: ttymon\n  ttymon -g [-h] [-d device] [-l ttylabel] [-t timeout] [-p prompt] [-m modules]\n"
+
+// expressService is the one service of express mode (ttymon.md 18.1).
+const expressService = "/usr/bin/login"
+
+// expressOpts are the options of ttymon -g.
+type expressOpts struct {
+	device, label, prompt, modules, term string
+	timeout                              int
+}
+
+// errUsage: print the usage and exit 1.
+var errUsage = errors.New("usage")
+
+// parseExpress reads the options of ttymon -g (ttymon.md 18.1, getopt
+// string "T:gd:ht:p:m:l:"). Diagnostics go through logf.
+func parseExpress(args []string, logf func(string)) (expressOpts, error) {
+	fs := pflag.NewFlagSet("ttymon", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard) // the original prints only its usage
+	fs.SetInterspersed(true)
+	var o expressOpts
+	var g, h bool
+	var timeout string
+	fs.BoolVarP(&g, "express", "g", false, "")
+	fs.BoolVarP(&h, "nohangup", "h", false, "")
+	fs.StringVarP(&o.device, "device", "d", "", "")
+	fs.StringVarP(&timeout, "timeout", "t", "", "")
+	fs.StringVarP(&o.prompt, "prompt", "p", pmtab.DefaultTTYPrompt, "")
+	fs.StringVarP(&o.modules, "modules", "m", "", "")
+	fs.StringVarP(&o.label, "label", "l", "9600", "")
+	fs.StringVarP(&o.term, "termtype", "T", "", "")
+	if err := fs.Parse(args); err != nil || !g || fs.NArg() > 0 {
+		return o, errUsage
+	}
+	if fs.Changed("timeout") {
+		n, ok := digits(timeout)
+		if !ok {
+			logf(`Invalid argument for "-t" -- number expected.`)
+			return o, errUsage
+		}
+		o.timeout = n
+	}
+	if fs.Changed("prompt") {
+		o.prompt = expressPrompt(o.prompt)
+	}
+	if pmtab.CheckModules(o.modules) != nil {
+		return o, errUsage
+	}
+	return o, nil
+}
+
+// digits parses a non-empty string of decimal digits.
+func digits(s string) (int, bool) {
+	if s == "" || strings.Trim(s, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil
+}
+
+// expressPrompt turns a -p argument into the prompt the way the original
+// does (ttymon.md 18.1): every ':' is escaped, then the text is read as a
+// whole-mode _pmtab field, escapes decoded. "\:" therefore becomes a
+// literal backslash followed by a ':' that ends the field (22 item 7).
+func expressPrompt(p string) string {
+	s := strings.ReplaceAll(p, ":", `\:`)
+	for i := 0; i < len(s); {
+		switch s[i] {
+		case '\\':
+			i += escapeLen(s[i:])
+		case ':':
+			s = s[:i]
+		default:
+			i++
+		}
+	}
+	return pmtab.UnescapeTTY(s)
+}
+
+// expressLog writes express-mode diagnostics (ttymon.md 18.2): to
+// stderr, prefixed "ttymon: ", when it is a terminal (or in a sandbox),
+// else to the console, else to syslog.
+func expressLog(root paths.Root, stderr io.Writer) func(string) {
+	return func(msg string) {
+		line := "ttymon: " + trimNL(msg) + "\n"
+		if root.Sandboxed() || isTerminal(stderr) {
+			_, _ = io.WriteString(stderr, line) // nowhere else to report
+			return
+		}
+		if f, err := os.OpenFile(consolePath, os.O_WRONLY|unix.O_NOCTTY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0); err == nil {
+			_, _ = f.WriteString(line)
+			f.Close() // write-only
+			return
+		}
+		if w, err := syslog.New(syslog.LOG_CRIT|syslog.LOG_DAEMON, "ttymon"); err == nil {
+			_, _ = io.WriteString(w, trimNL(msg))
+			w.Close()
+		}
+	}
+}
+
+// expressMain is ttymon -g (ttymon.md 18).
+func expressMain(root paths.Root, args []string, stderr io.Writer) int {
+	say := expressLog(root, stderr)
+	o, err := parseExpress(args, say)
+	if err != nil {
+		usage(root, stderr)
+		return 1
+	}
+	return runExpress(root, o, stderr)
+}
+
+// usage writes the express usage where the original does: stderr when it
+// is a terminal, else the console.
+func usage(root paths.Root, stderr io.Writer) {
+	console(root, stderr, expressUsage)
+}
+
+// gettyMain is the getty personality (ttymon.md 18.4):
+// getty [-h] [-t timeout] line [label].
+func gettyMain(root paths.Root, args []string, stderr io.Writer) int {
+	say := expressLog(root, stderr)
+	o := expressOpts{label: "300", prompt: pmtab.DefaultTTYPrompt}
+	var operands []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "-h":
+		case a == "-c":
+			say(`Use "sttydefs -l" to check /etc/ttydefs.`)
+			return 0
+		case strings.HasPrefix(a, "-t"):
+			v := a[2:]
+			if v == "" && i+1 < len(args) {
+				i++
+				v = args[i]
+			}
+			n, ok := digits(v)
+			if !ok {
+				console(root, stderr, "getty: timeout argument "+v+" invalid\n")
+				return 1
+			}
+			o.timeout = n
+		default:
+			operands = append(operands, a)
+		}
+	}
+	if len(operands) == 0 {
+		console(root, stderr, "getty: no terminal line specified.\n")
+		return 1
+	}
+	o.device = "/dev/" + operands[0]
+	if len(operands) > 1 {
+		o.label = operands[1]
+	}
+	return runExpress(root, o, stderr)
+}
+
+// runExpress is the flow of ttymon.md 18.2: the child logic of section 9
+// in this process, then the service.
+func runExpress(root paths.Root, o expressOpts, stderr io.Writer) int {
+	say := expressLog(root, stderr)
+	logf := func(format string, args ...any) { say(sprintf(format, args...)) }
+	e := &entry{
+		Tag:      "express",
+		Identity: "root",
+		Home:     "/",
+		TTY: pmtab.TTY{
+			Device:   o.device,
+			Service:  expressService,
+			Timeout:  pmtab.Decimal(strconv.Itoa(o.timeout)),
+			Label:    o.label,
+			Modules:  o.modules,
+			Prompt:   o.prompt,
+			TermType: o.term,
+		},
+	}
+	s := &session{
+		root:    root,
+		e:       e,
+		express: true,
+		logf:    logf,
+		parent:  -1,
+		lm:      lineModes{logf: logf},
+	}
+	if err := s.armSignals(); err != nil {
+		logf("%s", err.Error())
+		return 1
+	}
+	if o.device != "" {
+		expressAccount(root, o.device, logf)
+	}
+	s.table = readDefsQuiet(root.TtyDefs())
+	s.label = lookupLabel(s.table, o.label, root.TtyDefs(), logf)
+	s.autobaud = s.label.Autobaud
+
+	dev := o.device
+	if dev == "" {
+		d, err := ttyOnStdin()
+		if err != nil {
+			logf("ttyname cannot find the device on fd 0")
+			return 1
+		}
+		dev = d
+		e.Device = d
+	}
+	// Become session leader, so that the open makes the line our
+	// controlling terminal. It fails for a process-group leader (started
+	// from a shell); the warning of ttymon.md 9.8 step 1 then tells.
+	_, _ = unix.Setsid()
+	unix.Close(0) // reopened below
+	revoke(dev)
+	if err := openLine(dev); err != nil {
+		if o.device != "" {
+			logf("open (%s) failed: %s", dev, strerror(err))
+		} else {
+			logf("open %s failed: %s", dev, strerror(err))
+		}
+		return 1
+	}
+	if o.device != "" {
+		setOwner(dev, 0, ttyGroup())
+	}
+	if err := setModules(0, e.Modules); err != nil {
+		logf("%s", pushFailure(e.Modules, dev, err))
+		return 1
+	}
+	if err := initialModes(0, e, s.label, logf); err != nil {
+		logf("initial termio on (%s) failed", dev)
+		return 1
+	}
+	return exitCode(s.prompting())
+}
+
+// revoke takes the device away from whoever had it: owner root:root and
+// no permissions (ttymon.md 18.2 steps 4 and 5; Solaris also detached
+// STREAMS modules and ACLs, which Linux does not have). Errors are
+// ignored: a sandboxed ttymon may not own the device.
+func revoke(dev string) {
+	_ = os.Chown(dev, 0, 0)
+	_ = os.Chmod(dev, 0)
+}
+
+// ttyOnStdin finds the terminal on descriptor 0 (ttymon.md 18.2 step 4).
+func ttyOnStdin() (string, error) {
+	if _, err := termios.Get(0); err != nil {
+		return "", err
+	}
+	return os.Readlink("/proc/self/fd/0")
+}
+
+// ttyGroup is the tty group's id, or the default.
+func ttyGroup() int {
+	if g, err := lookupGroup("tty"); err == nil {
+		return g
+	}
+	return defaultTTYGID
+}
+
+// expressAccount is getty_account (ttymon.md 15.4): init's INIT_PROCESS
+// record for our pid becomes a LOGIN_PROCESS record for the line; without
+// such a record nothing is written.
+func expressAccount(root paths.Root, dev string, logf func(string, ...any)) {
+	recs, err := utmp.ReadFile(root.Utmp())
+	if err != nil {
+		return
+	}
+	pid := os.Getpid()
+	for _, r := range recs {
+		if int(r.Pid) != pid || r.Type != utmp.InitProcess {
+			continue
+		}
+		r.Type, r.User, r.Line, r.Time = utmp.LoginProcess, "LOGIN", utmpLine(dev), time.Now()
+		if err := utmp.Put(root.Utmp(), r); err != nil {
+			logf("cannot write the utmp record of %s: %s", dev, exitcode.Strerror(err))
+			return
+		}
+		if err := utmp.AppendWtmp(root.Wtmp(), r); err != nil {
+			logf("cannot write the wtmp record of %s: %s", dev, exitcode.Strerror(err))
+		}
+		return
+	}
+}

@@ -1,0 +1,266 @@
+package ttymon
+
+import (
+	"errors"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/linux-saf/saf/internal/termios"
+	"github.com/linux-saf/saf/saf/exitcode"
+	"github.com/linux-saf/saf/saf/pmtab"
+	"github.com/linux-saf/saf/saf/saflog"
+	"github.com/linux-saf/saf/ttydefs"
+	"golang.org/x/sys/unix"
+)
+
+// Terminal-mode handling shared by the parent, the per-port child and
+// express mode (ttymon.md 10, 12, 21.1).
+
+// clearPreset is the "clear" argument of set_termio (ttymon.md 10.1).
+type clearPreset int
+
+const (
+	clearNone  clearPreset = iota
+	clearCanon             // VEOF = ^D, VEOL = disabled; nothing else (ICANON is not turned on)
+	clearRaw               // lflag reduced to its ECHO bit, VMIN 1, VTIME 0
+)
+
+// lineModes is what set_termio needs to know about a port.
+type lineModes struct {
+	softCar pmtab.SoftCarrier
+	logf    saflog.Logf
+}
+
+// errMode: a flag word the stty parser does not accept; set_termio logs
+// "sttyparse unknown mode: <w>".
+var errMode = errors.New("unknown mode")
+
+// setTermio is set_termio (ttymon.md 10.1): read the modes, apply the
+// clear preset, the words of flags and speed (appended last), and write
+// them back with when (Drain: waiting for output, not flushing input).
+// It returns the speeds Linux lacks (ttydefs.Report.Unsupported), for the
+// "may be not supported" warning.
+func (lm lineModes) setTermio(fd int, flags, speed string, clear clearPreset, when termios.When) ([]string, error) {
+	t, err := termios.Get(fd)
+	if err != nil {
+		lm.logf("set_termio: get_ttymode failed: %s", exitcode.Strerror(err))
+		return nil, err
+	}
+	switch clear {
+	case clearCanon:
+		t.Cc[unix.VEOF] = 0x04
+		t.Cc[unix.VEOL] = 0
+	case clearRaw:
+		t.Lflag &= unix.ECHO
+		t.Cc[unix.VMIN] = 1
+		t.Cc[unix.VTIME] = 0
+	}
+	words := ttydefs.Fields(flags)
+	if speed != "" {
+		words = append(words, speed)
+	}
+	rep, err := ttydefs.ApplyWords(t, words)
+	if err != nil {
+		var me *ttydefs.ModeError
+		if errors.As(err, &me) {
+			lm.logf("sttyparse unknown mode: %s", me.Word)
+		}
+		return nil, errMode
+	}
+	lm.reportIgnored(rep.Ignored)
+	lm.carrier(t)
+	if err := termios.Set(fd, t, when); err != nil {
+		lm.logf("set_termio: set_ttymode failed")
+		return nil, err
+	}
+	return rep.Unsupported, nil
+}
+
+// carrier keeps the configured soft carrier in every termios write
+// (ttymon.md 21.7): on Linux TIOCSSOFTCAR is only CLOCAL, which a later
+// word would otherwise undo.
+func (lm lineModes) carrier(t *unix.Termios) {
+	switch lm.softCar {
+	case pmtab.SoftCarrierOn:
+		t.Cflag |= unix.CLOCAL
+	case pmtab.SoftCarrierOff:
+		t.Cflag &^= unix.CLOCAL
+	}
+}
+
+// ignoredLogged holds the Solaris-only words already reported by this
+// process: linux.md D9 asks for one log line, not one per prompt.
+var ignoredLogged sync.Map
+
+func (lm lineModes) reportIgnored(words []string) {
+	var fresh []string
+	for _, w := range words {
+		if _, dup := ignoredLogged.LoadOrStore(w, true); !dup {
+			fresh = append(fresh, w)
+		}
+	}
+	if len(fresh) > 0 {
+		lm.logf("stty modes not supported on Linux, ignored: %s", strings.Join(fresh, " "))
+	}
+}
+
+// Autobaud raw mode (ttymon.md 12).
+const (
+	autobaudSpeed = 2400
+	autobaudVMin  = 5
+	autobaudVTime = 1 // tenths of a second
+)
+
+// autobaudRaw puts the line in autobaud raw mode, flushing input
+// (ttymon.md 12).
+func (lm lineModes) autobaudRaw(fd int) error {
+	t, err := termios.Get(fd)
+	if err != nil {
+		return err
+	}
+	t.Iflag &^= 0xffff
+	t.Oflag &^= 0xffff
+	t.Cflag = t.Cflag&^(unix.CSIZE|unix.PARENB) | unix.CS8 | unix.CREAD | unix.HUPCL
+	t.Lflag &^= unix.ISIG | unix.ICANON | unix.ECHO | unix.ECHOE | unix.ECHOK
+	t.Cc[unix.VMIN] = autobaudVMin
+	t.Cc[unix.VTIME] = autobaudVTime
+	if err := termios.SetSpeed(t, autobaudSpeed); err != nil {
+		return err
+	}
+	lm.carrier(t)
+	return termios.Set(fd, t, termios.Flush)
+}
+
+// initialModes sets the modes a port gets when it is opened (ttymon.md
+// 10.2): autobaud raw mode for an autobaud label, else the label's
+// initial flags over the raw preset (r) or the canonical one.
+func initialModes(fd int, e *entry, label ttydefs.Entry, logf saflog.Logf) error {
+	lm := lineModes{softCar: e.SoftCar, logf: logf}
+	if label.Autobaud {
+		return lm.autobaudRaw(fd)
+	}
+	clear := clearCanon
+	if e.Flags.WaitRead() {
+		clear = clearRaw
+	}
+	_, err := lm.setTermio(fd, label.Initial, "", clear, termios.Drain)
+	return err
+}
+
+// hangup drops the line before it is used (ttymon.md 8.2 step 6):
+// termios.Hangup sets B0 (DTR low on a real line, nothing on a pty),
+// holds it and puts the modes back; then the device is opened and closed
+// once more, the original's STREAMS reset.
+func hangup(fd int, device string) {
+	if err := termios.Hangup(fd); err != nil {
+		return // the initial modes are set next and report a broken line
+	}
+	if fd2, err := unix.Open(device, unix.O_RDWR|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0); err == nil {
+		unix.Close(fd2) // nothing to report
+	}
+}
+
+// setOwner gives the device its owner, the tty group and mode 0620
+// (ttymon.md 8.2 step 7). Errors are ignored, as in the original: a
+// sandboxed ttymon (linux.md D3) may not own the device.
+func setOwner(device string, uid, gid int) {
+	_ = os.Chown(device, uid, gid)
+	_ = os.Chmod(device, 0o620)
+}
+
+// setModules gives the line the discipline its module list asks for
+// (ttymon.md 8.2 step 8, linux.md D10). An empty list leaves the line
+// alone.
+func setModules(fd int, list string) error {
+	mods, err := pmtab.ParseModules(list)
+	if err != nil || len(mods) == 0 {
+		return err
+	}
+	ld, err := pmtab.FinalLineDiscipline(list)
+	if err != nil {
+		return err
+	}
+	return termios.SetDiscipline(fd, int(ld))
+}
+
+// pushFailure is the log text for a failed setModules: the module named
+// is the one whose discipline was being set.
+func pushFailure(list, device string, err error) string {
+	name := list
+	if mods, perr := pmtab.ParseModules(list); perr == nil {
+		for _, m := range mods {
+			if !m.NoOp {
+				name = m.Name
+			}
+		}
+	}
+	return "push (" + name + ") on " + device + " failed: " + exitcode.Strerror(err)
+}
+
+// promptText is what write_prompt writes (ttymon.md 9.4 steps 2 to 4):
+// "\r\n" when clear, /etc/issue if it exists, then text.
+func promptText(issue, text string, clear bool) []byte {
+	var b []byte
+	if clear {
+		b = append(b, "\r\n"...)
+	}
+	if data, err := os.ReadFile(issue); err == nil {
+		b = append(b, data...)
+	}
+	return append(b, text...)
+}
+
+// sessionOwner returns the pid of a process other than self whose
+// controlling terminal is device, or 0 (ttymon.md 13.5): on Linux,
+// TIOCGSID cannot see other sessions, so /proc/<pid>/stat is scanned for
+// the device's tty_nr.
+func sessionOwner(device string, self int) int {
+	var st unix.Stat_t
+	if unix.Stat(device, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFCHR {
+		return 0
+	}
+	want := ttyNr(st.Rdev)
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	for _, ent := range ents {
+		pid, err := strconv.Atoi(ent.Name())
+		if err != nil || pid == self {
+			continue
+		}
+		if nr, ok := procTTY(pid); ok && nr == want {
+			return pid
+		}
+	}
+	return 0
+}
+
+// ttyNr is the kernel's encoding of a device number in the tty_nr field
+// of /proc/<pid>/stat.
+func ttyNr(rdev uint64) int64 {
+	maj, mn := int64(unix.Major(rdev)), int64(unix.Minor(rdev))
+	return (mn & 0xff) | maj<<8 | (mn&^0xff)<<12
+}
+
+// procTTY reads tty_nr (field 7) from /proc/<pid>/stat.
+func procTTY(pid int) (int64, bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, false
+	}
+	// After "pid (comm)": state ppid pgrp session tty_nr ...
+	f := strings.Fields(s[i+1:])
+	if len(f) < 5 {
+		return 0, false
+	}
+	nr, err := strconv.ParseInt(f[4], 10, 64)
+	return nr, err == nil && nr != 0
+}

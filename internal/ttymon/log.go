@@ -1,0 +1,158 @@
+package ttymon
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/linux-saf/saf/saf/saflog"
+	"golang.org/x/sys/unix"
+)
+
+// RotateSize is the size at which the log is rotated (ttymon.md 19.3, 20).
+const RotateSize = 1_000_000
+
+// Exact texts of ttymon.md 19.2 used in more than one place.
+const (
+	msgStarting = "********** ttymon starting **********"
+	msgExiting  = "********** ttymon exiting ***********"
+	dashes      = "-------------------------------------------" // 43
+)
+
+// logFile is ttymon's log, /var/saf/<pmtag>/log (ttymon.md 19): one line
+// per message in the format of 19.1, written with one write(2) on a file
+// opened for appending, so the lines of the parent and of its per-port
+// children (which open the file themselves and log with their own pid)
+// never interleave. The parent's log rotates at RotateSize (19.3); a
+// child's never does, as two rotating writers would race on the renames.
+type logFile struct {
+	mu   sync.Mutex
+	f    *os.File
+	path string // log
+	old  string // o.log
+	tmp  string // t.log
+	max  int64  // rotate when the file has at least max bytes; 0 = never
+	now  func() time.Time
+	pid  int
+	// tee, when set, receives every message as "ttymon: <msg>\n" too
+	// (express mode has no log file; see consoleLogger).
+	tee io.Writer
+}
+
+// openLog opens path for appending, creating it with perm. The descriptor
+// is close-on-exec.
+func openLog(path string, perm os.FileMode, rotate bool) (*logFile, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|unix.O_CLOEXEC|unix.O_NOFOLLOW, perm)
+	if err != nil {
+		return nil, err
+	}
+	l := &logFile{f: f, path: path, now: time.Now, pid: os.Getpid()}
+	if rotate {
+		dir := path[:strings.LastIndexByte(path, '/')+1]
+		l.old, l.tmp, l.max = dir+"o.log", dir+"t.log", RotateSize
+	}
+	return l, nil
+}
+
+// Printf logs one message. The message is never used as a format of its
+// own.
+func (l *logFile) Printf(format string, args ...any) {
+	l.Write(fmt.Sprintf(format, args...))
+}
+
+// Write logs msg as one line: "<ctime>; <pid>; <msg>", with a newline
+// added unless msg ends in one (ttymon.md 19.1).
+func (l *logFile) Write(msg string) {
+	if l == nil {
+		return
+	}
+	line := saflog.CTime(l.now()) + "; " + strconv.Itoa(l.pid) + "; " + msg
+	if !strings.HasSuffix(line, "\n") {
+		line += "\n"
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.tee != nil {
+		// Errors ignored: nowhere else to report them.
+		_, _ = io.WriteString(l.tee, "ttymon: "+strings.TrimSuffix(msg, "\n")+"\n")
+	}
+	if l.f == nil {
+		return
+	}
+	l.rotate()
+	// Ignored on purpose: a log that cannot be written has nowhere to
+	// report it, and ttymon must go on.
+	_, _ = l.f.WriteString(line)
+}
+
+// rotate does ttymon.md 19.3 when the file has grown to l.max bytes.
+// l.mu is held.
+func (l *logFile) rotate() {
+	if l.max <= 0 {
+		return
+	}
+	fi, err := l.f.Stat()
+	if err != nil || fi.Size() < l.max {
+		return
+	}
+	raw := func(s string) { _, _ = l.f.WriteString(s) } // errors: see Write
+	raw("Restarting log file\n")
+	hadOld := false
+	if _, err := os.Lstat(l.old); err == nil {
+		if err := rename(l.old, l.tmp); err != nil {
+			raw("rename old to tmp file failed\n")
+			return
+		}
+		hadOld = true
+	}
+	restoreOld := func() {
+		if hadOld && rename(l.tmp, l.old) != nil {
+			raw("rename tmp to old file failed\n")
+		}
+	}
+	if err := rename(l.path, l.old); err != nil {
+		raw("rename log to old file failed\n")
+		restoreOld()
+		return
+	}
+	// An ordinary create: the mode comes from the umask, not 0444
+	// (ttymon.md 19.3).
+	nf, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0o666)
+	if err != nil {
+		raw("log file open failed\n")
+		if rename(l.old, l.path) != nil {
+			raw("rename old to log file failed\n")
+		}
+		restoreOld()
+		return
+	}
+	_ = l.f.Close() // the old log, fully written
+	l.f = nf
+	if hadOld {
+		_ = os.Remove(l.tmp) // a leftover t.log is harmless and replaced next time
+	}
+}
+
+// rename is os.Rename behind a seam for tests of the failure texts.
+var rename = os.Rename
+
+// Close closes the log file.
+func (l *logFile) Close() error {
+	if l == nil || l.f == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	err := l.f.Close()
+	l.f = nil
+	return err
+}
+
+// isNotExist reports whether err says a file does not exist.
+func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }

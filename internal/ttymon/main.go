@@ -1,0 +1,132 @@
+package ttymon
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/linux-saf/saf/saf/paths"
+	"github.com/linux-saf/saf/saf/pmproto"
+	"golang.org/x/sys/unix"
+)
+
+// envChild marks the process as ttymon's per-port child (ttymon.md 9,
+// 21.3): ttymon re-executes its own binary with it set, since Go cannot
+// run code between fork and exec. The child removes it at once, so the
+// service never sees it.
+const envChild = "_SAF_TTYMON_CHILD"
+
+// Main runs ttymon with args (without the program name) and returns its
+// exit status.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return MainArgv0(append([]string{"ttymon"}, args...), stdin, stdout, stderr)
+}
+
+// MainArgv0 is Main with the whole argv: its basename selects the getty
+// personality (ttymon.md 18.4).
+func MainArgv0(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if _, ok := os.LookupEnv(envChild); ok {
+		_ = os.Unsetenv(envChild) // cannot fail for this name
+		return childMain(stderr)
+	}
+	root := paths.FromEnv(os.Getenv)
+	name := "ttymon"
+	if len(argv) > 0 {
+		name = filepath.Base(argv[0])
+	}
+	var args []string
+	if len(argv) > 1 {
+		args = argv[1:]
+	}
+	// ttymon.md 7 step 1, 18.1: root only, silently; linux.md D3: anyone
+	// in a sandbox.
+	if !root.Privileged(os.Getuid()) {
+		return 1
+	}
+	switch {
+	case name == "getty":
+		return gettyMain(root, args, stderr)
+	case len(args) > 0:
+		return expressMain(root, args, stderr)
+	}
+	return sacMain(root, stderr)
+}
+
+// sacMain is SAC mode (ttymon.md 7).
+func sacMain(root paths.Root, stderr io.Writer) int {
+	// sac starts port monitors with no descriptors at all; keep the first
+	// files we open off 0, 1 and 2.
+	if err := pmproto.EnsureStdio(); err != nil {
+		console(root, stderr, "ttymon: "+err.Error()+"\n")
+		return 1
+	}
+	env, err := pmproto.ReadEnv(os.LookupEnv)
+	if err != nil {
+		console(root, stderr, "ttymon: "+err.Error()+"\n")
+		console(root, stderr, "ttymon: "+msgExiting+"\n")
+		return 1
+	}
+	pmproto.UnsetEnv()
+	m := &monitor{cfg: Config{Root: root, Env: env, Stderr: stderr}}
+	return m.run(context.Background())
+}
+
+// console writes a diagnostic where ttymon writes those it cannot log
+// (ttymon.md 7 step 3, 18.2): stderr when it is a terminal, else the
+// system console. In a sandbox (linux.md D1) it goes to stderr whatever
+// it is: tests and demos must not write on the real console.
+func console(root paths.Root, stderr io.Writer, msg string) {
+	if root.Sandboxed() || isTerminal(stderr) {
+		_, _ = io.WriteString(stderr, msg) // nowhere else to report
+		return
+	}
+	f, err := os.OpenFile(consolePath, os.O_WRONLY|unix.O_NOCTTY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		_, _ = io.WriteString(stderr, msg) // last resort; usually /dev/null
+		return
+	}
+	defer f.Close() // write-only; nothing to report
+	_, _ = f.WriteString(msg)
+}
+
+// consolePath is the system console (ttymon.md 1: /dev/syscon on
+// Solaris).
+const consolePath = "/dev/console"
+
+// isTerminal reports whether w is a file open on a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}
+
+// exitError carries an exit status out of deep code paths of the child
+// and of express mode, which end the process in the original.
+type exitError struct{ code int }
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+func exitWith(code int) error { return &exitError{code: code} }
+
+// trimNL drops one trailing newline.
+func trimNL(s string) string { return strings.TrimSuffix(s, "\n") }
+
+// sprintf is fmt.Sprintf.
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+// lookupGroup returns the id of the group called name.
+func lookupGroup(name string) (int, error) {
+	g, err := user.LookupGroup(name)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(g.Gid)
+}

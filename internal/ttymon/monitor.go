@@ -1,0 +1,360 @@
+package ttymon
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"os/signal"
+	"os/user"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/linux-saf/saf/internal/termios"
+	"github.com/linux-saf/saf/saf/admfile"
+	"github.com/linux-saf/saf/saf/exitcode"
+	"github.com/linux-saf/saf/saf/paths"
+	"github.com/linux-saf/saf/saf/pmproto"
+	"github.com/linux-saf/saf/saf/pmtab"
+	"github.com/linux-saf/saf/saf/sacmsg"
+	"github.com/linux-saf/saf/saf/saflog"
+	"golang.org/x/sys/unix"
+)
+
+// Config is what SAC mode needs. Main fills it from the environment;
+// tests build their own.
+type Config struct {
+	Root   paths.Root
+	Env    pmproto.Env // PMTAG and ISTATE
+	Stderr io.Writer   // for messages before the log is open
+	// Self is the binary re-executed as the per-port child; default
+	// /proc/self/exe.
+	Self string
+	// Retry is how often LOCKED, SESSION and UNACCESS ports are checked
+	// again; default RetryInterval.
+	Retry time.Duration
+	// Now is the clock of the spawn limit; default time.Now.
+	Now func() time.Time
+}
+
+// RetryInterval is the re-check period of locked, session-owned and
+// unaccessible ports (ttymon.md 8.1, 20).
+const RetryInterval = 60 * time.Second
+
+// reservedFDs is how many descriptors ttymon keeps for itself (ttymon.md
+// 7 step 10, 20).
+const reservedFDs = 7
+
+// Defaults of ttymon.md 7 step 13 and 20.
+const (
+	defaultUucpUID = 5
+	defaultTTYGID  = 7
+)
+
+// monitor is ttymon in SAC mode: the log, the connection to sac, the
+// port table and one goroutine per port (port.go). The goroutine running
+// run owns the table; ports only read what they are handed.
+type monitor struct {
+	cfg  Config
+	log  *logFile
+	logf saflog.Logf
+	pm   *pmproto.PM
+	defs *defs
+
+	uucpUID int
+	ttyGID  int
+	noFile  uint64 // the RLIMIT_NOFILE soft limit ttymon started with
+	locks   *lockWatch
+
+	mu      sync.Mutex
+	enabled bool
+
+	ports    map[string]*port
+	stateCh  chan struct{} // the enabled state changed
+	readDB   chan struct{} // SC_READDB received
+	finished chan *port    // a removed port's goroutine ended
+	done     chan struct{} // closed when run returns
+	wg       sync.WaitGroup
+}
+
+// isEnabled reports ttymon's state (ttymon.md 14).
+func (m *monitor) isEnabled() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.enabled
+}
+
+func (m *monitor) setEnabled(on bool) {
+	m.mu.Lock()
+	changed := m.enabled != on
+	m.enabled = on
+	m.mu.Unlock()
+	if changed {
+		notify(m.stateCh)
+	}
+}
+
+// notify does a non-blocking send on a channel with room for one.
+func notify(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// fatal logs msg and the exit line (ttymon.md 7: "Fatal errors always
+// log <msg> then ********** ttymon exiting ***********") and returns 1.
+func (m *monitor) fatal(msg string) int {
+	m.logf("%s", msg)
+	m.logf(msgExiting)
+	return 1
+}
+
+// run is ttymon.md 7, then the main loop. It returns the exit status.
+func (m *monitor) run(ctx context.Context) int {
+	cfg := &m.cfg
+	if cfg.Self == "" {
+		cfg.Self = "/proc/self/exe"
+	}
+	if cfg.Retry <= 0 {
+		cfg.Retry = RetryInterval
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Stderr == nil {
+		cfg.Stderr = io.Discard
+	}
+	root, tag := cfg.Root, cfg.Env.Tag
+	m.enabled = cfg.Env.State == sacmsg.Enabled
+	m.ports = map[string]*port{}
+	m.stateCh = make(chan struct{}, 1)
+	m.readDB = make(chan struct{}, 1)
+	m.finished = make(chan *port, 16)
+	m.done = make(chan struct{})
+	defer close(m.done)
+	defer m.shutdown()
+
+	// Signals before anything else (STYLE.md 11). SIGQUIT is ignored by
+	// the original (ttymon.md 7 step 2); we catch and drop it instead, so
+	// that children do not inherit an ignored SIGQUIT.
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, unix.SIGTERM, unix.SIGQUIT)
+	defer signal.Stop(sigs)
+
+	logPath := root.PMLog(tag)
+	var err error
+	m.log, err = openLog(logPath, logPerm(), true)
+	if err != nil {
+		console(root, cfg.Stderr, "ttymon cannot create log file \""+logPath+"\": "+exitcode.Strerror(err)+"\n\x00")
+		return 1
+	}
+	defer m.log.Close()
+	m.logf = m.log.Printf
+	m.logf(" ")
+	m.logf(msgStarting)
+
+	m.pm, err = pmproto.Open(pmproto.Config{
+		Root: root,
+		Env:  cfg.Env,
+		Name: "ttymon",
+		Hooks: pmproto.Hooks{
+			OnEnable:  func(sacmsg.State) { m.setEnabled(true) },
+			OnDisable: func(sacmsg.State) { m.setEnabled(false) },
+			OnReadDB:  func() { notify(m.readDB) },
+		},
+		Logf: m.logf,
+	})
+	if err != nil {
+		return m.fatal(err.Error())
+	}
+	defer m.pm.Close()
+	state := "disabled"
+	if m.enabled {
+		state = "enabled"
+	}
+	m.logf("PMTAG: %s", tag)
+	m.logf("Starting state: %s", state)
+
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	pmDone := make(chan error, 1)
+	go func() { pmDone <- m.pm.Run(runCtx) }()
+
+	maxPorts := m.raiseNoFile()
+
+	data, err := os.ReadFile(root.PMTab(tag))
+	if err != nil {
+		return m.fatal("open pmtab (_pmtab) failed")
+	}
+	if v, err := admfile.Version(data); err != nil || v != PMTabVersion {
+		return m.fatal("check pmtab version failed")
+	}
+	m.defs = newDefs(root.TtyDefs(), m.logf)
+	if err := m.defs.checkVersion(); err != nil {
+		return m.fatal("check /etc/ttydefs version failed")
+	}
+	m.defs.load()
+	m.lookupIDs()
+	m.locks = newLockWatch(root.LockDir())
+	defer m.locks.Close()
+	entries := readPMTab(data, maxPorts, m.logf)
+	m.logf("Initialization Completed")
+	for _, e := range entries {
+		m.addPort(e, true)
+	}
+
+	for {
+		select {
+		case <-ctx.Done():
+			return m.fatal("caught SIGTERM")
+		case s := <-sigs:
+			if s == unix.SIGTERM {
+				m.pm.SetState(sacmsg.Stopping)
+				return m.fatal("caught SIGTERM")
+			}
+		case <-m.stateCh:
+			on := m.isEnabled()
+			for _, p := range m.ports {
+				p.setEnabled(on)
+			}
+		case <-m.readDB:
+			m.reread(maxPorts)
+		case p := <-m.finished:
+			if q := m.ports[p.tag]; q == p {
+				delete(m.ports, p.tag)
+			}
+		case err := <-pmDone:
+			// _pmpipe cannot be read any more: without it sac cannot
+			// reach us. The original would loop on a dead pipe; we stop.
+			return m.fatal("read pmpipe failed: " + exitcode.Strerror(err))
+		}
+	}
+}
+
+// logPerm is the log file's creation mode: 0444 as the original (ttymon.md
+// 7 step 4). Outside root that would keep a sandboxed ttymon (linux.md
+// D3) from opening its own log a second time, so there it is 0644.
+func logPerm() os.FileMode {
+	if os.Geteuid() == 0 {
+		return 0o444
+	}
+	return 0o644
+}
+
+// raiseNoFile raises the RLIMIT_NOFILE soft limit to the hard limit,
+// logs both lines of ttymon.md 7 step 10 and returns the number of
+// ports ttymon may monitor.
+func (m *monitor) raiseNoFile() int {
+	var rl unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
+		m.logf("getrlimit failed: %s", exitcode.Strerror(err))
+		return 0
+	}
+	m.noFile = rl.Cur
+	if rl.Cur < rl.Max {
+		raised := unix.Rlimit{Cur: rl.Max, Max: rl.Max}
+		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &raised); err != nil {
+			m.logf("setrlimit failed: %s", exitcode.Strerror(err))
+		}
+	}
+	n := int(min(rl.Max, 1<<30))
+	m.logf("max open files = %d", n)
+	m.logf("max ports ttymon can monitor = %d", n-reservedFDs)
+	return max(n-reservedFDs, 1)
+}
+
+// lookupIDs finds the uucp user and the tty group (ttymon.md 7 step 13).
+func (m *monitor) lookupIDs() {
+	m.uucpUID, m.ttyGID = defaultUucpUID, defaultTTYGID
+	if u, err := user.Lookup("uucp"); err == nil {
+		if id, err := strconv.Atoi(u.Uid); err == nil {
+			m.uucpUID = id
+		}
+	}
+	g, err := user.LookupGroup("tty")
+	if err != nil {
+		m.logf("no group entry for tty, default is used")
+		return
+	}
+	if id, err := strconv.Atoi(g.Gid); err == nil {
+		m.ttyGID = id
+	}
+}
+
+// addPort starts monitoring e (a new tag): the one-time soft-carrier
+// setting (ttymon.md 13.4), then the port's goroutine.
+func (m *monitor) addPort(e *entry, startup bool) {
+	if e.SoftCar != pmtab.SoftCarrierUnset {
+		m.softCarrier(e)
+	}
+	p := newPort(m, e, startup)
+	m.ports[e.Tag] = p
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		p.run()
+		select {
+		case m.finished <- p:
+		case <-m.done:
+		}
+	}()
+}
+
+// shutdown removes every port when run returns: lines the parent holds
+// are closed and children not in service are made to exit. Services keep
+// running (ttymon.md 7: "running services are left alone").
+func (m *monitor) shutdown() {
+	for _, p := range m.ports {
+		p.remove()
+	}
+}
+
+// softCarrier applies the soft-carrier field once (ttymon.md 13.4):
+// failures are logged and ignored.
+func (m *monitor) softCarrier(e *entry) {
+	fd, err := unix.Open(e.Device, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		m.logf("open (%s) failed: %s", e.Device, exitcode.Strerror(err))
+		return
+	}
+	defer unix.Close(fd) // read-only; nothing to report
+	if err := termios.SetSoftCarrier(fd, e.SoftCar == pmtab.SoftCarrierOn); err != nil {
+		m.logf("set soft-carrier (%s) failed: %s", e.Device, exitcode.Strerror(err))
+	}
+}
+
+// reread is ttymon.md 17.2: _pmtab is read again; identical entries are
+// left alone, changed ones replace theirs, new ones are added, missing
+// ones are removed. Running services are never touched.
+func (m *monitor) reread(maxPorts int) {
+	data, err := os.ReadFile(m.cfg.Root.PMTab(m.cfg.Env.Tag))
+	if err != nil {
+		m.logf("open pmtab (_pmtab) failed")
+		return
+	}
+	if v, err := admfile.Version(data); err != nil || v != PMTabVersion {
+		m.logf("check pmtab version failed")
+		return
+	}
+	entries := readPMTab(data, maxPorts, m.logf)
+	next := map[string]*entry{}
+	for _, e := range entries {
+		next[e.Tag] = e
+	}
+	for tag, p := range m.ports {
+		if _, ok := next[tag]; !ok {
+			p.remove()
+		}
+	}
+	for _, e := range entries {
+		p, ok := m.ports[e.Tag]
+		if !ok || !p.update(e) {
+			m.addPort(e, false)
+		}
+	}
+}
+
+// errNoExec is wrapped when the per-port child cannot be started.
+var errNoExec = errors.New("cannot start the port's child")

@@ -1,0 +1,547 @@
+package ttymon
+
+import (
+	"errors"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/linux-saf/saf/internal/termios"
+	"github.com/linux-saf/saf/internal/utmp"
+	"github.com/linux-saf/saf/internal/uucplock"
+	"github.com/linux-saf/saf/saf/exitcode"
+	"github.com/linux-saf/saf/ttydefs"
+	"golang.org/x/sys/unix"
+)
+
+// pstate is where a port's goroutine is in the life cycle of ttymon.md 8.
+// Every state has one step function; transitions are the values they
+// return. Events that do not apply to a state are ignored on purpose.
+type pstate int
+
+const (
+	psDecide  pstate = iota // take in what the monitor wants; pick the next state
+	psIdle                  // not eligible: ttymon disabled and no message, I flag, or respawning too rapidly (NOTVALID)
+	psOpen                  // open_device and got_carrier (8.2, 8.3)
+	psRetry                 // LOCKED, SESSION or UNACCESS: wait for the re-check (8.1)
+	psWait                  // the parent holds the line: wait for input or hang-up (8.4)
+	psChild                 // the per-port child owns the line, no service yet (8.5, 9)
+	psService               // the child became the service (9.8)
+	psGone                  // removed from _pmtab: the goroutine ends (17.2 step 5)
+)
+
+var pstateNames = [...]string{"decide", "idle", "open", "retry", "wait", "child", "service", "gone"}
+
+func (s pstate) String() string { return pstateNames[s] }
+
+// retryReason is why a port waits for a re-check (ttymon.md 8.1).
+type retryReason int
+
+const (
+	retryLocked   retryReason = iota + 1 // LOCKED: a dial-out program holds the line
+	retrySession                         // SESSION: another session owns the tty
+	retryUnaccess                        // UNACCESS: open failed with ENODEV or EBUSY
+)
+
+// port is one _pmtab entry being monitored. The monitor changes what it
+// wants through update, remove, setEnabled and revive; the port's own
+// goroutine (run) carries it out, so a session or a slow port never
+// delays another.
+type port struct {
+	m   *monitor
+	tag string
+
+	mu        sync.Mutex
+	want      *entry // nil: removed
+	enabled   bool   // ttymon's state
+	gen       uint64 // bumped by every change that needs the line reopened
+	reviveReq bool   // a re-read found the entry unchanged: a NOTVALID port comes back
+	exited    bool   // run has returned; the monitor needs a new port for this tag
+	kick      chan struct{}
+
+	// Owned by the goroutine.
+	cur     *entry
+	curGen  uint64
+	on      bool // enabled, as last taken in
+	dead    bool // NOTVALID by the spawn limit (ttymon.md 8.2 step 1)
+	limit   spawnLimit
+	startup bool // the first open after ttymon started (8.2 step 5)
+	why     retryReason
+	f       *os.File // the line, while the parent holds it
+	label   ttydefs.Entry
+	child   *child
+}
+
+func newPort(m *monitor, e *entry, startup bool) *port {
+	return &port{
+		m: m, tag: e.Tag, want: e, enabled: m.isEnabled(), gen: 1,
+		kick: make(chan struct{}, 1), startup: startup,
+	}
+}
+
+// update replaces the entry with a changed one, or revives it when e is
+// identical (ttymon.md 17.2 step 3). It returns false when the goroutine
+// has already ended and a new port is needed.
+func (p *port) update(e *entry) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.exited {
+		return false
+	}
+	if p.want != nil && same(p.want, e) {
+		p.want = e // new line number, same contents
+		p.reviveReq = true
+	} else {
+		p.want = e
+		p.gen++
+	}
+	notify(p.kick)
+	return true
+}
+
+// remove marks the entry gone (ttymon.md 17.2 steps 4 and 5).
+func (p *port) remove() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.want != nil {
+		p.want = nil
+		p.gen++
+		notify(p.kick)
+	}
+}
+
+// setEnabled passes on ttymon's state; a change reopens the port
+// (ttymon.md 14).
+func (p *port) setEnabled(on bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.enabled != on {
+		p.enabled = on
+		p.gen++
+		notify(p.kick)
+	}
+}
+
+// changed reports whether the monitor wants something the port has not
+// taken in yet that needs the line given up.
+func (p *port) changed() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.gen != p.curGen
+}
+
+func (p *port) logf(format string, args ...any) { p.m.logf(format, args...) }
+
+// run is the port's goroutine.
+func (p *port) run() {
+	st := psDecide
+	for st != psGone {
+		switch st {
+		case psDecide:
+			st = p.decide()
+		case psIdle:
+			<-p.kick
+			st = psDecide
+		case psOpen:
+			st = p.open()
+		case psRetry:
+			st = p.retry()
+		case psWait:
+			st = p.waitInput()
+		case psChild:
+			st = p.waitChild()
+		case psService:
+			st = p.waitService()
+		}
+	}
+	p.closeLine()
+}
+
+// decide takes in the wanted settings and state.
+func (p *port) decide() pstate {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.reviveReq {
+		p.reviveReq = false
+		if p.dead {
+			p.dead = false
+			p.limit = spawnLimit{}
+		}
+	}
+	if p.gen != p.curGen {
+		p.curGen = p.gen
+		if p.want != nil && (p.cur == nil || !same(p.cur, p.want)) {
+			// A new or changed entry starts with a fresh spawn count.
+			p.dead = false
+			p.limit = spawnLimit{}
+		}
+		p.cur, p.on = p.want, p.enabled
+	}
+	if p.want == nil {
+		p.exited = true
+		return psGone
+	}
+	if p.dead || !eligible(p.cur, p.on) {
+		return psIdle
+	}
+	return psOpen
+}
+
+// eligible is ttymon.md 8.1: not I, and not (ttymon disabled and no
+// disable message).
+func eligible(e *entry, enabled bool) bool {
+	if e.Flags.InitOnly() {
+		return false
+	}
+	return enabled || e.DisableMsg != ""
+}
+
+// disabled reports whether the port shows the disable message (ttymon.md
+// 14).
+func (p *port) disabled() bool { return !p.on || p.cur.Disabled() }
+
+// open is open_device and got_carrier (ttymon.md 8.2, 8.3).
+func (p *port) open() pstate {
+	if !p.limit.allow(p.m.cfg.Now()) {
+		p.logf("service %s is respawning too rapidly", p.tag)
+		p.dead = true
+		return psIdle
+	}
+	startup := p.startup
+	p.startup = false
+	wasSession := p.why == retrySession
+	p.why = 0
+	e := p.cur
+	table := p.m.defs.current()
+	p.label = lookupLabel(table, e.Label, p.m.defs.path, p.logf)
+
+	f, err := termios.Open(e.Device)
+	if err != nil {
+		p.logf("open (%s) failed: %s", e.Device, exitcode.Strerror(err))
+		if errors.Is(err, unix.ENODEV) || errors.Is(err, unix.EBUSY) {
+			p.why = retryUnaccess
+			return psRetry
+		}
+		return psDecide // at once; the spawn limit stops a loop
+	}
+	p.f = f
+	if p.lockedLine() {
+		p.closeLine()
+		p.why = retryLocked
+		return psRetry
+	}
+	if pid := sessionOwner(e.Device, os.Getpid()); pid > 0 {
+		if startup || wasSession {
+			p.closeLine()
+			p.why = retrySession
+			return psRetry
+		}
+		p.logf("Warning -- active session exists on %s", e.Device)
+	}
+	fd := int(p.fd())
+	if !e.Flags.NoHangup() {
+		hangup(fd, e.Device)
+	}
+	owner := 0
+	if e.Flags.Bidirectional() || e.Flags.Connect() {
+		owner = p.m.uucpUID
+	}
+	setOwner(e.Device, owner, p.m.ttyGID)
+	if err := setModules(fd, e.Modules); err != nil {
+		p.logf("%s", pushFailure(e.Modules, e.Device, err))
+		p.closeLine()
+		return psDecide
+	}
+	if err := initialModes(fd, e, p.label, p.logf); err != nil {
+		p.logf("initial termio on (%s) failed", e.Device)
+		p.closeLine()
+		return psDecide
+	}
+	return p.gotCarrier()
+}
+
+// gotCarrier is ttymon.md 8.3.
+func (p *port) gotCarrier() pstate {
+	e := p.cur
+	fd := int(p.fd())
+	// Errors ignored: a line that cannot be flushed or drained shows its
+	// trouble at the next read or write, which the poll reports.
+	_ = termios.FlushInput(fd)
+	_ = termios.DrainOutput(fd)
+	switch {
+	case e.Flags.WaitRead():
+		return psWait
+	case (e.Flags.Connect() || e.Flags.Bidirectional()) && p.on && !e.Disabled():
+		return p.startChild()
+	case p.label.Autobaud:
+		return psWait
+	case e.Timeout.Int() > 0:
+		return p.startChild()
+	case !e.Flags.Connect():
+		// The parent writes the prompt (9.4 with clear, no flush).
+		p.writeLine(promptText(p.m.cfg.Root.Issue(), p.promptOrMessage(), true))
+	}
+	// A disabled c port writes nothing here (ttymon.md 22 item 6).
+	return psWait
+}
+
+// promptOrMessage is what the port shows: the disable message when it
+// is disabled, the prompt otherwise (ttymon.md 9.4 step 4).
+func (p *port) promptOrMessage() string {
+	if p.disabled() {
+		return p.cur.DisableMsg
+	}
+	return p.cur.Prompt
+}
+
+// writeLine writes b on the line held by the parent. The descriptor is
+// non-blocking and served by Go's poller: a line that does not take the
+// bytes blocks this port's goroutine only, and not for longer than
+// writeTimeout.
+func (p *port) writeLine(b []byte) {
+	if p.f == nil || len(b) == 0 {
+		return
+	}
+	_ = p.f.SetWriteDeadline(time.Now().Add(writeTimeout))
+	// Ignored: a line that cannot be written is noticed by the poll.
+	_, _ = p.f.Write(b)
+	_ = p.f.SetWriteDeadline(time.Time{})
+}
+
+// writeTimeout bounds the parent's prompt write.
+const writeTimeout = 10 * time.Second
+
+// fd returns the raw descriptor of the line the parent holds.
+func (p *port) fd() uintptr {
+	rc, err := p.f.SyscallConn()
+	if err != nil {
+		return ^uintptr(0)
+	}
+	var fd uintptr
+	// Control cannot fail on an open file.
+	_ = rc.Control(func(d uintptr) { fd = d })
+	return fd
+}
+
+// closeLine closes the line the parent holds, if any.
+func (p *port) closeLine() {
+	if p.f != nil {
+		_ = p.f.Close() // a tty; close errors carry nothing useful
+		p.f = nil
+	}
+}
+
+// lockedLine is the lock check of ttymon.md 13.1 on the open line: a
+// live UUCP lock file, or a lock on the device held by another process.
+func (p *port) lockedLine() bool {
+	if pid, err := uucplock.Holder(p.m.cfg.Root.LockDir(), p.cur.Device); err == nil && pid > 0 {
+		return true
+	}
+	if pid, err := uucplock.RecordLockHolder(p.f); err == nil && pid > 0 {
+		return true
+	}
+	took, err := uucplock.FlockDevice(p.f)
+	if err == nil && took {
+		// We only test: the lock must not stay on the parent's
+		// descriptor, or dial-out programs would find the idle line busy.
+		_ = unix.Flock(int(p.fd()), unix.LOCK_UN)
+	}
+	return err == nil && !took
+}
+
+// retry waits for the re-check of a LOCKED, SESSION or UNACCESS port: the
+// timer, or for a locked port the removal of its lock file (linux.md
+// D13: re-armed as soon as the lock is gone), or a change.
+func (p *port) retry() pstate {
+	t := time.NewTimer(p.m.cfg.Retry)
+	defer t.Stop()
+	var gone <-chan struct{}
+	if p.why == retryLocked {
+		c, cancel := p.m.locks.watch(uucplock.Name(p.cur.Device))
+		defer cancel()
+		gone = c
+	}
+	select {
+	case <-t.C:
+	case <-gone:
+	case <-p.kick:
+	}
+	return psDecide
+}
+
+// waitInput is ttymon.md 8.4: the parent holds the line and polls it.
+func (p *port) waitInput() pstate {
+	switch p.pollLine() {
+	case lineHangup:
+		p.closeLine()
+		return psDecide
+	case lineKick:
+		if p.changed() || p.wantGone() {
+			p.closeLine()
+			return psDecide
+		}
+		return psWait
+	}
+	if p.lockedLine() {
+		p.closeLine()
+		p.why = retryLocked
+		return psRetry
+	}
+	return p.startChild()
+}
+
+// wantGone reports whether the entry was removed.
+func (p *port) wantGone() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.want == nil
+}
+
+// lineEvent is what pollLine saw.
+type lineEvent int
+
+const (
+	lineReadable lineEvent = iota
+	lineHangup
+	lineKick
+)
+
+// pollLine waits until the line is readable or hung up, without reading,
+// or until the port is kicked. In canonical mode "readable" means a whole
+// line is there (ttymon.md 8.4).
+func (p *port) pollLine() lineEvent {
+	res := make(chan lineEvent, 1)
+	f := p.f
+	go func() { res <- readiness(f) }()
+	select {
+	case ev := <-res:
+		return ev
+	case <-p.kick:
+		// A deadline in the past wakes the waiting goroutine.
+		_ = f.SetReadDeadline(time.Unix(1, 0))
+		<-res
+		_ = f.SetReadDeadline(time.Time{})
+		return lineKick
+	}
+}
+
+// readiness blocks (in Go's poller, not in a thread) until f is readable
+// or hung up; it reads nothing. A deadline ends it with lineKick.
+func readiness(f *os.File) lineEvent {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return lineHangup
+	}
+	ev := lineReadable
+	err = rc.Read(func(fd uintptr) bool {
+		pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		n, err := unix.Poll(pfd, 0)
+		if err != nil || n == 0 {
+			return false
+		}
+		switch r := pfd[0].Revents; {
+		case r&(unix.POLLHUP|unix.POLLERR|unix.POLLNVAL) != 0:
+			ev = lineHangup
+		case r&unix.POLLIN != 0:
+			ev = lineReadable
+		default:
+			return false
+		}
+		return true
+	})
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return lineKick
+	}
+	if err != nil {
+		return lineHangup
+	}
+	return ev
+}
+
+// startChild hands the line to a new per-port child (ttymon.md 8.5).
+func (p *port) startChild() pstate {
+	c, err := p.m.spawn(p, p.f)
+	p.closeLine() // the child holds its own copy from now on
+	if err != nil {
+		p.logf("%s", err.Error())
+		return psDecide
+	}
+	p.child = c
+	return psChild
+}
+
+// waitChild waits for the child to ask to start the service, or to exit;
+// a change makes a child that is not yet in service exit (ttymon.md 14,
+// 17.2 step 4).
+func (p *port) waitChild() pstate {
+	c := p.child
+	msgs := c.msgs
+	for {
+		select {
+		case ws := <-c.exited:
+			return p.childExited(ws)
+		case msg, ok := <-msgs:
+			if !ok {
+				// The child closed its end without asking: it is
+				// exiting.
+				msgs = nil
+				continue
+			}
+			if !p.changed() && !p.wantGone() && isStartRequest(msg) {
+				if c.allow() == nil {
+					c.inService = true
+					return psService
+				}
+			}
+			c.refuse()
+		case <-p.kick:
+			if p.changed() || p.wantGone() {
+				c.terminate()
+			}
+		}
+	}
+}
+
+// waitService waits for the service to end; changes wait for it
+// (in-service children are never killed, ttymon.md 17.2 step 4).
+func (p *port) waitService() pstate {
+	c := p.child
+	msgs := c.msgs
+	for {
+		select {
+		case ws := <-c.exited:
+			return p.childExited(ws)
+		case _, ok := <-msgs:
+			// Nothing is expected once in service; drain until EOF.
+			if !ok {
+				msgs = nil
+			}
+		case <-p.kick:
+		}
+	}
+}
+
+// childExited cleans up after the child or the service (ttymon.md 15.2):
+// the utmp record becomes DEAD_PROCESS when the port has u or is gone,
+// and the port is reopened.
+func (p *port) childExited(ws syscall.WaitStatus) pstate {
+	c := p.child
+	p.child = nil
+	c.close()
+	if c.inService && (c.entry.Utmp() || p.wantGone()) {
+		// Without u the service may have made no record: ErrNoRecord is
+		// not worth a line.
+		err := utmp.Dead(p.m.cfg.Root.Utmp(), p.m.cfg.Root.Wtmp(), c.pid, int(ws), time.Now())
+		if err != nil && !errors.Is(err, utmp.ErrNoRecord) {
+			p.logf("cannot mark the utmp record of pid %d dead: %s", c.pid, exitcode.Strerror(err))
+		}
+	}
+	if c.entry.Flags.Bidirectional() {
+		// DEVIATION: the original left the lock file of a finished
+		// session to the next check's stale-lock removal (ttymon.md
+		// 13.2); we remove it when it still holds the child's pid.
+		_ = uucplock.Unlock(p.m.cfg.Root.LockDir(), c.entry.Device, c.pid)
+	}
+	return psDecide
+}

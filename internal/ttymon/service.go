@@ -1,0 +1,264 @@
+package ttymon
+
+import (
+	"errors"
+	"math"
+	"os"
+	"os/signal"
+	"os/user"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/linux-saf/saf/internal/termios"
+	"github.com/linux-saf/saf/internal/utmp"
+	"github.com/linux-saf/saf/saf/doconfig"
+	"golang.org/x/sys/unix"
+)
+
+// invoke is invoke_service (ttymon.md 9.8, linux.md D11, D12, D14): it
+// becomes the service and returns only on failure. line is the GOODNAME
+// line (nil for a connect-on-carrier port), pushed back into the input
+// queue when how is handPushBack.
+func (s *session) invoke(argv []string, how handOff, line []byte) error {
+	dev := s.e.Device
+	// 1. The line must be our controlling terminal.
+	if !isControlling(0) {
+		warnNoCtty(s, dev)
+	}
+	// 2. Tell the parent, and wait for its go-ahead (spawn.go).
+	if !s.express {
+		if err := s.askParent(); err != nil {
+			return exitWith(1)
+		}
+	}
+	// 3. utmp (linux.md D12: LOGIN_PROCESS, which login turns into the
+	// user's record).
+	if !s.express && s.e.Utmp() {
+		lineName, now := utmpLine(dev), time.Now()
+		id := utmp.IDFor(lineName)
+		if err := utmp.Login(s.root.Utmp(), os.Getpid(), lineName, id, now); err != nil {
+			s.logf("invoke_service: account failed")
+			return exitWith(1)
+		}
+		// Also to wtmp (ttymon.md 15.1), as agetty does with its record.
+		if err := utmp.AppendWtmp(s.root.Wtmp(), utmp.LoginRecord(os.Getpid(), lineName, id, now)); err != nil {
+			s.logf("invoke_service: account failed")
+			return exitWith(1)
+		}
+	}
+	// 5. TTYPROMPT, unless connect-on-carrier.
+	if !s.e.Flags.Connect() {
+		setenv("TTYPROMPT", s.e.Prompt)
+	}
+	// 6. HOME and the per-service script.
+	if !s.express {
+		setenv("HOME", s.e.Home)
+		script := s.root.ServiceScript(s.pmtag, s.e.Tag)
+		switch n, err := doconfig.Run(script, doconfig.NewProcess(0, doconfig.TTY), 0); {
+		case n < 0:
+			s.logf("doconfig failed, system error")
+			return exitWith(1)
+		case n > 0:
+			s.logf("doconfig failed on line %d of script %s", n, s.e.Tag)
+			return exitWith(1)
+		case err != nil:
+			s.logf("doconfig failed, system error")
+			return exitWith(1)
+		}
+	}
+	// linux.md D11: give the typed line back to a service that reads it
+	// itself. Here, while still privileged: TIOCSTI needs CAP_SYS_ADMIN
+	// on kernels that restrict it, and after the script, whose push and
+	// pop would flush the queue.
+	if how == handPushBack && len(line) > 0 {
+		if err := pushBack(0, line); err != nil {
+			s.logf("cannot give the typed line back to the service on %s: %s", dev, strerror(err))
+		}
+	}
+	// 7. Identity.
+	if err := s.becomeUser(); err != nil {
+		return err
+	}
+	// 8. The device belongs to the user while the service runs.
+	if s.e.UID != 0 {
+		_ = os.Chown(dev, s.e.UID, s.ttyGID) // as in the original: failure is not fatal
+		_ = os.Chmod(dev, 0o620)
+	}
+	// 9.
+	if !s.express {
+		if s.noFile > 0 {
+			var rl unix.Rlimit
+			if unix.Getrlimit(unix.RLIMIT_NOFILE, &rl) == nil {
+				rl.Cur = min(s.noFile, rl.Max)
+				_ = unix.Setrlimit(unix.RLIMIT_NOFILE, &rl) // lowering never fails
+			}
+		}
+		s.logf("Starting service (%s) on %s", argv[0], dev)
+	}
+	// 10. TERM, always (empty when no terminal type is configured).
+	setenv("TERM", s.e.TermType)
+	// 11. Default signals (STYLE.md 11, linux.md D14), umask 022 (D14),
+	// only descriptors 0, 1 and 2, no parent-death signal.
+	signal.Reset()
+	unix.Umask(0o022)
+	markCloseOnExec()
+	_ = unix.Prctl(unix.PR_SET_PDEATHSIG, 0, 0, 0, 0) // cannot fail with 0
+	err := syscall.Exec(argv[0], argv, os.Environ())
+	s.logf("tmchild: exec service failed: %s", strerror(err))
+	return exitWith(1)
+}
+
+// setenv sets a variable of the service's environment. os.Setenv fails
+// only for names with '=' or NUL; ours have neither.
+func setenv(k, v string) { _ = os.Setenv(k, v) }
+
+// isControlling reports whether fd is this process's controlling
+// terminal: TIOCGSID answers only for that one (ttymon.md 21.3).
+func isControlling(fd int) bool {
+	sid, err := unix.IoctlGetInt(fd, unix.TIOCGSID)
+	if err != nil {
+		return false
+	}
+	own, err := unix.Getsid(0)
+	return err == nil && sid == own
+}
+
+// warnNoCtty is ttymon.md 9.8 step 1.
+func warnNoCtty(s *session, dev string) {
+	first := "Warning -- ttymon cannot allocate controlling tty on \"" + dev + "\",\n"
+	console(s.root, os.Stderr, first+"\tThere may be another session active on this port.\n\x00")
+	if dev != consolePath {
+		writeAll(2, []byte(first+"\tthere may be another session active on this port.\n"))
+	}
+}
+
+// askParent sends the start request and waits for the go-ahead; an error
+// means the parent refused or went away.
+func (s *session) askParent() error {
+	writeAll(s.parent, []byte("S "+strconv.Itoa(os.Getpid())+"\n"))
+	var b [2]byte
+	got := 0
+	for got < 2 {
+		n, err := unix.Read(s.parent, b[got:])
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil || n == 0 {
+			return errors.New("parent hung up")
+		}
+		got += n
+	}
+	if string(b[:]) != "G\n" {
+		return errors.New("unexpected answer from the parent")
+	}
+	return nil
+}
+
+// utmpLine is ut_line for a device (ttymon.md 15.1, linux.md D12): the
+// path without "/dev/", or its last component for other paths.
+func utmpLine(dev string) string {
+	if rest, ok := strings.CutPrefix(dev, "/dev/"); ok {
+		return rest
+	}
+	return dev[strings.LastIndexByte(dev, '/')+1:]
+}
+
+// pushBack puts line back into the input queue with TIOCSTI, with echo
+// off so it is not shown twice, and restores the modes without flushing
+// (ttymon.md 21.4).
+func pushBack(fd int, line []byte) error {
+	t, err := termios.Get(fd)
+	if err != nil {
+		return err
+	}
+	quiet := *t
+	quiet.Lflag &^= unix.ECHO | unix.ECHONL
+	if err := termios.Set(fd, &quiet, termios.Now); err != nil {
+		return err
+	}
+	err = termios.PushInput(fd, line)
+	if rerr := termios.Set(fd, t, termios.Now); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// becomeUser switches to the service's identity (ttymon.md 9.8 step 7,
+// linux.md D14): group, supplementary groups from the group database
+// (initgroups), user, and the home directory. A process that already
+// runs as that user and group keeps its identity (linux.md D3: a
+// sandboxed ttymon serving its own user).
+//
+// WARNING: this is where the service stops running as root. The order
+// (groups before the uid) matters, and syscall.Set* act on every thread
+// of the process. Re-verify with:
+//
+//	go test ./internal/ttymon/ -run 'TestBecomeUser'
+func (s *session) becomeUser() error {
+	e := s.e
+	if os.Geteuid() != e.UID || os.Getegid() != e.GID || os.Getuid() != e.UID || os.Getgid() != e.GID {
+		groups, err := supplementaryGroups(e.Identity, e.GID)
+		if err != nil {
+			s.logf("cannot find the groups of %s: %s", e.Identity, strerror(err))
+			return exitWith(1)
+		}
+		if err := syscall.Setgroups(groups); err != nil {
+			s.logf("cannot set the supplementary groups of %s: %s", e.Identity, strerror(err))
+			return exitWith(1)
+		}
+		if err := syscall.Setgid(e.GID); err != nil {
+			s.logf("cannot set group id to %d: %s", e.GID, strerror(err))
+			return exitWith(1)
+		}
+		if err := syscall.Setuid(e.UID); err != nil {
+			s.logf("cannot set user id to %d: %s", e.UID, strerror(err))
+			return exitWith(1)
+		}
+	}
+	if err := os.Chdir(e.Home); err != nil {
+		s.logf("cannot chdir to %s: %s", e.Home, strerror(err))
+		return exitWith(1)
+	}
+	return nil
+}
+
+// supplementaryGroups is initgroups(3): the primary gid and every group
+// listing the user.
+func supplementaryGroups(name string, gid int) ([]int, error) {
+	groups := []int{gid}
+	u, err := user.Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := u.GroupIds()
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		n, err := strconv.Atoi(id)
+		if err != nil || n == gid {
+			continue
+		}
+		groups = append(groups, n)
+	}
+	return groups, nil
+}
+
+// markCloseOnExec leaves only 0, 1 and 2 open across the exec
+// (linux.md D14).
+func markCloseOnExec() {
+	if err := unix.CloseRange(3, math.MaxUint32, unix.CLOSE_RANGE_CLOEXEC); err == nil {
+		return
+	}
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	for _, ent := range ents {
+		if fd, err := strconv.Atoi(ent.Name()); err == nil && fd > 2 {
+			unix.CloseOnExec(fd)
+		}
+	}
+}
