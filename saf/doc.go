@@ -17,6 +17,9 @@
 //	          per-service scripts (sac.md 7)
 //	saflog    the SAF log files and syslog
 //	nlsaddr   listen's address strings (listen.md 3)
+//	nlps      the NLPS service-code protocol and its client (listen.md 6)
+//	passfd    handing a connection to a standing server (linux.md D17)
+//	sdnotify  readiness notification to systemd
 //
 // Who writes what: sacadm writes _sactab and creates the per-port-monitor
 // directories; pmadm writes _pmtab and per-service scripts; sac writes
