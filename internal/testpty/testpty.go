@@ -46,7 +46,6 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
-	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -89,23 +88,10 @@ func Open(t testing.TB) *Pair {
 		t.Skipf("testpty: no usable pseudo-terminals: %v", err)
 	}
 	p := &Pair{Master: m}
-	var n int
-	err = control(m, func(fd int) error {
-		// unlockpt(3) then ptsname(3).
-		if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
-			return os.NewSyscallError("ioctl TIOCSPTLCK", err)
-		}
-		var err error
-		if n, err = unix.IoctlGetInt(fd, unix.TIOCGPTN); err != nil {
-			return os.NewSyscallError("ioctl TIOCGPTN", err)
-		}
-		return nil
-	})
-	if err != nil {
+	if p.SlavePath, err = unlock(m); err != nil {
 		m.Close()
 		t.Skipf("testpty: /dev/ptmx: %v", err)
 	}
-	p.SlavePath = "/dev/pts/" + strconv.Itoa(n)
 	if _, err := os.Stat(p.SlavePath); err != nil {
 		// /dev/ptmx belongs to a devpts instance that is not mounted on
 		// /dev/pts (a container with a private /dev/pts).
@@ -280,13 +266,9 @@ func tail(b []byte) []byte {
 // the slave is open and never changes the master's view of hang-ups.
 func (p *Pair) SlaveTermios(t testing.TB) *unix.Termios {
 	t.Helper()
-	var tio *unix.Termios
-	err := control(p.Master, func(fd int) (err error) {
-		tio, err = unix.IoctlGetTermios(fd, unix.TCGETS)
-		return err
-	})
+	tio, err := getTermios(p.Master)
 	if err != nil {
-		t.Fatalf("testpty: %s: %v", p.SlavePath, os.NewSyscallError("ioctl TCGETS", err))
+		t.Fatalf("testpty: %s: %v", p.SlavePath, err)
 	}
 	return tio
 }

@@ -262,7 +262,7 @@ func writeTemp(dir string, pid int) (string, error) {
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(name)
+		os.Remove(name) // best effort: a leftover LTMP file is only litter
 		return "", err
 	}
 	return name, nil

@@ -166,7 +166,7 @@ func TestParse(t *testing.T) {
 	for in, want := range map[string]int{
 		"       123\n":     123,
 		"0000000123\n":     123,
-		"4294967295\n":     4294967295,
+		"2147483647\n":     2147483647,
 		"       123":       0, // no newline
 		"123\n":            0, // unpadded
 		"        -1\n":     0,
