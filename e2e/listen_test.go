@@ -530,3 +530,69 @@ func TestListenByHand(t *testing.T) {
 		t.Errorf("log:\n%s", readLog())
 	}
 }
+
+// The whole listener set-up done with nlsadmin, as its users do it, under
+// a running sac: -i makes the port monitor and its NLPS service, -l gives
+// NLPS an address, -a adds a service, clients reach it by service code;
+// -v lists, -d disables, -q and -k query and stop (listen.md 4).
+func TestListenAdministeredWithNlsadmin(t *testing.T) {
+	sb := testexec.NewSandbox(t)
+	id := lsvc(t)
+	testexec.Bin(t, "listen") // the program nlsadmin -i registers
+	startSac(t, sb)
+	nls := func(want int, args ...string) string {
+		t.Helper()
+		out, e, code := sacadm(t, sb, "nlsadmin", args...)
+		if code != want {
+			t.Fatalf("nlsadmin %q: exit %d, want %d\n%s%s", args, code, want, out, e)
+		}
+		return out
+	}
+	nls(0, "-i", "tcp")
+	waitState(t, sb, "tcp", "ENABLED")
+	addr := fmt.Sprintf("127.0.0.1:%d", lport(t, "tcp4", "127.0.0.1"))
+	nls(0, "-l", addr, "tcp")
+	if got := nls(0, "-l", "-", "tcp"); got != hexForm(t, sb, "127.0.0.1", mustPort(t, addr))+"\n" {
+		t.Errorf("nlsadmin -l - = %q", got)
+	}
+	nls(0, "-a", "echo", "-c", "/bin/cat", "-y", "echo service", "-w", id, "tcp")
+	var c net.Conn
+	waitFor(t, "the NLPS address", func() bool {
+		var err error
+		c, err = net.DialTimeout("tcp4", addr, time.Second)
+		return err == nil
+	})
+	c.SetDeadline(time.Now().Add(15 * time.Second))
+	defer c.Close()
+	if text, err := nlps.Request(c, "echo"); err != nil || text != "NLPS (echo) exec: /bin/cat" {
+		t.Fatalf("Request: %q, %v", text, err)
+	}
+	lecho(t, c, "hello through nlsadmin")
+	if v := nls(0, "-v", "tcp"); !strings.Contains(v, "echo\tNOADDR\tENABLED \tNORPC\t"+id+"\tNOMODULES\t/bin/cat\t# echo service\n") {
+		t.Errorf("nlsadmin -v:\n%s", v)
+	}
+	nls(0, "-q", "-z", "echo", "tcp")
+	nls(0, "-d", "echo", "tcp")
+	nls(1, "-q", "-z", "echo", "tcp")
+	c2 := ldial(t, "tcp4", addr)
+	if _, err := nlps.Request(c2, "echo"); !errors.Is(err, nlps.ErrServiceDisabled) {
+		t.Errorf("disabled service: %v", err)
+	}
+	nls(0, "-q", "tcp")
+	nls(0, "-k", "tcp")
+	waitState(t, sb, "tcp", "NOTRUNNING")
+	nls(1, "-q", "tcp")
+	nls(0, "-s", "tcp")
+	waitState(t, sb, "tcp", "ENABLED")
+}
+
+func mustPort(t *testing.T, hostport string) int {
+	t.Helper()
+	_, p, err := net.SplitHostPort(hostport)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	fmt.Sscan(p, &n)
+	return n
+}

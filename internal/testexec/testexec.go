@@ -60,7 +60,14 @@ func build(t testing.TB, pkg, name string) string {
 	p := filepath.Join(binDir, name)
 	err, done := built[pkg]
 	if !done {
-		cmd := exec.Command("go", "build", "-o", p, "./"+pkg)
+		args := []string{"build", "-o", p}
+		if pkg == "cmd/nlsadmin" {
+			// nlsadmin -i registers the listener by its installed path;
+			// point it at the listen these tests build (linux.md D1: a
+			// port monitor command is not under SAF_ROOT).
+			args = append(args, "-ldflags", "-X github.com/linux-saf/saf/internal/admin/nlsadmin.listenPath="+filepath.Join(binDir, "listen"))
+		}
+		cmd := exec.Command("go", append(args, "./"+pkg)...)
 		cmd.Dir = moduleRoot()
 		if out, e := cmd.CombinedOutput(); e != nil {
 			err = fmt.Errorf("go build ./%s: %v\n%s", pkg, e, out)

@@ -31,8 +31,11 @@ const (
 )
 
 // Compiled-in commands (listen.md 4.8). They are service commands, so
-// SAF_ROOT does not prefix them (linux.md D1).
-const (
+// SAF_ROOT does not prefix them (linux.md D1). A build for another layout
+// sets them with the linker, as the tests do:
+//
+//	go build -ldflags "-X github.com/linux-saf/saf/internal/admin/nlsadmin.listenPath=/opt/saf/listen" ./cmd/nlsadmin
+var (
 	listenPath     = "/usr/lib/saf/listen"
 	nlpsServerPath = "/usr/lib/saf/nlps_server"
 )
