@@ -142,8 +142,10 @@
 //     server itself is answered and serves the next request.
 //   - MS-NET (SMB) requests on the general address are treated as unknown
 //     requests (listen.md 6.7).
-//   - Flag u (utmp entries) is logged as not supported yet; no entry is
-//     written.
+//   - Flag u writes a USER_PROCESS utmp and wtmp record whose line is
+//     MPREFIX and the service's pid (a socket has no minor number), and
+//     listen, which stays the service's parent (no double fork), marks it
+//     DEAD_PROCESS when it reaps the service (listen.md 9.8; utmp.go).
 //   - listen reports only ENABLED and DISABLED to sac, never STARTING or
 //     STOPPING (listen.md 5.9).
 package listen

@@ -142,7 +142,7 @@ func execService(root paths.Root, tag string, s *service, logf saflog.Logf, t te
 	}
 	// Step 5.
 	if s.Flags&flagUtmp != 0 {
-		logf("utmp entries are not supported yet: none written for service code %s", s.Code)
+		utmpLogin(root, tag, s, t == nlpsTexts, logf)
 	}
 	// Step 7: modules on the connection (listen.md 9.7, linux.md D10).
 	sock := doconfig.NewProcess(0, doconfig.Socket)

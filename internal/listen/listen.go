@@ -578,11 +578,21 @@ func (l *listener) launch(s *service, nfd int, peer unix.Sockaddr) {
 	defer logFile.Close()
 	env := append(slices.Clone(l.env), serviceEnv(l.netspec, l.mprefix, peer)...)
 	env = append(env, envLaunch+"="+string(js))
-	proc, err := os.StartProcess(l.cfg.Self, []string{prog}, &os.ProcAttr{
-		Dir:   l.root.PMDir(l.tag),
-		Env:   env,
-		Files: []*os.File{conn, conn, conn, logFile},
-		Sys:   &syscall.SysProcAttr{Setsid: true},
+	var proc *os.Process
+	// Services that may write utmp are tracked, so that their end is
+	// recorded (utmp.go).
+	err = startTracked(spec.Utmp || spec.NLPS, l.root, func() (int, error) {
+		var err error
+		proc, err = os.StartProcess(l.cfg.Self, []string{prog}, &os.ProcAttr{
+			Dir:   l.root.PMDir(l.tag),
+			Env:   env,
+			Files: []*os.File{conn, conn, conn, logFile},
+			Sys:   &syscall.SysProcAttr{Setsid: true},
+		})
+		if err != nil {
+			return 0, err
+		}
+		return proc.Pid, nil
 	})
 	if err != nil {
 		l.logf("Error during fork() to start a service")
@@ -595,8 +605,10 @@ func (l *listener) launch(s *service, nfd int, peer unix.Sockaddr) {
 		return
 	}
 	go func() {
-		// Ignored: nobody observes a service's exit status (listen.md 5.6).
-		_, _ = proc.Wait()
+		// Only utmp observes a service's exit status (listen.md 5.6).
+		if st, err := proc.Wait(); err == nil {
+			reaped(proc.Pid, st.Sys().(syscall.WaitStatus))
+		}
 	}()
 }
 
@@ -679,6 +691,7 @@ func startReaper() func() {
 				if pid <= 0 || err != nil {
 					break
 				}
+				reaped(pid, syscall.WaitStatus(ws))
 			}
 		}
 	}()
