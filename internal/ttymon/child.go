@@ -17,7 +17,7 @@ import (
 // re-executed by the parent in a new session, with the line the parent
 // held on descriptor 0 and the socket of spawn.go on childSockFD. It
 // returns only to exit; a started service replaces the process.
-func childMain(stderr io.Writer) int {
+func childMain() int {
 	cfg, err := readChildConfig(childSockFD)
 	if err != nil {
 		// Nothing to log to yet; the parent sees the exit and reopens.
@@ -56,10 +56,6 @@ func exitCode(err error) int {
 
 // readChildConfig reads the one JSON line the parent sends.
 func readChildConfig(fd int) (*childConfig, error) {
-	f := os.NewFile(uintptr(fd), "parent socket")
-	if f == nil {
-		return nil, errors.New("no parent socket")
-	}
 	// A byte at a time, so nothing after the line is consumed: the
 	// socket is polled with raw system calls from here on.
 	r := bufio.NewReaderSize(oneByteReader{fd}, 16)
@@ -71,14 +67,8 @@ func readChildConfig(fd int) (*childConfig, error) {
 	if err := json.Unmarshal(line, &cfg); err != nil {
 		return nil, err
 	}
-	// f must not be closed (or collected, which closes it): keep it.
-	keepParent = f
 	return &cfg, nil
 }
-
-// keepParent holds the *os.File of the parent socket so that its
-// finalizer never closes the descriptor.
-var keepParent *os.File
 
 // oneByteReader reads one byte per read(2).
 type oneByteReader struct{ fd int }
@@ -225,6 +215,11 @@ func (s *session) waitRead() error {
 func (s *session) lockLine() bool {
 	dir := s.root.LockDir()
 	if err := uucplock.Lock(dir, s.e.Device, os.Getpid()); err != nil {
+		if !errors.Is(err, uucplock.ErrLocked) {
+			// Not in the original, which exits silently: without a lock
+			// directory a b port would only end "respawning too rapidly".
+			s.logf("cannot lock %s: %s", s.e.Device, strerror(err))
+		}
 		return false
 	}
 	// Kept in s so that its finalizer never closes descriptor 0; the

@@ -158,6 +158,23 @@
 //     to the real console.
 //   - When _pmpipe cannot be read any more, ttymon stops (fatal "read
 //     pmpipe failed") instead of looping.
+//   - POLLERR on a port the parent holds is treated like POLLHUP (the
+//     port is closed and opened again); the original made it fatal for
+//     the whole port monitor, which one bad line should not be.
+//   - The typed line is pushed back with ECHO and ISIG off, so that a
+//     signal character typed literally (after ^V) does not signal ttymon's
+//     child on its way back.
+//   - A bidirectional port's child logs "cannot lock <dev>: <error>" when
+//     the lock fails for another reason than a live holder (no lock
+//     directory, say); the original exited silently.
+//   - Console messages fall back to syslog (LOG_CRIT) when the console
+//     cannot be opened, in SAC mode as in express mode.
+//   - The device is given to the service's user (ttymon.md 9.8 step 8)
+//     before the identity switch of step 7, while ttymon may still
+//     chown it.
+//   - Express mode revokes access to the device (owner root, mode 0)
+//     only when it runs as root: a sandboxed express ttymon running as a
+//     user would lock itself out of the line.
 //   - Express mode does not re-check utmp every 15 s for a USER_PROCESS
 //     record of its own pid (ttymon.md 18.2 step 3): the original did so
 //     only to notice a login that never returns, which exec makes moot.

@@ -3,7 +3,6 @@ package ttymon
 import (
 	"errors"
 	"io"
-	"log/syslog"
 	"os"
 	"strconv"
 	"strings"
@@ -102,22 +101,7 @@ func expressPrompt(p string) string {
 // stderr, prefixed "ttymon: ", when it is a terminal (or in a sandbox),
 // else to the console, else to syslog.
 func expressLog(root paths.Root, stderr io.Writer) func(string) {
-	return func(msg string) {
-		line := "ttymon: " + trimNL(msg) + "\n"
-		if root.Sandboxed() || isTerminal(stderr) {
-			_, _ = io.WriteString(stderr, line) // nowhere else to report
-			return
-		}
-		if f, err := os.OpenFile(consolePath, os.O_WRONLY|unix.O_NOCTTY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0); err == nil {
-			_, _ = f.WriteString(line)
-			f.Close() // write-only
-			return
-		}
-		if w, err := syslog.New(syslog.LOG_CRIT|syslog.LOG_DAEMON, "ttymon"); err == nil {
-			_, _ = io.WriteString(w, trimNL(msg))
-			w.Close()
-		}
-	}
+	return func(msg string) { console(root, stderr, "ttymon: "+trimNL(msg)+"\n") }
 }
 
 // expressMain is ttymon -g (ttymon.md 18).
@@ -255,10 +239,14 @@ func runExpress(root paths.Root, o expressOpts, stderr io.Writer) int {
 
 // revoke takes the device away from whoever had it: owner root:root and
 // no permissions (ttymon.md 18.2 steps 4 and 5; Solaris also detached
-// STREAMS modules and ACLs, which Linux does not have). Errors are
-// ignored: a sandboxed ttymon may not own the device.
+// STREAMS modules and ACLs, which Linux does not have). Only root does
+// it: a sandboxed ttymon running as a user (linux.md D3) would lock
+// itself out of the device it is about to open.
 func revoke(dev string) {
-	_ = os.Chown(dev, 0, 0)
+	if os.Geteuid() != 0 {
+		return
+	}
+	_ = os.Chown(dev, 0, 0) // root: these succeed on a device node
 	_ = os.Chmod(dev, 0)
 }
 

@@ -1,10 +1,8 @@
 package ttymon
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -153,6 +151,3 @@ func (l *logFile) Close() error {
 	l.f = nil
 	return err
 }
-
-// isNotExist reports whether err says a file does not exist.
-func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }

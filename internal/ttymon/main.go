@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/syslog"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -32,7 +33,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func MainArgv0(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if _, ok := os.LookupEnv(envChild); ok {
 		_ = os.Unsetenv(envChild) // cannot fail for this name
-		return childMain(stderr)
+		return childMain()
 	}
 	root := paths.FromEnv(os.Getenv)
 	name := "ttymon"
@@ -87,7 +88,10 @@ func console(root paths.Root, stderr io.Writer, msg string) {
 	}
 	f, err := os.OpenFile(consolePath, os.O_WRONLY|unix.O_NOCTTY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
-		_, _ = io.WriteString(stderr, msg) // last resort; usually /dev/null
+		if w, err := syslog.New(syslog.LOG_CRIT|syslog.LOG_DAEMON, "ttymon"); err == nil {
+			_, _ = io.WriteString(w, strings.TrimRight(msg, "\n\x00"))
+			w.Close() // nothing to report
+		}
 		return
 	}
 	defer f.Close() // write-only; nothing to report

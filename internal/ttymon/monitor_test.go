@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/user"
 	"path/filepath"
 	"regexp"
@@ -19,6 +20,7 @@ import (
 	"github.com/linux-saf/saf/saf/pmproto/pmprototest"
 	"github.com/linux-saf/saf/saf/pmtab"
 	"github.com/linux-saf/saf/saf/sacmsg"
+	"golang.org/x/sys/unix"
 )
 
 // TestMain lets the test binary stand in for the ttymon binary: the
@@ -88,6 +90,19 @@ func newHarnessWith(t *testing.T, tab string, state sacmsg.State, setup func(roo
 	write(t, filepath.Join(s.Dir(), "_pmtab"), "# VERSION=1\n"+tab)
 	if setup != nil {
 		setup(root, s.Dir())
+	}
+	// A service cannot start without its home directory; accounts such
+	// as nobody have none. Give them one for the test (the child takes
+	// the home the parent resolved).
+	old := lookupIdentity
+	t.Cleanup(func() { lookupIdentity = old })
+	home := t.TempDir()
+	lookupIdentity = func(name string) (identity, error) {
+		id, err := old(name)
+		if _, serr := os.Stat(id.Home); err == nil && serr != nil {
+			id.Home = home
+		}
+		return id, err
 	}
 	if err := os.MkdirAll(filepath.Join(root, "var/lock"), 0o755); err != nil {
 		t.Fatal(err)
@@ -433,24 +448,61 @@ func TestLoginHandOff(t *testing.T) {
 	p2.Type(t, "\r")
 }
 
-func TestServiceScriptAndIdentity(t *testing.T) {
+// TestBecomeUser pins the identity switch (the WARNING on becomeUser)
+// and the per-service script: uid, gid, supplementary groups, home,
+// working directory, the device given to the user, and an assign.
+func TestBecomeUser(t *testing.T) {
 	testexec.RequireRoot(t)
 	pty := testpty.Open(t)
 	u := otherUser(t)
-	svc := publicScript(t, `echo "ID=$(id -u):$(id -g) HOME=[$HOME] PWD=[$(pwd)] FOO=[$FOO] GROUPS=[$(id -G)]"; read x`)
+	svc := publicScript(t, `read name
+echo "ID=$(id -u):$(id -g) HOME=[$HOME] PWD=[$(pwd)] FOO=[$FOO] DEV=[$(stat -c '%u %a' $(tty))]"
+echo "GROUPS=[$(id -G)]"
+read x
+`)
 	tab := pmtabLine("p1", "", u.Username, pmtab.TTY{Device: pty.SlavePath, Service: svc, Label: "fast", Prompt: "login: "})
-	h := newHarnessWith(t, tab, sacmsg.Enabled, func(root, dir string) {
-		write(t, filepath.Join(dir, "p1"), "assign FOO=\"from script\"\n")
+	newHarnessWith(t, tab, sacmsg.Enabled, func(root, dir string) {
+		write(t, filepath.Join(dir, "p1"), "# per-service script\nassign FOO=\"from script\"\n")
 	})
 	pty.Expect(t, `login: $`, waitLong)
 	pty.Type(t, "x\r")
-	got := pty.Expect(t, `ID=.*\]\r\n`, waitLong)
-	want := fmt.Sprintf("ID=%s:%s HOME=[%s] PWD=[%s] FOO=[from script]", u.Uid, u.Gid, u.HomeDir, u.HomeDir)
+	got := pty.Expect(t, `GROUPS=\[.*\]\r\n`, waitLong)
+	want := fmt.Sprintf("ID=%s:%s HOME=[%s] PWD=[%s] FOO=[from script] DEV=[%s 620]", u.Uid, u.Gid, u.HomeDir, u.HomeDir, u.Uid)
 	if !strings.Contains(got, want) {
 		t.Errorf("service saw %q, want %q", got, want)
 	}
+	gids, err := u.GroupIds()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gids = append(gids, u.Gid)
+	m := regexp.MustCompile(`GROUPS=\[(.*)\]`).FindStringSubmatch(got)
+	if m == nil || !sameSet(strings.Fields(m[1]), gids) {
+		t.Errorf("supplementary groups %q, want %q", m, gids)
+	}
 	pty.Type(t, "\r")
-	_ = h
+}
+
+// sameSet reports whether a and b hold the same strings, ignoring order
+// and repeats.
+func sameSet(a, b []string) bool {
+	in := func(x []string) map[string]bool {
+		m := map[string]bool{}
+		for _, s := range x {
+			m[s] = true
+		}
+		return m
+	}
+	ma, mb := in(a), in(b)
+	if len(ma) != len(mb) {
+		return false
+	}
+	for k := range ma {
+		if !mb[k] {
+			return false
+		}
+	}
+	return true
 }
 
 // otherUser returns a system account other than root whose home
@@ -594,4 +646,140 @@ func TestRespawnLimit(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+func TestSessionCheck(t *testing.T) {
+	p1, p2 := testpty.Open(t), testpty.Open(t)
+	// Another session owns both lines.
+	owners := map[*testpty.Pair]*exec.Cmd{}
+	for _, p := range []*testpty.Pair{p1, p2} {
+		cmd := exec.Command("sleep", "60")
+		p.StartControlled(t, cmd)
+		owners[p] = cmd
+	}
+	tab := pmtabLine("p1", "", me(t), pmtab.TTY{Device: p1.SlavePath, Service: "/bin/true", Label: "fast", Prompt: "one: "})
+	h := newHarness(t, tab, sacmsg.Enabled)
+	// At start-up a foreign session keeps the port closed (SESSION) ...
+	if got := p1.ReadAll(t, 500*time.Millisecond); strings.Contains(got, "one:") {
+		t.Fatalf("port owned by another session prompted: %q", got)
+	}
+	// ... until it is gone (re-checked every Config.Retry).
+	owners[p1].Process.Kill()
+	owners[p1].Wait()
+	p1.Expect(t, `one: $`, waitLong)
+
+	// A port added later only gets a warning (ttymon.md 8.2 step 5).
+	write(t, filepath.Join(h.sac.Dir(), "_pmtab"), "# VERSION=1\n"+tab+
+		pmtabLine("p2", "", me(t), pmtab.TTY{Device: p2.SlavePath, Service: "/bin/true", Label: "fast", Prompt: "two: "}))
+	h.sac.Want(t, h.sac.Poll(t, sacmsg.SCReadDB), sacmsg.PMStatus, sacmsg.Enabled)
+	p2.Expect(t, `two: $`, waitLong)
+	h.waitLog("Warning -- active session exists on " + regexp.QuoteMeta(p2.SlavePath))
+}
+
+func TestSoftCarrierAndModules(t *testing.T) {
+	p1, p2, p3 := testpty.Open(t), testpty.Open(t), testpty.Open(t)
+	tab := pmtabLine("p1", "", me(t), pmtab.TTY{Device: p1.SlavePath, Service: "/bin/true", Label: "fast", Prompt: "one: ", SoftCar: pmtab.SoftCarrierOn, Modules: "ldterm,ttcompat"}) +
+		pmtabLine("p2", "", me(t), pmtab.TTY{Device: p2.SlavePath, Service: "/bin/true", Label: "fast", Prompt: "two: ", SoftCar: pmtab.SoftCarrierOff}) +
+		pmtabLine("p3", "", me(t), pmtab.TTY{Device: p3.SlavePath, Flags: "I", Service: "/bin/true", Label: "fast", Prompt: "three: ", SoftCar: pmtab.SoftCarrierOn})
+	newHarness(t, tab, sacmsg.Enabled)
+	p1.Expect(t, `one: $`, waitLong)
+	p2.Expect(t, `two: $`, waitLong)
+	if p1.SlaveTermios(t).Cflag&unix.CLOCAL == 0 {
+		t.Error("soft carrier y: CLOCAL is off")
+	}
+	if p2.SlaveTermios(t).Cflag&unix.CLOCAL != 0 {
+		t.Error("soft carrier n: CLOCAL is on")
+	}
+	// An I port is never opened; only its soft carrier is set.
+	if got := p3.ReadAll(t, 300*time.Millisecond); got != "" {
+		t.Errorf("I port wrote %q", got)
+	}
+	if p3.SlaveTermios(t).Cflag&unix.CLOCAL == 0 {
+		t.Error("I port: soft carrier not set")
+	}
+}
+
+func TestUnavailableDiscipline(t *testing.T) {
+	pty := testpty.Open(t)
+	f := pty.OpenSlave(t)
+	if err := termios.SetDiscipline(int(f.Fd()), int(pmtab.NPPP)); err == nil {
+		termios.SetDiscipline(int(f.Fd()), int(pmtab.NTTY))
+		t.Skip("N_PPP is available here")
+	}
+	f.Close()
+	tab := pmtabLine("p1", "", me(t), pmtab.TTY{Device: pty.SlavePath, Service: "/bin/true", Label: "fast", Prompt: "one: ", Modules: "ldterm,ppp"})
+	h := newHarness(t, tab, sacmsg.Enabled)
+	h.waitLog(`push \(ppp\) on ` + regexp.QuoteMeta(pty.SlavePath) + ` failed: Invalid argument`)
+	h.waitLog("service p1 is respawning too rapidly")
+}
+
+func TestTTYDefsReread(t *testing.T) {
+	pty := testpty.Open(t)
+	tab := pmtabLine("p1", "", me(t), pmtab.TTY{Device: pty.SlavePath, Service: "/bin/true", Label: "fast", Prompt: "one: "})
+	h := newHarness(t, tab, sacmsg.Enabled)
+	pty.Expect(t, `one: $`, waitLong)
+	defs := filepath.Join(h.root, "etc/ttydefs")
+	write(t, defs, "# VERSION=1\nfast:2400:2400 sane::fast\nfast:300:300::fast\n")
+	later := time.Now().Add(10 * time.Second)
+	if err := os.Chtimes(defs, later, later); err != nil {
+		t.Fatal(err)
+	}
+	// The file is read again when a port is about to be opened.
+	h.sac.Want(t, h.sac.Poll(t, sacmsg.SCDisable), sacmsg.PMStatus, sacmsg.Disabled)
+	h.sac.Want(t, h.sac.Poll(t, sacmsg.SCEnable), sacmsg.PMStatus, sacmsg.Enabled)
+	h.waitLog("Warning -- duplicate entry fast, ignored")
+	pty.Expect(t, `one: $`, waitLong)
+	if s := speedOf(t, pty); s != 2400 {
+		t.Errorf("speed %d after the re-read, want 2400", s)
+	}
+}
+
+// TestNoLeaks runs a monitor through a service and a child that is
+// stopped, then checks that nothing stays behind in this process: no
+// descriptors, no children, no zombies (STYLE.md 12).
+func TestNoLeaks(t *testing.T) {
+	before := countFDs(t)
+	t.Run("run", func(t *testing.T) {
+		p1, p2 := testpty.Open(t), testpty.Open(t)
+		tab := pmtabLine("p1", "", me(t), pmtab.TTY{Device: p1.SlavePath, Service: "/bin/true", Label: "fast", Prompt: "one: "}) +
+			pmtabLine("p2", "", me(t), pmtab.TTY{Device: p2.SlavePath, Service: "/bin/true", Label: "fast", Prompt: "two: ", Timeout: "60"})
+		h := newHarness(t, tab, sacmsg.Enabled)
+		p1.Expect(t, `one: $`, waitLong)
+		p1.Type(t, "x\r")
+		h.waitLog(`Starting service \(/bin/true\)`)
+		p1.Expect(t, `one: $`, waitLong)
+		p2.Expect(t, `two: $`, waitLong)
+	})
+	deadline := time.Now().Add(waitLong)
+	for {
+		kids := childrenOf(os.Getpid())
+		n := countFDs(t)
+		if n <= before && len(kids) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the monitor stopped: %d descriptors (was %d), children %v", n, before, kids)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func countFDs(t *testing.T) int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip(err)
+	}
+	return len(ents)
+}
+
+// childrenOf returns the pids of pid's children, zombies included.
+func childrenOf(pid int) []string {
+	var all []string
+	ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	for _, e := range ents {
+		// Each thread lists the children it forked.
+		c, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, e.Name()))
+		all = append(all, strings.Fields(string(c))...)
+	}
+	return all
 }

@@ -6,10 +6,12 @@ import (
 	"os"
 	"os/signal"
 	"os/user"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/linux-saf/saf/internal/termios"
 	"github.com/linux-saf/saf/internal/utmp"
@@ -77,14 +79,16 @@ func (s *session) invoke(argv []string, how handOff, line []byte) error {
 			s.logf("cannot give the typed line back to the service on %s: %s", dev, strerror(err))
 		}
 	}
-	// 7. Identity.
-	if err := s.becomeUser(); err != nil {
-		return err
-	}
-	// 8. The device belongs to the user while the service runs.
+	// 8. The device belongs to the user while the service runs. Done
+	// before step 7, while still privileged: after the switch the chown
+	// could only fail.
 	if s.e.UID != 0 {
 		_ = os.Chown(dev, s.e.UID, s.ttyGID) // as in the original: failure is not fatal
 		_ = os.Chmod(dev, 0o620)
+	}
+	// 7. Identity.
+	if err := s.becomeUser(); err != nil {
+		return err
 	}
 	// 9.
 	if !s.express {
@@ -101,13 +105,38 @@ func (s *session) invoke(argv []string, how handOff, line []byte) error {
 	setenv("TERM", s.e.TermType)
 	// 11. Default signals (STYLE.md 11, linux.md D14), umask 022 (D14),
 	// only descriptors 0, 1 and 2, no parent-death signal.
-	signal.Reset()
 	unix.Umask(0o022)
 	markCloseOnExec()
 	_ = unix.Prctl(unix.PR_SET_PDEATHSIG, 0, 0, 0, 0) // cannot fail with 0
+	// The signal mask set below is this thread's: the exec must happen
+	// on it.
+	runtime.LockOSThread()
+	signal.Reset()
+	resetSignals()
 	err := syscall.Exec(argv[0], argv, os.Environ())
+	runtime.UnlockOSThread()
 	s.logf("tmchild: exec service failed: %s", strerror(err))
 	return exitWith(1)
+}
+
+// resetSignals gives every signal its default disposition and unblocks
+// them all on this thread, which is about to exec (linux.md D14). Go's
+// signal.Reset is not enough: it puts back a SIG_IGN that ttymon
+// inherited (a shell's "trap ” INT", nohup's SIGHUP), and an ignored
+// signal stays ignored across exec. Between here and the exec a signal
+// gets its default action, which is what the service would do with it.
+func resetSignals() {
+	var dfl [4]uint64 // struct kernel_sigaction, all zero: SIG_DFL, no flags, empty mask
+	for sig := 1; sig <= 64; sig++ {
+		if sig == int(unix.SIGKILL) || sig == int(unix.SIGSTOP) {
+			continue
+		}
+		// Errors (EINVAL for the signals the C library reserves) are
+		// harmless: those keep whatever the kernel gave them.
+		_, _, _ = unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0)
+	}
+	var none uint64
+	_, _, _ = unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&none)), 0, 8, 0, 0)
 }
 
 // setenv sets a variable of the service's environment. os.Setenv fails
@@ -167,14 +196,15 @@ func utmpLine(dev string) string {
 
 // pushBack puts line back into the input queue with TIOCSTI, with echo
 // off so it is not shown twice, and restores the modes without flushing
-// (ttymon.md 21.4).
+// (ttymon.md 21.4). ISIG is off too: a signal character the user typed
+// literally (after ^V) must not signal this process on its way back.
 func pushBack(fd int, line []byte) error {
 	t, err := termios.Get(fd)
 	if err != nil {
 		return err
 	}
 	quiet := *t
-	quiet.Lflag &^= unix.ECHO | unix.ECHONL
+	quiet.Lflag &^= unix.ECHO | unix.ECHONL | unix.ISIG
 	if err := termios.Set(fd, &quiet, termios.Now); err != nil {
 		return err
 	}

@@ -33,7 +33,6 @@ type session struct {
 	ttyGID   int
 	logf     saflog.Logf
 	lm       lineModes
-	stderr   *os.File // where console warnings go in express mode
 
 	parent    int // the socket to the parent, -1 in express mode
 	sigR      int // read end of the SIGINT self-pipe
