@@ -124,6 +124,23 @@
 // per-port child exits 0 when a wait-read or a lock ends it quietly and 1
 // otherwise. Express mode exits 1 on a timeout.
 //
+// # Source map
+//
+//	main.go       Main: SAC mode, express mode, getty, the child; console
+//	monitor.go    SAC mode: start-up, sac's messages, _pmtab re-read
+//	port.go       the per-port state machine of the parent
+//	spawn.go      starting a per-port child; the parent/child socket
+//	child.go      the per-port child: openline, wait-read, UUCP lock
+//	session.go    prompt, answer, hunting, autobaud (child and express)
+//	service.go    invoke_service: utmp, script, identity, exec
+//	line.go       set_termio, autobaud raw mode, hang-up, session check
+//	pmtab.go      _pmtab read with ttymon's rules and messages
+//	defs.go       /etc/ttydefs, read again when its mtime changes
+//	log.go        the log file and its rotation
+//	lockwatch.go  inotify on the lock directory for LOCKED ports
+//	express.go    express mode and the getty personality
+//	argv.go       service argv, the login hand-off, the spawn limit
+//
 // # Decisions where the specifications are silent
 //
 //   - Parent and child talk over a socket pair (spawn.go). The child asks
