@@ -62,3 +62,9 @@ uninstall:
 # make deb builds the programs first unless BUILDBIN names another directory.
 deb: $(if $(filter bin,$(BUILDBIN)),build)
 	BUILDBIN="$(BUILDBIN)" DEBDIR="$(DEBDIR)" VERSION="$(VERSION)" DEB_COMPRESS="$(DEB_COMPRESS)" sh packaging/deb.sh
+
+# make demo: sac with a ttymon line and a listen service in a sandbox, in
+# the foreground; Ctrl-C stops everything (scripts/demo.sh).
+.PHONY: demo
+demo: build
+	bash scripts/demo.sh
