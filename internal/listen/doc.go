@@ -55,19 +55,34 @@
 // An entry with flag p passes each connection to the standing server
 // listening on the AF_UNIX stream socket its command field names: one byte
 // with the descriptor attached (SCM_RIGHTS), nothing else (package
-// saf/passfd, linux.md D17). Every other entry is exec'd. listen starts
-// itself again as a launcher for each connection, in a new session, with
-// the connection on descriptors 0, 1 and 2 in blocking mode and nothing
-// else open; the launcher checks the modules (timod, tirdwr and sockmod
-// mean nothing on Linux and are accepted; any other fails the service),
-// runs the per-service script /etc/saf/<tag>/<svctag> (doconfig), switches
-// to the entry's identity (setgid, the user's supplementary groups,
-// setuid; when listen runs unprivileged in a SAF_ROOT sandbox and already
-// is that user, the switch is skipped), changes to the user's home
-// directory, sets umask 022, default signal dispositions and an empty
-// signal mask, and execs the command (no shell, no PATH search). Any
-// failure is logged and closes the connection; listen carries on. One
-// reaper collects every child; listen never waits for a service.
+// saf/passfd, linux.md D17). Every other entry is exec'd, in a new
+// session, with the connection on descriptors 0, 1 and 2 in blocking mode
+// and nothing else open: the modules are checked (timod, tirdwr and
+// sockmod mean nothing on Linux and are accepted; any other fails the
+// service), the per-service script /etc/saf/<tag>/<svctag> is run
+// (doconfig), the entry's identity taken (setgid, the user's
+// supplementary groups, setuid; when listen runs unprivileged in a
+// SAF_ROOT sandbox and already is that user, the switch is skipped), the
+// user's home directory made current, umask 022, default signal
+// dispositions and an empty signal mask set, and the command exec'd (no
+// shell, no PATH search). Any failure is logged and closes the
+// connection; listen carries on. One reaper collects every child; listen
+// never waits for a service.
+//
+// There are two ways to get there, with the same result for the service.
+// An entry with a per-service script, or running the NLPS server, needs
+// code in the child, which Go
+// cannot run between fork and exec: for it listen starts itself again as
+// a launcher, which does the above in order and execs the command
+// (launch.go). Every other entry, the common case, takes the direct path:
+// listen looks the identity up itself (cached for ten seconds, forgotten
+// on a re-read), builds the same environment, and starts the command with
+// one fork and exec, which is several times faster than starting a Go
+// program first (fastpath.go). A script is looked for at every
+// connection, so adding one takes effect at once. A listener that is not
+// root uses the launcher for any identity other than its own, and a
+// listener started with a signal ignored or blocked uses it for every
+// service.
 //
 // Entries with rpc info are registered with rpcbind (version 3, over
 // /run/rpcbind.sock or 127.0.0.1:111); without rpcbind this is logged and
@@ -103,7 +118,8 @@
 //	/etc/saf/<tag>/_pmpipe   messages from sac
 //	/etc/saf/_sacpipe        replies to sac
 //	/var/saf/<tag>/log       the log: "MM/DD/YY HH:MM:SS; PID; message",
-//	                         launchers and services log with their own pid
+//	                         launchers and services log with their own
+//	                         pid (the direct path's failures: listen's)
 //	/var/saf/<tag>/o.log     the previous log: the log is moved here at
 //	                         start and after every 1000 messages
 //
@@ -134,6 +150,10 @@
 //   - Pass-fd hand-offs run in their own goroutine with a 5-second bound,
 //     so a slow standing server never holds up other connections; a FIFO
 //     or any other non-socket fails at once ("Open failed").
+//   - Services started on the direct path log their failures (unknown
+//     user, home directory, exec) with the launcher's texts but the
+//     listener's pid, and a flag u record is written just after the fork
+//     rather than just before the exec.
 //   - The launcher runs the listener-started service's script before the
 //     identity switch, as the original does, so its run commands run as
 //     listen's user.

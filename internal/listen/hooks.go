@@ -21,7 +21,15 @@ var (
 	// acceptPause is the pause after accept failed for lack of
 	// descriptors or memory.
 	acceptPause = 100 * time.Millisecond
+	// acceptWait is how long an accept loop waits in poll(2) for the
+	// next connection before it leaves the wait to Go's poller
+	// (endpoint.go).
+	acceptWait = 10 * time.Millisecond
 	// beforeAccept, when set, runs before every accept: tests hold
 	// connections in the kernel's queue with it.
 	beforeAccept func()
+	// startedDirect, when set, is called with the service code and pid
+	// of every service started on the direct path (fastpath.go), so
+	// tests can tell the two paths apart.
+	startedDirect func(code string, pid int)
 )

@@ -32,6 +32,12 @@ import (
 //
 // Whatever fails, the launcher exits and the client sees the connection
 // close without data; the listener never learns of it.
+//
+// Only entries that need it get a launcher: a per-service script, the
+// NLPS server, a command line that does not split (its messages are
+// here), or an identity an unprivileged listener cannot take. The others are started by the
+// listener directly (fastpath.go), which must give the service exactly
+// what execService gives it: keep the two in step.
 
 // envLaunch holds the JSON launchSpec that turns the listen program into
 // a launcher. It is removed before anything else runs.

@@ -58,7 +58,12 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// Signals before the first child (STYLE.md 11). The original blocked
 	// every signal but SIGTERM and SIGCHLD (listen.md 5.11); Notify keeps
 	// the others from killing us without leaving them ignored in the
-	// services (they are reset at exec).
+	// services (they are reset at exec). The listener ignores no signal
+	// (never signal.Ignore here): the direct path (fastpath.go) has no
+	// launcher to reset dispositions, and relies on Go setting every
+	// signal it handles back to SIG_DFL in the child. Notify also
+	// replaces an inherited SIG_IGN of SIGHUP and SIGINT, which Go would
+	// otherwise keep.
 	term := make(chan os.Signal, 1)
 	signal.Notify(term, syscall.SIGTERM)
 	ignored := make(chan os.Signal, 16)
@@ -101,8 +106,8 @@ type Config struct {
 	Stderr  io.Writer                   // where errors go before the log is open
 	// ReapAll reaps every child with wait4(-1) on SIGCHLD, as a daemon
 	// must. When false (tests running the listener inside a test binary,
-	// whose other children must not be reaped) each launcher is waited
-	// for on its own.
+	// whose other children must not be reaped) each launcher or
+	// directly started service is waited for on its own.
 	ReapAll bool
 }
 
@@ -118,6 +123,8 @@ type listener struct {
 	pm      *pmproto.PM
 	env     []string // the services' inherited environment
 
+	fast   bool           // plain exec entries take the direct path (fastpath.go)
+	ids    identCache     // identities for the direct path
 	eps    []*endpoint    // bound endpoints; only the main loop changes it
 	loops  sync.WaitGroup // the accept loops
 	seq    atomic.Uint64
@@ -187,9 +194,17 @@ func (l *listener) fatal(code int, lines ...string) int {
 // run is the start-up after the log is open (listen.md 5.2 steps 3-13)
 // and the main loop.
 func (l *listener) run(ctx context.Context, openErr error) int {
-	// Step 3. The umask is listen's own; services get 022 too (linux.md
-	// D14), set again by the launcher.
+	// Step 3. The umask is listen's own, and services get it too
+	// (linux.md D14): the launcher sets it again (a script may change
+	// it), a service on the direct path inherits it. Nothing the
+	// listener creates relies on another: the log is created 0444 and
+	// socket files are chmod'ed to 0666 (endpoint.go).
 	unix.Umask(0o022)
+	// The direct path hands the service whatever the listener leaves
+	// open without close-on-exec and whatever signal state it has; it
+	// is used only when that state is clean (fastpath.go).
+	markCloexecFrom3()
+	l.fast = signalsClean()
 	if l.cfg.Euid != 0 && !l.root.Sandboxed() {
 		return l.fatal(exitFatal, "Must be root to start listener", msgFailedStart)
 	}
@@ -246,6 +261,11 @@ func (l *listener) run(ctx context.Context, openErr error) int {
 	// Step 12.
 	l.bindAll(svcs, nil)
 	l.logf("Net opened, %s bound, %d fds free", addresses(len(l.eps)), l.fdsFree())
+	if !l.fast {
+		// Not an error, but a listener several times slower than it
+		// could be: say why (fastpath.go, signalsClean).
+		l.logf("Every service starts through the launcher: listen was started with signals ignored or blocked")
+	}
 	// Step 13.
 	l.logf("Initialization Complete")
 	return l.loop(ctx)
@@ -432,6 +452,8 @@ func (l *listener) acceptErrors() func(error) {
 // non-zero exit status when the re-read is fatal.
 func (l *listener) reread() int {
 	l.logf("Re-reading database")
+	// Identities may have changed too: look them up again (fastpath.go).
+	l.ids.clear()
 	svcs, notes, err := readTable(l.root.PMTab(l.tag))
 	if err != nil {
 		te := err.(*tableError)
@@ -551,6 +573,11 @@ func (l *listener) passFD(s *service, nfd int) {
 // in a new session, with the connection on 0, 1 and 2, the log on 3, and
 // the entry in its environment (launch.go does the rest, listen.md 5.6).
 func (l *listener) launch(s *service, nfd int, peer unix.Sockaddr) {
+	// Plain entries need no launcher: the listener starts them itself,
+	// several times faster (fastpath.go).
+	if l.direct(s, nfd, peer) {
+		return
+	}
 	conn := os.NewFile(uintptr(nfd), "connection")
 	defer conn.Close() // the parent's copy goes once the child has it (listen.md 9.4)
 	spec := launchSpec{
@@ -662,7 +689,11 @@ func isNLPSServer(command string) bool {
 	if err != nil {
 		return false
 	}
-	a0 := argv[0]
+	return isNLPSArgv0(argv[0])
+}
+
+// isNLPSArgv0 reports whether a command's argv[0] runs the NLPS server.
+func isNLPSArgv0(a0 string) bool {
 	if i := strings.LastIndexByte(a0, '/'); i >= 0 {
 		a0 = a0[i+1:]
 	}

@@ -17,7 +17,9 @@ import (
 //
 // The launcher, which becomes the service, writes a USER_PROCESS record
 // for its own pid into utmp and appends it to wtmp, before the module
-// push, the script and the identity switch (so with listen's privileges):
+// push, the script and the identity switch (so with listen's privileges);
+// for a service started on the direct path (fastpath.go) the listener
+// writes the same record for the child's pid just after the fork:
 //
 //	ut_user  "." + pmtag for a service the listener starts; the entry's
 //	         identity for one the NLPS server starts
@@ -66,7 +68,15 @@ func utmpRecord(tag, identity, mprefix string, nlps bool, pid int, now time.Time
 // is the launcher's own environment: the listener put it there for the
 // service.
 func utmpLogin(root paths.Root, tag string, s *service, nlps bool, logf saflog.Logf) {
-	r := utmpRecord(tag, s.Identity, os.Getenv("MPREFIX"), nlps, os.Getpid(), time.Now())
+	utmpStart(root, tag, s, nlps, os.Getenv("MPREFIX"), os.Getpid(), logf)
+}
+
+// utmpStart writes the USER_PROCESS record of the service with pid: the
+// launcher's own, or, on the direct path (fastpath.go), the child's, by
+// the listener right after the fork and before the reaper can see it
+// end (startTracked holds utmpMu).
+func utmpStart(root paths.Root, tag string, s *service, nlps bool, mprefix string, pid int, logf saflog.Logf) {
+	r := utmpRecord(tag, s.Identity, mprefix, nlps, pid, time.Now())
 	err := utmp.Put(root.Utmp(), r)
 	if err == nil {
 		err = utmp.AppendWtmp(root.Wtmp(), r)

@@ -1,0 +1,367 @@
+package listen
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"os/user"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"github.com/linux-saf/saf/saf/doconfig"
+	"github.com/linux-saf/saf/saf/pmtab"
+	"golang.org/x/sys/unix"
+)
+
+// The direct path (the fast path).
+//
+// Starting the launcher costs a fork and exec of this program, a 5 MB
+// dynamically linked Go binary, for every connection, before the
+// service's own exec: the benchmark (e2e BenchmarkListen) put listen at a
+// third of the connection rate of tcpserver and inetd, with two thirds of
+// the CPU in launchers. Most entries need nothing that only code in the
+// child can do (listen.md 9.5: "Alternative for simple entries"), so for
+// them the listener prepares everything itself and starts the service
+// with one fork and exec (syscall.ForkExec):
+//
+//   - no per-service script: /etc/saf/<tag>/<svctag> does not exist when
+//     the connection arrives (stat'ed every time: scripts are not part of
+//     the table and may come and go without a re-read);
+//   - modules are checked here with the launcher's own code and
+//     message: timod, tirdwr and sockmod are no-ops on a socket
+//     (linux.md D10), any other fails the service;
+//   - not the NLPS server (its request is read in the child);
+//   - a command line that splits (the launcher logs the errors);
+//   - an identity the listener can switch to: listen is root, or it
+//     already is that user and group (the SAF_ROOT sandbox, linux.md D1);
+//     an unprivileged listener's failing switch is left to the launcher,
+//     whose messages say which call failed;
+//   - the listener's signal state is clean (signalsClean, at start-up).
+//
+// What the launcher does in the child is done here as follows (listen.md
+// 5.6, linux.md D14):
+//
+//	step 1    new session             SysProcAttr.Setsid
+//	step 2    NLS* variables          serviceEnv, as for the launcher
+//	step 3    argv                    pmtab.SplitCommand
+//	step 5    utmp (flag u)           written here, under utmpMu, once
+//	                                  the pid is known (utmp.go)
+//	step 6    fds 0, 1, 2             ProcAttr.Files, the connection in
+//	                                  blocking mode (acceptLoop); every
+//	                                  other descriptor is close-on-exec
+//	step 7    modules                 doconfig Push on the socket
+//	steps 10-12 identity              SysProcAttr.Credential (setgroups,
+//	                                  setgid, setuid in the child)
+//	step 13   home directory          ProcAttr.Dir (after the switch)
+//	step 14   HOME, PATH              directEnv
+//	          umask 022               the listener's own umask (run)
+//	          signals                 Go resets every signal it handles
+//	                                  to SIG_DFL in the child; the
+//	                                  listener ignores none and blocks
+//	                                  none (signalsClean)
+//	step 15   execve                  syscall.ForkExec
+//
+// The service is the listener's child, as a launcher is, and is reaped
+// by the same reaper (startReaper, or one Wait per child when ReapAll is
+// off): nothing here waits for it.
+//
+// Failures are logged with the launcher's texts, by the listener (so
+// with the listener's pid), and close the connection. ForkExec reports
+// the errno of whichever step failed in the child; a failure is blamed on
+// the home directory when the identity cannot reach it (homeReachable),
+// on the exec otherwise.
+
+// identTTL is how long a looked-up identity is used before it is looked
+// up again; a re-read of _pmtab forgets them all at once.
+const identTTL = 10 * time.Second
+
+// ident is one identity's passwd and group data, as the launcher uses it
+// (becomeUser).
+type ident struct {
+	uid, gid int
+	groups   []int  // the user's groups, as initgroups sets them
+	home     string // pw_dir
+	cred     *syscall.Credential
+	expires  time.Time
+}
+
+// identCache caches identities for the direct path.
+type identCache struct {
+	mu sync.Mutex
+	m  map[string]*ident
+}
+
+// clear forgets every identity (on re-read).
+func (c *identCache) clear() {
+	c.mu.Lock()
+	c.m = nil
+	c.mu.Unlock()
+}
+
+// lookup returns the identity id, from the cache when it is fresh. msg is
+// the launcher's message for a failure ("" with ok set when the listener
+// cannot switch to id itself: the launcher must go). Failures are not
+// cached, so a user added a moment ago works at once.
+//
+// WARNING: security-sensitive. The credential built here is what drops
+// root's privileges for the service: the user's uid, gid and groups (none
+// of root's supplementary groups, linux.md D14), applied by the child in
+// the order setgroups, setgid, setuid. When listen is not root it must
+// already be the user and group, or the launcher is used. Re-verify with
+// go test ./internal/listen -run 'TestLauncherIdentity|TestDirect' (as
+// root, so the switch really happens) and go test ./e2e -run
+// TestListenUnderSac.
+func (c *identCache) lookup(id string, euid, egid int) (it *ident, msg string) {
+	now := time.Now()
+	c.mu.Lock()
+	it = c.m[id]
+	c.mu.Unlock()
+	if it != nil && now.Before(it.expires) {
+		return it, ""
+	}
+	u, err := user.Lookup(id)
+	if err != nil {
+		return nil, "Missing or bad passwd entry for " + id
+	}
+	uid, err1 := strconv.Atoi(u.Uid)
+	gid, err2 := strconv.Atoi(u.Gid)
+	if err1 != nil || err2 != nil {
+		return nil, "Missing or bad passwd entry for " + id
+	}
+	it = &ident{uid: uid, gid: gid, home: u.HomeDir, expires: now.Add(identTTL)}
+	if euid == 0 || uid != euid || gid != egid {
+		if euid != 0 {
+			return nil, "" // the launcher fails with the right message
+		}
+		if _, err := user.LookupGroupId(u.Gid); err != nil {
+			return nil, "No group entry for " + u.Gid
+		}
+		// As becomeUser: the user's groups, or the primary group alone
+		// when they cannot be listed.
+		it.groups = []int{gid}
+		if ids, err := u.GroupIds(); err == nil {
+			it.groups = it.groups[:0]
+			for _, s := range ids {
+				if n, err := strconv.Atoi(s); err == nil {
+					it.groups = append(it.groups, n)
+				}
+			}
+		}
+		gs := make([]uint32, len(it.groups))
+		for i, g := range it.groups {
+			gs[i] = uint32(g)
+		}
+		it.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: gs}
+	}
+	// Without cred (the sandbox's own user) the child keeps listen's
+	// identity and groups, as the launcher's skipped switch does.
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]*ident{}
+	}
+	c.m[id] = it
+	c.mu.Unlock()
+	return it, ""
+}
+
+// direct starts s for the connection nfd on the direct path when s can
+// take it. It returns false, having done nothing, when s needs the
+// launcher; true when it took the connection, which is closed by then
+// whether the service started or not.
+func (l *listener) direct(s *service, nfd int, peer unix.Sockaddr) bool {
+	if !l.fast {
+		return false
+	}
+	argv, err := pmtab.SplitCommand(s.Command)
+	if err != nil || isNLPSArgv0(argv[0]) {
+		return false
+	}
+	if _, err := os.Lstat(l.root.ServiceScript(l.tag, s.Code)); !errors.Is(err, fs.ErrNotExist) {
+		return false // a script, or one we cannot tell about: the launcher
+	}
+	it, msg := l.ids.lookup(s.Identity, l.cfg.Euid, os.Getegid())
+	if it == nil && msg == "" {
+		return false
+	}
+	defer unix.Close(nfd) // the parent's copy goes once the child has it (listen.md 9.4)
+	if it == nil {
+		l.logf("%s", msg)
+		return true
+	}
+	if len(s.Modules) > 0 {
+		if err := doconfig.NewProcess(nfd, doconfig.Socket).Push(s.Modules); err != nil {
+			l.logf("%s", listenerTexts.push)
+			return true
+		}
+	}
+	env := append(slices.Clone(l.env), serviceEnv(l.netspec, l.mprefix, peer)...)
+	attr := &syscall.ProcAttr{
+		Dir:   it.home,
+		Env:   directEnv(env, it),
+		Files: []uintptr{uintptr(nfd), uintptr(nfd), uintptr(nfd)},
+		Sys:   &syscall.SysProcAttr{Setsid: true, Credential: it.cred},
+	}
+	// Anything a library opened without O_CLOEXEC stays out of the
+	// service (STYLE.md 12); everything Go opens has it already. One
+	// syscall; kernels without close_range were handled at start-up.
+	// Ignored: see above.
+	_ = unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
+	utmp := s.Flags&flagUtmp != 0
+	var pid int
+	err = startTracked(utmp, l.root, func() (int, error) {
+		var err error
+		pid, err = syscall.ForkExec(argv[0], argv, attr)
+		if err == nil && utmp {
+			// Under utmpMu: the reaper cannot record the end before
+			// this records the start.
+			utmpStart(l.root, l.tag, s, false, l.mprefix, pid, l.logf)
+		}
+		return pid, err
+	})
+	if err != nil {
+		if !homeReachable(it) {
+			l.logf("Cannot chdir to %s", it.home)
+		} else {
+			l.logf("%s", listenerTexts.execFail)
+			l.logf("System error: %s", strerror(err))
+		}
+		return true
+	}
+	if startedDirect != nil {
+		startedDirect(s.Code, pid)
+	}
+	if !l.cfg.ReapAll {
+		go func() {
+			var ws unix.WaitStatus
+			for {
+				_, err := unix.Wait4(pid, &ws, 0, nil)
+				if !errors.Is(err, unix.EINTR) {
+					if err == nil {
+						reaped(pid, syscall.WaitStatus(ws))
+					}
+					return
+				}
+			}
+		}()
+	}
+	return true
+}
+
+// directEnv is env as the launcher hands it to the service: os.Environ's
+// view of it (a repeated name keeps its first value, syscall.copyenv),
+// then HOME and PATH set as becomeUser sets them, in place when present.
+func directEnv(env []string, it *ident) []string {
+	path := "/usr/bin:"
+	if it.uid == 0 {
+		path = "/usr/sbin:/usr/bin"
+	}
+	seen := make(map[string]bool, len(env))
+	out := env[:0]
+	for _, kv := range env {
+		k, _, ok := strings.Cut(kv, "=")
+		if ok {
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+		}
+		out = append(out, kv)
+	}
+	for _, kv := range [...]struct{ k, v string }{{"HOME", it.home}, {"PATH", path}} {
+		i := slices.IndexFunc(out, func(s string) bool { return strings.HasPrefix(s, kv.k+"=") })
+		if i >= 0 {
+			out[i] = kv.k + "=" + kv.v
+		} else {
+			out = append(out, kv.k+"="+kv.v)
+		}
+	}
+	return out
+}
+
+// homeReachable reports whether the identity can chdir to its home
+// directory: it is a directory, and every directory on the way, itself
+// included, is searchable by the uid, gid and groups the child has. It
+// only chooses the message after a failed start, so it reads mode bits
+// (no ACLs, no capabilities beyond root's).
+func homeReachable(it *ident) bool {
+	fi, err := os.Stat(it.home)
+	if err != nil || !fi.IsDir() {
+		return false
+	}
+	uid, gids := os.Geteuid(), []int{os.Getegid()}
+	if it.cred != nil {
+		uid, gids = it.uid, append([]int{it.gid}, it.groups...)
+	} else if gs, err := os.Getgroups(); err == nil {
+		gids = append(gids, gs...)
+	}
+	if uid == 0 {
+		return true
+	}
+	dir := filepath.Clean(it.home)
+	for {
+		var st unix.Stat_t
+		if unix.Stat(dir, &st) != nil {
+			return false
+		}
+		var bit uint32
+		switch {
+		case int(st.Uid) == uid:
+			bit = 0o100
+		case slices.Contains(gids, int(st.Gid)):
+			bit = 0o010
+		default:
+			bit = 0o001
+		}
+		if st.Mode&bit == 0 {
+			return false
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return true
+		}
+		dir = parent
+	}
+}
+
+// signalsClean reports whether a child forked by this process starts
+// with default signal dispositions and an empty signal mask, as linux.md
+// D14 wants, without a launcher to reset them: no signal is ignored (Go
+// sets every signal it handles back to SIG_DFL in the child, but an
+// inherited SIG_IGN that Go left alone stays), and the calling thread
+// blocks nothing. Main's signal.Notify calls replace the inherited
+// SIG_IGN of SIGHUP and SIGINT, which Go alone would keep, so under sac
+// this holds; a test binary started under nohup does not, and gets the
+// launcher for every service.
+//
+// The mask check sees only signals Go lets a thread block; a listener
+// started with, say, SIGTERM blocked passes it on to direct children (Go
+// restores its initial mask in the child), as the original listener did
+// (listen.md 5.11).
+func signalsClean() bool {
+	var cur unix.Sigset_t
+	if err := unix.PthreadSigmask(unix.SIG_BLOCK, nil, &cur); err != nil {
+		return false
+	}
+	if cur != (unix.Sigset_t{}) {
+		return false
+	}
+	for sig := 1; sig < nsig; sig++ {
+		if sig == int(unix.SIGKILL) || sig == int(unix.SIGSTOP) {
+			continue
+		}
+		var old sigaction
+		if _, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), 0, uintptr(unsafe.Pointer(&old)), 8, 0, 0); e != 0 {
+			continue
+		}
+		if old.handler == sigIGN {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,276 @@
+package listen
+
+import (
+	"fmt"
+	"os"
+	"os/user"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// directStarts records the services started on the direct path while
+// the test runs (the startedDirect seam), restoring the seam afterwards.
+type directStarts struct {
+	mu    sync.Mutex
+	codes map[string]int
+}
+
+func watchDirect(t *testing.T) *directStarts {
+	t.Helper()
+	d := &directStarts{codes: map[string]int{}}
+	old := startedDirect
+	startedDirect = func(code string, pid int) {
+		d.mu.Lock()
+		d.codes[code]++
+		d.mu.Unlock()
+	}
+	t.Cleanup(func() { startedDirect = old })
+	return d
+}
+
+func (d *directStarts) count(code string) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.codes[code]
+}
+
+// requireDirect skips when this test process cannot use the direct path
+// at all (a signal ignored or blocked, e.g. go test under nohup): every
+// service then goes through the launcher, which other tests cover.
+func requireDirect(t *testing.T) {
+	t.Helper()
+	if !signalsClean() {
+		t.Skip("this process ignores or blocks signals: no direct path")
+	}
+}
+
+// A plain entry is started by the listener itself (issue: the launcher
+// cost two thirds of the CPU per connection); one with a per-service
+// script still goes through the launcher, which runs the script. Both
+// give the service the same environment, umask, signal state, session
+// and descriptors.
+func TestDirectPath(t *testing.T) {
+	requireDirect(t)
+	d := watchDirect(t)
+	id := me(t)
+	show := `/bin/sh -c 'umask; grep -E "^(SigBlk|SigIgn|SigCgt)" /proc/self/status; read p c s pp pg sid rest < /proc/$$/stat; echo "pid=$$ sid=$sid ppid=$pp"; pwd; ls /proc/self/fd; echo "X=$X"'`
+	pPlain := freePort(t, "tcp4", "127.0.0.1")
+	pScript := freePort(t, "tcp4", "127.0.0.1")
+	pMods := freePort(t, "tcp4", "127.0.0.1")
+	pBadMods := freePort(t, "tcp4", "127.0.0.1")
+	pEnvD := freePort(t, "tcp4", "127.0.0.1")
+	pEnvL := freePort(t, "tcp4", "127.0.0.1")
+	root, s := newRoot(t, "tcp")
+	writeTable(t, root, "tcp",
+		entry("plain", "", id, hexAddr(t, "127.0.0.1", pPlain), "c", show)+
+			entry("script", "", id, hexAddr(t, "127.0.0.1", pScript), "c", show)+
+			fmt.Sprintf("mods::%s:reserved:reserved:reserved:%s::c:timod,tirdwr,sockmod:%s#\n", id, hexAddr(t, "127.0.0.1", pMods), show)+
+			fmt.Sprintf("badmods::%s:reserved:reserved:reserved:%s::c:timod,ldterm:/bin/cat#\n", id, hexAddr(t, "127.0.0.1", pBadMods))+
+			entry("envd", "", id, hexAddr(t, "127.0.0.1", pEnvD), "c", "/usr/bin/env")+
+			entry("envl", "", id, hexAddr(t, "127.0.0.1", pEnvL), "c", "/usr/bin/env"))
+	if err := os.WriteFile(root.ServiceScript("tcp", "script"), []byte("assign X=from-script\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// An empty script: nothing to do, but the launcher runs it.
+	if err := os.WriteFile(root.ServiceScript("tcp", "envl"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := startIn(t, root, s, options{args: []string{"-m", "tp", "tcp"}})
+
+	check := func(t *testing.T, port int, x string) {
+		t.Helper()
+		out := readAll(t, dial(t, "tcp4", fmt.Sprintf("127.0.0.1:%d", port)))
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if len(lines) < 8 {
+			t.Fatalf("service printed %q", out)
+		}
+		if lines[0] != "0022" {
+			t.Errorf("umask %s, want 0022 (linux.md D14)", lines[0])
+		}
+		// Default dispositions and an empty mask; SigCgt shows the
+		// shell's own handlers only, so it is not checked.
+		for _, l := range lines[1:4] {
+			if (strings.HasPrefix(l, "SigBlk:") || strings.HasPrefix(l, "SigIgn:")) && strings.Trim(strings.Fields(l)[1], "0") != "" {
+				t.Errorf("%s, want none", l)
+			}
+		}
+		var pid, sid, ppid int
+		if _, err := fmt.Sscanf(lines[4], "pid=%d sid=%d ppid=%d", &pid, &sid, &ppid); err != nil || pid != sid {
+			t.Errorf("%q: the service must lead its own session", lines[4])
+		}
+		if ppid != os.Getpid() {
+			t.Errorf("service's parent is %d, want the listener (%d)", ppid, os.Getpid())
+		}
+		if want := homeOf(t, id); lines[5] != want {
+			t.Errorf("cwd %q, want %q", lines[5], want)
+		}
+		// ls's own directory descriptor is 3; nothing else but 0-2.
+		if fds := strings.Join(lines[6:len(lines)-1], " "); fds != "0 1 2 3" {
+			t.Errorf("service fds %q, want 0 1 2 (and ls's 3)", fds)
+		}
+		if got := lines[len(lines)-1]; got != "X="+x {
+			t.Errorf("%s, want X=%s", got, x)
+		}
+	}
+	t.Run("plain", func(t *testing.T) {
+		check(t, pPlain, "")
+		if d.count("plain") != 1 {
+			t.Errorf("plain entry: %d direct starts, want 1", d.count("plain"))
+		}
+	})
+	t.Run("script", func(t *testing.T) {
+		check(t, pScript, "from-script")
+		if d.count("script") != 0 {
+			t.Errorf("an entry with a script was started directly")
+		}
+	})
+	t.Run("mods", func(t *testing.T) {
+		check(t, pMods, "")
+		if d.count("mods") != 1 {
+			t.Errorf("socket no-op modules: %d direct starts, want 1", d.count("mods"))
+		}
+	})
+	t.Run("badmods", func(t *testing.T) {
+		if out := readAll(t, dial(t, "tcp4", fmt.Sprintf("127.0.0.1:%d", pBadMods))); out != "" {
+			t.Errorf("service printed %q", out)
+		}
+		r.waitLog(`; Can't push server's modules: exit\n`)
+		if d.count("badmods") != 0 {
+			t.Errorf("a service with a bad module was started")
+		}
+	})
+	t.Run("environment", func(t *testing.T) {
+		// Exactly the launcher's environment, in its order; only the
+		// caller's address differs.
+		envOf := func(port int) []string {
+			out := readAll(t, dial(t, "tcp4", fmt.Sprintf("127.0.0.1:%d", port)))
+			return slices.DeleteFunc(strings.Split(out, "\n"), func(s string) bool { return strings.HasPrefix(s, "NLSADDR=") })
+		}
+		direct, launched := envOf(pEnvD), envOf(pEnvL)
+		if !slices.Equal(direct, launched) {
+			t.Errorf("direct path environment\n%q\ndiffers from the launcher's\n%q", direct, launched)
+		}
+		if d.count("envd") != 1 || d.count("envl") != 0 {
+			t.Errorf("direct starts: envd %d (want 1), envl %d (want 0)", d.count("envd"), d.count("envl"))
+		}
+	})
+	t.Run("script appears", func(t *testing.T) {
+		// Scripts are looked for at every connection, not cached.
+		if err := os.WriteFile(root.ServiceScript("tcp", "plain"), []byte("assign X=now\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		check(t, pPlain, "now")
+		if d.count("plain") != 1 {
+			t.Errorf("plain entry with a new script: %d direct starts, want still 1", d.count("plain"))
+		}
+	})
+}
+
+func homeOf(t *testing.T, id string) string {
+	t.Helper()
+	u, err := user.Lookup(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.HomeDir
+}
+
+// As root the direct path switches identity like the launcher: the
+// user's uid, gid and own groups only, home, HOME and PATH; a home that
+// is missing and an unknown user are logged with the launcher's texts.
+// This is the re-verification of identCache.lookup's WARNING.
+func TestDirectIdentity(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to switch identity")
+	}
+	requireDirect(t)
+	d := watchDirect(t)
+	pD := freePort(t, "tcp4", "127.0.0.1")
+	pL := freePort(t, "tcp4", "127.0.0.1")
+	pHome := freePort(t, "tcp4", "127.0.0.1")
+	pUser := freePort(t, "tcp4", "127.0.0.1")
+	cmd := `/bin/sh -c 'id; pwd; echo $HOME $PATH; umask'`
+	root, s := newRoot(t, "tcp")
+	writeTable(t, root, "tcp",
+		entry("idd", "", "daemon", hexAddr(t, "127.0.0.1", pD), "c", cmd)+
+			entry("idl", "", "daemon", hexAddr(t, "127.0.0.1", pL), "c", cmd)+
+			entry("home", "", "nobody", hexAddr(t, "127.0.0.1", pHome), "c", "/bin/cat")+
+			entry("user", "", "nosuchuser", hexAddr(t, "127.0.0.1", pUser), "c", "/bin/cat"))
+	if err := os.WriteFile(root.ServiceScript("tcp", "idl"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := startIn(t, root, s, options{})
+	direct := readAll(t, dial(t, "tcp4", fmt.Sprintf("127.0.0.1:%d", pD)))
+	launched := readAll(t, dial(t, "tcp4", fmt.Sprintf("127.0.0.1:%d", pL)))
+	if !regexp.MustCompile(`^uid=1\(daemon\) gid=1\(daemon\) groups=1\(daemon\)\n/usr/sbin\n/usr/sbin /usr/bin:\n0022\n$`).MatchString(direct) {
+		t.Errorf("direct path as daemon printed %q", direct)
+	}
+	if direct != launched {
+		t.Errorf("direct path printed %q, the launcher %q", direct, launched)
+	}
+	if d.count("idd") != 1 || d.count("idl") != 0 {
+		t.Errorf("direct starts: idd %d (want 1), idl %d (want 0)", d.count("idd"), d.count("idl"))
+	}
+	if _, err := os.Stat("/nonexistent"); err == nil {
+		t.Log("/nonexistent exists; not checking the chdir failure")
+	} else if home := homeOf(t, "nobody"); home == "/nonexistent" {
+		if out := readAll(t, dial(t, "tcp4", fmt.Sprintf("127.0.0.1:%d", pHome))); out != "" {
+			t.Errorf("service printed %q", out)
+		}
+		r.waitLog(`; Cannot chdir to /nonexistent\n`)
+	}
+	if out := readAll(t, dial(t, "tcp4", fmt.Sprintf("127.0.0.1:%d", pUser))); out != "" {
+		t.Errorf("service printed %q", out)
+	}
+	r.waitLog(`; Missing or bad passwd entry for nosuchuser\n`)
+	// The listener carries on.
+	if out := readAll(t, dial(t, "tcp4", fmt.Sprintf("127.0.0.1:%d", pD))); out != direct {
+		t.Errorf("second connection printed %q", out)
+	}
+}
+
+func TestDirectEnv(t *testing.T) {
+	env := []string{"A=1", "PATH=/usr/sbin:/usr/bin", "A=2", "B=3", "NLSADDR=00"}
+	got := directEnv(env, &ident{uid: 5, home: "/home/u"})
+	if want := "A=1 PATH=/usr/bin: B=3 NLSADDR=00 HOME=/home/u"; strings.Join(got, " ") != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	got = directEnv([]string{"HOME=/x", "PATH=/bin"}, &ident{uid: 0, home: "/root"})
+	if want := "HOME=/root PATH=/usr/sbin:/usr/bin"; strings.Join(got, " ") != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// Which identities the direct path takes itself, and what it caches.
+func TestIdentCacheLookup(t *testing.T) {
+	var c identCache
+	if it, msg := c.lookup("nosuchuser", 0, 0); it != nil || msg != "Missing or bad passwd entry for nosuchuser" {
+		t.Errorf("unknown user: %+v, %q", it, msg)
+	}
+	// Root switches to anyone, with the user's groups.
+	it, msg := c.lookup("root", 0, 0)
+	if it == nil || msg != "" || it.cred == nil || it.cred.Uid != 0 || it.cred.Gid != 0 || !slices.Contains(it.cred.Groups, 0) {
+		t.Fatalf("root as root: %+v, %q", it, msg)
+	}
+	if again, _ := c.lookup("root", 0, 0); again != it {
+		t.Errorf("identity not cached")
+	}
+	c.clear()
+	if again, _ := c.lookup("root", 0, 0); again == it {
+		t.Errorf("identity still cached after clear (re-read)")
+	}
+	// An unprivileged listener: another user is the launcher's (its
+	// messages say which call failed), its own user needs no switch.
+	if it, msg := (&identCache{}).lookup("root", 1, 1); it != nil || msg != "" {
+		t.Errorf("root as uid 1: %+v, %q; want the launcher", it, msg)
+	}
+	if u, err := user.Lookup("daemon"); err == nil && u.Uid == "1" && u.Gid == "1" {
+		it, msg := (&identCache{}).lookup("daemon", 1, 1)
+		if it == nil || msg != "" || it.cred != nil || it.home != u.HomeDir {
+			t.Errorf("daemon as daemon: %+v, %q; want no switch", it, msg)
+		}
+	}
+}
