@@ -61,16 +61,17 @@ type port struct {
 	kick      chan struct{}
 
 	// Owned by the goroutine.
-	cur     *entry
-	curGen  uint64
-	on      bool // enabled, as last taken in
-	dead    bool // NOTVALID by the spawn limit (ttymon.md 8.2 step 1)
-	limit   spawnLimit
-	startup bool // the first open after ttymon started (8.2 step 5)
-	why     retryReason
-	f       *os.File // the line, while the parent holds it
-	label   ttydefs.Entry
-	child   *child
+	cur      *entry
+	curGen   uint64
+	on       bool // enabled, as last taken in
+	dead     bool // NOTVALID by the spawn limit (ttymon.md 8.2 step 1)
+	limit    spawnLimit
+	startup  bool // the first open after ttymon started (8.2 step 5)
+	why      retryReason
+	lockFile bool     // the last lock check found a live UUCP lock file
+	f        *os.File // the line, while the parent holds it
+	label    ttydefs.Entry
+	child    *child
 }
 
 func newPort(m *monitor, e *entry, startup bool) *port {
@@ -335,7 +336,9 @@ func (p *port) closeLine() {
 // lockedLine is the lock check of ttymon.md 13.1 on the open line: a
 // live UUCP lock file, or a lock on the device held by another process.
 func (p *port) lockedLine() bool {
+	p.lockFile = false
 	if pid, err := uucplock.Holder(p.m.cfg.Root.LockDir(), p.cur.Device); err == nil && pid > 0 {
+		p.lockFile = true
 		return true
 	}
 	if pid, err := uucplock.RecordLockHolder(p.f); err == nil && pid > 0 {
@@ -361,6 +364,15 @@ func (p *port) retry() pstate {
 		c, cancel := p.m.locks.watch(uucplock.Name(p.cur.Device))
 		defer cancel()
 		gone = c
+		// A lock file may have gone between the check that found it
+		// and the watch: look again now that a removal cannot be missed.
+		// (A lock on the device itself has no file to watch; that one
+		// waits for the timer.)
+		if p.lockFile {
+			if pid, err := uucplock.Holder(p.m.cfg.Root.LockDir(), p.cur.Device); err == nil && pid == 0 {
+				return psDecide
+			}
+		}
 	}
 	select {
 	case <-t.C:
@@ -532,7 +544,7 @@ func (p *port) childExited(ws syscall.WaitStatus) pstate {
 	if c.inService && (c.entry.Utmp() || p.wantGone()) {
 		// Without u the service may have made no record: ErrNoRecord is
 		// not worth a line.
-		err := utmp.Dead(p.m.cfg.Root.Utmp(), p.m.cfg.Root.Wtmp(), c.pid, int(ws), time.Now())
+		err := markDead(p.m.cfg.Root.Utmp(), p.m.cfg.Root.Wtmp(), c.pid, utmpLine(c.entry.Device), int(ws), time.Now())
 		if err != nil && !errors.Is(err, utmp.ErrNoRecord) {
 			p.logf("cannot mark the utmp record of pid %d dead: %s", c.pid, exitcode.Strerror(err))
 		}
@@ -544,4 +556,36 @@ func (p *port) childExited(ws syscall.WaitStatus) pstate {
 		_ = uucplock.Unlock(p.m.cfg.Root.LockDir(), c.entry.Device, c.pid)
 	}
 	return psDecide
+}
+
+// markDead makes the utmp record of the service pid, which led its own
+// session on line, DEAD_PROCESS and appends it to wtmp (utmp.Dead). When
+// no record has that pid, it marks the live record of that session on
+// that line instead.
+//
+// Why: shadow's login (Debian's /bin/login) forks, and its child, not the
+// service pid, writes the user's USER_PROCESS record over ttymon's
+// LOGIN_PROCESS (same ut_id) with its own pid and ut_session =
+// getsid(0), the service's pid. Matching by pid alone, as the original
+// did (Solaris login does not fork), left the user logged in in utmp
+// after the session ended and put no DEAD_PROCESS record in wtmp. Found
+// by e2e TestTTYMonRealLoginSharedUtmp.
+func markDead(utmpPath, wtmpPath string, pid int, line string, status int, now time.Time) error {
+	err := utmp.Dead(utmpPath, wtmpPath, pid, status, now)
+	if !errors.Is(err, utmp.ErrNoRecord) {
+		return err
+	}
+	recs, rerr := utmp.ReadFile(utmpPath)
+	if rerr != nil {
+		return err
+	}
+	for _, r := range recs {
+		switch r.Type {
+		case utmp.InitProcess, utmp.LoginProcess, utmp.UserProcess:
+			if int(r.Session) == pid && r.Line == line && r.Pid > 0 {
+				return utmp.Dead(utmpPath, wtmpPath, int(r.Pid), status, now)
+			}
+		}
+	}
+	return err
 }
