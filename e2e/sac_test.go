@@ -97,10 +97,10 @@ func (r *sacRun) cleanup() {
 	}
 }
 
-// waitFor polls cond for up to 15 seconds.
+// waitFor polls cond for up to 30 seconds (generous: a loaded CI machine).
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

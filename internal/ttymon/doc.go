@@ -192,6 +192,10 @@
 //   - Express mode revokes access to the device (owner root, mode 0)
 //     only when it runs as root: a sandboxed express ttymon running as a
 //     user would lock itself out of the line.
+//   - When the service ends, its utmp record is found by its pid, or
+//     else as the live record of its session on its line (markDead in
+//     port.go): Debian's login forks and its child rewrites the record
+//     with its own pid (e2e TestTTYMonRealLoginSharedUtmp).
 //   - Express mode does not re-check utmp every 15 s for a USER_PROCESS
 //     record of its own pid (ttymon.md 18.2 step 3): the original did so
 //     only to notice a login that never returns, which exec makes moot.
