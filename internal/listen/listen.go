@@ -49,6 +49,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if spec, ok := os.LookupEnv(envLaunch); ok {
 		return launchMain(spec)
 	}
+	if len(args) == 1 && args[0] == "--help" {
+		io.WriteString(stdout, "Usage: listen [-m minor_prefix] net_spec   (started by sac, with PMTAG and ISTATE set)\nSee listen(8) and nlsadmin(8).\n")
+		return 0
+	}
 	// sac starts port monitors with no descriptors open; nothing we open
 	// may land on 0, 1 or 2 (pmproto.EnsureStdio).
 	if err := pmproto.EnsureStdio(); err != nil {

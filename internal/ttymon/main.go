@@ -28,6 +28,15 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return MainArgv0(append([]string{"ttymon"}, args...), stdin, stdout, stderr)
 }
 
+// helpText is what --help prints; ttymon(8) has the rest.
+const helpText = `Usage: ttymon                      (started by sac, with PMTAG and ISTATE set)
+       ttymon -g [-h] [-d device] [-l ttylabel] [-t timeout] [-p prompt]
+                 [-m modules] [-T termtype]     (express mode, e.g. from inittab)
+       getty [-h] [-t timeout] line [speed [type [linedesc]]]
+       getty -c file
+See ttymon(8), ttyadm(8) and sttydefs(8).
+`
+
 // MainArgv0 is Main with the whole argv: its basename selects the getty
 // personality (ttymon.md 18.4).
 func MainArgv0(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -43,6 +52,10 @@ func MainArgv0(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var args []string
 	if len(argv) > 1 {
 		args = argv[1:]
+	}
+	if len(args) == 1 && args[0] == "--help" {
+		io.WriteString(stdout, helpText)
+		return 0
 	}
 	// ttymon.md 7 step 1, 18.1: root only, silently; linux.md D3: anyone
 	// in a sandbox.
