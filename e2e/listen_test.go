@@ -514,7 +514,12 @@ func TestListenByHand(t *testing.T) {
 	go func() { done <- cmd.Wait() }()
 	defer cmd.Process.Kill()
 	readLog := func() string { b, _ := os.ReadFile(s.Log()); return string(b) }
-	waitLog(t, "listen", readLog, `No database\?  0 entries\?\n.*Net opened, 0 addresses bound, \d+ fds free\n.*Initialization Complete`)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("listen's log:\n%s", readLog())
+		}
+	})
+	waitLog(t, "listen", readLog, `(?s)No database\?  0 entries\?\n.*Net opened, 0 addresses bound, \d+ fds free\n.*Initialization Complete`)
 	s.Want(t, s.Poll(t, sacmsg.SCStatus), sacmsg.PMStatus, sacmsg.Enabled)
 	s.Want(t, s.Poll(t, sacmsg.SCDisable), sacmsg.PMStatus, sacmsg.Disabled)
 	cmd.Process.Signal(syscall.SIGTERM)

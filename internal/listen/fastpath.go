@@ -355,6 +355,12 @@ func signalsClean() bool {
 		if sig == int(unix.SIGKILL) || sig == int(unix.SIGSTOP) {
 			continue
 		}
+		// 32-34 are the C library's own (glibc's SIGCANCEL and SIGSETXID,
+		// musl's equivalents): every C program sets them itself at
+		// start-up, and some parents leave them ignored (GNU make does).
+		if sig >= 32 && sig <= 34 {
+			continue
+		}
 		var old sigaction
 		if _, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), 0, uintptr(unsafe.Pointer(&old)), 8, 0, 0); e != 0 {
 			continue
