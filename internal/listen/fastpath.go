@@ -329,6 +329,28 @@ func homeReachable(it *ident) bool {
 	}
 }
 
+// resetLibcSignals sets signals 32-34, the C library's own (glibc's
+// SIGCANCEL and SIGSETXID, musl's equivalents), back to SIG_DFL when they
+// were inherited ignored: some parents leave them so (GNU make does), Go
+// installs no handler of its own on them, so without this the direct path
+// would hand SIG_IGN on to every service. Neither Go nor the C library
+// needs them ignored; the C library installs its handlers when it first
+// uses them.
+func resetLibcSignals() {
+	for sig := 32; sig <= 34; sig++ {
+		var old sigaction
+		if _, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), 0, uintptr(unsafe.Pointer(&old)), 8, 0, 0); e != 0 {
+			continue
+		}
+		if old.handler == sigIGN {
+			dfl := sigaction{handler: sigDFL}
+			// Ignored: on failure signalsClean sees the SIG_IGN and
+			// the launcher path is used.
+			_, _, _ = unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0)
+		}
+	}
+}
+
 // signalsClean reports whether a child forked by this process starts
 // with default signal dispositions and an empty signal mask, as linux.md
 // D14 wants, without a launcher to reset them: no signal is ignored (Go
@@ -355,12 +377,7 @@ func signalsClean() bool {
 		if sig == int(unix.SIGKILL) || sig == int(unix.SIGSTOP) {
 			continue
 		}
-		// 32-34 are the C library's own (glibc's SIGCANCEL and SIGSETXID,
-		// musl's equivalents): every C program sets them itself at
-		// start-up, and some parents leave them ignored (GNU make does).
-		if sig >= 32 && sig <= 34 {
-			continue
-		}
+
 		var old sigaction
 		if _, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), 0, uintptr(unsafe.Pointer(&old)), 8, 0, 0); e != 0 {
 			continue

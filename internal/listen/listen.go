@@ -208,6 +208,7 @@ func (l *listener) run(ctx context.Context, openErr error) int {
 	// open without close-on-exec and whatever signal state it has; it
 	// is used only when that state is clean (fastpath.go).
 	markCloexecFrom3()
+	resetLibcSignals()
 	l.fast = signalsClean()
 	if l.cfg.Euid != 0 && !l.root.Sandboxed() {
 		return l.fatal(exitFatal, "Must be root to start listener", msgFailedStart)
