@@ -215,27 +215,76 @@ func promptText(issue, text string, clear bool) []byte {
 // sessionOwner returns the pid of a process other than self whose
 // controlling terminal is device, or 0 (ttymon.md 13.5): on Linux,
 // TIOCGSID cannot see other sessions, so /proc/<pid>/stat is scanned for
-// the device's tty_nr.
+// the device's tty_nr. The scan is shared (ttyOwners): with hundreds of
+// ports opening at once, one scan per port cost ttymon most of its
+// start-up time (e2e/ttymon_bench_test.go).
 func sessionOwner(device string, self int) int {
 	var st unix.Stat_t
 	if unix.Stat(device, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFCHR {
 		return 0
 	}
-	want := ttyNr(st.Rdev)
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		return 0
-	}
-	for _, ent := range ents {
-		pid, err := strconv.Atoi(ent.Name())
-		if err != nil || pid == self {
-			continue
-		}
-		if nr, ok := procTTY(pid); ok && nr == want {
+	for _, pid := range owners.lookup(ttyNr(st.Rdev)) {
+		if pid != self {
 			return pid
 		}
 	}
 	return 0
+}
+
+// ttyOwners shares /proc scans between ports that check at the same
+// time: a port that asks while a scan is running waits for that scan's
+// result instead of starting its own; otherwise it scans. No result is
+// kept after its scan, so a port never sees a session older than the
+// scan it waited for began (the race with a session starting during a
+// scan is the original's too).
+type ttyOwners struct {
+	mu       sync.Mutex
+	scanning bool
+	done     chan struct{}
+	result   map[int64][]int
+}
+
+var owners ttyOwners
+
+func (o *ttyOwners) lookup(nr int64) []int {
+	o.mu.Lock()
+	if o.scanning {
+		done := o.done
+		o.mu.Unlock()
+		<-done
+		o.mu.Lock()
+		r := o.result
+		o.mu.Unlock()
+		return r[nr]
+	}
+	o.scanning, o.done = true, make(chan struct{})
+	o.mu.Unlock()
+	r := scanTTYs()
+	o.mu.Lock()
+	o.result, o.scanning = r, false
+	close(o.done)
+	o.mu.Unlock()
+	return r[nr]
+}
+
+// scanTTYs maps each tty_nr in use to the processes that have it as
+// their controlling terminal.
+func scanTTYs() map[int64][]int {
+	m := map[int64][]int{}
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return m
+	}
+	for _, ent := range ents {
+		pid, err := strconv.Atoi(ent.Name())
+		if err != nil {
+			continue
+		}
+		if nr, ok := procTTY(pid); ok && nr != 0 {
+			m[nr] = append(m[nr], pid)
+		}
+	}
+	return m
 }
 
 // ttyNr is the kernel's encoding of a device number in the tty_nr field
