@@ -3,6 +3,7 @@ package termios_test
 import (
 	"errors"
 	"fmt"
+	"github.com/linux-saf/saf/internal/testexec"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -21,15 +22,9 @@ import (
 const helperEnv = "TERMIOS_HELPER"
 
 func TestMain(m *testing.M) {
-	switch os.Getenv(helperEnv) {
-	case "":
-		os.Exit(m.Run())
-	case "ctty":
-		os.Exit(helperCtty(os.Args[1]))
-	default:
-		fmt.Fprintf(os.Stderr, "unknown helper %q\n", os.Getenv(helperEnv))
-		os.Exit(2)
-	}
+	testexec.HelperMain(m, helperEnv, map[string]func([]string) int{
+		"ctty": func(a []string) int { return helperCtty(a[0]) },
+	})
 }
 
 // helperCtty runs as a session leader without a controlling terminal: it

@@ -147,3 +147,21 @@ func RequireRoot(t testing.TB) {
 		t.Skip("needs root")
 	}
 }
+
+// HelperMain is TestMain for a test binary that doubles as helper
+// processes (STYLE.md 9): when the environment variable env names one of
+// helpers, that helper runs with the command-line arguments and its
+// result is the exit status; otherwise the tests run. A test starts a
+// helper by running os.Args[0] with env set.
+func HelperMain(m *testing.M, env string, helpers map[string]func(args []string) int) {
+	name := os.Getenv(env)
+	if name == "" {
+		os.Exit(m.Run())
+	}
+	h, ok := helpers[name]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "unknown helper %q\n", name)
+		os.Exit(2)
+	}
+	os.Exit(h(os.Args[1:]))
+}

@@ -2,6 +2,7 @@ package testpty
 
 import (
 	"fmt"
+	"github.com/linux-saf/saf/internal/testexec"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -19,15 +20,9 @@ import (
 const helperEnv = "TESTPTY_HELPER"
 
 func TestMain(m *testing.M) {
-	switch os.Getenv(helperEnv) {
-	case "":
-		os.Exit(m.Run())
-	case "ctty":
-		os.Exit(helperCtty())
-	default:
-		fmt.Fprintf(os.Stderr, "unknown helper %q\n", os.Getenv(helperEnv))
-		os.Exit(2)
-	}
+	testexec.HelperMain(m, helperEnv, map[string]func([]string) int{
+		"ctty": func([]string) int { return helperCtty() },
+	})
 }
 
 // helperCtty runs as a child started by StartControlled: it reports

@@ -3,6 +3,7 @@ package utmp
 import (
 	"bufio"
 	"bytes"
+	"github.com/linux-saf/saf/internal/testexec"
 
 	"errors"
 	"fmt"
@@ -25,17 +26,10 @@ import (
 const helperEnv = "UTMP_HELPER"
 
 func TestMain(m *testing.M) {
-	switch os.Getenv(helperEnv) {
-	case "":
-		os.Exit(m.Run())
-	case "posixlock":
-		os.Exit(helperPosixLock(os.Args[1]))
-	case "trylock":
-		os.Exit(helperTryLock(os.Args[1]))
-	default:
-		fmt.Fprintf(os.Stderr, "unknown helper %q\n", os.Getenv(helperEnv))
-		os.Exit(2)
-	}
+	testexec.HelperMain(m, helperEnv, map[string]func([]string) int{
+		"posixlock": func(a []string) int { return helperPosixLock(a[0]) },
+		"trylock":   func(a []string) int { return helperTryLock(a[0]) },
+	})
 }
 
 // helperPosixLock locks path the way glibc does (a classic POSIX write

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/linux-saf/saf/internal/testexec"
 	"io"
 	"os"
 	"os/exec"
@@ -21,17 +22,10 @@ import (
 const helperEnv = "UUCPLOCK_HELPER"
 
 func TestMain(m *testing.M) {
-	switch os.Getenv(helperEnv) {
-	case "":
-		os.Exit(m.Run())
-	case "hold":
-		os.Exit(helperHold(os.Args[1], os.Args[2]))
-	case "race":
-		os.Exit(helperRace(os.Args[1], os.Args[2]))
-	default:
-		fmt.Fprintf(os.Stderr, "unknown helper %q\n", os.Getenv(helperEnv))
-		os.Exit(2)
-	}
+	testexec.HelperMain(m, helperEnv, map[string]func([]string) int{
+		"hold": func(a []string) int { return helperHold(a[0], a[1]) },
+		"race": func(a []string) int { return helperRace(a[0], a[1]) },
+	})
 }
 
 // helperHold takes the lock, says "locked", and exits when its stdin is
