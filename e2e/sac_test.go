@@ -569,3 +569,29 @@ func TestSacNotifiesSystemd(t *testing.T) {
 		t.Errorf("on SIGTERM %q", got)
 	}
 }
+
+// The admin channel serves only root and sac's own user (linux.md D5):
+// another user's sacadm cannot stop, start or list through it, even in a
+// sandbox where the sandbox rule lets it past sacadm's own privilege
+// check.
+func TestSacAdminChannelRefusesOtherUsers(t *testing.T) {
+	testexec.RequireRoot(t)
+	sb := testexec.NewSandbox(t)
+	addTestPM(t, sb, "pm", "")
+	startSac(t, sb)
+	waitState(t, sb, "pm", "ENABLED")
+	for _, d := range []string{sb.Root, filepath.Dir(sb.Root)} {
+		os.Chmod(d, 0o755) // let nobody reach the sandbox's files
+	}
+	for _, args := range [][]string{{"-k", "-p", "pm"}, {"-d", "-p", "pm"}, {"-x"}, {"-L"}} {
+		cmd := sb.Command(t, "sacadm", args...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		out, err := cmd.CombinedOutput()
+		if code := exitCode(err); code != 4 || !strings.Contains(string(out), "Can not contact SAC") {
+			t.Errorf("sacadm %v as nobody: exit %d, %s", args, code, out)
+		}
+	}
+	if st := states(t, sb)["pm"]; st != "ENABLED" {
+		t.Errorf("pm is %s after nobody's requests", st)
+	}
+}
