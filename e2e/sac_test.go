@@ -91,10 +91,39 @@ func (r *sacRun) cleanup() {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
 	}
+	// A port monitor sac was starting when it stopped holds no lock
+	// yet; anything else still running in this sandbox goes too, before
+	// the sandbox is removed under it.
+	deadline := time.Now().Add(5 * time.Second)
+	for left := sandboxProcs(r.sb.Root); len(left) > 0 && time.Now().Before(deadline); left = sandboxProcs(r.sb.Root) {
+		for _, pid := range left {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	if r.t.Failed() {
 		log, _ := os.ReadFile(r.sb.Path("/var/saf/_log"))
 		r.t.Logf("sac output:\n%s\n/var/saf/_log:\n%s", r.out, log)
 	}
+}
+
+// sandboxProcs returns the processes whose environment names root as
+// their SAF_ROOT.
+func sandboxProcs(root string) []int {
+	var pids []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/environ")
+		if err == nil && (bytes.Contains(b, []byte("\x00SAF_ROOT="+root+"\x00")) || bytes.HasPrefix(b, []byte("SAF_ROOT="+root+"\x00"))) {
+			// A zombie has an empty environ; only live ones match.
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
 
 // waitFor polls cond for up to 30 seconds (generous: a loaded CI machine).
