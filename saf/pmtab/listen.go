@@ -53,6 +53,9 @@ func (f LFlags) String() string {
 	if f&LFlagPipe != 0 {
 		s += "p"
 	}
+	if f&LFlagOptions != 0 {
+		s += "o"
+	}
 	return s
 }
 
@@ -68,6 +71,11 @@ type Listen struct {
 	Flags   LFlags
 	Modules []string // module names, in push order
 	Command string   // command line (LFlagCommand) or standing server path (LFlagPipe)
+
+	// Options is the OPTIONS field of an entry with flag o (our
+	// extension, listenopts.go); the zero value otherwise. Format writes
+	// the field exactly when Flags holds LFlagOptions.
+	Options ListenOptions
 
 	// Notes are the non-fatal problems ParseListen met, which the listener
 	// logs once (listen.md 2.2). Format ignores them.
@@ -95,7 +103,7 @@ var (
 
 // ListenError reports a bad field of a listen tail.
 type ListenError struct {
-	Field string // "fields", "address" or "rpc info"
+	Field string // "fields", "address", "rpc info" or "options"
 	Value string // the field's text (the whole tail for "fields")
 	Err   error  // one of the ErrListen* values
 }
@@ -119,6 +127,9 @@ func (e *ListenError) Message(svc string) string {
 	case errors.Is(e.Err, ErrListenRPCRange):
 		// [LINUX] The original's atoi overflowed silently.
 		return "service code " + svc + " specifies out-of-range rpc info"
+	case errors.Is(e.Err, ErrListenOptions):
+		// Our extension (flag o): say which option is wrong.
+		return "service code " + svc + " specifies " + strings.TrimPrefix(e.Err.Error(), ErrListenOptions.Error()+": ") + " in its options"
 	case errors.Is(e.Err, ErrListenAddressTooLong):
 		// The original printed a pointer here; we print the address
 		// (listen.md 2.2 [QUIRK]).
@@ -182,6 +193,8 @@ func ParseListen(pmspecific string) (Listen, error) {
 			l.Flags |= LFlagCommand
 		case 'p':
 			l.Flags |= LFlagPipe
+		case 'o':
+			l.Flags |= LFlagOptions
 		case 'd':
 			if l.Address != "" {
 				if !l.noted(ListenNoteStaticAndDynamic) {
@@ -201,6 +214,16 @@ func ParseListen(pmspecific string) (Listen, error) {
 		return Listen{}, &ListenError{Field: "address", Value: l.Address, Err: ErrListenAddressTooLong}
 	}
 	l.Modules = splitListenModules(f[3])
+	if l.Flags&LFlagOptions != 0 {
+		opts, cmd, ok := strings.Cut(l.Command, ":")
+		if !ok {
+			return Listen{}, &ListenError{Field: "options", Value: l.Command, Err: ErrListenFields}
+		}
+		if l.Options, err = ParseListenOptions(opts); err != nil {
+			return Listen{}, &ListenError{Field: "options", Value: opts, Err: err}
+		}
+		l.Command = cmd
+	}
 	return l, nil
 }
 
@@ -265,7 +288,11 @@ func (l Listen) Format() string {
 	if l.RPC != nil {
 		rpc = fmt.Sprintf("%d,%d", l.RPC.Prog, l.RPC.Vers)
 	}
-	return l.Address + ":" + rpc + ":" + l.Flags.String() + ":" + strings.Join(l.Modules, ",") + ":" + l.Command
+	opts := ""
+	if l.Flags&LFlagOptions != 0 {
+		opts = l.Options.String() + ":"
+	}
+	return l.Address + ":" + rpc + ":" + l.Flags.String() + ":" + strings.Join(l.Modules, ",") + ":" + opts + l.Command
 }
 
 // Validate checks that Format(l) can be stored and read back unchanged
@@ -283,6 +310,10 @@ func (l Listen) Validate() error {
 		return fmt.Errorf("pmtab: listen entry has both a static address %q and a dynamic one", l.Address)
 	case l.Flags&LFlagCommand != 0 && l.Flags&LFlagPipe != 0:
 		return errors.New("pmtab: listen entry is both a command (c) and a standing server (p)")
+	case l.Flags&LFlagOptions == 0 && !l.Options.IsZero():
+		return errors.New("pmtab: listen entry has options but not flag o")
+	case l.Options.Internal == "" && l.Flags&(LFlagCommand|LFlagPipe) == 0 && l.Command == "" && l.Flags&LFlagOptions != 0:
+		return errors.New("pmtab: listen entry with options has neither a command nor an internal service")
 	case strings.ContainsAny(l.Command, "#\n"):
 		return fmt.Errorf("pmtab: listen command %q must not contain '#' or a newline", l.Command)
 	case strings.TrimRight(l.Command, " \t\r\v\f") != l.Command:
