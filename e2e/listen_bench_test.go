@@ -11,6 +11,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -62,7 +63,7 @@ func BenchmarkListen(b *testing.B) {
 	}
 	var running []benchServer
 	for _, s := range servers {
-		addr, err := s.start(b, hi)
+		addr, pid, err := s.start(b, hi)
 		if err != nil {
 			b.Logf("%s: skipped: %v", s.name, err)
 			continue
@@ -71,14 +72,16 @@ func BenchmarkListen(b *testing.B) {
 			b.Logf("%s: skipped: not serving on %s: %v", s.name, addr, err)
 			continue
 		}
-		s.addr = addr
+		s.addr, s.pid = addr, pid
 		running = append(running, s)
 	}
 	results := map[string]benchResult{}
 	for _, c := range []int{1, 8, 32} {
 		for _, s := range running {
 			b.Run(fmt.Sprintf("c=%d/%s", c, s.name), func(b *testing.B) {
+				cpu0 := readCPU(s.pid)
 				r := loadLoop(s.addr, b.N, c, listenBenchLimit)
+				r.cpu = readCPU(s.pid).sub(cpu0)
 				if r.ok == 0 {
 					b.Fatalf("%s: no connection succeeded (%d failed: %v)", s.addr, r.failed, r.firstErr)
 				}
@@ -89,6 +92,8 @@ func BenchmarkListen(b *testing.B) {
 				b.ReportMetric(ms(r.pct(50)), "p50-ms")
 				b.ReportMetric(ms(r.pct(99)), "p99-ms")
 				b.ReportMetric(float64(r.failed), "failed")
+				b.ReportMetric(r.cpuPerConn(r.cpu.self), "daemon-cpu-us/conn")
+				b.ReportMetric(r.cpuPerConn(r.cpu.children), "children-cpu-us/conn")
 				results[fmt.Sprintf("%d/%s", c, s.name)] = r
 			})
 		}
@@ -102,9 +107,43 @@ const listenBenchLimit = 10 * time.Second
 
 type benchServer struct {
 	name  string
-	start func(b *testing.B, hi string) (string, error)
+	start func(b *testing.B, hi string) (addr string, pid int, err error)
 	addr  string
+	pid   int
 }
+
+// cpuTimes is a process's CPU time: its own, and that of its children
+// it has waited for (the services, and for listen the launchers).
+type cpuTimes struct{ self, children time.Duration }
+
+func (a cpuTimes) sub(b cpuTimes) cpuTimes {
+	return cpuTimes{self: a.self - b.self, children: a.children - b.children}
+}
+
+// readCPU reads utime+stime and cutime+cstime from /proc/<pid>/stat
+// (zero when it cannot: the figure is then missing, not wrong).
+func readCPU(pid int) cpuTimes {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return cpuTimes{}
+	}
+	// The fields after the command name, which may hold blanks, start
+	// at field 3 (state); utime is field 14.
+	i := strings.LastIndexByte(string(data), ')')
+	f := strings.Fields(string(data[i+1:]))
+	if len(f) < 15 {
+		return cpuTimes{}
+	}
+	tick := func(s string) time.Duration {
+		n, _ := strconv.ParseInt(s, 10, 64)
+		return time.Duration(n) * time.Second / clockTicks
+	}
+	return cpuTimes{self: tick(f[11]) + tick(f[12]), children: tick(f[13]) + tick(f[14])}
+}
+
+// clockTicks is USER_HZ, which /proc reports times in: 100 on every
+// Linux architecture Go supports.
+const clockTicks = 100
 
 // buildHi builds the service once for the benchmark, static (no cgo).
 func buildHi(b *testing.B) string {
@@ -136,11 +175,11 @@ func freePort(b *testing.B) int {
 
 // startDaemon starts cmd and stops it at the end of the benchmark:
 // SIGTERM, then SIGKILL after 5 seconds.
-func startDaemon(b *testing.B, cmd *exec.Cmd) error {
+func startDaemon(b *testing.B, cmd *exec.Cmd) (int, error) {
 	b.Helper()
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {
-		return err
+		return 0, err
 	}
 	done := make(chan struct{})
 	go func() {
@@ -158,30 +197,31 @@ func startDaemon(b *testing.B, cmd *exec.Cmd) error {
 			<-done
 		}
 	})
-	return nil
+	return cmd.Process.Pid, nil
 }
 
-func startBenchListen(b *testing.B, hi string) (string, error) {
+func startBenchListen(b *testing.B, hi string) (string, int, error) {
 	u, err := user.Current()
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	root := b.TempDir()
 	s := pmprototest.New(b, root, "tcp")
 	port := freePort(b)
 	addr, err := nlsaddr.HexForm(netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), uint16(port)))
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	tab := fmt.Sprintf("# VERSION=4\nhi::%s:reserved:reserved:reserved:%s::c::%s\n", u.Username, addr, hi)
 	if err := os.WriteFile(filepath.Join(s.Dir(), "_pmtab"), []byte(tab), 0o644); err != nil {
-		return "", err
+		return "", 0, err
 	}
 	cmd := exec.Command(testexec.Bin(b, "listen"), "tcp")
 	cmd.Env = s.Env("enabled")
 	cmd.Dir = s.Dir()
-	if err := startDaemon(b, cmd); err != nil {
-		return "", err
+	pid, err := startDaemon(b, cmd)
+	if err != nil {
+		return "", 0, err
 	}
 	b.Cleanup(func() {
 		if b.Failed() {
@@ -189,33 +229,34 @@ func startBenchListen(b *testing.B, hi string) (string, error) {
 			b.Logf("listen log:\n%s", log)
 		}
 	})
-	return fmt.Sprintf("127.0.0.1:%d", port), nil
+	return fmt.Sprintf("127.0.0.1:%d", port), pid, nil
 }
 
-func startTcpserver(b *testing.B, hi string) (string, error) {
+func startTcpserver(b *testing.B, hi string) (string, int, error) {
 	bin, err := exec.LookPath("tcpserver")
 	if err != nil {
-		return "", fmt.Errorf("%w (apt-get install ucspi-tcp)", err)
+		return "", 0, fmt.Errorf("%w (apt-get install ucspi-tcp)", err)
 	}
 	port := freePort(b)
 	// -c and -b raised: the defaults (40 children, backlog 20) stall c=32.
 	cmd := exec.Command(bin, "-HRl0", "-c", "1000", "-b", "1024", "127.0.0.1", fmt.Sprint(port), hi)
-	if err := startDaemon(b, cmd); err != nil {
-		return "", err
+	pid, err := startDaemon(b, cmd)
+	if err != nil {
+		return "", 0, err
 	}
-	return fmt.Sprintf("127.0.0.1:%d", port), nil
+	return fmt.Sprintf("127.0.0.1:%d", port), pid, nil
 }
 
-func startXinetd(b *testing.B, hi string) (string, error) {
+func startXinetd(b *testing.B, hi string) (string, int, error) {
 	bin, err := exec.LookPath("xinetd")
 	if err != nil {
 		if _, e := os.Stat("/usr/sbin/xinetd"); e != nil {
-			return "", fmt.Errorf("%w (apt-get install xinetd)", err)
+			return "", 0, fmt.Errorf("%w (apt-get install xinetd)", err)
 		}
 		bin = "/usr/sbin/xinetd"
 	}
 	if os.Geteuid() != 0 {
-		return "", errors.New("needs root")
+		return "", 0, errors.New("needs root")
 	}
 	port := freePort(b)
 	// Without cps, instances and per_source, xinetd serves 50
@@ -237,19 +278,20 @@ func startXinetd(b *testing.B, hi string) (string, error) {
 `, hi, port)
 	p := filepath.Join(b.TempDir(), "xinetd.conf")
 	if err := os.WriteFile(p, []byte(conf), 0o644); err != nil {
-		return "", err
+		return "", 0, err
 	}
 	// -dontfork: foreground; -d would need a terminal for its log.
-	if err := startDaemon(b, exec.Command(bin, "-dontfork", "-f", p)); err != nil {
-		return "", err
+	pid, err := startDaemon(b, exec.Command(bin, "-dontfork", "-f", p))
+	if err != nil {
+		return "", 0, err
 	}
-	return fmt.Sprintf("127.0.0.1:%d", port), nil
+	return fmt.Sprintf("127.0.0.1:%d", port), pid, nil
 }
 
 // inetdPid is where openbsd-inetd writes its pid while it runs.
 const inetdPid = "/run/inetd.pid"
 
-func startInetd(b *testing.B, hi string) (string, error) {
+func startInetd(b *testing.B, hi string) (string, int, error) {
 	bin := os.Getenv("SAF_BENCH_INETD")
 	if bin == "" {
 		for _, p := range []string{"/usr/sbin/inetd", "/var/tmp/saf-bench-peers/openbsd-inetd/usr/sbin/inetd"} {
@@ -260,13 +302,13 @@ func startInetd(b *testing.B, hi string) (string, error) {
 		}
 	}
 	if bin == "" {
-		return "", errors.New("no inetd (apt-get install openbsd-inetd, or apt-get download it, dpkg -x, and set SAF_BENCH_INETD)")
+		return "", 0, errors.New("no inetd (apt-get install openbsd-inetd, or apt-get download it, dpkg -x, and set SAF_BENCH_INETD)")
 	}
 	if os.Geteuid() != 0 {
-		return "", errors.New("needs root")
+		return "", 0, errors.New("needs root")
 	}
 	if _, err := os.Stat(inetdPid); err == nil {
-		return "", fmt.Errorf("%s exists: another inetd runs", inetdPid)
+		return "", 0, fmt.Errorf("%s exists: another inetd runs", inetdPid)
 	}
 	port := freePort(b)
 	// nowait.N: at most N starts a minute; the default, 256, would stop
@@ -274,13 +316,14 @@ func startInetd(b *testing.B, hi string) (string, error) {
 	conf := fmt.Sprintf("127.0.0.1:%d stream tcp nowait.1000000 root %s hi\n", port, hi)
 	p := filepath.Join(b.TempDir(), "inetd.conf")
 	if err := os.WriteFile(p, []byte(conf), 0o644); err != nil {
-		return "", err
+		return "", 0, err
 	}
 	// -i: foreground, no debug output.
-	if err := startDaemon(b, exec.Command(bin, "-i", p)); err != nil {
-		return "", err
+	pid, err := startDaemon(b, exec.Command(bin, "-i", p))
+	if err != nil {
+		return "", 0, err
 	}
-	return fmt.Sprintf("127.0.0.1:%d", port), nil
+	return fmt.Sprintf("127.0.0.1:%d", port), pid, nil
 }
 
 // waitServing waits, at most 10 seconds, until addr answers "hi\n".
@@ -320,6 +363,15 @@ type benchResult struct {
 	firstErr   error
 	wall       time.Duration
 	lat        []time.Duration // sorted
+	cpu        cpuTimes        // the daemon's, over the run
+}
+
+// cpuPerConn is d per successful connection, in microseconds.
+func (r benchResult) cpuPerConn(d time.Duration) float64 {
+	if r.ok == 0 {
+		return 0
+	}
+	return float64(d) / float64(time.Microsecond) / float64(r.ok)
 }
 
 func (r benchResult) rate() float64 { return float64(r.ok) / r.wall.Seconds() }
@@ -421,7 +473,7 @@ func shellQuote(s string) string {
 func benchTable(servers []benchServer, results map[string]benchResult) string {
 	var sb strings.Builder
 	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "server\tc\tconns\tconns/s\tp50 ms\tp99 ms\tfailed\tlisten/peer conns/s\tlisten/peer p50\t")
+	fmt.Fprintln(tw, "server\tc\tconns\tconns/s\tp50 ms\tp99 ms\tfailed\tdaemon cpu us/conn\tchildren cpu us/conn\tlisten/peer conns/s\tlisten/peer p50\t")
 	for _, c := range []int{1, 8, 32} {
 		ours, haveOurs := results[fmt.Sprintf("%d/listen", c)]
 		for _, s := range servers {
@@ -434,8 +486,9 @@ func benchTable(servers []benchServer, results map[string]benchResult) string {
 				ratio = fmt.Sprintf("%.2f", ours.rate()/r.rate())
 				latRatio = fmt.Sprintf("%.2f", ms(ours.pct(50))/ms(r.pct(50)))
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%.2f\t%.2f\t%d\t%s\t%s\t\n",
-				s.name, c, r.ok, r.rate(), ms(r.pct(50)), ms(r.pct(99)), r.failed, ratio, latRatio)
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%.2f\t%.2f\t%d\t%.0f\t%.0f\t%s\t%s\t\n",
+				s.name, c, r.ok, r.rate(), ms(r.pct(50)), ms(r.pct(99)), r.failed,
+				r.cpuPerConn(r.cpu.self), r.cpuPerConn(r.cpu.children), ratio, latRatio)
 		}
 	}
 	// Ignored: a strings.Builder does not fail.
