@@ -6,7 +6,8 @@
 #
 #   FUZZTIME   time per target (go test -fuzztime), default 30s
 #   FUZZPAR    fuzzing workers per target (go test -parallel), default GOMAXPROCS
-#   FUZZMATCH  only targets whose "package target" matches this grep -E pattern
+#   FUZZMATCH  only targets whose "package target" matches this grep -E
+#              pattern, the package without the module path ("saf/nlps FuzzParseRequest")
 #   FUZZLOG    directory for the per-target logs, default a temporary one
 set -eu
 GO=${GO:-go}
@@ -18,12 +19,14 @@ logdir=${FUZZLOG:-$(mktemp -d "${TMPDIR:-/tmp}/saf-fuzz.XXXXXX")}
 mkdir -p "$logdir"
 table="$logdir/table"
 : >"$table"
+module=$($GO list -m)
 status=0
 for pkg in $($GO list ./...); do
 	dir=$($GO list -f '{{.Dir}}' "$pkg")
 	grep -qs '^func Fuzz' "$dir"/*_test.go || continue
 	for target in $($GO test -list '^Fuzz' "$pkg" | grep '^Fuzz'); do
-		echo "$pkg $target" | grep -Eq -- "$FUZZMATCH" || continue
+		short=${pkg#"$module"/}
+		echo "$short $target" | grep -Eq -- "$FUZZMATCH" || continue
 		log="$logdir/$(echo "$pkg" | tr / _).$target.log"
 		echo "== $pkg $target ($FUZZTIME)"
 		result=ok
@@ -37,7 +40,7 @@ for pkg in $($GO list ./...); do
 		last=$(grep 'fuzz: elapsed:' "$log" | tail -n 1)
 		execs=$(echo "$last" | sed -n 's/.*execs: \([0-9]*\).*/\1/p')
 		newi=$(echo "$last" | sed -n 's/.*new interesting: \([0-9]*\).*/\1/p')
-		printf '%-40s %-28s %8s %12s %6s %s\n' "${pkg#github.com/linux-saf/saf/}" "$target" "$FUZZTIME" "${execs:-?}" "${newi:-?}" "$result" >>"$table"
+		printf '%-40s %-28s %8s %12s %6s %s\n' "$short" "$target" "$FUZZTIME" "${execs:-?}" "${newi:-?}" "$result" >>"$table"
 	done
 done
 echo
