@@ -26,6 +26,9 @@
 //     table holds fixed bytes).
 //   - unix: the bytes are the socket's path, which must be absolute.
 //
+// TableFormPorts also takes a service name for the port (127.0.0.1:echo),
+// which its caller resolves (nlsadmin reads /etc/services; issue 6).
+//
 // Because ':' separates _pmtab fields, a readable tcp address is stored in
 // the hex form (TableForm): \x, then family 0002 (big-endian), port, IPv4
 // address and 8 zero bytes, 32 upper-case digits; for IPv6 the 28-byte
@@ -34,7 +37,7 @@
 // client addresses (NLSADDR), matching the original's documented examples.
 //
 // The package is pure: it parses and formats bytes and never touches the
-// network.
+// network or a file.
 package nlsaddr
 
 import (
@@ -55,7 +58,13 @@ var (
 	ErrHostPort    = errors.New("bad host:port address")
 	ErrUnixPath    = errors.New("bad unix socket path")
 	ErrNotReadable = errors.New("contains ':' but is not a numeric host:port, :port or [v6]:port address")
+	ErrServiceName = errors.New("service name not resolved")
 )
+
+// PortFunc resolves the service name of a readable address (the "echo" of
+// 127.0.0.1:echo) to a port number. Its error says why the name is
+// unknown; TableFormPorts wraps it with ErrServiceName.
+type PortFunc func(name string) (uint16, error)
 
 // Error reports a bad address string and why it is bad.
 type Error struct {
@@ -443,6 +452,30 @@ func hostPort(s string) (ap netip.AddrPort, why string) {
 	return netip.AddrPortFrom(ip, port), ""
 }
 
+// namedHostPort is hostPort where the port may also be a service name,
+// resolved by lookup; lerr is lookup's error for a name it does not know.
+// A name is looked up only where everything else is a valid readable
+// address, so other mistakes keep hostPort's words.
+func namedHostPort(s string, lookup PortFunc) (ap netip.AddrPort, why string, lerr error) {
+	ap, why = hostPort(s)
+	if why == "" || lookup == nil {
+		return ap, why, nil
+	}
+	i := strings.LastIndexByte(s, ':')
+	name := s[i+1:]
+	if i < 0 || name == "" || strings.Trim(name, "0123456789") == "" {
+		return ap, why, nil
+	}
+	if ap0, why0 := hostPort(s[:i+1] + "0"); why0 == "" {
+		port, err := lookup(name)
+		if err != nil {
+			return netip.AddrPort{}, "", err
+		}
+		return netip.AddrPortFrom(ap0.Addr(), port), "", nil
+	}
+	return ap, why, nil
+}
+
 func parsePort(s string) (port uint16, why string) {
 	if s == "" {
 		return 0, "missing port"
@@ -492,7 +525,13 @@ func (a Addr) Unix() (string, error) {
 // verbatim. Text that contains ':' but is not a readable tcp address is
 // refused (ErrNotReadable), as is anything Parse refuses. Callers still
 // check for '#' and newlines, which no field may hold.
-func TableForm(s string) (string, error) {
+func TableForm(s string) (string, error) { return TableFormPorts(s, nil) }
+
+// TableFormPorts is TableForm where the port of a readable address may be
+// a service name (127.0.0.1:echo, :ftp, [::1]:daytime), resolved by
+// lookup. A name lookup does not know is an error wrapping both
+// ErrServiceName and lookup's error. With a nil lookup it is TableForm.
+func TableFormPorts(s string, lookup PortFunc) (string, error) {
 	a, err := Parse(s)
 	if err != nil {
 		return "", err
@@ -504,7 +543,10 @@ func TableForm(s string) (string, error) {
 	if !strings.Contains(s, ":") {
 		return s, nil
 	}
-	ap, why := hostPort(text)
+	ap, why, lerr := namedHostPort(text, lookup)
+	if lerr != nil {
+		return "", &Error{Input: s, Err: fmt.Errorf("%w: %w", ErrServiceName, lerr)}
+	}
 	if why != "" {
 		return "", errorf(s, ErrNotReadable, "%s", why)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -264,6 +265,60 @@ func TestTableForm(t *testing.T) {
 	}
 }
 
+// TestTableFormPorts: service names for the port, resolved by the
+// caller's lookup (issue 6).
+func TestTableFormPorts(t *testing.T) {
+	errUnknown := errors.New("not in the table")
+	var asked []string
+	lookup := func(name string) (uint16, error) {
+		asked = append(asked, name)
+		switch name {
+		case "echo":
+			return 7, nil
+		case "ftp-data":
+			return 20, nil
+		}
+		return 0, errUnknown
+	}
+	for _, tt := range []struct {
+		in, want string
+		err      error
+	}{
+		{in: "127.0.0.1:echo", want: `\x000200077F0000010000000000000000`},
+		{in: ":ftp-data", want: `\x00020014000000000000000000000000`},
+		{in: "[::1]:echo", want: `\x000A0007` + "00000000" + v6Loopback + "00000000"},
+		// Numbers are not looked up; other forms are as TableForm has them.
+		{in: "127.0.0.1:21000", want: `\x000252087F0000010000000000000000`},
+		{in: "/tmp/sock", want: "/tmp/sock"},
+		{in: `¬e`, want: `¬e`},
+		{in: "127.0.0.1:nosuch", err: errUnknown},
+		{in: ":nosuch", err: ErrServiceName},
+		{in: "127.0.0.1:", err: ErrNotReadable},
+		// Names are looked up only where the rest is a valid address.
+		{in: "localhost:echo", err: ErrNotReadable},
+		{in: "/run/a:echo", err: ErrNotReadable},
+		{in: "[::1:echo", err: ErrNotReadable},
+		{in: "1.2.3.4:99999", err: ErrNotReadable},
+	} {
+		got, err := TableFormPorts(tt.in, lookup)
+		if tt.err != nil {
+			if !errors.Is(err, tt.err) {
+				t.Errorf("TableFormPorts(%q) = %q, %v; want error %v", tt.in, got, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("TableFormPorts(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+	if _, err := TableForm("127.0.0.1:echo"); !errors.Is(err, ErrNotReadable) {
+		t.Errorf("TableForm looked a name up: %v", err)
+	}
+	if want := []string{"echo", "ftp-data", "echo", "nosuch", "nosuch"}; !slices.Equal(asked, want) {
+		t.Errorf("looked up %q, want %q", asked, want)
+	}
+}
+
 func TestParseSockaddrShort(t *testing.T) {
 	for _, b := range [][]byte{nil, {0}, {0, 2, 0}} {
 		if _, err := ParseSockaddr(b); !errors.Is(err, ErrSockaddr) {
@@ -324,6 +379,16 @@ func FuzzParse(f *testing.F) {
 			if tf2, err := TableForm(tf); err != nil || tf2 != tf {
 				t.Fatalf("TableForm not idempotent: %q -> %q -> %q, %v", s, tf, tf2, err)
 			}
+		}
+		// With service names (issue 6): never a ':' in the result, and a
+		// name is only looked up where a number would be refused.
+		named := false
+		tp, err := TableFormPorts(s, func(string) (uint16, error) { named = true; return 7, nil })
+		if err == nil && strings.Contains(tp, ":") {
+			t.Fatalf("TableFormPorts(%q) = %q holds a ':'", s, tp)
+		}
+		if tf, err := TableForm(s); err == nil && (named || tp != tf) {
+			t.Fatalf("TableFormPorts(%q) = %q (name looked up: %v), TableForm %q", s, tp, named, tf)
 		}
 	})
 }

@@ -7,7 +7,9 @@
 //	nlsadmin [options] net_spec
 //	nlsadmin [options] -N port_monitor_tag
 //	nlsadmin -V
-//	nlsadmin -c cmd | -o streamname [-p modules] [-A address | -D] [-R prognum:versnum]
+//	nlsadmin -c cmd | -o streamname [-p modules] [-A address | -D] [-R prognum:versnum] [service options]
+//	nlsadmin --internal=name [-A address | -D] [service options]
+//	nlsadmin --import-inetd file [net_spec | -N port_monitor_tag]
 //	nlsadmin --help
 //
 // # Description
@@ -47,6 +49,9 @@
 //	$ nlsadmin -c /usr/lib/netsvc/rusers/rpc.rusersd -D -R 100002:3
 //	:100002,3:cd::/usr/lib/netsvc/rusers/rpc.rusersd
 //
+// With service options the line is ADDRESS:RPC:FLAGS:MODULES:OPTIONS:CMD
+// and the flags end in o (see Service options).
+//
 // # Front-end options
 //
 //	-x                     List every listen port monitor as TAG<TAB>ACTIVE
@@ -60,9 +65,10 @@
 //	-z code net_spec       The same for one service; exit 4 if it is unknown.
 //	-q -z code net_spec    No output; exit 0 if enabled, 1 if disabled,
 //	                       4 if unknown.
-//	-a code -c cmd -y comment [-p modules] [-w id] net_spec
+//	-a code -c cmd -y comment [-p modules] [-w id] [service options] net_spec
 //	                       Add a service without an address. The identity
-//	                       defaults to the user listen.
+//	                       defaults to the user listen. With --internal,
+//	                       -c may be left out.
 //	-r code net_spec       Remove a service.
 //	-e code net_spec       Enable a service.
 //	-d code net_spec       Disable a service.
@@ -79,11 +85,51 @@
 //	-k net_spec            Stop the port monitor.
 //	-N tag                 Give net_spec as an option.
 //	-m                     Ignored (historic).
+//	--import-inetd file [net_spec]
+//	                       Print a script that recreates the services of an
+//	                       inetd.conf under the port monitor net_spec (tcp
+//	                       by default); see Importing inetd.conf.
 //
 // Service codes are 1 to 13 letters and digits. Each option refuses to follow
 // certain others ("Inconsistent options", exit 5), checked in command-line
 // order as the original does; options end at the first operand (POSIX
 // getopt), so net_spec comes last.
+//
+// # Service options
+//
+// Our addition (issue 6). Long options set the OPTIONS field of the entry
+// (pmtab.ListenOptions, saf/pmtab/listenopts.go), for the formatter (-c,
+// -o, or --internal alone) and -a; elsewhere they are a usage error.
+//
+//	--proto=tcp|udp      the service's transport (default tcp)
+//	--wait[=yes|no]      inetd's wait: the service gets the listening socket
+//	--internal=NAME      echo, discard, daytime, chargen or time, answered by
+//	                     the listener; -c becomes optional (empty command)
+//	--max=N              at most N instances at once
+//	--rate=N[/SECONDS]   at most N connections per SECONDS (default 1) ...
+//	--pause=DURATION     ... else refuse for DURATION (default 10s) ...
+//	--pausemax=DURATION  ... doubling up to this (default 8 times pause)
+//	--persource=N        at most N instances per source address
+//	--v4prefix=BITS      group IPv4 sources by this prefix (default 32)
+//	--v6prefix=BITS      group IPv6 sources by this prefix (default 64)
+//	--timeout=DURATION   end a session after DURATION
+//	--allow=LIST         only these peers (addresses, networks; commas)
+//	--deny=LIST          not these peers
+//	--wrap=NAME          consult hosts.allow/hosts.deny as daemon NAME
+//	--option KEY=VALUE   any key of the OPTIONS field; repeatable
+//
+// Each key may be given once. Values are checked with
+// ListenOptions.Set and the whole with Check; a failure is a command line
+// error (exit 5, no usage) naming the option and the reason. Options that
+// differ from the defaults add flag o and the OPTIONS field in canonical
+// form (ListenOptions.String); when all are defaults (--proto=tcp) the
+// output is exactly what it was without them, so the original format and
+// every old script are untouched. -v and -z print the COMMAND column as
+// listen.md 4.6 defines it, everything between the modules and the '#',
+// which for an entry with flag o is OPTIONS:COMMAND ("max=3:/bin/cat",
+// "internal=echo:"); entries without options print as before. -l and -t
+// keep flag o when they re-add a service (otherwise the OPTIONS field
+// would become part of the command).
 //
 // # Addresses
 //
@@ -102,12 +148,26 @@
 // A readable host:port is stored in the hex form (127.0.0.1:21000 becomes
 // \x000252087F0000010000000000000000), because ':' separates _pmtab fields.
 // For the same reason a socket path may not contain ':'. Host names are
-// not looked up. The original's \!cmd\! and \$cmd\$, which ran shell
+// not looked up, but the port may be a service name (127.0.0.1:echo,
+// :ftp, [::1]:daytime), looked up in /etc/services (SAF_SERVICES names
+// another file) for --proto (tcp by default), aliases included. The name
+// is looked up only where the rest is a valid readable address, so other
+// mistakes keep their old messages; saf/nlsaddr stays pure and gets the
+// look-up as a callback (nlsaddr.TableFormPorts). The original's \!cmd\! and \$cmd\$, which ran shell
 // commands, are refused.
 //
 // No argument that ends up in the table may contain '#' (it would start
 // pmadm's comment) or a newline; -p and -w may not contain ':' either.
 // Such arguments are refused with exit 5.
+//
+// # Importing inetd.conf
+//
+// --import-inetd reads an inetd.conf and prints a sh script of sacadm,
+// pmadm and nlsadmin commands that recreates its services under a listen
+// port monitor; it changes nothing itself (import.go has the mapping).
+// Entries it cannot import go to standard error as FILE:LINE: reason; it
+// exits 0 when all were imported, 1 when some were not, 6 when the file
+// cannot be read.
 //
 // # Privilege
 //
@@ -124,7 +184,8 @@
 // # Exit status
 //
 //	0  success; for queries: active, or enabled
-//	1  queries only: inactive port monitor, disabled service
+//	1  queries only: inactive port monitor, disabled service;
+//	   --import-inetd: some entries were not imported
 //	2  command failed: already initialized, already running, not running,
 //	   start failed, port monitor not of type listen
 //	3  not super-user
@@ -133,14 +194,22 @@
 //	6  system error: sacadm or pmadm failed for another reason
 //	7  bad port monitor: none such, not of type listen
 //
+// # Environment
+//
+//	SAF_ROOT      a sandbox: prefixes every SAF file (linux.md D3)
+//	SAF_SERVICES  the services(5) file to use instead of /etc/services
+//
 // # Files
 //
 //	/usr/lib/saf/listen       the listener (not prefixed by SAF_ROOT)
 //	/usr/lib/saf/nlps_server  service 0 (not prefixed by SAF_ROOT)
+//	/etc/services             service names (not prefixed by SAF_ROOT)
 //
 // # Differences from the original
 //
 // Both -A addr -D and -D -A addr are refused. -R wants digits on both
 // sides of the colon. Messages name the program nlsadmin rather than
 // argv[0]. -c=x is read as -c x (pflag), where getopt would pass "=x".
+// The long options (--help, service options, --import-inetd) and service
+// names in addresses are additions.
 package nlsadmin

@@ -10,9 +10,12 @@ import (
 	"github.com/linux-saf/saf/saf/pmtab"
 )
 
-// format is the formatter: -c cmd or -o path with -p, -A or -D, -R and no
-// net_spec. It prints ADDRESS:RPC:LFLAGS:MODULES:PATH for pmadm -m
-// (listen.md 4.5) and touches no file except to stat the command.
+// format is the formatter: -c cmd or -o path (or --internal) with -p, -A
+// or -D, -R, the service options and no net_spec. It prints
+// ADDRESS:RPC:LFLAGS:MODULES:PATH for pmadm -m (listen.md 4.5), or with
+// service options ADDRESS:RPC:LFLAGS:MODULES:OPTIONS:PATH and flag o
+// (issue 6). It touches no file except to stat the command and to read
+// /etc/services for a service name in -A.
 func (c *cmd) format(o *options) error {
 	l := pmtab.Listen{Flags: pmtab.LFlagCommand, Command: o.cmd}
 	opt := "-c"
@@ -24,18 +27,22 @@ func (c *cmd) format(o *options) error {
 		l = pmtab.Listen{Flags: pmtab.LFlagPipe, Command: o.pipe}
 		opt = "-o"
 	}
-	if !strings.HasPrefix(l.Command, "/") {
-		return fail(exitUsage, "Must specify full path name")
+	// An internal service needs no command (--internal without -c).
+	if o.modes&(modeCmd|modePipe) != 0 {
+		if !strings.HasPrefix(l.Command, "/") {
+			return fail(exitUsage, "Must specify full path name")
+		}
+		if err := checkCommand(opt, l.Command); err != nil {
+			return err
+		}
 	}
-	if err := checkCommand(opt, l.Command); err != nil {
-		return err
-	}
+	withOptions(&l, o)
 	var err error
 	if l.Modules, err = checkModules(o.modules); err != nil {
 		return err
 	}
 	if o.has('A') {
-		if l.Address, err = tableAddress("-A", o.addr); err != nil {
+		if l.Address, err = tableAddress("-A", o.addr, c.portLookup(l.Options.Proto)); err != nil {
 			return err
 		}
 	}
@@ -50,9 +57,23 @@ func (c *cmd) format(o *options) error {
 		// that nothing pmadm would store wrongly is ever printed.
 		return fail(exitUsage, "%v", err)
 	}
-	c.checkExists(l.Command)
+	if l.Command != "" {
+		c.checkExists(l.Command)
+	}
 	fmt.Fprintln(c.stdout, l.Format())
 	return nil
+}
+
+// withOptions gives l the service options of the command line and flag o,
+// unless they are all defaults: an entry without options is written
+// exactly as before (issue 6), and one whose options say nothing (say
+// --proto=tcp alone) stays readable by every listener.
+func withOptions(l *pmtab.Listen, o *options) {
+	if o.svcOpts.IsZero() {
+		return
+	}
+	l.Flags |= pmtab.LFlagOptions
+	l.Options = o.svcOpts
 }
 
 // checkExists warns when the program of a service command does not exist
@@ -114,22 +135,27 @@ func checkModules(list string) ([]string, error) {
 
 // tableAddress checks an address given with opt (-A, -l, -t) and returns
 // what to store (linux.md D15): a readable host:port in the original hex
-// form; any other address string verbatim. A unix socket path may hold no
+// form, its port possibly a service name that lookup resolves (issue 6);
+// any other address string verbatim. A unix socket path may hold no
 // ':' (nothing in the table format could escape it) and, like every
 // field, no '#' or newline. An empty address is no address, as in the
 // original.
-func tableAddress(opt, addr string) (string, error) {
+func tableAddress(opt, addr string, lookup nlsaddr.PortFunc) (string, error) {
 	if addr == "" {
 		return "", nil
 	}
 	if err := noneOf(opt, addr, "#\n"); err != nil {
 		return "", err
 	}
-	s, err := nlsaddr.TableForm(addr)
+	s, err := nlsaddr.TableFormPorts(addr, lookup)
 	if err != nil {
 		var e *nlsaddr.Error
 		if errors.As(err, &e) {
 			err = e.Err
+		}
+		if errors.Is(err, nlsaddr.ErrServiceName) {
+			why := strings.TrimPrefix(err.Error(), nlsaddr.ErrServiceName.Error()+": ")
+			return "", fail(exitUsage, "%s argument %q: %s", opt, addr, why)
 		}
 		if errors.Is(err, nlsaddr.ErrNotReadable) {
 			return "", fail(exitUsage, "%s argument %q %v (a socket path may not contain ':')", opt, addr, err)

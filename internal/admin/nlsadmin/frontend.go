@@ -322,14 +322,17 @@ var addTable = map[int]outcome{
 	exitcode.NoPriv: notRoot,
 }
 
-// add is -a code -c cmd -y comment [-p modules] [-w id] net_spec.
+// add is -a code -c cmd -y comment [-p modules] [-w id] [service options]
+// net_spec; with --internal, -c may be left out.
 func (c *cmd) add(o *options) error {
-	if !strings.HasPrefix(o.cmd, "/") {
-		c.errorf("Must specify full path name")
-		return fail(exitUsage, "Could not add service")
-	}
-	if err := checkCommand("-c", o.cmd); err != nil {
-		return err
+	if o.modes&modeCmd != 0 {
+		if !strings.HasPrefix(o.cmd, "/") {
+			c.errorf("Must specify full path name")
+			return fail(exitUsage, "Could not add service")
+		}
+		if err := checkCommand("-c", o.cmd); err != nil {
+			return err
+		}
 	}
 	modules, err := checkModules(o.modules)
 	if err != nil {
@@ -346,12 +349,20 @@ func (c *cmd) add(o *options) error {
 		id = o.id
 	}
 	l := pmtab.Listen{Flags: pmtab.LFlagCommand, Modules: modules, Command: o.cmd}
+	withOptions(&l, o)
+	if err := l.Validate(); err != nil {
+		// A safety net, as in format.
+		return fail(exitUsage, "%v", err)
+	}
 	return c.addService(o.net, o.svc, id, "", l.Format(), l.Command, o.comment)
 }
 
-// addService stats the command and runs pmadm -a (listen.md 4.8).
+// addService stats the command (if any: an internal service may have
+// none) and runs pmadm -a (listen.md 4.8).
 func (c *cmd) addService(net, code, id, flags, pmspecific, command, comment string) error {
-	c.checkExists(command)
+	if command != "" {
+		c.checkExists(command)
+	}
 	args := []string{"-a", "-p", net, "-s", code, "-i", id}
 	if flags != "" {
 		args = append(args, "-f", flags)
@@ -400,7 +411,7 @@ func (c *cmd) address(net, code, opt, arg, undefined string) error {
 	var addr string
 	if !query {
 		var err error
-		if addr, err = tableAddress(opt, arg); err != nil {
+		if addr, err = tableAddress(opt, arg, c.portLookup("tcp")); err != nil {
 			return err
 		}
 	}
@@ -432,9 +443,19 @@ func (c *cmd) address(net, code, opt, arg, undefined string) error {
 		}
 	}
 	// [QUIRK: keep] The re-added entry has lflags c and no rpc info, whatever
-	// it had before (listen.md 4.7).
-	pmspecific := addr + "::c:" + s.modules + ":" + s.command
-	return c.addService(net, code, s.id, s.flags, pmspecific, s.command, strings.TrimSuffix(s.comment, "\n"))
+	// it had before (listen.md 4.7). Flag o stays (issue 6): without it the
+	// OPTIONS field, which s.command still holds, would become part of the
+	// command.
+	lflags := "c"
+	if strings.Contains(s.lflags, "o") {
+		lflags = "co"
+	}
+	pmspecific := addr + "::" + lflags + ":" + s.modules + ":" + s.command
+	command := s.command
+	if lflags == "co" {
+		_, command, _ = strings.Cut(command, ":")
+	}
+	return c.addService(net, code, s.id, s.flags, pmspecific, command, strings.TrimSuffix(s.comment, "\n"))
 }
 
 // initTable is -i's sacadm -a.

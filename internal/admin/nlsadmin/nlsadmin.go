@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/linux-saf/saf/internal/etcservices"
 	"github.com/linux-saf/saf/saf/exitcode"
 	"github.com/linux-saf/saf/saf/paths"
 )
@@ -21,7 +22,7 @@ const prog = "nlsadmin"
 // pmadm's (saf/exitcode), which nlsadmin translates (listen.md 4.8).
 const (
 	exitOK      = 0 // success; for queries: active / enabled
-	exitNo      = 1 // queries only: inactive port monitor, disabled service
+	exitNo      = 1 // queries only: inactive port monitor, disabled service; --import-inetd: entries left out
 	exitFailed  = 2 // already initialized, already running, not running, start failed
 	exitNotRoot = 3 // not super-user
 	exitService = 4 // service code too long, unknown, already there, non-existent
@@ -84,6 +85,31 @@ Administration (net_spec is the port monitor tag, e.g. tcp):
   -N tag             give net_spec as an option
   -m                 ignored (historic)
 
+Service options (with -c, -o, --internal or -a; they add flag o and an
+OPTIONS field before the command; -v shows it as OPTIONS:COMMAND):
+  --proto=tcp|udp    transport of the service (default tcp)
+  --wait[=yes|no]    inetd's wait: the service gets the listening socket
+  --internal=NAME    echo, discard, daytime, chargen or time, answered by
+                     the listener; -c is then optional
+  --max=N            at most N instances at once
+  --rate=N[/SECS]    at most N connections per SECS (default 1), else
+  --pause=DUR        refuse for DUR (default 10s), doubling up to
+  --pausemax=DUR     DUR (default 8 times the pause)
+  --persource=N      at most N instances per source address, grouped by
+  --v4prefix=BITS    IPv4 prefix (default 32) and
+  --v6prefix=BITS    IPv6 prefix (default 64)
+  --timeout=DUR      end a session after DUR (seconds, or 1m30s, 500ms)
+  --allow=LIST       only these peers (addresses, networks, commas)
+  --deny=LIST        not these peers
+  --wrap=NAME        also check hosts.allow/hosts.deny as daemon NAME
+  --option KEY=VAL   any key of the OPTIONS field; repeatable
+
+Importing:
+  --import-inetd FILE [net_spec]
+                     print a sh script that recreates the services of an
+                     inetd.conf under port monitor net_spec (default tcp);
+                     lines it cannot import go to stderr, exit 1
+
 Addresses (-A, -l, -t):
   \xHEX, \oOCTAL     raw sockaddr bytes, e.g. \x00020ACE000000000000000000000000
                      is port 2766 on every IPv4 address (family 0002, port,
@@ -94,10 +120,13 @@ Addresses (-A, -l, -t):
   /path              socket path, for unix transports; it may not hold ':'
   Readable host:port forms are stored in the \x hex form, since ':'
   separates _pmtab fields. '#' and newlines are refused everywhere.
+  The port may be a service name (127.0.0.1:echo, :ftp, [::1]:daytime),
+  looked up for --proto in /etc/services (or the file $SAF_SERVICES).
 
-Exit status: 0 success (queries: active/enabled), 1 inactive/disabled,
-2 command failed, 3 not super-user, 4 service code error, 5 command line
-error, 6 system error, 7 bad port monitor.
+Exit status: 0 success (queries: active/enabled), 1 inactive/disabled
+(--import-inetd: entries left out), 2 command failed, 3 not super-user,
+4 service code error, 5 command line error, 6 system error, 7 bad port
+monitor.
 `
 
 // cmd is one run of nlsadmin with what it needs from the outside.
@@ -107,6 +136,15 @@ type cmd struct {
 	euid           int
 	run            runner                            // runs sacadm and pmadm
 	stat           func(string) (fs.FileInfo, error) // checks service commands exist
+
+	// servicesPath is the services(5) file that resolves service names in
+	// addresses (127.0.0.1:echo) and inetd.conf: SAF_SERVICES, or
+	// /etc/services (not under SAF_ROOT: ports are the system's). Empty
+	// means none, so every name is unknown.
+	servicesPath string
+	portsRead    *servicesCache
+
+	open func(string) (io.ReadCloser, error) // reads --import-inetd's file
 }
 
 // Main runs nlsadmin with args (without the program name) and returns the
@@ -119,6 +157,12 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		euid:   os.Geteuid(),
 		run:    inProcess,
 		stat:   os.Stat,
+
+		servicesPath: etcservices.DefaultPath,
+		open:         func(p string) (io.ReadCloser, error) { return os.Open(p) },
+	}
+	if p := os.Getenv(servicesEnv); p != "" {
+		c.servicesPath = p
 	}
 	return c.main(args)
 }
@@ -170,6 +214,22 @@ func (c *cmd) main(args []string) int {
 	return exitcode.Code(err, exitSystem)
 }
 
+// checkServiceOptions: the service options go only with a service being
+// formatted (-c, -o, or --internal alone) or added (-a), and must agree
+// with each other (pmtab.ListenOptions.Check).
+func checkServiceOptions(o *options) error {
+	if o.modes&^(modeAdd|modeCmd|modePipe) != 0 || (o.modes == 0 && o.internal() == "") {
+		return &usageError{line: fmt.Sprintf("%s: error: %s applies only to a service: give -c, -o or --internal, or add one with -a", prog, o.svcKeys[0])}
+	}
+	if o.modes&modePipe != 0 && o.internal() != "" {
+		return fail(exitUsage, "--internal cannot be combined with -o: an internal service has no server")
+	}
+	if err := o.svcOpts.Check(); err != nil {
+		return fail(exitUsage, "%v", err)
+	}
+	return nil
+}
+
 func (c *cmd) errorf(format string, args ...any) {
 	fmt.Fprintf(c.stderr, prog+": error: "+format+"\n", args...)
 }
@@ -199,6 +259,22 @@ func (c *cmd) exec(args []string) error {
 		return nil
 	}
 	m := o.modes
+	if o.hasImport {
+		// --import-inetd FILE [net_spec | -N net_spec] [service options
+		// are refused]: nothing else goes with it.
+		if m != 0 || len(o.seen) > 1 || (len(o.seen) == 1 && !o.has('N')) || o.hasSvcOpts() {
+			return &usageError{line: prog + ": error: --import-inetd takes only a port monitor tag (net_spec or -N)"}
+		}
+		return c.importInetd(o)
+	}
+	if o.hasSvcOpts() {
+		if err := checkServiceOptions(o); err != nil {
+			return err
+		}
+	}
+	// A service is a command (-c) or, with service options, an internal
+	// service (--internal), which needs no command.
+	service := m&modeCmd != 0 || o.internal() != ""
 	switch {
 	case m&modeVersion != 0:
 		if o.hasNet {
@@ -216,12 +292,12 @@ func (c *cmd) exec(args []string) error {
 			return &usageError{}
 		}
 		return c.format(o)
-	case m&modeAdd != 0 || o.has('y') || o.has('w') || (m&modeCmd != 0 && o.hasNet):
-		if m&modeAdd == 0 || m&modeCmd == 0 || !o.has('y') || !o.hasNet {
+	case m&modeAdd != 0 || o.has('y') || o.has('w') || (service && o.hasNet):
+		if m&modeAdd == 0 || !service || !o.has('y') || !o.hasNet {
 			return &usageError{line: prog + ": error: Missing argument"}
 		}
 		return c.frontEnd(o)
-	case m&modeCmd != 0:
+	case service:
 		return c.format(o)
 	case !o.hasNet:
 		return &usageError{}

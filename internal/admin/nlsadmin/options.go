@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/linux-saf/saf/saf/pmtab"
 	"github.com/spf13/pflag"
 )
 
@@ -109,8 +110,23 @@ type options struct {
 	hasNet  bool
 	help    bool // --help
 
+	// Service options (issue 6): the long options that set pmtab's
+	// ListenOptions, in the order given ("--max", "--option max", ...).
+	svcOpts pmtab.ListenOptions
+	svcKeys []string
+	svcSeen map[string]bool
+
+	importFile string // --import-inetd
+	hasImport  bool
+
 	refused error // the first option check that failed
 }
+
+// hasSvcOpts reports whether any service option was given.
+func (o *options) hasSvcOpts() bool { return len(o.svcKeys) > 0 }
+
+// internal is the --internal service, "" for none.
+func (o *options) internal() string { return o.svcOpts.Internal }
 
 type rpcSpec struct{ prog, vers uint32 }
 
@@ -195,6 +211,59 @@ func (o *options) take(letter byte, arg string) error {
 	return nil
 }
 
+// serviceOptions are nlsadmin's long options for the keys of the OPTIONS
+// field (pmtab.ListenOptions, listenopts.go), each named after its key.
+var serviceOptions = []string{
+	"proto", "wait", "internal", "max", "rate", "pause", "pausemax",
+	"persource", "v4prefix", "v6prefix", "timeout", "allow", "deny", "wrap",
+}
+
+// svcOptValue is the pflag.Value of one service option; key is "" for the
+// generic --option key=value.
+type svcOptValue struct {
+	o   *options
+	key string
+}
+
+func (v *svcOptValue) String() string { return "" }
+func (v *svcOptValue) Type() string   { return "string" }
+
+func (v *svcOptValue) Set(s string) error {
+	if err := v.o.takeService(v.key, s); err != nil {
+		if v.o.refused == nil {
+			v.o.refused = err
+		}
+		return errStop
+	}
+	return nil
+}
+
+// takeService applies one service option. Each key may be given once,
+// whichever spelling sets it; the value is checked at once, and the
+// options together (Check) once the command line is read.
+func (o *options) takeService(key, arg string) error {
+	name := "--" + key
+	if key == "" {
+		k, val, ok := strings.Cut(arg, "=")
+		if !ok || k == "" {
+			return fail(exitUsage, "--option %q is not key=value", arg)
+		}
+		key, arg, name = k, val, "--option "+k
+	}
+	if o.svcSeen[key] {
+		return fail(exitUsage, "%s: service option %s given twice", name, key)
+	}
+	o.svcSeen[key] = true
+	if err := o.svcOpts.Set(key, arg); err != nil {
+		// Set's error reads "bad service options: KEY=VALUE: why".
+		why := strings.TrimPrefix(err.Error(), pmtab.ErrListenOptions.Error()+": ")
+		why = strings.TrimPrefix(why, key+"="+arg+": ")
+		return fail(exitUsage, "%s=%s: %s", name, arg, why)
+	}
+	o.svcKeys = append(o.svcKeys, name)
+	return nil
+}
+
 // parseRPCArg reads -R prognum:versnum. The original wanted only digits and
 // exactly one ':'; [LINUX] we also want digits on both sides, and numbers
 // that fit RPC's 32 bits, since the listener refuses the whole table
@@ -229,7 +298,7 @@ func parseRPCArg(s string) (rpcSpec, error) {
 // options in order, each checked as it comes; the first operand ends the
 // options (POSIX getopt, not GNU permutation) and becomes net_spec.
 func parseArgs(args []string) (*options, error) {
-	o := &options{seen: map[byte]bool{}}
+	o := &options{seen: map[byte]bool{}, svcSeen: map[string]bool{}}
 	fs := pflag.NewFlagSet(prog, pflag.ContinueOnError)
 	fs.SetOutput(io.Discard) // every message is ours (getoptError, usageError)
 	fs.Usage = func() {}
@@ -249,6 +318,21 @@ func parseArgs(args []string) (*options, error) {
 		}
 	}
 	fs.BoolVar(&o.help, "help", false, "")
+	for _, k := range serviceOptions {
+		f := fs.VarPF(&svcOptValue{o: o, key: k}, k, "", "")
+		if k == "wait" {
+			f.NoOptDefVal = "yes"
+		}
+	}
+	fs.Var(&svcOptValue{o: o}, "option", "")
+	fs.Func("import-inetd", "", func(s string) error {
+		if o.hasImport {
+			o.refused = &usageError{line: prog + ": error: --import-inetd given twice"}
+			return errStop
+		}
+		o.importFile, o.hasImport = s, true
+		return nil
+	})
 
 	err := fs.Parse(args)
 	if o.refused != nil {
@@ -282,6 +366,10 @@ func getoptError(err error) error {
 		// pflag's own answer to an undefined -h.
 		return &usageError{line: prog + ": illegal option -- h"}
 	case errors.As(err, &missing):
+		if f := missing.GetFlag(); f.Shorthand == "" {
+			// One of our long options.
+			return &usageError{line: prog + ": option requires an argument --" + f.Name}
+		}
 		return &usageError{line: prog + ": option requires an argument -- " + missing.GetFlag().Shorthand}
 	case errors.As(err, &unknown):
 		if unknown.GetSpecifiedShortnames() != "" {

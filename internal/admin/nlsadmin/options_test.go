@@ -311,6 +311,11 @@ func FuzzMain(f *testing.F) {
 		"-o\x00/p\x00-A\x00[::1]:1\x00-R\x001:2\x00-p\x00a,b",
 		"-c\x00/x #y", "-c\x00/x\ny", "-c\x00/x\x00-p\x00a:b", "-c\x00/x\x00-A\x00/a:b",
 		"-l\x00127.0.0.1:1\x00tcp", "-v\x00tcp", "-a\x00s\x00-c\x00/x\x00-y\x00c\x00tcp",
+		// Service options (issue 6).
+		"-c\x00/x\x00--max=3\x00--rate=5/60\x00--allow=::1,10.0.0.0/8",
+		"--internal=echo\x00-A\x00:7", "--proto=udp\x00--internal=time\x00-D",
+		"-c\x00/x\x00--option\x00wrap=a%3Ab", "-c\x00/x\x00-A\x00:echo\x00--wait",
+		"-a\x00s\x00--internal=echo\x00-y\x00c\x00tcp", "--import-inetd\x00/nonexistent",
 	} {
 		f.Add(s)
 	}
@@ -329,7 +334,7 @@ func FuzzMain(f *testing.F) {
 			t.Fatalf("nlsadmin %q: exit %d", args, code)
 		}
 		o, err := parseArgs(args)
-		if err != nil || o.help || o.hasNet || o.modes&(modeCmd|modePipe) == 0 || code != exitOK {
+		if err != nil || o.help || o.hasNet || o.hasImport || (o.modes&(modeCmd|modePipe) == 0 && o.internal() == "") || code != exitOK {
 			return // not the formatter, or it refused
 		}
 		out, ok := strings.CutSuffix(stdout.String(), "\n")
