@@ -11,6 +11,7 @@
 //	pmtab     /etc/saf/<tag>/_pmtab, generic part (sac.md 6) and the typed
 //	          ttymon (ttymon.md 3) and listen (listen.md 2) tails
 //	sacmsg    the sac <-> port monitor and admin channel messages (sac.md 9, 10)
+//	pmstatus  a port monitor's status socket, for sacadm --status (ours)
 //	pmproto   the port-monitor side of the sac protocol, for ttymon, listen
 //	          and any Go port monitor (sac.md 9.5)
 //	doconfig  the configuration-script language of _sysconfig, _config and

@@ -22,6 +22,7 @@ var ackNames = map[string]byte{
 var reqNames = map[byte]string{
 	sacmsg.ACStart: "START", sacmsg.ACKill: "KILL", sacmsg.ACEnable: "ENABLE", sacmsg.ACDisable: "DISABLE",
 	sacmsg.ACStatus: "STATUS", sacmsg.ACSacRead: "SACREAD", sacmsg.ACPMRead: "PMREAD",
+	sacmsg.ACKillForce: "KILLFORCE",
 }
 
 // cmdFakeSac stands in for a running sac for the rest of the script: it

@@ -47,12 +47,14 @@ func TestScripts(t *testing.T) {
 			env.Setenv("NL", "\n") // scripts cannot quote a newline
 			env.Setenv("LONG", strings.Repeat("x", 599))
 			env.Setenv("LONG400", strings.Repeat("y", 400))
+			env.Setenv("TZ", "UTC") // sacadm --status prints local times
 
 			return os.MkdirAll(filepath.Join(env.WorkDir, "root", "etc", "saf"), 0o755)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"status":  cmdStatus,
 			"fakesac": cmdFakeSac,
+			"fakepm":  cmdFakePM,
 		},
 	})
 }

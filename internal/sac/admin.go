@@ -49,7 +49,7 @@ func (s *sac) admin(c sacmsg.AdmCmd) (sacmsg.AdmAck, []byte) {
 			return ack(sacmsg.AKReqFail), nil
 		}
 		return ack(sacmsg.AKAck), nil
-	case sacmsg.ACStart, sacmsg.ACKill, sacmsg.ACEnable, sacmsg.ACDisable, sacmsg.ACPMRead:
+	case sacmsg.ACStart, sacmsg.ACKill, sacmsg.ACKillForce, sacmsg.ACEnable, sacmsg.ACDisable, sacmsg.ACPMRead:
 	default:
 		s.logf("Got unknown message for <%s>", c.Tag)
 		return ack(sacmsg.AKUnknown), nil
@@ -76,9 +76,17 @@ func (s *sac) admin(c sacmsg.AdmCmd) (sacmsg.AdmAck, []byte) {
 		default:
 			return ack(sacmsg.AKReqFail), nil
 		}
-	case sacmsg.ACKill:
+	case sacmsg.ACKill, sacmsg.ACKillForce:
 		if notRunning {
 			return ack(sacmsg.AKPMNotRun), nil
+		}
+		// The sessions are the port monitor's children: collected
+		// before it is told to stop, while they still are (sessions.go).
+		var sessions []session
+		if c.Type == sacmsg.ACKillForce {
+			if pid, err := s.pmPid(p); err == nil {
+				sessions = collectSessions(pid)
+			}
 		}
 		if !s.sendSig(p, unix.SIGTERM) {
 			s.logf("could not send SIGTERM to <%s>", p.tag)
@@ -87,6 +95,16 @@ func (s *sac) admin(c sacmsg.AdmCmd) (sacmsg.AdmAck, []byte) {
 		p.lstate, p.sstate, p.pstate = sacmsg.NotRunning, sacmsg.NotRunning, sacmsg.Stopping
 		p.stopPolls = 0
 		s.logf("terminating <%s>", p.tag)
+		if c.Type == sacmsg.ACKillForce {
+			pids := make([]int, len(sessions))
+			for i, ss := range sessions {
+				pids[i] = ss.pid
+			}
+			s.logf("ending the %d sessions of <%s> %v (sacadm -k --force)", len(sessions), p.tag, pids)
+			// Not in the event loop: the grace before SIGKILL would
+			// hold up every other request and poll.
+			go endSessions(p.tag, sessions, s.logf)
+		}
 		return ack(sacmsg.AKAck), nil
 	case sacmsg.ACEnable, sacmsg.ACDisable:
 		if notRunning {

@@ -20,6 +20,11 @@
 // descriptors at all (sac.md 8.4). sac learns a port monitor is alive from
 // the POSIX lock it holds on its _pid file (linux.md D6).
 //
+// sacadm -k --force (sacmsg.ACKillForce, our extension) stops a port
+// monitor as -k does and also ends its sessions: its child processes,
+// collected before it is signalled, get SIGHUP and SIGTERM to their process
+// groups and SIGKILL a few seconds later (sessions.go).
+//
 // Signals: SIGHUP re-reads _sactab (as sacadm -x); SIGTERM and SIGINT end
 // sac, leaving the port monitors running, so that the next sac finds them
 // and recovers them (sac.md 8.11). The original did not catch these

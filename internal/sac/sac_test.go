@@ -172,6 +172,9 @@ func TestAdminTable(t *testing.T) {
 		{sacmsg.ACEnable, EN, sacmsg.AKAck},
 		{sacmsg.ACDisable, DI, sacmsg.AKAck},
 		{sacmsg.ACDisable, FA, sacmsg.AKPMNotRun},
+		{sacmsg.ACKillForce, UN, sacmsg.AKRecover},
+		{sacmsg.ACKillForce, NR, sacmsg.AKPMNotRun},
+		{sacmsg.ACKillForce, FA, sacmsg.AKPMNotRun},
 		{sacmsg.ACPMRead, NR, sacmsg.AKPMNotRun},
 		{sacmsg.ACPMRead, UN, sacmsg.AKRecover},
 	} {

@@ -16,6 +16,7 @@ import (
 	"github.com/linux-saf/saf/saf/exitcode"
 	"github.com/linux-saf/saf/saf/paths"
 	"github.com/linux-saf/saf/saf/pmproto"
+	"github.com/linux-saf/saf/saf/pmstatus"
 	"github.com/linux-saf/saf/saf/pmtab"
 	"github.com/linux-saf/saf/saf/sacmsg"
 	"github.com/linux-saf/saf/saf/saflog"
@@ -76,6 +77,11 @@ type monitor struct {
 	finished chan *port    // a removed port's goroutine ended
 	done     chan struct{} // closed when run returns
 	wg       sync.WaitGroup
+
+	// The status socket (status.go).
+	started   time.Time
+	statusReq chan chan []*port // the status server asks the main loop for the ports
+	loopDone  chan struct{}     // closed when the main loop has ended
 }
 
 // isEnabled reports ttymon's state (ttymon.md 14).
@@ -133,6 +139,9 @@ func (m *monitor) run(ctx context.Context) int {
 	m.readDB = make(chan struct{}, 1)
 	m.finished = make(chan *port, 16)
 	m.done = make(chan struct{})
+	m.started = time.Now()
+	m.statusReq = make(chan chan []*port)
+	m.loopDone = make(chan struct{})
 	defer close(m.done)
 	defer m.shutdown()
 
@@ -204,6 +213,14 @@ func (m *monitor) run(ctx context.Context) int {
 	for _, e := range entries {
 		m.addPort(e, true)
 	}
+	// sacadm --status (status.go). Without the socket ttymon works as
+	// before; sacadm then shows only what _pmtab says.
+	if srv, err := pmstatus.Serve(root.PMStatus(tag), m.snapshot); err != nil {
+		m.logf("status socket not available: %v", err)
+	} else {
+		defer srv.Close()
+	}
+	defer close(m.loopDone) // before srv.Close: a pending answer stops waiting for the loop
 
 	for {
 		select {
@@ -225,6 +242,8 @@ func (m *monitor) run(ctx context.Context) int {
 			if q := m.ports[p.tag]; q == p {
 				delete(m.ports, p.tag)
 			}
+		case r := <-m.statusReq:
+			r <- m.portList()
 		case err := <-pmDone:
 			// _pmpipe cannot be read any more: without it sac cannot
 			// reach us. The original would loop on a dead pipe; we stop.

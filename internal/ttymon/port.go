@@ -59,6 +59,7 @@ type port struct {
 	reviveReq bool   // a re-read found the entry unchanged: a NOTVALID port comes back
 	exited    bool   // run has returned; the monitor needs a new port for this tag
 	kick      chan struct{}
+	shown     shown // what the status socket reports (status.go)
 
 	// Owned by the goroutine.
 	cur      *entry
@@ -155,6 +156,7 @@ func (p *port) run() {
 		case psService:
 			st = p.waitService()
 		}
+		p.show(st)
 	}
 	p.closeLine()
 }

@@ -110,6 +110,12 @@ func (r Root) PMPid(tag string) string { return filepath.Join(r.PMDir(tag), "_pi
 // PMPipe is /etc/saf/<tag>/_pmpipe, the FIFO sac writes to the port monitor.
 func (r Root) PMPipe(tag string) string { return filepath.Join(r.PMDir(tag), "_pmpipe") }
 
+// PMStatus is /etc/saf/<tag>/_status, the socket where a port monitor
+// answers status queries (saf/pmstatus; an extension of ours, like the
+// admin socket of linux.md D5). Its name starts with '_' so that it can
+// never be a service's script (service tags are alphanumeric).
+func (r Root) PMStatus(tag string) string { return filepath.Join(r.PMDir(tag), "_status") }
+
 // ServiceScript is /etc/saf/<tag>/<svctag>, a per-service configuration script.
 func (r Root) ServiceScript(tag, svc string) string { return filepath.Join(r.PMDir(tag), svc) }
 
@@ -133,6 +139,16 @@ func (r Root) Wtmp() string { return r.Path(Wtmp) }
 
 // LockDir is the directory of FHS UUCP lock files (linux.md D13).
 func (r Root) LockDir() string { return r.Path(LockDir) }
+
+// HostsAllow and HostsDeny are the tcp_wrappers access files that listen
+// consults for entries with option wrap (issue 6, package
+// saf/hostsaccess). Like every framework file they are under the sandbox
+// prefix; on the real system they are the usual /etc/hosts.allow and
+// /etc/hosts.deny.
+func (r Root) HostsAllow() string { return r.Path("/etc/hosts.allow") }
+
+// HostsDeny: see HostsAllow.
+func (r Root) HostsDeny() string { return r.Path("/etc/hosts.deny") }
 
 // Privileged reports whether a process with real uid uid may run the
 // operations the original reserves for root. In a sandbox (SAF_ROOT set)

@@ -14,6 +14,11 @@ const (
 	ACStatus  = 5 // sacadm -l/-L: list every port monitor (reply carries data)
 	ACSacRead = 6 // sacadm -x: re-read _sactab
 	ACPMRead  = 7 // sacadm -x -p, pmadm: tell the port monitor to re-read _pmtab
+
+	// ACKillForce is an extension (sacadm -k --force): stop the port
+	// monitor as ACKill does and also end the sessions it started. A sac
+	// that does not know it answers AKUnknown.
+	ACKillForce = 8
 )
 
 // AdmAck responses (ak_resp), sac.md 10.2 and 10.4.
@@ -34,7 +39,7 @@ const (
 // Type is not checked when parsing: sac answers unknown requests with
 // AKUnknown (sac.md 10.3).
 type AdmCmd struct {
-	Type byte   // ACStart .. ACPMRead
+	Type byte   // ACStart .. ACKillForce
 	Tag  string // port monitor tag; empty for ACStatus and ACSacRead
 	Pid  int32  // sender's pid, echoed in the reply
 }
@@ -126,6 +131,8 @@ func admCmdName(t byte) string {
 		return "AC_SACREAD"
 	case ACPMRead:
 		return "AC_PMREAD"
+	case ACKillForce:
+		return "AC_KILL_FORCE"
 	}
 	return fmt.Sprintf("request %d", t)
 }

@@ -45,7 +45,7 @@
 // # Admin request: admcmd (20 bytes), sacadm/pmadm -> sac
 //
 //	offset size field
-//	0      1    ac_mtype  ACStart 1 .. ACPMRead 7
+//	0      1    ac_mtype  ACStart 1 .. ACPMRead 7; ACKillForce 8 (ours)
 //	1      15   ac_tag    port monitor tag, at most 14 bytes, NUL-terminated
 //	                      (empty for ACStatus and ACSacRead)
 //	16     4    ac_pid    int32, the sender's pid; the reply echoes it
@@ -57,6 +57,13 @@
 //	1      3    padding
 //	4      4    ak_pid    int32, ac_pid of the request answered
 //	8      8    ak_size   int64 (C long), bytes of data that follow
+//
+// Request types 1 to 7 are the original's and keep their numbers. Types
+// from 8 on are extensions of this implementation (the channel is ours
+// anyway, linux.md D5): ACKillForce (8) is sacadm -k --force, which stops
+// the port monitor like ACKill and also ends the sessions it started. A
+// sac that predates an extension answers it with AKUnknown, so a newer
+// sacadm fails cleanly against an older sac.
 //
 // Data follows an admack only when ak_resp is AKAck and ak_size > 0, and
 // only ACStatus produces any: the status listing, one line per port

@@ -66,6 +66,8 @@ var admCmdTests = []struct {
 	{AdmCmd{Type: ACStart, Tag: "zsmon", Pid: 1234}, "01 7a736d6f6e 00000000000000000000 d2040000"},
 	{AdmCmd{Type: ACStatus, Pid: 1}, "05 000000000000000000000000000000 01000000"},
 	{AdmCmd{Type: ACPMRead, Tag: "abcdefghijklmn", Pid: -1}, "07 6162636465666768696a6b6c6d6e 00 ffffffff"},
+	// Issue 6: sacadm -k --force, our request type 8.
+	{AdmCmd{Type: ACKillForce, Tag: "tcp", Pid: 2}, "08 746370 000000000000000000000000 02000000"},
 	{AdmCmd{Type: 42, Tag: "a"}, "2a 61 0000000000000000000000000000 00000000"},
 }
 

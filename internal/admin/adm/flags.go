@@ -91,6 +91,13 @@ func (f *Flags) String(letter byte, long string, op int, dst *string, check func
 	f.fs.VarP(v, long, string(letter), "")
 }
 
+// Long adds a switch with a long name only (--name). Our extensions are
+// long options, so that no single-letter option of the original changes
+// meaning or gains a new one. It sets no operation bit.
+func (f *Flags) Long(name string, dst *bool) {
+	f.fs.BoolVar(dst, name, false, "")
+}
+
 // Seen reports whether -letter was given.
 func (f *Flags) Seen(letter byte) bool { return f.seen[letter] }
 

@@ -14,6 +14,9 @@
 //	sacadm -g -p pmtag [-z script]
 //	sacadm -G [-z script]
 //	sacadm -x [-p pmtag]
+//	sacadm -k -p pmtag --force
+//	sacadm --status [-p pmtag] [--json]
+//	sacadm -x [-p pmtag] --dry-run
 //
 // -a adds a port monitor to /etc/saf/_sactab and creates its directories
 // /etc/saf/<pmtag> (with _pmpipe, _pid and a _pmtab stamped with -v) and
@@ -23,6 +26,15 @@
 // re-read its _pmtab. -l and -L list port monitors, with their live state
 // when sac runs and NO_SAC otherwise. -g and -G print, or with -z install,
 // a port monitor's _config script and sac's _sysconfig script.
+//
+// Extensions (issue 6), long options only so that no original option
+// changes: -k --force also ends the port monitor's live sessions (a new
+// request type, sacmsg.ACKillForce); --status lists every port monitor,
+// its services and their live sessions, merging _pmtab with what a running
+// port monitor reports on its status socket (saf/pmstatus), as a table or
+// with --json as a document whose schema sacadm(8) gives (status.go);
+// -x --dry-run checks every file a reload reads and prints what it would
+// change, applying nothing (dryrun.go).
 //
 // Files are under $SAF_ROOT when it is set (then any user may run every
 // operation; linux.md D3). Every change to _sactab is made under the admin
@@ -82,9 +94,15 @@ const (
 	opPConfig
 )
 
+// ExtUsage lists our extensions (issue 6). --help prints it after Usage;
+// usage errors print Usage alone, as the original.
+const ExtUsage = "\tsacadm -k -p pmtag --force\n" +
+	"\tsacadm --status [ -p pmtag ] [ --json ]\n" +
+	"\tsacadm -x [ -p pmtag ] --dry-run\n"
+
 // Main runs sacadm with args (without the program name).
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	return adm.Main("sacadm", Usage, args, stdout, stderr, run)
+	return adm.Main("sacadm", Usage+ExtUsage, args, stdout, stderr, run)
 }
 
 type options struct {
@@ -153,6 +171,12 @@ func run(c *adm.Cmd, args []string) error {
 	f.Bool('x', "reread", opDBRead)
 	f.String('y', "comment", opAdd, &o.comment, adm.NoNewlinePtr)
 	f.String('z', "script", 0, &o.script, adm.NoNewlinePtr)
+	// Extensions (issue 6): long options only.
+	var force, showStatus, asJSON, dryRun bool
+	f.Long("force", &force)
+	f.Long("status", &showStatus)
+	f.Long("json", &asJSON)
+	f.Long("dry-run", &dryRun)
 	if err := f.Parse(args, Usage); err != nil {
 		return err
 	}
@@ -168,6 +192,17 @@ func run(c *adm.Cmd, args []string) error {
 	}
 	usage := &adm.UsageError{Usage: Usage}
 	has := f.Seen
+	switch {
+	case showStatus:
+		if f.Ops() != 0 || has('t') || has('z') || force || dryRun {
+			return usage
+		}
+		return status(c, t, o.tag, asJSON)
+	case asJSON,
+		force && f.Ops() != opKill,
+		dryRun && f.Ops() != opDBRead:
+		return usage
+	}
 	switch f.Ops() {
 	case opAdd:
 		if err := c.RequirePriv(); err != nil {
@@ -190,6 +225,9 @@ func run(c *adm.Cmd, args []string) error {
 		case opStart:
 			return c.Tell(sacmsg.ACStart, o.tag)
 		case opKill:
+			if force {
+				return c.Tell(sacmsg.ACKillForce, o.tag)
+			}
 			return c.Tell(sacmsg.ACKill, o.tag)
 		case opEnable:
 			return c.Tell(sacmsg.ACEnable, o.tag)
@@ -202,11 +240,15 @@ func run(c *adm.Cmd, args []string) error {
 		}
 		return list(c, t, o, f.Ops() == opList)
 	case opDBRead:
-		if err := c.RequirePriv(); err != nil {
-			return err
-		}
 		if has('t') || has('z') {
 			return usage
+		}
+		if dryRun {
+			// Only reads: no privilege needed, as for -l.
+			return dryRunReload(c, t, o.tag)
+		}
+		if err := c.RequirePriv(); err != nil {
+			return err
 		}
 		if has('p') {
 			return c.Tell(sacmsg.ACPMRead, o.tag)

@@ -1,0 +1,378 @@
+package sacadm
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/linux-saf/saf/internal/admin/adm"
+	"github.com/linux-saf/saf/saf/admfile"
+	"github.com/linux-saf/saf/saf/doconfig"
+	"github.com/linux-saf/saf/saf/exitcode"
+	"github.com/linux-saf/saf/saf/nlsaddr"
+	"github.com/linux-saf/saf/saf/pmtab"
+	"github.com/linux-saf/saf/saf/sacmsg"
+	"github.com/linux-saf/saf/saf/sactab"
+	"github.com/linux-saf/saf/ttydefs"
+)
+
+// sacadm -x [-p pmtag] --dry-run (issue 6, an extension): check every
+// file a reload would read, each with the reader of the program that
+// reads it, and print what the reload would change compared with what
+// runs now. Nothing is applied and nothing is sent to sac or to a port
+// monitor but the status requests of sacadm -l and sacadm --status.
+//
+// Problems go to stderr as "sacadm: FILE:LINE: reason"; the changes to
+// stdout, one a line:
+//
+//	would add port monitor TAG (TYPE)
+//	would remove port monitor TAG
+//	would change port monitor TAG: WHAT
+//	TAG: would add service SVC
+//	TAG: would remove service SVC
+//	TAG: would change service SVC
+//
+// or "no changes". Port monitors are compared with sac's live table
+// (not when sac does not run), services with what the running port
+// monitor reports on its status socket (not for one that does not
+// answer; a line says so). Exit 0 when every file is valid; 3 when one
+// is corrupt; 4 when one cannot be read; 5 when -p names no port monitor.
+
+// listenModules are the modules listen accepts (linux.md D10); any other
+// fails the service.
+var listenModules = map[string]bool{"timod": true, "tirdwr": true, "sockmod": true}
+
+// maxListenCode is the longest listen service code (listen.md 2.2).
+const maxListenCode = 13
+
+// checker collects the problems found.
+type checker struct {
+	c       *adm.Cmd
+	corrupt bool // a file is corrupt: exit 3
+	sysErr  bool // a file cannot be read: exit 4
+}
+
+func (k *checker) bad(path string, line int, format string, args ...any) {
+	k.corrupt = true
+	if line > 0 {
+		k.c.Warn("%s:%d: %s", path, line, fmt.Sprintf(format, args...))
+	} else {
+		k.c.Warn("%s: %s", path, fmt.Sprintf(format, args...))
+	}
+}
+
+func (k *checker) unreadable(path string, err error) {
+	k.sysErr = true
+	k.c.Warn("%s: cannot read: %s", path, adm.PathMsg(err))
+}
+
+// lineReason returns the reason of a parse error without its "line N: ".
+func lineReason(err error) string {
+	var le *admfile.LineError
+	if errors.As(err, &le) {
+		return le.Reason
+	}
+	return err.Error()
+}
+
+// dryRunReload is sacadm -x --dry-run.
+func dryRunReload(c *adm.Cmd, t *adm.SacTab, tag string) error {
+	k := &checker{c: c}
+	pms := k.checkSacTab(t)
+	if tag != "" {
+		var one []sactab.Entry
+		for _, e := range pms {
+			if e.Tag == tag {
+				one = append(one, e)
+			}
+		}
+		if len(one) == 0 {
+			return adm.Fail(exitcode.NoExist, "Invalid request, %s does not exist", tag)
+		}
+		pms = one
+	} else {
+		k.checkScript(c.Root.SysConfig())
+	}
+	var defs *ttydefs.Table
+	for _, e := range pms {
+		k.checkScript(c.Root.PMConfig(e.Tag))
+		if e.Type == typeTTYMon && defs == nil {
+			defs = k.loadTTYDefs()
+		}
+	}
+
+	var changes []string
+	// Port monitors, against sac's live table.
+	if c.SacRunning() {
+		rows, _, err := pmRows(c, t)
+		if err != nil {
+			return err
+		}
+		changes = append(changes, diffPMs(rows, pms, tag)...)
+	} else {
+		changes = append(changes, "sac is not running: port monitors not compared")
+	}
+	// Services, against what each port monitor has loaded.
+	for _, e := range pms {
+		tab := k.checkPMTab(e, defs)
+		changes = append(changes, k.diffServices(e, tab)...)
+	}
+	if len(changes) == 0 {
+		changes = []string{"no changes"}
+	}
+	for _, ch := range changes {
+		fmt.Fprintln(c.Stdout, ch)
+	}
+	switch {
+	case k.corrupt:
+		return adm.Fail(exitcode.SafErr, "dry run: the files above are not valid; a reload would not take them as they are")
+	case k.sysErr:
+		return adm.Fail(exitcode.SysErr, "dry run: files could not be read")
+	}
+	return nil
+}
+
+// checkSacTab checks every line of _sactab and returns the valid entries,
+// the first of each tag (as sac keeps them).
+func (k *checker) checkSacTab(t *adm.SacTab) []sactab.Entry {
+	var out []sactab.Entry
+	first := map[string]int{}
+	for _, e := range t.Entries {
+		for _, w := range e.Warnings {
+			k.c.Warn("%s:%d: warning - %s", t.Path, e.Line, w)
+		}
+		switch {
+		case e.Err != nil:
+			k.bad(t.Path, e.Line, "corrupt entry: %s", lineReason(e.Err))
+			continue
+		case e.BadFlags != "":
+			k.bad(t.Path, e.Line, "unrecognized flag %c", e.BadFlags[0])
+			continue
+		}
+		if l, dup := first[e.Tag]; dup {
+			k.bad(t.Path, e.Line, "port monitor %s is already defined on line %d", e.Tag, l)
+			continue
+		}
+		if err := sactab.Validate(e); err != nil {
+			k.bad(t.Path, e.Line, "%v", err)
+			continue
+		}
+		first[e.Tag] = e.Line
+		out = append(out, e)
+	}
+	return out
+}
+
+// checkScript parses a configuration script; a missing one is fine.
+func (k *checker) checkScript(path string) {
+	data, err := os.ReadFile(path)
+	if notFound(err) {
+		return
+	}
+	if err != nil {
+		k.unreadable(path, err)
+		return
+	}
+	if _, err := doconfig.Parse(bytes.NewReader(data)); err != nil {
+		var le *doconfig.LineError
+		if errors.As(err, &le) {
+			k.bad(path, le.Line, "%s", le.Reason)
+		} else {
+			k.bad(path, 0, "%v", err)
+		}
+	}
+}
+
+// loadTTYDefs reads /etc/ttydefs for the label checks of ttymon tables.
+func (k *checker) loadTTYDefs() *ttydefs.Table {
+	path := k.c.Root.TtyDefs()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		k.unreadable(path, err)
+		return ttydefs.NewTable(nil)
+	}
+	if err := ttydefs.CheckVersion(data); err != nil {
+		k.bad(path, 0, "%v", err)
+	}
+	entries, _, _ := ttydefs.Parse(bytes.NewReader(data)) // reads from memory: no read error
+	return ttydefs.NewTable(entries)
+}
+
+// checkPMTab checks a port monitor's _pmtab with its type's rules and
+// returns its valid entries, or nil when it cannot be read.
+func (k *checker) checkPMTab(pm sactab.Entry, defs *ttydefs.Table) []tableEntry {
+	tab, err := readPMTab(k.c.Root, pm.Tag, pm.Type)
+	if err != nil {
+		k.unreadable(k.c.Root.PMTab(pm.Tag), err)
+		return nil
+	}
+	v, err := versionOf(tab.Path, tab.Data)
+	if err != nil {
+		k.bad(tab.Path, 0, "%v", err)
+	}
+	want := map[string]int{typeTTYMon: PMTabTTYMonVersion, typeListen: pmtab.ListenVersion}[pm.Type]
+	if err == nil && want != 0 && v != want {
+		k.bad(tab.Path, 0, "version %d, %s reads version %d", v, pm.Type, want)
+	}
+	var out []tableEntry
+	first := map[string]int{}
+	for _, e := range tab.Entries {
+		for _, w := range e.Warnings {
+			k.c.Warn("%s:%d: warning - %s", tab.Path, e.Line, w)
+		}
+		switch {
+		case e.Err != nil:
+			k.bad(tab.Path, e.Line, "corrupt entry: %s", lineReason(e.Err))
+			continue
+		case e.BadFlags != "":
+			k.bad(tab.Path, e.Line, "unrecognized flag %c", e.BadFlags[0])
+			continue
+		}
+		if l, dup := first[e.Svc]; dup {
+			k.bad(tab.Path, e.Line, "service %s is already defined on line %d", e.Svc, l)
+			continue
+		}
+		first[e.Svc] = e.Line
+		if why := checkTail(pm.Type, &e.Entry, defs); why != "" {
+			k.bad(tab.Path, e.Line, "service %s: %s", e.Svc, why)
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// PMTabTTYMonVersion is the _pmtab version ttymon reads (ttyadm -V).
+const PMTabTTYMonVersion = 1
+
+// checkTail checks the port-monitor-specific part of an entry with its
+// type's parser; "" when it is valid or the type is not ours.
+func checkTail(pmtype string, e *pmtab.Entry, defs *ttydefs.Table) string {
+	switch pmtype {
+	case typeTTYMon:
+		tty, err := pmtab.ParseTTY(e.PMSpecific)
+		if err != nil {
+			return strings.ReplaceAll(err.Error(), "\n", " ")
+		}
+		if defs != nil {
+			if _, ok := defs.Lookup(tty.Label); !ok {
+				return fmt.Sprintf("ttylabel %q is not in /etc/ttydefs", tty.Label)
+			}
+		}
+		if err := pmtab.CheckModules(tty.Modules); err != nil {
+			return err.Error()
+		}
+	case typeListen:
+		if len(e.Svc) > maxListenCode {
+			return fmt.Sprintf("service code longer than %d characters", maxListenCode)
+		}
+		l, err := pmtab.ParseListen(e.PMSpecific)
+		if err != nil {
+			return err.Error()
+		}
+		if l.Address != "" && l.Flags&pmtab.LFlagDynamic == 0 {
+			if _, err := nlsaddr.Parse(l.Address); err != nil {
+				return err.Error()
+			}
+		}
+		for _, m := range l.Modules {
+			if !listenModules[m] {
+				return fmt.Sprintf("module %q is not supported (timod, tirdwr and sockmod are)", m)
+			}
+		}
+	}
+	return ""
+}
+
+// diffPMs compares sac's live table with the valid _sactab entries.
+func diffPMs(live []sacmsg.StatusEntry, file []sactab.Entry, only string) []string {
+	var out []string
+	inFile := map[string]sactab.Entry{}
+	for _, e := range file {
+		inFile[e.Tag] = e
+	}
+	running := map[string]sacmsg.StatusEntry{}
+	for _, r := range live {
+		if only != "" && r.Tag != only {
+			continue
+		}
+		running[r.Tag] = r
+		e, ok := inFile[r.Tag]
+		if !ok {
+			out = append(out, "would remove port monitor "+r.Tag)
+			continue
+		}
+		var what []string
+		if e.Type != r.Type {
+			what = append(what, fmt.Sprintf("type %s -> %s", r.Type, e.Type))
+		}
+		if int(e.Flags) != r.Flags {
+			what = append(what, fmt.Sprintf("flags %q -> %q", sactab.Flags(r.Flags).String(), e.Flags.String()))
+		}
+		if e.RCount != r.RCount {
+			what = append(what, fmt.Sprintf("restart count %d -> %d", r.RCount, e.RCount))
+		}
+		if e.Command != r.Command {
+			what = append(what, fmt.Sprintf("command %q -> %q", r.Command, e.Command))
+		}
+		if e.Comment != r.Comment {
+			what = append(what, "comment")
+		}
+		if len(what) > 0 {
+			out = append(out, "would change port monitor "+r.Tag+": "+strings.Join(what, ", "))
+		}
+	}
+	for _, e := range file {
+		if _, ok := running[e.Tag]; !ok {
+			out = append(out, fmt.Sprintf("would add port monitor %s (%s)", e.Tag, e.Type))
+		}
+	}
+	return out
+}
+
+// diffServices compares a port monitor's valid _pmtab entries with what
+// it reports it has loaded.
+func (k *checker) diffServices(pm sactab.Entry, file []tableEntry) []string {
+	st, ok, err := queryStatus(k.c.Root, pm.Tag)
+	if !ok {
+		why := "not running"
+		if err != nil && !notFound(err) {
+			why = "not answering on its status socket"
+		}
+		return []string{pm.Tag + ": " + why + ": services not compared"}
+	}
+	var out []string
+	loaded := map[string]string{}
+	for _, s := range st.Services {
+		if s.State == "removed" {
+			continue // a session of an entry already gone
+		}
+		loaded[s.Tag] = s.Entry
+	}
+	want := map[string]bool{}
+	for _, e := range file {
+		if pm.Type == typeTTYMon && e.Flags&pmtab.FlagX != 0 {
+			// Disabled without a disable message: ttymon does not
+			// monitor it at all (ttymon.md 3.2).
+			if tty, err := pmtab.ParseTTY(e.PMSpecific); err == nil && tty.DisableMsg == "" {
+				continue
+			}
+		}
+		want[e.Svc] = true
+		cur, ok := loaded[e.Svc]
+		switch {
+		case !ok:
+			out = append(out, pm.Tag+": would add service "+e.Svc)
+		case cur != "" && cur != e.Key:
+			out = append(out, pm.Tag+": would change service "+e.Svc)
+		}
+	}
+	for _, s := range st.Services {
+		if _, isLoaded := loaded[s.Tag]; isLoaded && !want[s.Tag] {
+			out = append(out, pm.Tag+": would remove service "+s.Tag)
+		}
+	}
+	return out
+}
