@@ -65,9 +65,14 @@ func startSac(t *testing.T, sb *testexec.Sandbox) *sacRun {
 		t.Fatal(err)
 	}
 	t.Cleanup(r.cleanup)
+	// sacadm -L answers from _sactab (NO_SAC) without a sac, so also
+	// wait for the admin socket and for the answer to be sac's.
 	waitFor(t, "sac to answer", func() bool {
-		_, _, code := sacadm(t, sb, "sacadm", "-L")
-		return code == 0 || code == 5
+		if _, err := os.Stat(sb.Path("/etc/saf/_cmdpipe")); err != nil {
+			return false
+		}
+		out, _, code := sacadm(t, sb, "sacadm", "-L")
+		return (code == 0 || code == 5) && !strings.Contains(out, "NO_SAC")
 	})
 	return r
 }

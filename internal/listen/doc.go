@@ -90,6 +90,47 @@
 //
 // On SIGTERM listen closes its sockets and exits; running services stay.
 //
+// # Service options
+//
+// An entry with flag o has an OPTIONS field (our extension, issue 6; the
+// syntax is in saf/pmtab/listenopts.go and listen(8)). An entry without
+// it takes exactly the path it took before: dispatch tests one flag bit
+// and nothing else, so plain entries pay no lock, allocation, syscall or
+// log line for the feature (e2e BenchmarkListen). With options:
+//
+//   - internal=echo|discard|daytime|chargen|time: answered by the listener
+//     itself, RFC 862/863/867/864/868 byte for byte, on TCP in a bounded
+//     goroutine per connection (idle one minute, total the timeout or ten
+//     minutes) and on UDP one reply datagram per request; datagrams from
+//     port 0, ports below 1024, 2049 and the listener's own internal UDP
+//     ports are never answered, so two services cannot be made to talk
+//     to each other for ever (inetd's rule; internal.go).
+//   - proto=udp binds a datagram socket; wait=yes (implied for a udp
+//     service that is not internal) hands the socket itself, the
+//     listening one for a stream service, to the service on fds 0-2 and
+//     stops watching it until the reaper has collected the service
+//     (wait.go). The service starts through launch/direct like any other.
+//   - allow, deny, wrap (hosts.allow and hosts.deny through package
+//     saf/hostsaccess), rate with doubling pauses, max, persource, in
+//     that order; refused connections are reset at once, and each kind
+//     of refusal is logged once per burst (options.go). timeout sends
+//     SIGHUP to the service's process group, SIGKILL five seconds later.
+//     Instances are counted from the start to the reaping of a process
+//     (childGone, called by the one reaper) or the end of an internal
+//     session.
+//
+// Options apply on the entry's own address; the NLPS server refuses an
+// entry with options (as disabled), so its lists cannot be bypassed.
+//
+// # Socket activation
+//
+// When LISTEN_PID is listen's pid, the LISTEN_FDS sockets from fd 3 are
+// matched to entries by bound address and type and used instead of
+// binding; the others are logged and closed; services never see the
+// variables or the descriptors (activation.go). Under sac, which starts
+// port monitors with fds 0-2 only, this needs listen started by the
+// service manager itself (listen(8) has a sample unit).
+//
 // # Environment
 //
 // listen reads PMTAG (missing: exit 1, silently), ISTATE ("enabled" or
@@ -109,6 +150,8 @@
 //	PATH         /usr/sbin:/usr/bin for root, /usr/bin: for anyone else
 //
 // and whatever the service's script assigns (PATH and HOME excepted).
+// LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES (socket activation) are read
+// and never passed on. A wait service's NLSADDR is empty.
 //
 // # Files
 //
@@ -117,6 +160,9 @@
 //	/etc/saf/<tag>/_pid      locked while listen runs; its pid and a NUL
 //	/etc/saf/<tag>/_pmpipe   messages from sac
 //	/etc/saf/_sacpipe        replies to sac
+//	/etc/hosts.allow         tcp_wrappers rules for entries with wrap=
+//	/etc/hosts.deny          (under SAF_ROOT like the rest; read again
+//	                         when they change; missing means empty)
 //	/var/saf/<tag>/log       the log: "MM/DD/YY HH:MM:SS; PID; message",
 //	                         launchers and services log with their own
 //	                         pid (the direct path's failures: listen's)

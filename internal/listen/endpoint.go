@@ -54,6 +54,26 @@ type endpoint struct {
 	path    string   // unix: the socket file to remove on unbind
 	pathID  [2]uint64
 	done    chan struct{} // closed when the accept loop has ended
+
+	// For entries with options (options.go, wait.go); fixed for the
+	// endpoint's life, a re-read that changes them rebinds (sameSocket).
+	kind epKind
+	typ  int           // SOCK_STREAM or SOCK_DGRAM
+	ext  *extState     // limits and logs; touched only for entries with options
+	quit chan struct{} // closed by close, for loops that wait on more than the socket
+}
+
+// newEndpoint makes the endpoint of s on the bound socket fd (local is
+// its address), to be served by Go's poller.
+func newEndpoint(s *service, fd int, local []byte) *endpoint {
+	ep := &endpoint{addr: s.Address, dynamic: s.dynamic(), fd: fd, local: local,
+		done: make(chan struct{}), kind: socketKind(s), typ: sockType(s),
+		ext: &extState{}, quit: make(chan struct{})}
+	ep.svc.Store(s)
+	// The descriptor is non-blocking, so os.NewFile hands it to Go's
+	// poller, and accept waits without holding a thread.
+	ep.f = os.NewFile(uintptr(fd), "listen:"+s.Code)
+	return ep
 }
 
 // bindError says why an entry could not be bound; Why is the text after
@@ -111,7 +131,8 @@ func bindService(tr transport, s *service) (*endpoint, error) {
 	if path != "" {
 		removeStaleSocket(path)
 	}
-	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	typ := sockType(s) // SOCK_DGRAM for proto=udp (wait.go)
+	fd, err := unix.Socket(family, typ|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		if errors.Is(err, unix.EMFILE) || errors.Is(err, unix.ENFILE) {
 			return nil, &bindError{Why: whyFDs, Err: os.NewSyscallError("socket", err)}
@@ -138,27 +159,29 @@ func bindService(tr transport, s *service) (*endpoint, error) {
 	if err := unix.Bind(fd, sa); err != nil {
 		return fail("bind", err)
 	}
-	ep := &endpoint{addr: s.Address, dynamic: s.dynamic(), fd: fd, done: make(chan struct{})}
+	var epPath string
+	var pathID [2]uint64
 	if path != "" {
 		var st unix.Stat_t
 		if err := unix.Chmod(path, unixSocketMode); err != nil {
 			return fail("chmod", err)
 		}
 		if err := unix.Stat(path, &st); err == nil {
-			ep.path, ep.pathID = path, [2]uint64{st.Dev, st.Ino}
+			epPath, pathID = path, [2]uint64{st.Dev, st.Ino}
 		}
 	}
-	if err := unix.Listen(fd, backlog); err != nil {
-		ep.removeFile()
-		return fail("listen", err)
+	if typ == unix.SOCK_STREAM {
+		if err := unix.Listen(fd, backlog); err != nil {
+			(&endpoint{path: epPath, pathID: pathID}).removeFile()
+			return fail("listen", err)
+		}
 	}
+	var local []byte
 	if got, err := unix.Getsockname(fd); err == nil {
-		ep.local = sockaddrBytes(got)
+		local = sockaddrBytes(got)
 	}
-	ep.svc.Store(s)
-	// The descriptor is non-blocking, so os.NewFile hands it to Go's
-	// poller, and accept waits without holding a thread.
-	ep.f = os.NewFile(uintptr(fd), "listen:"+s.Code)
+	ep := newEndpoint(s, fd, local)
+	ep.path, ep.pathID = epPath, pathID
 	return ep, nil
 }
 
@@ -247,6 +270,7 @@ func (ep *endpoint) removeFile() {
 // (listen.md 5.9 "refusing their pending connections"), and the socket
 // file goes.
 func (ep *endpoint) close() {
+	close(ep.quit)
 	ep.removeFile()
 	// Ignored: a listening socket has nothing to flush.
 	_ = ep.f.Close()

@@ -173,31 +173,32 @@ func (c *identCache) lookup(id string, euid, egid int) (it *ident, msg string) {
 // direct starts s for the connection nfd on the direct path when s can
 // take it. It returns false, having done nothing, when s needs the
 // launcher; true when it took the connection, which is closed by then
-// whether the service started or not.
-func (l *listener) direct(s *service, nfd int, peer unix.Sockaddr) bool {
+// whether the service started or not, with the service's pid (0 when it
+// did not start).
+func (l *listener) direct(s *service, nfd int, peer unix.Sockaddr) (took bool, pid int) {
 	if !l.fast {
-		return false
+		return false, 0
 	}
 	argv, err := pmtab.SplitCommand(s.Command)
 	if err != nil || isNLPSArgv0(argv[0]) {
-		return false
+		return false, 0
 	}
 	if _, err := os.Lstat(l.root.ServiceScript(l.tag, s.Code)); !errors.Is(err, fs.ErrNotExist) {
-		return false // a script, or one we cannot tell about: the launcher
+		return false, 0 // a script, or one we cannot tell about: the launcher
 	}
 	it, msg := l.ids.lookup(s.Identity, l.cfg.Euid, os.Getegid())
 	if it == nil && msg == "" {
-		return false
+		return false, 0
 	}
 	defer unix.Close(nfd) // the parent's copy goes once the child has it (listen.md 9.4)
 	if it == nil {
 		l.logf("%s", msg)
-		return true
+		return true, 0
 	}
 	if len(s.Modules) > 0 {
 		if err := doconfig.NewProcess(nfd, doconfig.Socket).Push(s.Modules); err != nil {
 			l.logf("%s", listenerTexts.push)
-			return true
+			return true, 0
 		}
 	}
 	env := append(slices.Clone(l.env), serviceEnv(l.netspec, l.mprefix, peer)...)
@@ -213,7 +214,6 @@ func (l *listener) direct(s *service, nfd int, peer unix.Sockaddr) bool {
 	// Ignored: see above.
 	_ = unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
 	utmp := s.Flags&flagUtmp != 0
-	var pid int
 	err = startTracked(utmp, l.root, func() (int, error) {
 		var err error
 		pid, err = syscall.ForkExec(argv[0], argv, attr)
@@ -231,8 +231,9 @@ func (l *listener) direct(s *service, nfd int, peer unix.Sockaddr) bool {
 			l.logf("%s", listenerTexts.execFail)
 			l.logf("System error: %s", strerror(err))
 		}
-		return true
+		return true, 0
 	}
+	l.sessionStarted(s.Code, pid, peer) // status.go
 	if startedDirect != nil {
 		startedDirect(s.Code, pid)
 	}
@@ -250,7 +251,7 @@ func (l *listener) direct(s *service, nfd int, peer unix.Sockaddr) bool {
 			}
 		}()
 	}
-	return true
+	return true, pid
 }
 
 // directEnv is env as the launcher hands it to the service: os.Environ's

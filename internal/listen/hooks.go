@@ -33,3 +33,19 @@ var (
 	// tests can tell the two paths apart.
 	startedDirect func(code string, pid int)
 )
+
+// Seams of the service options (options.go, internal.go, wait.go).
+var (
+	// burstQuiet is how long a kind of refusal must stop before the
+	// count of those not logged is logged.
+	burstQuiet = time.Second
+	// internalIdle ends an internal TCP session that makes no progress.
+	internalIdle = time.Minute
+	// internalTotal bounds an internal TCP session without a timeout.
+	internalTotal = 10 * time.Minute
+	// killDelay is the time between SIGHUP and SIGKILL when a session
+	// times out.
+	killDelay = 5 * time.Second
+	// waitRetry is the rest after a wait service failed to start.
+	waitRetry = time.Second
+)

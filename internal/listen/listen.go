@@ -133,6 +133,11 @@ type listener struct {
 	loops  sync.WaitGroup // the accept loops
 	seq    atomic.Uint64
 	readdb chan struct{}
+
+	// Service options (options.go, wait.go, activation.go).
+	hosts     hostsCache            // hosts.allow and hosts.deny, for wrap
+	udpPorts  atomic.Pointer[[]int] // ports of internal udp services, for dgramLoopRisk
+	inherited []*inheritedSock      // sockets from the service manager, until bound
 }
 
 // Run runs the listener until ctx is done (SIGTERM: it then returns 15)
@@ -263,8 +268,11 @@ func (l *listener) run(ctx context.Context, openErr error) int {
 	for _, n := range notes {
 		l.logf("%s", n)
 	}
-	// Step 12.
+	// Step 12, with the sockets of a service manager if there are any
+	// (activation.go).
+	l.inherited = inheritedSockets(l.cfg.Lookup, l.logf)
 	l.bindAll(svcs, nil)
+	l.dropInherited()
 	l.logf("Net opened, %s bound, %d fds free", addresses(len(l.eps)), l.fdsFree())
 	if !l.fast {
 		// Not an error, but a listener several times slower than it
@@ -273,6 +281,7 @@ func (l *listener) run(ctx context.Context, openErr error) int {
 	}
 	// Step 13.
 	l.logf("Initialization Complete")
+	defer l.startStatus(svcs)() // sacadm --status (status.go)
 	return l.loop(ctx)
 }
 
@@ -405,11 +414,28 @@ func (l *listener) bindAll(svcs []*service, skip map[string]bool) {
 			}
 		}
 	}
+	// The ports no internal udp service answers (dgramLoopRisk).
+	var ports []int
+	for _, ep := range l.eps {
+		if ep.kind == kindDgram {
+			if ap, err := nlsaddr.ParseSockaddr(ep.local); err == nil {
+				ports = append(ports, int(ap.Port()))
+			}
+		}
+	}
+	l.udpPorts.Store(&ports)
 }
 
 // bind binds one entry and starts accepting on it.
 func (l *listener) bind(s *service) {
-	ep, err := bindService(l.tr, s)
+	if s.passfd() && s.Listen.Flags&pmtab.LFlagOptions != 0 && s.Options.Internal == "" && socketKind(s) != kindAccept {
+		l.logf("  Service %s ignored: a standing server (flag p) cannot be a wait or udp service", s.Code)
+		return
+	}
+	ep, err := l.takeInherited(s) // activation.go
+	if ep == nil && err == nil {
+		ep, err = bindService(l.tr, s)
+	}
 	if err != nil {
 		var be *bindError
 		if errors.As(err, &be) {
@@ -426,7 +452,14 @@ func (l *listener) bind(s *service) {
 	l.loops.Add(1)
 	go func() {
 		defer l.loops.Done()
-		ep.acceptLoop(func(nfd int, peer unix.Sockaddr) { l.dispatch(ep, nfd, peer) }, l.acceptErrors())
+		switch ep.kind {
+		case kindWait:
+			l.waitLoop(ep) // wait.go
+		case kindDgram:
+			l.dgramLoop(ep) // wait.go
+		default:
+			ep.acceptLoop(func(nfd int, peer unix.Sockaddr) { l.dispatch(ep, nfd, peer) }, l.acceptErrors())
+		}
 	}()
 }
 
@@ -489,7 +522,7 @@ func (l *listener) reread() int {
 	for _, ep := range l.eps {
 		old := ep.svc.Load()
 		ns := byCode[old.Code]
-		if ns != nil && !kept[ns.Code] && ns.dynamic() == ep.dynamic && (ep.dynamic || ns.Address == ep.addr) {
+		if ns != nil && !kept[ns.Code] && ns.dynamic() == ep.dynamic && (ep.dynamic || ns.Address == ep.addr) && sameSocket(old, ns) {
 			ep.svc.Store(ns)
 			kept[ns.Code] = true
 			keep = append(keep, ep)
@@ -506,6 +539,7 @@ func (l *listener) reread() int {
 	}
 	l.eps = keep
 	l.bindAll(svcs, kept)
+	l.publishStatus(svcs)
 	l.logf("Re-read complete, %s bound, %d fds free", addresses(len(l.eps)), l.fdsFree())
 	return exitOK
 }
@@ -529,6 +563,11 @@ func (l *listener) dispatch(ep *endpoint, nfd int, peer unix.Sockaddr) {
 	if s.disabled() {
 		l.logf("Request for service on fd %d denied: disabled", ep.fd)
 		reset(nfd)
+		return
+	}
+	if s.Listen.Flags&pmtab.LFlagOptions != 0 {
+		// The only test a plain entry pays for options.
+		l.dispatchOpts(ep, s, nfd, peer, seq) // options.go
 		return
 	}
 	typ := "exec"
@@ -577,11 +616,12 @@ func (l *listener) passFD(s *service, nfd int) {
 // launch starts the launcher for an exec service: this program again,
 // in a new session, with the connection on 0, 1 and 2, the log on 3, and
 // the entry in its environment (launch.go does the rest, listen.md 5.6).
-func (l *listener) launch(s *service, nfd int, peer unix.Sockaddr) {
+// It closes nfd and returns the child's pid, 0 when nothing started.
+func (l *listener) launch(s *service, nfd int, peer unix.Sockaddr) int {
 	// Plain entries need no launcher: the listener starts them itself,
 	// several times faster (fastpath.go).
-	if l.direct(s, nfd, peer) {
-		return
+	if took, pid := l.direct(s, nfd, peer); took {
+		return pid
 	}
 	conn := os.NewFile(uintptr(nfd), "connection")
 	defer conn.Close() // the parent's copy goes once the child has it (listen.md 9.4)
@@ -599,13 +639,13 @@ func (l *listener) launch(s *service, nfd int, peer unix.Sockaddr) {
 	if err != nil {
 		l.logf("Error during fork() to start a service")
 		l.logf("  %v", err)
-		return
+		return 0
 	}
 	logFile, err := l.log.dup()
 	if err != nil {
 		l.logf("Error during fork() to start a service")
 		l.logf("  log: %s", strerror(err))
-		return
+		return 0
 	}
 	defer logFile.Close()
 	env := append(slices.Clone(l.env), serviceEnv(l.netspec, l.mprefix, peer)...)
@@ -629,12 +669,14 @@ func (l *listener) launch(s *service, nfd int, peer unix.Sockaddr) {
 	if err != nil {
 		l.logf("Error during fork() to start a service")
 		l.logf("  %s", strerror(err))
-		return
+		return 0
 	}
+	l.sessionStarted(s.Code, proc.Pid, peer) // status.go
 	if l.cfg.ReapAll {
 		// The central reaper waits for it.
+		pid := proc.Pid    // Release forgets it
 		_ = proc.Release() // only frees the pidfd; cannot fail in a way that matters
-		return
+		return pid
 	}
 	go func() {
 		// Only utmp observes a service's exit status (listen.md 5.6).
@@ -642,6 +684,7 @@ func (l *listener) launch(s *service, nfd int, peer unix.Sockaddr) {
 			reaped(proc.Pid, st.Sys().(syscall.WaitStatus))
 		}
 	}()
+	return proc.Pid
 }
 
 // serviceBaseEnv is the environment services inherit from the listener's
@@ -651,6 +694,7 @@ func (l *listener) launch(s *service, nfd int, peer unix.Sockaddr) {
 // final PATH after the service's script ran).
 func serviceBaseEnv(environ []string) []string {
 	drop := []string{pmproto.EnvPMTag, pmproto.EnvIState, envLaunch,
+		envListenPID, envListenFDs, envListenFDNames, // activation.go
 		nlps.EnvAddr, nlps.EnvOpt, nlps.EnvUData, nlps.EnvProvider, nlps.EnvMPrefix}
 	hasPath := false
 	env := slices.DeleteFunc(slices.Clone(environ), func(kv string) bool {

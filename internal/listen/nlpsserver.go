@@ -145,6 +145,14 @@ func serveNLPS(root paths.Root, tag string, logf saflog.Logf) int {
 		case s.disabled():
 			answer(nlps.CodeDisabled, nlps.DisabledText(m.Service))
 			return exitChild
+		case s.Listen.Flags&pmtab.LFlagOptions != 0:
+			// Options (issue 6) are applied on the entry's own
+			// address only: its limits and access lists live in the
+			// listener, and must not be bypassed by asking for the
+			// service here. Refused as if disabled.
+			logf("NLPS: service %s has options and is served on its own address only", s.Code)
+			answer(nlps.CodeDisabled, nlps.DisabledText(m.Service))
+			return exitChild
 		case s.Listen.Flags&pmtab.LFlagCommand != 0:
 			// The success answer goes before the start (listen.md 6.5
 			// [ORIG; keep]).
