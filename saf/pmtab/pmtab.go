@@ -132,6 +132,23 @@ func Validate(e Entry) error {
 	return nil
 }
 
+// ErrDisabledTooLong is returned by SetDisabledChecked when the line with
+// its new flag would not fit in a table line.
+var ErrDisabledTooLong = fmt.Errorf("the entry's line would be longer than %d bytes", admfile.MaxLine)
+
+// SetDisabledChecked is SetDisabled for a line that is to be written
+// back: it fails with ErrDisabledTooLong when the 'x' added by disable
+// would make the line (with its newline) longer than admfile.MaxLine,
+// which would make the whole table unreadable. (Found by
+// FuzzParseGeneric; the original wrote such a line.)
+func SetDisabledChecked(raw string, disable bool) (string, error) {
+	line := SetDisabled(raw, disable)
+	if len(line)+1 > admfile.MaxLine {
+		return "", ErrDisabledTooLong
+	}
+	return line, nil
+}
+
 // SetDisabled rewrites a raw entry line the way pmadm -e/-d do (sac.md
 // 13.7): the service tag and its ':' unchanged; every 'x' removed from the
 // flags field; for disable one 'x' appended to it; the rest of the line,

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/linux-saf/saf/saf/admfile"
 )
 
 func TestParseGeneric(t *testing.T) {
@@ -112,6 +114,25 @@ func TestDisplay(t *testing.T) {
 	}
 }
 
+func TestSetDisabledChecked(t *testing.T) {
+	head := "svc::root:r:r:r:"
+	full := head + strings.Repeat("d", admfile.MaxLine-1-len(head)) // 510 bytes + newline: fits
+	if _, err := SetDisabledChecked(full, false); err != nil {
+		t.Errorf("enable of a full line: %v", err)
+	}
+	if _, err := SetDisabledChecked(full, true); !errors.Is(err, ErrDisabledTooLong) {
+		t.Errorf("disable of a full line: %v, want ErrDisabledTooLong", err)
+	}
+	short := full[:len(full)-1]
+	got, err := SetDisabledChecked(short, true)
+	if err != nil || got != "svc:x:root:r:r:r:"+strings.Repeat("d", len(short)-len(head)) {
+		t.Errorf("disable of a line one short: %q, %v", got, err)
+	}
+	if got, err := SetDisabledChecked("svc:x"+short[4:], true); err != nil || got != "svc:x"+short[4:] {
+		t.Errorf("disable of a full, already disabled line: %q, %v", got, err)
+	}
+}
+
 func FuzzParseGeneric(f *testing.F) {
 	f.Add([]byte("# VERSION=1\na:u:root:reserved:reserved:reserved:/dev/x:::/bin/login::9600::login\\: ::::#c\n"))
 	f.Add([]byte("b:q:root:r:r:r:data   \nc::root\n"))
@@ -132,7 +153,14 @@ func FuzzParseGeneric(f *testing.F) {
 				t.Fatalf("round trip of %q: %+v, want %+v", line, g, e)
 			}
 			for _, disable := range []bool{true, false} {
-				got := Parse([]byte(SetDisabled(g.Raw, disable) + "\n"))
+				line, err := SetDisabledChecked(g.Raw, disable)
+				if err != nil {
+					if len(SetDisabled(g.Raw, disable))+1 <= admfile.MaxLine {
+						t.Fatalf("SetDisabledChecked(%q, %v): %v for a line that fits", g.Raw, disable, err)
+					}
+					continue
+				}
+				got := Parse([]byte(line + "\n"))
 				if len(got) != 1 || got[0].Err != nil || (got[0].Flags&FlagX != 0) != disable || got[0].PMSpecific != e.PMSpecific {
 					t.Fatalf("SetDisabled(%q, %v) = %+v", g.Raw, disable, got)
 				}

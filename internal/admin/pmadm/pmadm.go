@@ -349,7 +349,12 @@ func change(c *adm.Cmd, t *adm.SacTab, o options, op int) error {
 	case opRemove:
 		out = admfile.RemoveLine(p.data, e.Line)
 	default:
-		line := pmtab.SetDisabled(e.Raw, op == opDisable)
+		line, err := pmtab.SetDisabledChecked(e.Raw, op == opDisable)
+		if err != nil {
+			// [LINUX] The original wrote the long line, and the
+			// whole table became unreadable.
+			return adm.Fail(exitcode.SafErr, "cannot disable %s under %s: %v (%s line %d)", o.svc, o.tag, err, p.path, e.Line)
+		}
 		out = admfile.ReplaceLine(p.data, e.Line, line+"\n")
 	}
 	if err := lockfile.WriteFile(p.path, out, 0o444); err != nil {
