@@ -76,7 +76,11 @@ func New(f *os.File, opts Options) *Log {
 		opts.Now = time.Now
 	}
 	if opts.Pid == nil {
-		opts.Pid = os.Getpid
+		// Read once: a Go process never forks without exec, so its
+		// pid does not change, and os.Getpid is a system call on
+		// every line (one per connection in listen).
+		pid := os.Getpid()
+		opts.Pid = func() int { return pid }
 	}
 	return &Log{f: f, opts: opts}
 }
