@@ -3,6 +3,7 @@ package sac
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"syscall"
 
 	"github.com/linux-saf/saf/saf/exitcode"
@@ -27,8 +28,14 @@ const (
 func startChild(tag string) int {
 	cmd := os.Getenv(envStartCmd)
 	istate := os.Getenv(envStartIState)
-	for _, k := range []string{envStartTag, envStartCmd, envStartIState} {
+	nsock, _ := strconv.Atoi(os.Getenv(envStartFDs))
+	for _, k := range []string{envStartTag, envStartCmd, envStartIState, envStartFDs} {
 		os.Unsetenv(k)
+	}
+	// The sockets for the port monitor (activation.go) must not reach
+	// what the _config script runs: close-on-exec until the last step.
+	for fd := listenFDsStart; fd < listenFDsStart+nsock; fd++ {
+		unix.CloseOnExec(fd)
 	}
 	root := paths.FromEnv(os.Getenv)
 	logf := saflog.Discard
@@ -68,6 +75,12 @@ func startChild(tag string) int {
 	}
 	logf("starting port monitor <%s>", tag)
 	closeAllOnExec()
+	if nsock > 0 {
+		if err := passSockets(tag, nsock); err != nil {
+			logf("cannot pass sockets to port monitor <%s>: %s", tag, exitcode.Strerror(err))
+			return 1
+		}
+	}
 	err = syscall.Exec(argv[0], argv, os.Environ())
 	logf("exec of port monitor <%s> failed: %s", tag, exitcode.Strerror(err))
 	return 1

@@ -92,10 +92,13 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// a process group (started by an interactive shell); then sac simply
 	// stays where it is.
 	_, _ = unix.Setsid()
+	socks, notes := takeSockets(os.Getpid())
 	cfg := Config{
-		Root:     paths.FromEnv(os.Getenv),
-		Interval: time.Duration(interval) * time.Second,
-		Stderr:   stderr,
+		Root:      paths.FromEnv(os.Getenv),
+		Interval:  time.Duration(interval) * time.Second,
+		Stderr:    stderr,
+		Sockets:   socks,
+		SockNotes: notes,
 	}
 	return Run(context.Background(), cfg)
 }
@@ -162,6 +165,11 @@ type Config struct {
 	// monitor); default /proc/self/exe.
 	Self   string
 	Stderr io.Writer
+	// Sockets are the sockets from the service manager by port monitor
+	// tag, passed to each on its start (activation.go); SockNotes are
+	// what taking them found, for the log.
+	Sockets   map[string][]*os.File
+	SockNotes []string
 }
 
 // fatalError ends sac with a logged message and an exit status.
@@ -187,6 +195,14 @@ type sac struct {
 	reqs    chan adminReq
 	msgs    chan sacmsg.PMMsg
 	readErr chan error
+	noise   map[string]*noise // complaints about messages, by text (logNoisy)
+}
+
+// noise is one complaint's rate limit: when it was last logged and how
+// many times it was left out since.
+type noise struct {
+	last    time.Time
+	dropped int
 }
 
 // Run is sac after argument parsing. It returns the exit status.
@@ -208,6 +224,9 @@ func Run(ctx context.Context, cfg Config) int {
 	}
 	s.log, s.logf = log, log.Printf
 	s.logf("*** SAC starting ***")
+	for _, n := range cfg.SockNotes {
+		s.logf("%s", n)
+	}
 	err = s.run(ctx)
 	var fe *fatalError
 	if errors.As(err, &fe) {
@@ -564,26 +583,53 @@ func (s *sac) pollFail(p *pm, death bool) {
 	s.logf("<%s> has FAILED", p.tag)
 }
 
+// logNoisy logs a complaint about what a port monitor wrote to _sacpipe
+// at most once a second (STYLE.md 13): a port monitor that writes
+// garbage in a loop must not fill the log, and syslog, with a line per
+// message. The next line logged says how many were left out. The texts
+// are those of sac.md 8.8, one per kind and tag, so the map stays small.
+func (s *sac) logNoisy(msg string) {
+	if s.noise == nil {
+		s.noise = map[string]*noise{}
+	}
+	n := s.noise[msg]
+	if n == nil {
+		n = &noise{}
+		s.noise[msg] = n
+	}
+	now := time.Now()
+	if !n.last.IsZero() && now.Sub(n.last) < time.Second {
+		n.dropped++
+		return
+	}
+	if n.dropped > 0 {
+		s.logf("%s (%d more in the last %d s)", msg, n.dropped, int(now.Sub(n.last)/time.Second))
+	} else {
+		s.logf("%s", msg)
+	}
+	n.last, n.dropped = now, 0
+}
+
 // handleMsg applies a reply from a port monitor (sac.md 8.8).
 func (s *sac) handleMsg(m sacmsg.PMMsg) {
 	p := s.find(m.Tag)
 	if p == nil {
-		s.logf("message from unknown process")
+		s.logNoisy("message from unknown process")
 		return
 	}
 	p.ok = true
 	p.maxcls = m.MaxClass
 	switch m.Type {
 	case sacmsg.PMUnknown:
-		s.logf("port monitor <%s> didn't recognize message", p.tag)
+		s.logNoisy(fmt.Sprintf("port monitor <%s> didn't recognize message", p.tag))
 	case sacmsg.PMStatus:
 	default:
-		s.logf("port monitor <%s> sent an invalid message - ignoring it", p.tag)
+		s.logNoisy(fmt.Sprintf("port monitor <%s> sent an invalid message - ignoring it", p.tag))
 		return
 	}
 	r := sacmsg.State(m.State)
 	if r < sacmsg.Starting || r > sacmsg.Stopping {
-		s.logf("port monitor <%s> reporting invalid state", p.tag)
+		s.logNoisy(fmt.Sprintf("port monitor <%s> reporting invalid state", p.tag))
 		r = sacmsg.Unknown
 	}
 	S, P := p.sstate, p.pstate

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/linux-saf/saf/saf/admfile"
@@ -220,10 +221,16 @@ func (s *sac) spawn(p *pm) (int, error) {
 		envStartCmd+"="+p.cmd,
 		envStartIState+"="+p.istate(),
 	)
+	files := []*os.File{null, null, null}
+	if socks := s.cfg.Sockets[p.tag]; len(socks) > 0 {
+		// On 3 and up, for the port monitor (activation.go).
+		files = append(files, socks...)
+		env = append(env, envStartFDs+"="+strconv.Itoa(len(socks)))
+	}
 	proc, err := os.StartProcess(s.cfg.Self, []string{"sac"}, &os.ProcAttr{
 		Dir:   s.root.SafDir(),
 		Env:   env,
-		Files: []*os.File{null, null, null},
+		Files: files,
 		Sys:   &unix.SysProcAttr{Setpgid: true},
 	})
 	if err != nil {
