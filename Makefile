@@ -27,8 +27,17 @@ test: vet build
 fuzz:
 	FUZZTIME=$(FUZZTIME) GO=$(GO) sh scripts/fuzz.sh
 
+# Every scenario (TestStress*) appends one measured row to $$SAF_STRESS_TABLE;
+# the table is printed after the tests, and a row with failures, or no row
+# at all, fails make stress like a failed test does.
 stress: build
-	SAF_STRESS=1 $(GO) test -count=1 -run 'Stress|Soak' -timeout 60m ./...
+	@table=$$(mktemp); rc=0; start=$$(date +%s); \
+	SAF_STRESS=1 SAF_STRESS_TABLE=$$table $(GO) test -count=1 -run 'Stress|Soak' -timeout 14m ./... || rc=$$?; \
+	echo; echo "make stress: $$(( $$(date +%s) - start ))s; fds and memory (VmRSS, KiB) are the daemon's under test"; \
+	awk -F'\t' 'BEGIN { printf "%-58s %6s %5s %13s %17s %7s\n", "scenario", "iters", "fails", "fds bef/aft", "KiB bef/aft", "zombies" } \
+		{ printf "%-58s %6s %5s %6s/%-6s %8s/%-8s %7s\n", $$1, $$2, $$3, $$4, $$5, $$6, $$7, $$8; if ($$3 != "0" || $$8 != "0") bad = 1 } \
+		END { if (NR == 0) { print "no scenario recorded a row"; exit 1 } exit bad }' $$table || rc=1; \
+	rm -f $$table; exit $$rc
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...

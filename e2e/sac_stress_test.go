@@ -24,55 +24,6 @@ func rssKiB(pid int) int {
 	return 0
 }
 
-// TestStressSacCrashRestart (make stress): 1000 crash/restart cycles of a
-// port monitor that dies as soon as it starts. sac must restart every one
-// and keep its descriptor count and memory flat.
-func TestStressSacCrashRestart(t *testing.T) {
-	if os.Getenv("SAF_STRESS") == "" {
-		t.Skip("soak test: run with make stress (SAF_STRESS=1)")
-	}
-	cycles := 1000
-	if n, _ := strconv.Atoi(os.Getenv("SAF_STRESS_CYCLES")); n > 0 {
-		cycles = n
-	}
-	sb := testexec.NewSandbox(t)
-	addTestPM(t, sb, "crash", "--exit-after 1ms --exit-code 3", "-n", strconv.Itoa(cycles+10))
-	r := startSac(t, sb)
-	pid := r.cmd.Process.Pid
-	restarts := func() int { return strings.Count(sacLog(sb), "<crash> has died - trying to restart") }
-	deadline := time.Now().Add(5 * time.Minute)
-	// The baseline is taken half way, once the heap has grown to its
-	// working size; after that nothing may grow.
-	var fdsHalf, rssHalf int
-	for n := restarts(); n < cycles; n = restarts() {
-		if n >= cycles/2 && fdsHalf == 0 {
-			fdsHalf, rssHalf = fdCount(pid), rssKiB(pid)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d restarts in 5 minutes", n)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	fds, rss := fdCount(pid), rssKiB(pid)
-	zombies := 0
-	for _, st := range children(pid) {
-		if st == "Z" {
-			zombies++
-		}
-	}
-	t.Logf("after %d restarts: %d fds, %d KiB RSS; after %d restarts: %d fds, %d KiB RSS; %d zombies",
-		cycles/2, fdsHalf, rssHalf, cycles, fds, rss, zombies)
-	if fds > fdsHalf {
-		t.Errorf("descriptors grew from %d to %d", fdsHalf, fds)
-	}
-	if rss > rssHalf+2*1024 {
-		t.Errorf("RSS grew from %d KiB to %d KiB", rssHalf, rss)
-	}
-	if zombies > 1 { // the newest death may not be reaped yet
-		t.Errorf("%d zombies", zombies)
-	}
-}
-
 // BenchmarkSacRestart measures the time from a port monitor's death
 // (SIGKILL) to its successor holding its _pid lock:
 //

@@ -399,6 +399,16 @@ func (s *sac) readSacPipe() {
 			continue
 		}
 		if m.Size > 0 {
+			if !s.dataFollows(int(m.Size)) {
+				// Announced and not sent (a port monitor killed
+				// between two writes, or garbage): what follows is
+				// other port monitors' replies, which must not be
+				// taken for its data. It counts as an invalid
+				// message.
+				m.Type, m.Size = 0, 0
+				s.msgs <- m
+				continue
+			}
 			if _, err := io.CopyN(io.Discard, s.sacpipe, int64(m.Size)); err != nil {
 				s.readErr <- err
 				return
@@ -406,6 +416,25 @@ func (s *sac) readSacPipe() {
 		}
 		s.msgs <- m
 	}
+}
+
+// dataFollows reports whether the size bytes of data a header announced
+// are in _sacpipe already. A port monitor writes a reply and its data in
+// one write of at most PIPE_BUF bytes, which the pipe takes whole, so its
+// data is there as soon as its header is; data that is not may never
+// come. (sac.md 8.8 skips the data; the original waited for it, read the
+// next port monitors' replies as that data, and then killed them as
+// silent.)
+func (s *sac) dataFollows(size int) bool {
+	rc, err := s.sacpipe.SyscallConn()
+	if err != nil {
+		return false
+	}
+	n, ierr := 0, error(nil)
+	if err := rc.Control(func(fd uintptr) { n, ierr = unix.IoctlGetInt(int(fd), unix.TIOCINQ) }); err != nil {
+		return false
+	}
+	return ierr == nil && n >= size // TIOCINQ is FIONREAD: bytes in the pipe
 }
 
 // find returns the port monitor with tag, or nil.

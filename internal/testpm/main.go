@@ -36,6 +36,14 @@
 //	                                             before exiting (default 0: exit
 //	                                             at once)
 //	--term-exit N         TESTPM_TERM_EXIT       exit status after SIGTERM (default 0)
+//	--garbage N           TESTPM_GARBAGE         at start, write N garbage records to
+//	                                             _sacpipe, each in one atomic write;
+//	                                             the last announces data it never
+//	                                             sends
+//	--fork N              TESTPM_FORK            at start, start N children (sleep)
+//	                                             that outlive testpm, never waited for
+//	--child-life D        TESTPM_CHILD_LIFE      how long --fork children live
+//	                                             (default 5s)
 //
 // Boolean variables take strconv.ParseBool values (1, true, 0, false).
 // A bad value is logged as "usage: <error>" and testpm exits 1.
@@ -68,6 +76,8 @@
 //	caught SIGTERM
 //	ignoring SIGTERM
 //	state STOPPING
+//	forked <N> children for <D>: [<pid> ...]
+//	wrote <N> garbage records to _sacpipe
 //	exiting with status <N>
 //
 // and, on failures, the error: for example "pid file is locked. testpm may

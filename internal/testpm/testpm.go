@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	crand "crypto/rand"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
@@ -38,6 +40,9 @@ type knobs struct {
 	ignoreTerm    bool
 	stopWait      time.Duration
 	termExit      int
+	garbage       int
+	fork          int
+	childLife     time.Duration
 }
 
 // parseKnobs reads the options from args, with defaults from the
@@ -89,6 +94,9 @@ func parseKnobs(args []string, lookup func(string) (string, bool), stderr io.Wri
 	flag(&k.ignoreTerm, "ignore-term", "TESTPM_IGNORE_TERM", "ignore SIGTERM")
 	dur(&k.stopWait, "stop-wait", "TESTPM_STOP_WAIT", "on SIGTERM, wait this long to report STOPPING")
 	num(&k.termExit, "term-exit", "TESTPM_TERM_EXIT", 0, "exit status after SIGTERM")
+	num(&k.garbage, "garbage", "TESTPM_GARBAGE", 0, "write this many garbage records to _sacpipe at start")
+	num(&k.fork, "fork", "TESTPM_FORK", 0, "start this many children that outlive testpm")
+	dur(&k.childLife, "child-life", "TESTPM_CHILD_LIFE", "how long --fork children live (default 5s)")
 	if err != nil {
 		return k, nil, err
 	}
@@ -97,6 +105,12 @@ func parseKnobs(args []string, lookup func(string) (string, bool), stderr io.Wri
 	}
 	if k.crash != "panic" && k.crash != "kill" {
 		return k, nil, fmt.Errorf("--crash %q: want panic or kill", k.crash)
+	}
+	if k.garbage < 0 || k.garbage > 10000 || k.fork < 0 || k.fork > 100 {
+		return k, nil, fmt.Errorf("--garbage %d, --fork %d: out of range", k.garbage, k.fork)
+	}
+	if k.childLife <= 0 {
+		k.childLife = 5 * time.Second
 	}
 	if k.state > 255 {
 		return k, nil, fmt.Errorf("--state %d: pm_state is one byte", k.state)
@@ -215,6 +229,12 @@ func run(root paths.Root, env pmproto.Env, k knobs, log *saflog.Log) int {
 	defer p.Close()
 	m.p = p
 	pmproto.UnsetEnv()
+	if k.fork > 0 {
+		forkChildren(k.fork, k.childLife, log)
+	}
+	if k.garbage > 0 {
+		writeGarbage(root.SacPipe(), env.Tag, k.garbage, log)
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -332,4 +352,72 @@ func pmName(t byte) string {
 		return "PM_UNKNOWN"
 	}
 	return "type " + strconv.Itoa(int(t))
+}
+
+// forkChildren starts n children (sleep) in testpm's process group that
+// outlive it by up to life; they are never waited for.
+func forkChildren(n int, life time.Duration, log *saflog.Log) {
+	secs := strconv.FormatFloat(life.Seconds(), 'f', 3, 64)
+	var pids []int
+	for i := 0; i < n; i++ {
+		pid, err := syscall.ForkExec("/bin/sleep", []string{"sleep", secs}, &syscall.ProcAttr{Env: []string{}})
+		if err != nil {
+			log.Printf("fork: %v", err)
+			continue
+		}
+		pids = append(pids, pid)
+	}
+	log.Printf("forked %d children for %v: %v", len(pids), life, pids)
+}
+
+// writeGarbage writes n records of garbage to _sacpipe, each in one write
+// (at most PIPE_BUF, so it lands whole and other port monitors' replies
+// are never torn): random bytes with an impossible size, headers with
+// this port monitor's tag and an invalid type, headers announcing data
+// followed by that much random data, and, last, a header announcing data
+// that never comes. sac must skip all of it and keep its stream aligned:
+// the replies of other port monitors must not be taken for the missing
+// data.
+func writeGarbage(path, tag string, n int, log *saflog.Log) {
+	f, err := os.OpenFile(path, os.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		log.Printf("garbage: %v", err)
+		return
+	}
+	defer f.Close()
+	rnd := make([]byte, sacmsg.PMMsgSize+1024)
+	sent := 0
+	for i := 0; i < n; i++ {
+		if _, err := crand.Read(rnd); err != nil {
+			break
+		}
+		var b []byte
+		kind := i % 3
+		if i == n-1 {
+			kind = 3 // last: nothing of ours follows it
+		}
+		switch kind {
+		case 0: // noise; a size no header may carry, so sac skips nothing
+			b = append([]byte(nil), rnd[:sacmsg.PMMsgSize]...)
+			binary.LittleEndian.PutUint32(b[20:], uint32(sacmsg.MaxDataSize)+1+uint32(rnd[0]))
+		case 1: // our tag, a type that is neither PM_STATUS nor PM_UNKNOWN
+			typ := rnd[0]
+			if typ == sacmsg.PMStatus || typ == sacmsg.PMUnknown {
+				typ = 0
+			}
+			b, _ = sacmsg.PMMsg{Type: typ, State: rnd[1], MaxClass: 1, Tag: tag}.AppendMarshal(nil)
+		case 2: // a header announcing data, and the data
+			size := int(rnd[0]) * 4 % 1000
+			b, _ = sacmsg.PMMsg{Type: 0, State: rnd[1], Tag: "garbage", Size: int32(size)}.AppendMarshal(nil)
+			b = append(b, rnd[sacmsg.PMMsgSize:sacmsg.PMMsgSize+size]...)
+		default: // a header announcing data that never comes
+			b, _ = sacmsg.PMMsg{Type: 0, State: rnd[1], Tag: "garbage", Size: 240}.AppendMarshal(nil)
+		}
+		if _, err := f.Write(b); err != nil {
+			log.Printf("garbage: %v", err)
+			break
+		}
+		sent++
+	}
+	log.Printf("wrote %d garbage records to _sacpipe", sent)
 }
