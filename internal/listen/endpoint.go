@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/linux-saf/saf/saf/nlsaddr"
@@ -307,25 +308,7 @@ func (ep *endpoint) acceptLoop(handle func(nfd int, peer unix.Sockaddr), onErr f
 		err := rc.Read(func(fd uintptr) bool {
 			// No SOCK_NONBLOCK: the connection goes to a service on
 			// fds 0-2 in blocking mode (listen.md 9.4).
-			nfd, peer, aerr = unix.Accept4(int(fd), unix.SOCK_CLOEXEC)
-			if errors.Is(aerr, unix.EAGAIN) && acceptWait > 0 {
-				// Wait for the next connection in the kernel for a
-				// moment, as a C listener does: the kernel wakes this
-				// thread directly, without the round trip through
-				// Go's poller and scheduler (issue 5, e2e
-				// BenchmarkListen at c=1: p50 1.48 ms without this,
-				// 1.30 ms with it). The thread sleeps in poll(2), it
-				// does not spin. An idle endpoint falls back to the
-				// poller after acceptWait; closing it waits at most
-				// that long for this call to return. A connection
-				// that arrives is accepted on the next round, after
-				// beforeAccept; anything but POLLIN is left to the
-				// poller, so an error state cannot make this spin.
-				pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-				if n, _ := unix.Poll(pfd, int(acceptWait/time.Millisecond)); n > 0 && pfd[0].Revents == unix.POLLIN {
-					return true
-				}
-			}
+			nfd, peer, aerr = accept4(int(fd))
 			return !errors.Is(aerr, unix.EAGAIN)
 		})
 		if err != nil {
@@ -334,8 +317,6 @@ func (ep *endpoint) acceptLoop(handle func(nfd int, peer unix.Sockaddr), onErr f
 		switch {
 		case aerr == nil:
 			handle(nfd, peer)
-		case errors.Is(aerr, unix.EAGAIN):
-			// Woken by the poll above: accept now.
 		case errors.Is(aerr, unix.EINTR), errors.Is(aerr, unix.ECONNABORTED):
 			// The client gave up before we accepted: nothing to do.
 		default:
@@ -355,4 +336,24 @@ func reset(nfd int) {
 	// call, with a FIN instead of a reset.
 	_ = unix.SetsockoptLinger(nfd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
 	unix.Close(nfd)
+}
+
+// accept4 accepts a connection on fd as a blocking, close-on-exec
+// descriptor. It uses package syscall's accept4, not x/sys/unix's, whose
+// decoding of an IPv4 address costs one more system call per connection
+// (getsockopt SO_PROTOCOL, looking for L2TP), and converts the address.
+func accept4(fd int) (int, unix.Sockaddr, error) {
+	nfd, sa, err := syscall.Accept4(fd, syscall.SOCK_CLOEXEC)
+	if err != nil {
+		return -1, nil, err
+	}
+	switch a := sa.(type) {
+	case *syscall.SockaddrInet4:
+		return nfd, &unix.SockaddrInet4{Port: a.Port, Addr: a.Addr}, nil
+	case *syscall.SockaddrInet6:
+		return nfd, &unix.SockaddrInet6{Port: a.Port, ZoneId: a.ZoneId, Addr: a.Addr}, nil
+	case *syscall.SockaddrUnix:
+		return nfd, &unix.SockaddrUnix{Name: a.Name}, nil
+	}
+	return nfd, nil, nil
 }

@@ -21,10 +21,6 @@ var (
 	// acceptPause is the pause after accept failed for lack of
 	// descriptors or memory.
 	acceptPause = 100 * time.Millisecond
-	// acceptWait is how long an accept loop waits in poll(2) for the
-	// next connection before it leaves the wait to Go's poller
-	// (endpoint.go).
-	acceptWait = 10 * time.Millisecond
 	// beforeAccept, when set, runs before every accept: tests hold
 	// connections in the kernel's queue with it.
 	beforeAccept func()

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -52,6 +53,18 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 1 && args[0] == "--help" {
 		io.WriteString(stdout, "Usage: listen [-m minor_prefix] net_spec   (started by sac, with PMTAG and ISTATE set)\nSee listen(8) and nlsadmin(8).\n")
 		return 0
+	}
+	// One P unless the operator sets GOMAXPROCS: the listener's work per
+	// connection is a short sequence (accept, checks, fork and exec) that
+	// gains nothing from a second processor, while idle Ps make the Go
+	// scheduler pass work between threads (futex wake-ups, spinning Ms).
+	// Services run in their own processes and use every processor. e2e
+	// BenchmarkListen (issue 5), same run, listen's own CPU per
+	// connection at c=1/8/32: 170/160/155 us with two Ps, 275/125/115
+	// with one, and 0.92-1.02 of tcpserver's rate at c=8 and c=32
+	// instead of 0.92-0.93.
+	if _, set := os.LookupEnv("GOMAXPROCS"); !set {
+		runtime.GOMAXPROCS(1)
 	}
 	// sac starts port monitors with no descriptors open; nothing we open
 	// may land on 0, 1 or 2 (pmproto.EnsureStdio).
@@ -128,6 +141,7 @@ type listener struct {
 	env     []string // the services' inherited environment
 
 	fast   bool           // plain exec entries take the direct path (fastpath.go)
+	egid   int            // the effective gid, read once for the direct path
 	ids    identCache     // identities for the direct path
 	eps    []*endpoint    // bound endpoints; only the main loop changes it
 	loops  sync.WaitGroup // the accept loops
@@ -152,7 +166,7 @@ func Run(ctx context.Context, cfg Config) int {
 		fmt.Fprintf(cfg.Stderr, "%s: %v\n", prog, err)
 		return exitFatal
 	}
-	l := &listener{cfg: cfg, root: cfg.Root, tag: tag, readdb: make(chan struct{}, 1)}
+	l := &listener{cfg: cfg, root: cfg.Root, tag: tag, readdb: make(chan struct{}, 1), egid: os.Getegid()}
 	l.env = serviceBaseEnv(cfg.Environ)
 	if cfg.ReapAll {
 		// One reaper for every child, before the first child exists.
