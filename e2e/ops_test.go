@@ -87,15 +87,7 @@ func opsEcho(t *testing.T, c io.ReadWriter, line string) {
 // monitors in _sactab, sacadm -L answers before sac does (NO_SAC).
 func opsStartSac(t *testing.T, sb *testexec.Sandbox) *sacRun {
 	t.Helper()
-	r := startSac(t, sb)
-	waitFor(t, "sac to take requests", func() bool {
-		if _, err := os.Stat(sb.Path("/etc/saf/_cmdpipe")); err != nil {
-			return false
-		}
-		out, _, code := sacadm(t, sb, "sacadm", "-L")
-		return (code == 0 || code == 5) && !strings.Contains(out, "NO_SAC")
-	})
-	return r
+	return startSac(t, sb) // it waits for sac's own answer
 }
 
 func mustSacadm(t *testing.T, sb *testexec.Sandbox, args ...string) string {
@@ -309,19 +301,7 @@ func TestOpsStatus(t *testing.T) {
 // monitor may be stopped (SIGSTOP) for a while without sac killing it.
 func startSacSlow(t *testing.T, sb *testexec.Sandbox) *sacRun {
 	t.Helper()
-	r := &sacRun{t: t, sb: sb, out: &bytes.Buffer{}, tags: map[string]bool{}}
-	r.cmd = sb.Command(t, "sac", "-t", "60")
-	r.cmd.Stdout, r.cmd.Stderr = r.out, r.out
-	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(r.cleanup)
-	waitFor(t, "sac to answer", func() bool {
-		_, err := os.Stat(sb.Path("/etc/saf/_cmdpipe"))
-		_, _, code := sacadm(t, sb, "sacadm", "-L")
-		return err == nil && (code == 0 || code == 5)
-	})
-	return r
+	return startSacInterval(t, sb, "60")
 }
 
 // Every kind of reload (sacadm -x, pmadm -a and -r, SIGHUP to sac) keeps

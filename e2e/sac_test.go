@@ -58,8 +58,14 @@ func addTestPM(t *testing.T, sb *testexec.Sandbox, tag, pmArgs string, extra ...
 // startSac starts sac -t 1 and waits until it answers on the admin channel.
 func startSac(t *testing.T, sb *testexec.Sandbox) *sacRun {
 	t.Helper()
+	return startSacInterval(t, sb, "1")
+}
+
+// startSacInterval is startSac with a sanity poll interval of secs.
+func startSacInterval(t *testing.T, sb *testexec.Sandbox, secs string) *sacRun {
+	t.Helper()
 	r := &sacRun{t: t, sb: sb, out: &bytes.Buffer{}, tags: map[string]bool{}}
-	r.cmd = sb.Command(t, "sac", "-t", "1")
+	r.cmd = sb.Command(t, "sac", "-t", secs)
 	r.cmd.Stdout, r.cmd.Stderr = r.out, r.out
 	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)

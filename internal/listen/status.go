@@ -127,7 +127,7 @@ func (l *listener) publishStatus(svcs []*service) {
 		case ep != nil:
 			ps.Where = endpointWhere(ep)
 		case s.Address != "":
-			ps.Where = readableAddr(s.Address)
+			ps.Where = nlsaddr.Readable(s.Address)
 		}
 		// The line the entry was read from; the file may have been
 		// replaced since, so it must still be this entry's.
@@ -162,28 +162,12 @@ func entryKey(raw string) string {
 // endpointWhere is the address an endpoint is bound to, readable.
 func endpointWhere(ep *endpoint) string {
 	if !ep.dynamic {
-		return readableAddr(ep.addr)
+		return nlsaddr.Readable(ep.addr)
 	}
 	if ap, err := nlsaddr.ParseSockaddr(ep.local); err == nil {
 		return ap.String()
 	}
 	return `\x` + nlsaddr.Hex(ep.local)
-}
-
-// readableAddr shows a _pmtab address as host:port or a path when it is
-// one, as written otherwise.
-func readableAddr(s string) string {
-	a, err := nlsaddr.Parse(s)
-	if err != nil {
-		return s
-	}
-	if ap, err := a.TCP(); err == nil {
-		return ap.String()
-	}
-	if p, err := a.Unix(); err == nil {
-		return p
-	}
-	return s
 }
 
 // peerString formats a caller's address.

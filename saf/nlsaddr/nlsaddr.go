@@ -552,3 +552,21 @@ func TableFormPorts(s string, lookup PortFunc) (string, error) {
 	}
 	return HexForm(ap)
 }
+
+// Readable shows an address string for people, as host:port or a socket
+// path when it is one (tcp sockaddr bytes, or text that reads as either),
+// and as given otherwise. sacadm --status and the port monitors' status
+// documents use it.
+func Readable(s string) string {
+	a, err := Parse(s)
+	if err != nil {
+		return s
+	}
+	if ap, err := a.TCP(); err == nil {
+		return ap.String()
+	}
+	if p, err := a.Unix(); err == nil {
+		return p
+	}
+	return s
+}

@@ -4,35 +4,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
-	"os"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/linux-saf/saf/saf/unixsock"
 )
 
 // writeTimeout bounds the write of one document: a client that connects
 // and never reads costs the server at most this long. Documents are
 // small, so the write normally fits in the socket buffer at once.
 const writeTimeout = 2 * time.Second
-
-// maxSockPath is the longest path a socket address holds (sun_path less
-// its NUL: 107 bytes on Linux).
-const maxSockPath = len(syscall.RawSockaddrUnix{}.Path) - 1
-
-// errNotSocket: Serve found something other than a socket at its path.
-var errNotSocket = errors.New("exists and is not a socket; remove it if it is not needed")
-
-// checkPath turns the kernel's bare EINVAL for a socket path that does
-// not fit sun_path into an error that says what to change.
-func checkPath(op, path string) error {
-	if len(path) <= maxSockPath {
-		return nil
-	}
-	return fmt.Errorf("%w (a socket path holds at most %d bytes; use a shorter SAF_ROOT)",
-		&os.PathError{Op: op, Path: path, Err: syscall.ENAMETOOLONG}, maxSockPath)
-}
 
 // server is the io.Closer Serve returns.
 type server struct {
@@ -55,30 +37,8 @@ type server struct {
 // stops accepting, waits for the answer being written and removes the
 // socket file.
 func Serve(path string, snapshot func() Status) (io.Closer, error) {
-	if err := checkPath("listen", path); err != nil {
-		return nil, fmt.Errorf("pmstatus: %w", err)
-	}
-	fi, err := os.Lstat(path)
-	switch {
-	case err == nil && fi.Mode().Type() != fs.ModeSocket:
-		return nil, fmt.Errorf("pmstatus: %w", &os.PathError{Op: "listen", Path: path, Err: errNotSocket})
-	case err == nil:
-		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("pmstatus: removing stale socket: %w", err)
-		}
-	case !errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("pmstatus: %w", err)
-	}
-	// bind(2) never follows a symbolic link: one planted between the
-	// Lstat and here makes it fail with EADDRINUSE.
-	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	ln, err := unixsock.Listen(path)
 	if err != nil {
-		return nil, fmt.Errorf("pmstatus: %w", err)
-	}
-	// Between bind and chmod the socket has the mode the umask allows;
-	// the document holds nothing who(1) does not show.
-	if err := os.Chmod(path, 0o600); err != nil {
-		_ = ln.Close() // the chmod error is the one to report
 		return nil, fmt.Errorf("pmstatus: %w", err)
 	}
 	s := &server{ln: ln, done: make(chan struct{})}
@@ -133,7 +93,7 @@ func (s *server) Close() error {
 // that is errors.Is fs.ErrNotExist (no socket) or syscall.ECONNREFUSED
 // (a stale socket); sacadm treats both as "does not answer".
 func Query(path string, timeout time.Duration) (Status, error) {
-	if err := checkPath("dial", path); err != nil {
+	if err := unixsock.CheckPath("dial", path); err != nil {
 		return Status{}, fmt.Errorf("pmstatus: %w", err)
 	}
 	deadline := time.Now().Add(timeout)

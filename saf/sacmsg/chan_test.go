@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/linux-saf/saf/saf/unixsock"
 )
 
 // helperDialEnv makes the test binary a client that sends one AC_STATUS
@@ -321,7 +323,7 @@ func TestCallNoServer(t *testing.T) {
 
 // Deep SAF_ROOTs overflow sun_path; both sides say so instead of EINVAL.
 func TestSocketPathTooLong(t *testing.T) {
-	long := filepath.Join(t.TempDir(), strings.Repeat("d", maxSockPath), "_cmdpipe")
+	long := filepath.Join(t.TempDir(), strings.Repeat("d", unixsock.MaxPath), "_cmdpipe")
 	ln, err := Listen(long)
 	if err == nil {
 		ln.Close()

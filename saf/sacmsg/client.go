@@ -8,6 +8,8 @@ import (
 	"net"
 	"os"
 	"time"
+
+	"github.com/linux-saf/saf/saf/unixsock"
 )
 
 // ReplyTimeout is how long Call waits for sac's reply when its context has
@@ -56,7 +58,7 @@ func Call(ctx context.Context, sock string, cmd AdmCmd) (AdmAck, []byte, error) 
 		ctx, cancel = context.WithTimeout(ctx, replyTimeout)
 		defer cancel()
 	}
-	if err := checkSockPath("dial", sock); err != nil {
+	if err := unixsock.CheckPath("dial", sock); err != nil {
 		return AdmAck{}, nil, fmt.Errorf("sacmsg: %w: %w", ErrNoContact, err)
 	}
 	var d net.Dialer

@@ -6,12 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
 	"os"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/linux-saf/saf/saf/unixsock"
 )
 
 // RequestTimeout is how long Serve waits for a connected client to send
@@ -31,9 +32,6 @@ type Cred struct {
 // The per-OS peerCred must keep this signature.
 var _ func(*net.UnixConn) (Cred, error) = peerCred
 
-// errNotSocket: Listen found something other than a socket at its path.
-var errNotSocket = errors.New("exists and is not a socket; remove it if it is not needed")
-
 // Listen binds the admin socket at path (linux.md D5): it removes a stale
 // socket left there by an earlier sac, binds an AF_UNIX stream socket and
 // makes it mode 0600. Anything at path that is not a socket is left alone
@@ -46,44 +44,11 @@ var errNotSocket = errors.New("exists and is not a socket; remove it if it is no
 // (sac's umask is 0, sac.md 8.2 step 7): the peer credential check in
 // Serve, not the mode, is what keeps other users out.
 func Listen(path string) (*net.UnixListener, error) {
-	if err := checkSockPath("listen", path); err != nil {
-		return nil, fmt.Errorf("sacmsg: %w", err)
-	}
-	fi, err := os.Lstat(path)
-	switch {
-	case err == nil && fi.Mode().Type() != fs.ModeSocket:
-		return nil, fmt.Errorf("sacmsg: %w", &os.PathError{Op: "listen", Path: path, Err: errNotSocket})
-	case err == nil:
-		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("sacmsg: removing stale socket: %w", err)
-		}
-	case !errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("sacmsg: %w", err)
-	}
-	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	ln, err := unixsock.Listen(path)
 	if err != nil {
 		return nil, fmt.Errorf("sacmsg: %w", err)
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		_ = ln.Close() // the chmod error is the one to report
-		return nil, fmt.Errorf("sacmsg: %w", err)
-	}
 	return ln, nil
-}
-
-// maxSockPath is the longest path a socket address holds (sun_path less
-// its NUL: 107 bytes on Linux).
-const maxSockPath = len(syscall.RawSockaddrUnix{}.Path) - 1
-
-// checkSockPath turns the kernel's bare EINVAL for a socket path that does
-// not fit sun_path into an error that says what to change. Deep SAF_ROOT
-// directories (test sandboxes) hit this first.
-func checkSockPath(op, path string) error {
-	if len(path) <= maxSockPath {
-		return nil
-	}
-	return fmt.Errorf("%w (a socket path holds at most %d bytes; use a shorter SAF_ROOT)",
-		&os.PathError{Op: op, Path: path, Err: syscall.ENAMETOOLONG}, maxSockPath)
 }
 
 // Server answers admin requests on a listener. The zero value is not

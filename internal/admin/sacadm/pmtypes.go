@@ -111,25 +111,9 @@ func where(pmtype string, e *pmtab.Entry) string {
 		if l.Flags&pmtab.LFlagDynamic != 0 {
 			return "dynamic"
 		}
-		return readableAddress(l.Address)
+		return nlsaddr.Readable(l.Address)
 	}
 	return ""
-}
-
-// readableAddress shows a listen address string as host:port or a path
-// when it is one, as stored otherwise.
-func readableAddress(s string) string {
-	a, err := nlsaddr.Parse(s)
-	if err != nil {
-		return s
-	}
-	if ap, err := a.TCP(); err == nil {
-		return ap.String()
-	}
-	if p, err := a.Unix(); err == nil {
-		return p
-	}
-	return s
 }
 
 // notFound reports whether err is a missing file.
