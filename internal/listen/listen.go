@@ -61,8 +61,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// Services run in their own processes and use every processor. e2e
 	// BenchmarkListen (issue 5), same run, listen's own CPU per
 	// connection at c=1/8/32: 170/160/155 us with two Ps, 275/125/115
-	// with one, and 0.92-1.02 of tcpserver's rate at c=8 and c=32
-	// instead of 0.92-0.93.
+	// with one.
 	if _, set := os.LookupEnv("GOMAXPROCS"); !set {
 		runtime.GOMAXPROCS(1)
 	}
