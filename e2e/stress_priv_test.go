@@ -32,15 +32,7 @@ import (
 // reach (services run as other users).
 func buildTool(t *testing.T, name string) string {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "saf-e2e-tool-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(dir, name)
+	p := filepath.Join(publicDir(t, "saf-e2e-tool-"), name)
 	cmd := exec.Command("go", "build", "-o", p, "./testdata/"+name)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {

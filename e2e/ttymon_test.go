@@ -138,10 +138,11 @@ func (r *tmRun) rewrite(tab string) {
 	r.sac.Want(r.t, r.sac.Poll(r.t, sacmsg.SCReadDB), sacmsg.PMStatus, sacmsg.Enabled)
 }
 
-// tmScript writes an executable shell script every user can run.
-func tmScript(t *testing.T, name, body string) string {
+// publicDir makes a temporary directory every user can reach (services
+// run as other users), removed at the end of the test.
+func publicDir(t *testing.T, pattern string) string {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "ttymon-e2e-")
+	dir, err := os.MkdirTemp("", pattern)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +150,13 @@ func tmScript(t *testing.T, name, body string) string {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	p := filepath.Join(dir, name)
+	return dir
+}
+
+// tmScript writes an executable shell script every user can run.
+func tmScript(t *testing.T, name, body string) string {
+	t.Helper()
+	p := filepath.Join(publicDir(t, "ttymon-e2e-"), name)
 	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body), 0o755); err != nil {
 		t.Fatal(err)
 	}
