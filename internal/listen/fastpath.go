@@ -12,7 +12,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-	"unsafe"
 
 	"github.com/linux-saf/saf/saf/doconfig"
 	"github.com/linux-saf/saf/saf/pmtab"
@@ -131,7 +130,7 @@ func (c *identCache) lookup(id string, euid, egid int) (it *ident, msg string) {
 	// Go opens has it): mark whatever they left, so the service gets
 	// exactly 0, 1 and 2 (STYLE.md 12). Here, on a cache miss, rather
 	// than once per connection.
-	defer markCloexecFrom3()
+	defer cloexecFrom3()
 	if err != nil {
 		return nil, "Missing or bad passwd entry for " + id
 	}
@@ -340,15 +339,10 @@ func homeReachable(it *ident) bool {
 // uses them.
 func resetLibcSignals() {
 	for sig := 32; sig <= 34; sig++ {
-		var old sigaction
-		if _, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), 0, uintptr(unsafe.Pointer(&old)), 8, 0, 0); e != 0 {
-			continue
-		}
-		if old.handler == sigIGN {
-			dfl := sigaction{handler: sigDFL}
-			// Ignored: on failure signalsClean sees the SIG_IGN and
-			// the launcher path is used.
-			_, _, _ = unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0)
+		if ignored(sig) {
+			// On failure signalsClean sees the SIG_IGN and the
+			// launcher path is used.
+			setDefault(sig)
 		}
 	}
 }
@@ -376,15 +370,7 @@ func signalsClean() bool {
 		return false
 	}
 	for sig := 1; sig < nsig; sig++ {
-		if sig == int(unix.SIGKILL) || sig == int(unix.SIGSTOP) {
-			continue
-		}
-
-		var old sigaction
-		if _, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), 0, uintptr(unsafe.Pointer(&old)), 8, 0, 0); e != 0 {
-			continue
-		}
-		if old.handler == sigIGN {
+		if catchable(sig) && ignored(sig) {
 			return false
 		}
 	}

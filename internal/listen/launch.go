@@ -171,7 +171,7 @@ func execService(root paths.Root, tag string, s *service, logf saflog.Logf, t te
 		return code
 	}
 	// Step 15, with the descriptors and signals of linux.md D14.
-	markCloexecFrom3()
+	cloexecFrom3()
 	runtime.LockOSThread() // the signal mask below is this thread's, which execs
 	resetSignals()
 	err = syscall.Exec(argv[0], argv, os.Environ())

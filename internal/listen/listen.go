@@ -225,7 +225,7 @@ func (l *listener) run(ctx context.Context, openErr error) int {
 	// The direct path hands the service whatever the listener leaves
 	// open without close-on-exec and whatever signal state it has; it
 	// is used only when that state is clean (fastpath.go).
-	markCloexecFrom3()
+	cloexecFrom3()
 	resetLibcSignals()
 	l.fast = signalsClean()
 	if l.cfg.Euid != 0 && !l.root.Sandboxed() {

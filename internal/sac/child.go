@@ -1,11 +1,11 @@
 package sac
 
 import (
-	"fmt"
 	"os"
 	"strconv"
 	"syscall"
 
+	"github.com/linux-saf/saf/saf/cloexec"
 	"github.com/linux-saf/saf/saf/exitcode"
 	"github.com/linux-saf/saf/saf/paths"
 	"github.com/linux-saf/saf/saf/saflog"
@@ -74,7 +74,9 @@ func startChild(tag string) int {
 		return 1
 	}
 	logf("starting port monitor <%s>", tag)
-	closeAllOnExec()
+	// A port monitor starts with no open descriptors at all, 0, 1 and
+	// 2 included (sac.md 8.4 step 6.6).
+	_ = cloexec.From(0) // best effort: the exec follows regardless
 	if nsock > 0 {
 		if err := passSockets(tag, nsock); err != nil {
 			logf("cannot pass sockets to port monitor <%s>: %s", tag, exitcode.Strerror(err))
@@ -84,23 +86,4 @@ func startChild(tag string) int {
 	err = syscall.Exec(argv[0], argv, os.Environ())
 	logf("exec of port monitor <%s> failed: %s", tag, exitcode.Strerror(err))
 	return 1
-}
-
-// closeAllOnExec marks every open descriptor close-on-exec, 0, 1 and 2
-// included: a port monitor starts with no open descriptors at all (sac.md
-// 8.4 step 6.6).
-func closeAllOnExec() {
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		for fd := 0; fd < 1024; fd++ {
-			unix.CloseOnExec(fd)
-		}
-		return
-	}
-	for _, e := range ents {
-		var fd int
-		if _, err := fmt.Sscan(e.Name(), &fd); err == nil {
-			unix.CloseOnExec(fd)
-		}
-	}
 }

@@ -2,7 +2,6 @@ package ttymon
 
 import (
 	"errors"
-	"math"
 	"os"
 	"os/signal"
 	"os/user"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/linux-saf/saf/internal/termios"
 	"github.com/linux-saf/saf/internal/utmp"
+	"github.com/linux-saf/saf/saf/cloexec"
 	"github.com/linux-saf/saf/saf/doconfig"
 	"golang.org/x/sys/unix"
 )
@@ -106,7 +106,7 @@ func (s *session) invoke(argv []string, how handOff, line []byte) error {
 	// 11. Default signals (STYLE.md 11, linux.md D14), umask 022 (D14),
 	// only descriptors 0, 1 and 2, no parent-death signal.
 	unix.Umask(0o022)
-	markCloseOnExec()
+	_ = cloexec.From(3)                               // best effort: the exec follows regardless
 	_ = unix.Prctl(unix.PR_SET_PDEATHSIG, 0, 0, 0, 0) // cannot fail with 0
 	// The signal mask set below is this thread's: the exec must happen
 	// on it.
@@ -274,21 +274,4 @@ func supplementaryGroups(name string, gid int) ([]int, error) {
 		groups = append(groups, n)
 	}
 	return groups, nil
-}
-
-// markCloseOnExec leaves only 0, 1 and 2 open across the exec
-// (linux.md D14).
-func markCloseOnExec() {
-	if err := unix.CloseRange(3, math.MaxUint32, unix.CLOSE_RANGE_CLOEXEC); err == nil {
-		return
-	}
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		return
-	}
-	for _, ent := range ents {
-		if fd, err := strconv.Atoi(ent.Name()); err == nil && fd > 2 {
-			unix.CloseOnExec(fd)
-		}
-	}
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"syscall"
 
+	"github.com/linux-saf/saf/saf/cloexec"
 	"github.com/linux-saf/saf/saf/pmtab"
 )
 
@@ -285,7 +286,7 @@ const ifs = `IFS=" "`
 // reach it. Re-verify after any change with
 // go test -run 'TestProcess(ShellSetup|RealShellFDs)' ./saf/doconfig/
 func RunShell(c Command, reap bool) error {
-	if err := closeInherited(); err != nil {
+	if err := cloexec.From(3); err != nil {
 		return err
 	}
 	cmd := &exec.Cmd{
