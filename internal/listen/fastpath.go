@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/linux-saf/saf/saf/doconfig"
-	"github.com/linux-saf/saf/saf/pmtab"
 	"golang.org/x/sys/unix"
 )
 
@@ -48,7 +47,8 @@ import (
 //
 //	step 1    new session             SysProcAttr.Setsid
 //	step 2    NLS* variables          serviceEnv, as for the launcher
-//	step 3    argv                    pmtab.SplitCommand
+//	step 3    argv                    pmtab.SplitCommand, once when the
+//	                                  table is read (service.argv)
 //	step 5    utmp (flag u)           written here, under utmpMu, once
 //	                                  the pid is known (utmp.go)
 //	step 6    fds 0, 1, 2             ProcAttr.Files, the connection in
@@ -184,8 +184,8 @@ func (l *listener) direct(s *service, nfd int, peer unix.Sockaddr) (took bool, p
 	if !l.fast {
 		return false, 0
 	}
-	argv, err := pmtab.SplitCommand(s.Command)
-	if err != nil || isNLPSArgv0(argv[0]) {
+	argv := s.argv
+	if argv == nil || isNLPSArgv0(argv[0]) {
 		return false, 0
 	}
 	if _, err := os.Lstat(l.root.ServiceScript(l.tag, s.Code)); !errors.Is(err, fs.ErrNotExist) {
@@ -214,7 +214,7 @@ func (l *listener) direct(s *service, nfd int, peer unix.Sockaddr) (took bool, p
 		Sys:   &syscall.SysProcAttr{Setsid: true, Credential: it.cred},
 	}
 	utmp := s.Flags&flagUtmp != 0
-	err = startTracked(utmp, l.root, func() (int, error) {
+	err := startTracked(utmp, l.root, func() (int, error) {
 		var err error
 		pid, err = syscall.ForkExec(argv[0], argv, attr)
 		if err == nil && utmp {

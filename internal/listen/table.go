@@ -61,6 +61,11 @@ type service struct {
 	Identity string
 	pmtab.Listen
 	Line int // physical line number, for messages
+
+	// argv is Command split once when the table is read, for the direct
+	// path (fastpath.go); nil when it does not split (the launcher then
+	// logs why).
+	argv []string
 }
 
 // disabled reports flag x: connections are refused.
@@ -154,7 +159,9 @@ func parseTable(data []byte) ([]*service, []string, error) {
 		for _, n := range l.Notes {
 			notes = append(notes, n.Lines(code)...)
 		}
-		svcs = append(svcs, &service{Code: code, Flags: parseSvcFlags(f[1]), Identity: f[2], Listen: l, Line: num})
+		svc := &service{Code: code, Flags: parseSvcFlags(f[1]), Identity: f[2], Listen: l, Line: num}
+		svc.argv, _ = pmtab.SplitCommand(l.Command) // errors: see argv
+		svcs = append(svcs, svc)
 	}
 	if len(svcs) == 0 {
 		notes = append(notes, "No database?  0 entries?")
