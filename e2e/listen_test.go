@@ -258,9 +258,14 @@ func TestListenUnderSac(t *testing.T) {
 			lecho(t, ldial(t, "tcp4", cat), fmt.Sprint("round ", i))
 		}
 		waitFor(t, "services to be reaped", func() bool { return len(zombies(pid)) == 0 })
-		// Services still running hold nothing of the listener's.
-		if n := fdCount(pid); n > fdsBefore+3 {
-			t.Errorf("listen has %d descriptors open, %d before the connections", n, fdsBefore)
+		// Services still running hold nothing of the listener's; the
+		// listener holds one pidfd for each of them, no more.
+		pidfds, running := pidfdCount(pid), len(children(pid))
+		if n := fdCount(pid) - pidfds; n > fdsBefore+3 {
+			t.Errorf("listen has %d descriptors open besides its %d pidfds, %d before the connections", n, pidfds, fdsBefore)
+		}
+		if pidfds > running {
+			t.Errorf("listen holds %d pidfds for %d running children", pidfds, running)
 		}
 	})
 }

@@ -222,6 +222,20 @@ func fdCount(pid int) int {
 	return len(ents)
 }
 
+// pidfdCount counts the pidfds among pid's descriptors: listen holds
+// one for each running child (internal/listen/reap.go).
+func pidfdCount(pid int) int {
+	dir := fmt.Sprintf("/proc/%d/fd", pid)
+	ents, _ := os.ReadDir(dir)
+	n := 0
+	for _, e := range ents {
+		if l, _ := os.Readlink(dir + "/" + e.Name()); strings.Contains(l, "pidfd") {
+			n++
+		}
+	}
+	return n
+}
+
 func TestSacStartsPortMonitorsAndObeysSacadm(t *testing.T) {
 	sb := testexec.NewSandbox(t)
 	addTestPM(t, sb, "alpha", "", "-y", "first")

@@ -66,8 +66,8 @@
 // user's home directory made current, umask 022, default signal
 // dispositions and an empty signal mask set, and the command exec'd (no
 // shell, no PATH search). Any failure is logged and closes the
-// connection; listen carries on. One reaper collects every child; listen
-// never waits for a service.
+// connection; listen carries on. One reaper collects every child, through
+// its pidfd (reap.go); listen never waits for a service.
 //
 // There are two ways to get there, with the same result for the service.
 // An entry with a per-service script, or running the NLPS server, needs

@@ -8,7 +8,6 @@ import (
 	"os"
 	"strconv"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/linux-saf/saf/saf/nlsaddr"
@@ -298,6 +297,11 @@ func (ep *endpoint) acceptLoop(handle func(nfd int, peer unix.Sockaddr), onErr f
 		onErr(err)
 		return
 	}
+	// acceptRaw must never block (it holds the processor): every
+	// endpoint is made non-blocking when bound or inherited, and this
+	// makes sure of it. Ignored: fails only once the socket is closed,
+	// which Read reports.
+	_ = rc.Control(func(fd uintptr) { _ = unix.SetNonblock(int(fd), true) })
 	for {
 		if beforeAccept != nil {
 			beforeAccept()
@@ -308,7 +312,7 @@ func (ep *endpoint) acceptLoop(handle func(nfd int, peer unix.Sockaddr), onErr f
 		err := rc.Read(func(fd uintptr) bool {
 			// No SOCK_NONBLOCK: the connection goes to a service on
 			// fds 0-2 in blocking mode (listen.md 9.4).
-			nfd, peer, aerr = accept4(int(fd))
+			nfd, peer, aerr = acceptRaw(int(fd)) // rawsys_linux.go
 			return !errors.Is(aerr, unix.EAGAIN)
 		})
 		if err != nil {
@@ -336,24 +340,4 @@ func reset(nfd int) {
 	// call, with a FIN instead of a reset.
 	_ = unix.SetsockoptLinger(nfd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
 	unix.Close(nfd)
-}
-
-// accept4 accepts a connection on fd as a blocking, close-on-exec
-// descriptor. It uses package syscall's accept4, not x/sys/unix's, whose
-// decoding of an IPv4 address costs one more system call per connection
-// (getsockopt SO_PROTOCOL, looking for L2TP), and converts the address.
-func accept4(fd int) (int, unix.Sockaddr, error) {
-	nfd, sa, err := syscall.Accept4(fd, syscall.SOCK_CLOEXEC)
-	if err != nil {
-		return -1, nil, err
-	}
-	switch a := sa.(type) {
-	case *syscall.SockaddrInet4:
-		return nfd, &unix.SockaddrInet4{Port: a.Port, Addr: a.Addr}, nil
-	case *syscall.SockaddrInet6:
-		return nfd, &unix.SockaddrInet6{Port: a.Port, ZoneId: a.ZoneId, Addr: a.Addr}, nil
-	case *syscall.SockaddrUnix:
-		return nfd, &unix.SockaddrUnix{Name: a.Name}, nil
-	}
-	return nfd, nil, nil
 }

@@ -1,8 +1,6 @@
 package listen
 
 import (
-	"errors"
-	"io/fs"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -67,8 +65,9 @@ import (
 //	step 15   execve                  syscall.ForkExec
 //
 // The service is the listener's child, as a launcher is, and is reaped
-// by the same reaper (startReaper, or one Wait per child when ReapAll is
-// off): nothing here waits for it.
+// by the same reaper (reap.go: through its pidfd, from childStarted):
+// nothing here waits for it. The system calls up to the fork are raw
+// (rawsys_linux.go), and the connection's log line is written after it.
 //
 // Failures are logged with the launcher's texts, by the listener (so
 // with the listener's pid), and close the connection. ForkExec reports
@@ -180,7 +179,8 @@ func (c *identCache) lookup(id string, euid, egid int) (it *ident, msg string) {
 // launcher; true when it took the connection, which is closed by then
 // whether the service started or not, with the service's pid (0 when it
 // did not start).
-func (l *listener) direct(s *service, nfd int, peer unix.Sockaddr) (took bool, pid int) {
+// connect is the connection's log line, written here (see launch).
+func (l *listener) direct(s *service, nfd int, peer unix.Sockaddr, connect string) (took bool, pid int) {
 	if !l.fast {
 		return false, 0
 	}
@@ -188,20 +188,27 @@ func (l *listener) direct(s *service, nfd int, peer unix.Sockaddr) (took bool, p
 	if argv == nil || isNLPSArgv0(argv[0]) {
 		return false, 0
 	}
-	if _, err := os.Lstat(l.root.ServiceScript(l.tag, s.Code)); !errors.Is(err, fs.ErrNotExist) {
+	if !lstatAbsent(l.root.ServiceScript(l.tag, s.Code)) { // rawsys_linux.go
 		return false, 0 // a script, or one we cannot tell about: the launcher
 	}
 	it, msg := l.ids.lookup(s.Identity, l.cfg.Euid, l.egid)
 	if it == nil && msg == "" {
 		return false, 0
 	}
-	defer unix.Close(nfd) // the parent's copy goes once the child has it (listen.md 9.4)
+	defer closeRaw(nfd) // the parent's copy goes once the child has it (listen.md 9.4)
+	logConnect := func() {
+		if connect != "" {
+			l.logf("%s", connect)
+		}
+	}
 	if it == nil {
+		logConnect()
 		l.logf("%s", msg)
 		return true, 0
 	}
 	if len(s.Modules) > 0 {
 		if err := doconfig.NewProcess(nfd, doconfig.Socket).Push(s.Modules); err != nil {
+			logConnect()
 			l.logf("%s", listenerTexts.push)
 			return true, 0
 		}
@@ -211,12 +218,13 @@ func (l *listener) direct(s *service, nfd int, peer unix.Sockaddr) (took bool, p
 		Dir:   it.home,
 		Env:   directEnv(env, it),
 		Files: []uintptr{uintptr(nfd), uintptr(nfd), uintptr(nfd)},
-		Sys:   &syscall.SysProcAttr{Setsid: true, Credential: it.cred},
+		Sys:   &syscall.SysProcAttr{Setsid: true, Credential: it.cred, PidFD: l.pidfdSlot()},
 	}
 	utmp := s.Flags&flagUtmp != 0
+	pidfd := -1
 	err := startTracked(utmp, l.root, func() (int, error) {
 		var err error
-		pid, err = syscall.ForkExec(argv[0], argv, attr)
+		pid, pidfd, err = forkExec(argv[0], argv, attr) // reap.go
 		if err == nil && utmp {
 			// Under utmpMu: the reaper cannot record the end before
 			// this records the start.
@@ -224,6 +232,7 @@ func (l *listener) direct(s *service, nfd int, peer unix.Sockaddr) (took bool, p
 		}
 		return pid, err
 	})
+	logConnect()
 	if err != nil {
 		if !homeReachable(it) {
 			l.logf("Cannot chdir to %s", it.home)
@@ -237,20 +246,7 @@ func (l *listener) direct(s *service, nfd int, peer unix.Sockaddr) (took bool, p
 	if startedDirect != nil {
 		startedDirect(s.Code, pid)
 	}
-	if !l.cfg.ReapAll {
-		go func() {
-			var ws unix.WaitStatus
-			for {
-				_, err := unix.Wait4(pid, &ws, 0, nil)
-				if !errors.Is(err, unix.EINTR) {
-					if err == nil {
-						reaped(pid, syscall.WaitStatus(ws))
-					}
-					return
-				}
-			}
-		}()
-	}
+	l.childStarted(pid, pidfd) // reap.go
 	return true, pid
 }
 

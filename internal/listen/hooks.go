@@ -1,6 +1,7 @@
 package listen
 
 import (
+	"syscall"
 	"time"
 
 	"github.com/linux-saf/saf/saf/nlps"
@@ -28,6 +29,9 @@ var (
 	// of every service started on the direct path (fastpath.go), so
 	// tests can tell the two paths apart.
 	startedDirect func(code string, pid int)
+	// onReaped, when set, is called with the pid and wait status of
+	// every child the listener reaps (reap.go), before anything else.
+	onReaped func(pid int, ws syscall.WaitStatus)
 )
 
 // Seams of the service options (options.go, internal.go, wait.go).

@@ -120,10 +120,12 @@ type Config struct {
 	Self    string                      // the program re-executed as the launcher
 	Euid    int                         // the effective uid, for the root check
 	Stderr  io.Writer                   // where errors go before the log is open
-	// ReapAll reaps every child with wait4(-1) on SIGCHLD, as a daemon
-	// must. When false (tests running the listener inside a test binary,
-	// whose other children must not be reaped) each launcher or
-	// directly started service is waited for on its own.
+	// ReapAll makes the listener reap every child it has, as a daemon
+	// must: its own through their pidfds, and when it is process 1, a
+	// subreaper or on a kernel without pidfds, any child at all with
+	// wait4(-1) on SIGCHLD (reap.go). When false (tests running the
+	// listener inside a test binary, whose other children must not be
+	// reaped) only the listener's own children are waited for.
 	ReapAll bool
 }
 
@@ -139,13 +141,15 @@ type listener struct {
 	pm      *pmproto.PM
 	env     []string // the services' inherited environment
 
-	fast   bool           // plain exec entries take the direct path (fastpath.go)
-	egid   int            // the effective gid, read once for the direct path
-	ids    identCache     // identities for the direct path
-	eps    []*endpoint    // bound endpoints; only the main loop changes it
-	loops  sync.WaitGroup // the accept loops
-	seq    atomic.Uint64
-	readdb chan struct{}
+	reap     reapMode       // how children are reaped (reap.go)
+	children *childPoll     // the children's pidfds under reapPidfd (nil: blocking waits)
+	fast     bool           // plain exec entries take the direct path (fastpath.go)
+	egid     int            // the effective gid, read once for the direct path
+	ids      identCache     // identities for the direct path
+	eps      []*endpoint    // bound endpoints; only the main loop changes it
+	loops    sync.WaitGroup // the accept loops
+	seq      atomic.Uint64
+	readdb   chan struct{}
 
 	// Service options (options.go, wait.go, activation.go).
 	hosts     hostsCache            // hosts.allow and hosts.deny, for wrap
@@ -167,7 +171,18 @@ func Run(ctx context.Context, cfg Config) int {
 	}
 	l := &listener{cfg: cfg, root: cfg.Root, tag: tag, readdb: make(chan struct{}, 1), egid: os.Getegid()}
 	l.env = serviceBaseEnv(cfg.Environ)
-	if cfg.ReapAll {
+	l.reap = chooseReap(cfg.ReapAll) // reap.go
+	if l.reap == reapPidfd {
+		cp, err := newChildPoll()
+		if err != nil {
+			// Without it every child gets a blocking wait.
+			fmt.Fprintf(cfg.Stderr, "%s: %v\n", prog, err)
+		} else {
+			l.children = cp
+			defer cp.close()
+		}
+	}
+	if l.reap == reapAll {
 		// One reaper for every child, before the first child exists.
 		stop := startReaper()
 		defer stop()
@@ -587,14 +602,15 @@ func (l *listener) dispatch(ep *endpoint, nfd int, peer unix.Sockaddr) {
 	if s.passfd() {
 		typ = "passfd"
 	}
-	l.logf("Connect: fd %d, svctag %s, seq %d, type %s", ep.fd, s.Code, seq, typ)
+	connect := fmt.Sprintf("Connect: fd %d, svctag %s, seq %d, type %s", ep.fd, s.Code, seq, typ)
 	if s.passfd() {
+		l.logf("%s", connect)
 		// In its own goroutine: a slow standing server must not hold up
 		// the next connection.
 		go l.passFD(s, nfd)
 		return
 	}
-	l.launch(s, nfd, peer)
+	l.launch(s, nfd, peer, connect)
 }
 
 // passFD hands a connection to a standing server (listen.md 5.7, 9.6;
@@ -630,11 +646,19 @@ func (l *listener) passFD(s *service, nfd int) {
 // in a new session, with the connection on 0, 1 and 2, the log on 3, and
 // the entry in its environment (launch.go does the rest, listen.md 5.6).
 // It closes nfd and returns the child's pid, 0 when nothing started.
-func (l *listener) launch(s *service, nfd int, peer unix.Sockaddr) int {
+// connect, unless empty, is the connection's log line, which the caller
+// left to launch to write: the direct path writes it once the service
+// has been started, so that the log's write is not among the system
+// calls before the fork (rawsys_linux.go), but before anything it logs
+// about a failure.
+func (l *listener) launch(s *service, nfd int, peer unix.Sockaddr, connect string) int {
 	// Plain entries need no launcher: the listener starts them itself,
 	// several times faster (fastpath.go).
-	if took, pid := l.direct(s, nfd, peer); took {
+	if took, pid := l.direct(s, nfd, peer, connect); took {
 		return pid
+	}
+	if connect != "" {
+		l.logf("%s", connect)
 	}
 	conn := os.NewFile(uintptr(nfd), "connection")
 	defer conn.Close() // the parent's copy goes once the child has it (listen.md 9.4)
@@ -663,41 +687,28 @@ func (l *listener) launch(s *service, nfd int, peer unix.Sockaddr) int {
 	defer logFile.Close()
 	env := append(slices.Clone(l.env), serviceEnv(l.netspec, l.mprefix, peer)...)
 	env = append(env, envLaunch+"="+string(js))
-	var proc *os.Process
+	attr := &syscall.ProcAttr{
+		Dir:   l.root.PMDir(l.tag),
+		Env:   env,
+		Files: []uintptr{conn.Fd(), conn.Fd(), conn.Fd(), logFile.Fd()},
+		Sys:   &syscall.SysProcAttr{Setsid: true, PidFD: l.pidfdSlot()},
+	}
+	var pid, pidfd int
 	// Services that may write utmp are tracked, so that their end is
 	// recorded (utmp.go).
 	err = startTracked(spec.Utmp || spec.NLPS, l.root, func() (int, error) {
 		var err error
-		proc, err = os.StartProcess(l.cfg.Self, []string{prog}, &os.ProcAttr{
-			Dir:   l.root.PMDir(l.tag),
-			Env:   env,
-			Files: []*os.File{conn, conn, conn, logFile},
-			Sys:   &syscall.SysProcAttr{Setsid: true},
-		})
-		if err != nil {
-			return 0, err
-		}
-		return proc.Pid, nil
+		pid, pidfd, err = forkExec(l.cfg.Self, []string{prog}, attr) // reap.go
+		return pid, err
 	})
 	if err != nil {
 		l.logf("Error during fork() to start a service")
 		l.logf("  %s", strerror(err))
 		return 0
 	}
-	l.sessionStarted(s.Code, proc.Pid, peer) // status.go
-	if l.cfg.ReapAll {
-		// The central reaper waits for it.
-		pid := proc.Pid    // Release forgets it
-		_ = proc.Release() // only frees the pidfd; cannot fail in a way that matters
-		return pid
-	}
-	go func() {
-		// Only utmp observes a service's exit status (listen.md 5.6).
-		if st, err := proc.Wait(); err == nil {
-			reaped(proc.Pid, st.Sys().(syscall.WaitStatus))
-		}
-	}()
-	return proc.Pid
+	l.sessionStarted(s.Code, pid, peer) // status.go
+	l.childStarted(pid, pidfd)          // reap.go
+	return pid
 }
 
 // serviceBaseEnv is the environment services inherit from the listener's
@@ -760,36 +771,4 @@ func isNLPSArgv0(a0 string) bool {
 		a0 = a0[i+1:]
 	}
 	return a0 == nlpsServerName
-}
-
-// startReaper reaps every child as it exits (listen.md 5.11 [LINUX]):
-// the one reaper of the process. It returns a function that stops it.
-func startReaper() func() {
-	ch := make(chan os.Signal, 64)
-	signal.Notify(ch, syscall.SIGCHLD)
-	done := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-ch:
-			case <-done:
-				return
-			}
-			for {
-				var ws unix.WaitStatus
-				pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
-				if errors.Is(err, unix.EINTR) {
-					continue
-				}
-				if pid <= 0 || err != nil {
-					break
-				}
-				reaped(pid, syscall.WaitStatus(ws))
-			}
-		}
-	}()
-	return func() {
-		signal.Stop(ch)
-		close(done)
-	}
 }

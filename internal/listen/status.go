@@ -32,7 +32,7 @@ import (
 // (publishStatus), since only the main loop may look at the endpoints.
 //
 // The session map is the package's, not the listener's, because the
-// reaper (startReaper, reaped in utmp.go) knows only pids; each session
+// reaper (reap.go, reaped in utmp.go) knows only pids; each session
 // names the listener that started it (tests run several in one process).
 
 // liveSession is one running service the listener started.

@@ -118,6 +118,9 @@ func startTracked(track bool, root paths.Root, start func() (int, error)) error 
 // common case and not an error; other errors have nowhere to go but are
 // rare (the files were writable a moment ago).
 func reaped(pid int, ws syscall.WaitStatus) {
+	if onReaped != nil {
+		onReaped(pid, ws)
+	}
 	sessionEnded(pid) // status.go
 	childGone(pid)    // options.go
 	utmpMu.Lock()

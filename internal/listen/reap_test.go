@@ -1,0 +1,398 @@
+package listen
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// reapLog collects what reaped reports for a set of pids.
+type reapLog struct {
+	mu   sync.Mutex
+	want map[int]bool
+	got  map[int]syscall.WaitStatus
+}
+
+// watchReaped sets onReaped for the test and returns the log.
+func watchReaped(t *testing.T) *reapLog {
+	t.Helper()
+	r := &reapLog{want: map[int]bool{}, got: map[int]syscall.WaitStatus{}}
+	onReaped = func(pid int, ws syscall.WaitStatus) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.want[pid] {
+			if _, dup := r.got[pid]; dup {
+				t.Errorf("pid %d reported twice", pid)
+			}
+			r.got[pid] = ws
+		}
+	}
+	t.Cleanup(func() { onReaped = nil })
+	return r
+}
+
+func (r *reapLog) expect(pid int) {
+	r.mu.Lock()
+	r.want[pid] = true
+	r.mu.Unlock()
+}
+
+// wait waits until every expected pid was reported, and returns the
+// statuses.
+func (r *reapLog) wait(t *testing.T) map[int]syscall.WaitStatus {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r.mu.Lock()
+		done := len(r.got) == len(r.want)
+		out := make(map[int]syscall.WaitStatus, len(r.got))
+		for k, v := range r.got {
+			out[k] = v
+		}
+		r.mu.Unlock()
+		if done {
+			return out
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("reaped %d of %d children", len(out), len(r.want))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// spawn starts sh -c script with its pidfd when withPidfd, as the
+// listener starts its children.
+func spawn(t *testing.T, script string, withPidfd bool) (pid, pidfd int) {
+	t.Helper()
+	pidfd = -1
+	attr := &syscall.ProcAttr{Files: []uintptr{0, 1, 2}, Sys: &syscall.SysProcAttr{}}
+	if withPidfd {
+		attr.Sys.PidFD = &pidfd
+	}
+	pid, pidfd, err := forkExec("/bin/sh", []string{"sh", "-c", script}, attr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if withPidfd && pidfd < 0 {
+		t.Fatal("no pidfd from the kernel")
+	}
+	return pid, pidfd
+}
+
+// pidfds counts this process's open pidfds.
+func pidfds(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range ents {
+		if l, _ := os.Readlink(filepath.Join("/proc/self/fd", e.Name())); strings.Contains(l, "pidfd") {
+			n++
+		}
+	}
+	return n
+}
+
+// exists reports whether process pid exists at all (a zombie does).
+func exists(pid int) bool { return syscall.Kill(pid, 0) == nil }
+
+func newPoll(t *testing.T) *childPoll {
+	t.Helper()
+	if !pidfdWorks() {
+		t.Skip("the kernel has no pidfds")
+	}
+	cp, err := newChildPoll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cp
+}
+
+func TestChildPollReapsWithStatus(t *testing.T) {
+	cp := newPoll(t)
+	defer cp.close()
+	log := watchReaped(t)
+	before := pidfds(t)
+	want := map[int]int{}
+	for i := range 20 {
+		pid, pidfd := spawn(t, fmt.Sprintf("exit %d", i), true)
+		log.expect(pid)
+		want[pid] = i
+		if !cp.add(pid, pidfd) {
+			t.Fatal("add refused a pidfd")
+		}
+	}
+	// One killed by a signal: the status says so.
+	pid, pidfd := spawn(t, "sleep 60", true)
+	log.expect(pid)
+	cp.add(pid, pidfd)
+	syscall.Kill(pid, syscall.SIGTERM)
+	got := log.wait(t)
+	for p, code := range want {
+		if ws := got[p]; !ws.Exited() || ws.ExitStatus() != code {
+			t.Errorf("pid %d: status %#x, want exit %d", p, int(ws), code)
+		}
+	}
+	if ws := got[pid]; !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
+		t.Errorf("killed child: status %#x, want SIGTERM", int(ws))
+	}
+	for p := range got {
+		if exists(p) {
+			t.Errorf("pid %d still exists (a zombie?)", p)
+		}
+	}
+	if n := pidfds(t); n != before {
+		t.Errorf("%d pidfds open after the children were reaped, %d before", n, before)
+	}
+}
+
+func TestChildPollBare(t *testing.T) {
+	cp := newPoll(t)
+	defer cp.close()
+	log := watchReaped(t)
+	// A bare child that has exited before it is registered: SIGCHLD went
+	// to nobody, the first sweep must find it.
+	early, _ := spawn(t, "exit 7", false)
+	log.expect(early)
+	waitZombie(t, early)
+	cp.addBare(early)
+	log.wait(t) // nothing else exits meanwhile
+	// And some that exit later, which SIGCHLD finds.
+	var late []int
+	for range 5 {
+		pid, _ := spawn(t, "sleep 0.2; exit 9", false)
+		log.expect(pid)
+		late = append(late, pid)
+		cp.addBare(pid)
+	}
+	got := log.wait(t)
+	if ws := got[early]; ws.ExitStatus() != 7 {
+		t.Errorf("early child: status %#x, want exit 7", int(ws))
+	}
+	for _, p := range late {
+		if ws := got[p]; ws.ExitStatus() != 9 {
+			t.Errorf("pid %d: status %#x, want exit 9", p, int(ws))
+		}
+	}
+}
+
+// waitZombie waits until pid has exited and not been reaped.
+func waitZombie(t *testing.T, pid int) {
+	t.Helper()
+	for range 1000 {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(b)
+		if f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:]); len(f) > 0 && f[0] == "Z" {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("pid %d did not exit", pid)
+}
+
+// TestChildPollBudget: past the budget, children are started bare and
+// reaped all the same; pidfds never exceed it.
+func TestChildPollBudget(t *testing.T) {
+	cp := newPoll(t)
+	defer cp.close()
+	cp.budget = 2
+	l := &listener{reap: reapPidfd, children: cp}
+	log := watchReaped(t)
+	before := pidfds(t)
+	var pids []int
+	withFd := 0
+	for range 5 {
+		pidfd := -1
+		attr := &syscall.ProcAttr{Files: []uintptr{0, 1, 2}, Sys: &syscall.SysProcAttr{PidFD: l.pidfdSlot()}}
+		pid, pidfd, err := forkExec("/bin/sleep", []string{"sleep", "60"}, attr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pidfd >= 0 {
+			withFd++
+		}
+		log.expect(pid)
+		pids = append(pids, pid)
+		l.childStarted(pid, pidfd)
+	}
+	if withFd != 2 {
+		t.Errorf("%d children had a pidfd, want the budget, 2", withFd)
+	}
+	if n := pidfds(t) - before; n != 2 {
+		t.Errorf("%d pidfds held, want 2", n)
+	}
+	for _, p := range pids {
+		syscall.Kill(p, syscall.SIGKILL)
+	}
+	got := log.wait(t)
+	for _, p := range pids {
+		if ws := got[p]; !ws.Signaled() {
+			t.Errorf("pid %d: status %#x, want killed", p, int(ws))
+		}
+	}
+	if !cp.room() {
+		t.Error("no room for a pidfd once the children are gone")
+	}
+}
+
+// TestChildPollClose: children still running when the listener stops
+// are reaped all the same.
+func TestChildPollClose(t *testing.T) {
+	cp := newPoll(t)
+	log := watchReaped(t)
+	pid1, fd1 := spawn(t, "sleep 0.3", true)
+	pid2, _ := spawn(t, "sleep 0.3", false)
+	log.expect(pid1)
+	log.expect(pid2)
+	cp.add(pid1, fd1)
+	cp.addBare(pid2)
+	cp.close()
+	got := log.wait(t)
+	if len(got) != 2 {
+		t.Errorf("reaped %v", got)
+	}
+}
+
+// TestChildPollLeavesOthers: the reaper never takes a child it did not
+// register (the test binary's own, here), which exec.Cmd must be able
+// to wait for.
+func TestChildPollLeavesOthers(t *testing.T) {
+	cp := newPoll(t)
+	defer cp.close()
+	log := watchReaped(t)
+	var mine []int
+	for range 5 {
+		pid, _ := spawn(t, "exit 0", false)
+		log.expect(pid)
+		mine = append(mine, pid)
+		cp.addBare(pid) // SIGCHLD asked for: sweeps run on every exit
+	}
+	for range 5 {
+		cmd := exec.Command("/bin/sh", "-c", "exit 5")
+		err := cmd.Run()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 5 {
+			t.Fatalf("exec.Cmd lost its child's status: %v", err)
+		}
+	}
+	log.wait(t)
+}
+
+// TestAcceptRaw: the addresses acceptRaw decodes are those package
+// syscall's accept gives.
+func TestAcceptRaw(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		name, network, addr string
+		bind                string // the client's own address ("" for none)
+	}{
+		{"tcp4", "tcp4", "127.0.0.1:0", ""},
+		{"tcp6", "tcp6", "[::1]:0", ""},
+		{"unix unnamed", "unix", filepath.Join(dir, "s1"), ""},
+		{"unix path", "unix", filepath.Join(dir, "s2"), filepath.Join(dir, "client")},
+		{"unix abstract", "unix", filepath.Join(dir, "s3"), "@saf-test-" + fmt.Sprint(os.Getpid())},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ln, err := net.Listen(c.network, c.addr)
+			if err != nil {
+				t.Skipf("%s: %v", c.network, err)
+			}
+			defer ln.Close()
+			f, err := ln.(interface{ File() (*os.File, error) }).File()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			lfd := int(f.Fd())
+			if err := unix.SetNonblock(lfd, true); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := acceptRaw(lfd); err != unix.EAGAIN {
+				t.Errorf("accept with nobody waiting: %v, want EAGAIN", err)
+			}
+			var d net.Dialer
+			if c.bind != "" {
+				d.LocalAddr = &net.UnixAddr{Name: c.bind, Net: "unix"}
+			}
+			conn, err := d.Dial(c.network, ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			nfd, peer, err := acceptRaw(lfd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer unix.Close(nfd)
+			if fl, _ := unix.FcntlInt(uintptr(nfd), unix.F_GETFD, 0); fl&unix.FD_CLOEXEC == 0 {
+				t.Error("accepted descriptor is not close-on-exec")
+			}
+			if nb, _ := unix.FcntlInt(uintptr(nfd), unix.F_GETFL, 0); nb&unix.O_NONBLOCK != 0 {
+				t.Error("accepted descriptor is non-blocking; services want it blocking")
+			}
+			// What package syscall makes of the same peer.
+			sa, err := syscall.Getpeername(nfd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want unix.Sockaddr
+			switch a := sa.(type) {
+			case *syscall.SockaddrInet4:
+				want = &unix.SockaddrInet4{Port: a.Port, Addr: a.Addr}
+			case *syscall.SockaddrInet6:
+				want = &unix.SockaddrInet6{Port: a.Port, ZoneId: a.ZoneId, Addr: a.Addr}
+			case *syscall.SockaddrUnix:
+				want = &unix.SockaddrUnix{Name: a.Name}
+			}
+			if fmt.Sprintf("%#v", peer) != fmt.Sprintf("%#v", want) {
+				t.Errorf("peer %#v, want %#v", peer, want)
+			}
+			if c.network != "unix" {
+				la := conn.LocalAddr().(*net.TCPAddr)
+				if sockaddrPort(peer) != la.Port { // wait.go
+					t.Errorf("peer port %d, client's %d", sockaddrPort(peer), la.Port)
+				}
+			}
+		})
+	}
+}
+
+func TestLstatAbsent(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dangling := filepath.Join(dir, "dangling")
+	if err := os.Symlink(filepath.Join(dir, "nowhere"), dangling); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		path   string
+		absent bool
+	}{
+		{file, false},
+		{dir, false},
+		{dangling, false}, // lstat: the link itself exists
+		{filepath.Join(dir, "missing"), true},
+		{filepath.Join(file, "below"), false}, // ENOTDIR: cannot tell, the launcher decides
+	} {
+		if got := lstatAbsent(c.path); got != c.absent {
+			t.Errorf("lstatAbsent(%s) = %v, want %v", c.path, got, c.absent)
+		}
+	}
+}
