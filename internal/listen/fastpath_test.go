@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // directStarts records the services started on the direct path while
@@ -241,6 +243,26 @@ func TestDirectEnv(t *testing.T) {
 	got = directEnv([]string{"HOME=/x", "PATH=/bin"}, &ident{uid: 0, home: "/root"})
 	if want := "HOME=/root PATH=/usr/sbin:/usr/bin"; strings.Join(got, " ") != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// connEnv, computed once per identity, is directEnv of the whole.
+func TestConnEnv(t *testing.T) {
+	conn := serviceEnv("tcp", "tcp", &unix.SockaddrInet4{Port: 7, Addr: [4]byte{127, 0, 0, 1}})
+	for _, base := range [][]string{
+		{"A=1", "PATH=/usr/sbin:/usr/bin", "A=2", "B=3"},
+		{"HOME=/x", "B=3"},
+		{"B=3", "B=4"},
+		nil,
+	} {
+		for _, it := range []*ident{{uid: 5, home: "/home/u"}, {uid: 0, home: "/root"}} {
+			want := directEnv(append(slices.Clone(base), conn...), it)
+			for range 2 { // the second time from the identity's cache
+				if got := it.connEnv(base, conn); !slices.Equal(got, want) {
+					t.Errorf("base %q uid %d: got %q, want %q", base, it.uid, got, want)
+				}
+			}
+		}
 	}
 }
 
