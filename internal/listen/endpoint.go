@@ -289,8 +289,9 @@ func (ep *endpoint) text() string {
 // each to handle as a blocking, close-on-exec descriptor with the peer's
 // address. Errors other than a closed socket are given to onErr; a
 // temporary shortage of descriptors or memory pauses the loop briefly so
-// it does not spin.
-func (ep *endpoint) acceptLoop(handle func(nfd int, peer unix.Sockaddr), onErr func(error)) {
+// it does not spin. idle runs whenever no connection is waiting, before
+// the loop waits for one.
+func (ep *endpoint) acceptLoop(handle func(nfd int, peer unix.Sockaddr), onErr func(error), idle func()) {
 	defer close(ep.done)
 	rc, err := ep.f.SyscallConn()
 	if err != nil {
@@ -313,7 +314,11 @@ func (ep *endpoint) acceptLoop(handle func(nfd int, peer unix.Sockaddr), onErr f
 			// No SOCK_NONBLOCK: the connection goes to a service on
 			// fds 0-2 in blocking mode (listen.md 9.4).
 			nfd, peer, aerr = acceptRaw(int(fd)) // rawsys_linux.go
-			return !errors.Is(aerr, unix.EAGAIN)
+			if aerr == unix.EAGAIN {
+				idle()
+				return false
+			}
+			return true
 		})
 		if err != nil {
 			return // closed

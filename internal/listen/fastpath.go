@@ -203,7 +203,7 @@ func (l *listener) direct(s *service, nfd int, peer unix.Sockaddr, connect strin
 	defer closeRaw(nfd) // the parent's copy goes once the child has it (listen.md 9.4)
 	logConnect := func() {
 		if connect != "" {
-			l.logf("%s", connect)
+			l.log.Defer("%s", connect) // written when the accept loop is idle
 		}
 	}
 	if it == nil {

@@ -486,7 +486,7 @@ func (l *listener) bind(s *service) {
 		case kindDgram:
 			l.dgramLoop(ep) // wait.go
 		default:
-			ep.acceptLoop(func(nfd int, peer unix.Sockaddr) { l.dispatch(ep, nfd, peer) }, l.acceptErrors())
+			ep.acceptLoop(func(nfd int, peer unix.Sockaddr) { l.dispatch(ep, nfd, peer) }, l.acceptErrors(), l.log.Flush)
 		}
 	}()
 }

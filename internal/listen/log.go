@@ -2,6 +2,7 @@ package listen
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"sync"
@@ -26,10 +27,15 @@ type rotLog struct {
 	path, old string
 	opts      saflog.Options
 
-	mu  sync.Mutex
-	log *saflog.Log
-	n   int // messages written to the current file
+	mu   sync.Mutex
+	log  *saflog.Log
+	n    int    // messages written to the current file (or queued for it)
+	pend []byte // lines queued by Defer, not yet written
 }
+
+// deferMax is how many bytes of queued lines make Defer write them at
+// once.
+const deferMax = 4096
 
 // rotate moves path to old (removing old first), when path exists.
 func rotate(path, old string) error {
@@ -58,14 +64,55 @@ func openLog(path, old string, rot bool, opts saflog.Options) (*rotLog, error) {
 }
 
 // Printf writes one line, and starts a new log after rotateAfter lines.
+// Lines queued by Defer are written first.
 func (l *rotLog) Printf(format string, args ...any) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.flushLocked()
 	l.log.Printf(format, args...)
 	l.n++
 	if l.n >= rotateAfter {
 		l.rotateLocked()
 	}
+}
+
+// Defer formats one line now, with the time and pid of now, and queues
+// it; the queue is written with one write by Flush, by the next Printf,
+// or once it holds deferMax bytes. The listener queues its "Connect"
+// line on the direct path and flushes when it has accepted every waiting
+// connection (acceptLoop), so that a burst of connections costs one
+// write of the log, not one each (issue 5). Only a crash of the listener
+// can lose queued lines: those of the connections it accepted since it
+// last found the queue of connections empty.
+func (l *rotLog) Defer(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.pend = append(l.pend, l.log.Format(fmt.Sprintf(format, args...))...)
+	l.n++
+	switch {
+	case l.n >= rotateAfter:
+		l.flushLocked()
+		l.rotateLocked()
+	case len(l.pend) >= deferMax:
+		l.flushLocked()
+	}
+}
+
+// Flush writes the queued lines.
+func (l *rotLog) Flush() {
+	l.mu.Lock()
+	l.flushLocked()
+	l.mu.Unlock()
+}
+
+func (l *rotLog) flushLocked() {
+	if len(l.pend) == 0 {
+		return
+	}
+	// Ignored, as saflog ignores it: a log that cannot be written has
+	// nowhere to report it, and the listener must go on.
+	_, _ = l.log.File().Write(l.pend)
+	l.pend = l.pend[:0]
 }
 
 // rotateLocked is listen.md 5.10: "Restarting log file", o.log removed,
@@ -96,6 +143,7 @@ func (l *rotLog) rotateLocked() {
 func (l *rotLog) dup() (*os.File, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.flushLocked() // ours before the launcher's
 	sc, err := l.log.File().SyscallConn()
 	if err != nil {
 		return nil, err
@@ -117,5 +165,6 @@ func (l *rotLog) dup() (*os.File, error) {
 func (l *rotLog) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.flushLocked()
 	return l.log.Close()
 }

@@ -251,3 +251,63 @@ func TestRereadKeepsQueuedConnections(t *testing.T) {
 		t.Errorf("queued connection on the removed endpoint read %q", b[:n])
 	}
 }
+
+// Deferred lines keep their order with the immediate ones, count toward
+// rotation and reach the file by Flush, Printf, dup, Close or size.
+func TestLogDefer(t *testing.T) {
+	dir := t.TempDir()
+	path, old := filepath.Join(dir, "log"), filepath.Join(dir, "o.log")
+	l, err := openLog(path, old, false, logOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := func(p string) []string {
+		b, _ := os.ReadFile(p)
+		var out []string
+		for _, s := range strings.SplitAfter(string(b), "\n") {
+			if _, msg, ok := strings.Cut(s, "; "); ok {
+				_, msg, _ = strings.Cut(msg, "; ")
+				out = append(out, strings.TrimSuffix(msg, "\n"))
+			}
+		}
+		return out
+	}
+	l.Defer("one")
+	l.Defer("two")
+	if got := lines(path); len(got) != 0 {
+		t.Fatalf("deferred lines written at once: %q", got)
+	}
+	l.Printf("three")
+	l.Defer("four")
+	l.Flush()
+	l.Defer("five")
+	f, err := l.dup()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	l.Defer("six")
+	if got, want := strings.Join(lines(path), ","), "one,two,three,four,five"; got != want {
+		t.Errorf("log holds %s, want %s", got, want)
+	}
+	// Enough to pass deferMax: written without a Flush.
+	for i := range deferMax / 20 {
+		l.Defer("filler %d", i)
+	}
+	if n := len(lines(path)); n <= 5 {
+		t.Errorf("%d lines written after %d bytes queued", n, deferMax)
+	}
+	// Rotation counts deferred lines and keeps them in the old file.
+	for l.n != 0 {
+		l.Defer("more")
+	}
+	oldLines := lines(old)
+	if len(oldLines) != rotateAfter+1 || oldLines[len(oldLines)-1] != "Restarting log file" || oldLines[len(oldLines)-2] != "more" {
+		t.Errorf("o.log: %d lines, last %q", len(oldLines), oldLines[max(0, len(oldLines)-2):])
+	}
+	l.Defer("seven")
+	l.Close()
+	if got := lines(path); len(got) != 1 || got[0] != "seven" {
+		t.Errorf("after Close the new log holds %q", got)
+	}
+}
