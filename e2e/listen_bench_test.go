@@ -131,9 +131,10 @@ func interleaved(servers []benchServer, n, c int) map[string]benchResult {
 	for round := range benchRounds {
 		for i := range servers {
 			s := servers[(i+round)%len(servers)]
-			cpu0 := readCPU(s.pid)
+			cpu0, sw0 := readCPU(s.pid), contextSwitches(s.pid)
 			r := loadLoop(s.addr, per, c, listenBenchLimit/benchRounds)
 			r.cpu = readCPU(s.pid).sub(cpu0)
+			r.switches = contextSwitches(s.pid) - sw0
 			out[s.name] = out[s.name].merge(r)
 		}
 	}
@@ -144,8 +145,10 @@ func interleaved(servers []benchServer, n, c int) map[string]benchResult {
 	return out
 }
 
-// listenBenchLimit bounds one configuration's load loop in wall time.
-const listenBenchLimit = 10 * time.Second
+// listenBenchLimit bounds one configuration's load loops in wall time
+// (each round gets its share): a peer that slows to a crawl cannot hold
+// the benchmark up, and -benchtime 6000x still fits at c=1.
+const listenBenchLimit = 30 * time.Second
 
 type benchServer struct {
 	name  string
@@ -181,6 +184,31 @@ func readCPU(pid int) cpuTimes {
 		return time.Duration(n) * time.Second / clockTicks
 	}
 	return cpuTimes{self: tick(f[11]) + tick(f[12]), children: tick(f[13]) + tick(f[14])}
+}
+
+// contextSwitches is the number of context switches, voluntary and not,
+// of every thread of process pid so far (0 when it cannot be read: the
+// figure is then missing, not wrong). A Go daemon's threads hand work to
+// each other; a C daemon's one thread does not.
+func contextSwitches(pid int) int {
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, t := range tasks {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/status", pid, t.Name()))
+		if err != nil {
+			continue // the thread has gone
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && (k == "voluntary_ctxt_switches" || k == "nonvoluntary_ctxt_switches") {
+				c, _ := strconv.Atoi(strings.TrimSpace(v))
+				n += c
+			}
+		}
+	}
+	return n
 }
 
 // clockTicks is USER_HZ, which /proc reports times in: 100 on every
@@ -406,6 +434,7 @@ type benchResult struct {
 	wall       time.Duration
 	lat        []time.Duration // sorted
 	cpu        cpuTimes        // the daemon's, over the run
+	switches   int             // the daemon's context switches, all its threads
 }
 
 // cpuPerConn is d per successful connection, in microseconds.
@@ -429,6 +458,7 @@ func (r benchResult) merge(o benchResult) benchResult {
 	r.lat = append(r.lat, o.lat...)
 	r.cpu.self += o.cpu.self
 	r.cpu.children += o.cpu.children
+	r.switches += o.switches
 	return r
 }
 
@@ -529,7 +559,7 @@ func shellQuote(s string) string {
 func benchTable(servers []benchServer, results map[string]benchResult) string {
 	var sb strings.Builder
 	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "server\tc\tconns\tconns/s\tp50 ms\tp99 ms\tfailed\tdaemon cpu us/conn\tchildren cpu us/conn\tlisten/peer conns/s\tlisten/peer p50\t")
+	fmt.Fprintln(tw, "server\tc\tconns\tconns/s\tp50 ms\tp99 ms\tfailed\tdaemon cpu us/conn\tchildren cpu us/conn\tdaemon ctxsw/conn\tlisten/peer conns/s\tlisten/peer p50\t")
 	for _, c := range []int{1, 8, 32} {
 		ours, haveOurs := results[fmt.Sprintf("%d/listen", c)]
 		for _, s := range servers {
@@ -542,9 +572,9 @@ func benchTable(servers []benchServer, results map[string]benchResult) string {
 				ratio = fmt.Sprintf("%.2f", ours.rate()/r.rate())
 				latRatio = fmt.Sprintf("%.2f", ms(ours.pct(50))/ms(r.pct(50)))
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%.2f\t%.2f\t%d\t%.0f\t%.0f\t%s\t%s\t\n",
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%.2f\t%.2f\t%d\t%.0f\t%.0f\t%.1f\t%s\t%s\t\n",
 				s.name, c, r.ok, r.rate(), ms(r.pct(50)), ms(r.pct(99)), r.failed,
-				r.cpuPerConn(r.cpu.self), r.cpuPerConn(r.cpu.children), ratio, latRatio)
+				r.cpuPerConn(r.cpu.self), r.cpuPerConn(r.cpu.children), float64(r.switches)/float64(max(r.ok, 1)), ratio, latRatio)
 		}
 	}
 	// Ignored: a strings.Builder does not fail.
