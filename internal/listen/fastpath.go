@@ -67,7 +67,8 @@ import (
 // The service is the listener's child, as a launcher is, and is reaped
 // by the same reaper (reap.go: through its pidfd, from childStarted):
 // nothing here waits for it. The system calls up to the fork are raw
-// (rawsys_linux.go), and the connection's log line is written after it.
+// (rawsys_linux.go), and the connection's log line is only queued before
+// it (dispatch, rotLog.Defer).
 //
 // Failures are logged with the launcher's texts, by the listener (so
 // with the listener's pid), and close the connection. ForkExec reports
@@ -184,8 +185,7 @@ func (c *identCache) lookup(id string, euid, egid int) (it *ident, msg string) {
 // launcher; true when it took the connection, which is closed by then
 // whether the service started or not, with the service's pid (0 when it
 // did not start).
-// connect is the connection's log line, written here (see launch).
-func (l *listener) direct(s *service, nfd int, peer unix.Sockaddr, connect string) (took bool, pid int) {
+func (l *listener) direct(s *service, nfd int, peer unix.Sockaddr) (took bool, pid int) {
 	if !l.fast {
 		return false, 0
 	}
@@ -201,19 +201,12 @@ func (l *listener) direct(s *service, nfd int, peer unix.Sockaddr, connect strin
 		return false, 0
 	}
 	defer closeRaw(nfd) // the parent's copy goes once the child has it (listen.md 9.4)
-	logConnect := func() {
-		if connect != "" {
-			l.log.Defer("%s", connect) // written when the accept loop is idle
-		}
-	}
 	if it == nil {
-		logConnect()
 		l.logf("%s", msg)
 		return true, 0
 	}
 	if len(s.Modules) > 0 {
 		if err := doconfig.NewProcess(nfd, doconfig.Socket).Push(s.Modules); err != nil {
-			logConnect()
 			l.logf("%s", listenerTexts.push)
 			return true, 0
 		}
@@ -236,7 +229,6 @@ func (l *listener) direct(s *service, nfd int, peer unix.Sockaddr, connect strin
 		}
 		return pid, err
 	})
-	logConnect()
 	if err != nil {
 		if !homeReachable(it) {
 			l.logf("Cannot chdir to %s", it.home)

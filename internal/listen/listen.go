@@ -602,15 +602,20 @@ func (l *listener) dispatch(ep *endpoint, nfd int, peer unix.Sockaddr) {
 	if s.passfd() {
 		typ = "passfd"
 	}
-	connect := fmt.Sprintf("Connect: fd %d, svctag %s, seq %d, type %s", ep.fd, s.Code, seq, typ)
+	// Queued, not written: a write here would be the first system call
+	// made through the Go scheduler since the listener was idle, which
+	// wakes the runtime's monitor thread for the fork that follows
+	// (rawsys_linux.go); the accept loop writes the queue once no
+	// connection waits, and any other line written meanwhile goes after
+	// it (rotLog.Defer).
+	l.log.Defer("Connect: fd %d, svctag %s, seq %d, type %s", ep.fd, s.Code, seq, typ)
 	if s.passfd() {
-		l.logf("%s", connect)
 		// In its own goroutine: a slow standing server must not hold up
 		// the next connection.
 		go l.passFD(s, nfd)
 		return
 	}
-	l.launch(s, nfd, peer, connect)
+	l.launch(s, nfd, peer)
 }
 
 // passFD hands a connection to a standing server (listen.md 5.7, 9.6;
@@ -646,19 +651,11 @@ func (l *listener) passFD(s *service, nfd int) {
 // in a new session, with the connection on 0, 1 and 2, the log on 3, and
 // the entry in its environment (launch.go does the rest, listen.md 5.6).
 // It closes nfd and returns the child's pid, 0 when nothing started.
-// connect, unless empty, is the connection's log line, which the caller
-// left to launch to write: the direct path writes it once the service
-// has been started, so that the log's write is not among the system
-// calls before the fork (rawsys_linux.go), but before anything it logs
-// about a failure.
-func (l *listener) launch(s *service, nfd int, peer unix.Sockaddr, connect string) int {
+func (l *listener) launch(s *service, nfd int, peer unix.Sockaddr) int {
 	// Plain entries need no launcher: the listener starts them itself,
 	// several times faster (fastpath.go).
-	if took, pid := l.direct(s, nfd, peer, connect); took {
+	if took, pid := l.direct(s, nfd, peer); took {
 		return pid
-	}
-	if connect != "" {
-		l.logf("%s", connect)
 	}
 	conn := os.NewFile(uintptr(nfd), "connection")
 	defer conn.Close() // the parent's copy goes once the child has it (listen.md 9.4)

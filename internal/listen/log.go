@@ -79,9 +79,9 @@ func (l *rotLog) Printf(format string, args ...any) {
 // Defer formats one line now, with the time and pid of now, and queues
 // it; the queue is written with one write by Flush, by the next Printf,
 // or once it holds deferMax bytes. The listener queues its "Connect"
-// line on the direct path and flushes when it has accepted every waiting
-// connection (acceptLoop), so that a burst of connections costs one
-// write of the log, not one each (issue 5). Only a crash of the listener
+// lines and flushes when it has accepted every waiting connection
+// (acceptLoop): no write before the fork, and a burst of connections
+// costs one write of the log, not one each (issue 5). Only a crash of the listener
 // can lose queued lines: those of the connections it accepted since it
 // last found the queue of connections empty.
 func (l *rotLog) Defer(format string, args ...any) {

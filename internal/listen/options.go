@@ -299,7 +299,7 @@ func (l *listener) startWatched(ep *endpoint, s *service, nfd int, peer unix.Soc
 	if d := s.Options.Timeout; d > 0 {
 		t = &sessionTimer{}
 	}
-	pid := watchChild(func() int { return l.launch(s, nfd, peer, "") }, func() {
+	pid := watchChild(func() int { return l.launch(s, nfd, peer) }, func() {
 		if t != nil {
 			t.stop()
 		}
