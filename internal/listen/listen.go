@@ -657,8 +657,7 @@ func (l *listener) launch(s *service, nfd int, peer unix.Sockaddr) int {
 	if took, pid := l.direct(s, nfd, peer); took {
 		return pid
 	}
-	conn := os.NewFile(uintptr(nfd), "connection")
-	defer conn.Close() // the parent's copy goes once the child has it (listen.md 9.4)
+	defer closeRaw(nfd) // the parent's copy goes once the child has it (listen.md 9.4)
 	spec := launchSpec{
 		Root:     l.root.Prefix(),
 		Tag:      l.tag,
@@ -687,7 +686,7 @@ func (l *listener) launch(s *service, nfd int, peer unix.Sockaddr) int {
 	attr := &syscall.ProcAttr{
 		Dir:   l.root.PMDir(l.tag),
 		Env:   env,
-		Files: []uintptr{conn.Fd(), conn.Fd(), conn.Fd(), logFile.Fd()},
+		Files: []uintptr{uintptr(nfd), uintptr(nfd), uintptr(nfd), logFile.Fd()},
 		Sys:   &syscall.SysProcAttr{Setsid: true, PidFD: l.pidfdSlot()},
 	}
 	var pid, pidfd int
