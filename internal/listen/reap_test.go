@@ -69,12 +69,25 @@ func (r *reapLog) wait(t *testing.T) map[int]syscall.WaitStatus {
 	}
 }
 
+// devNull returns descriptors for a child's 0, 1 and 2 on /dev/null: a
+// child left running must not hold the test's output open (go test
+// waits for it).
+func devNull(t *testing.T) []uintptr {
+	t.Helper()
+	f, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return []uintptr{f.Fd(), f.Fd(), f.Fd()}
+}
+
 // spawn starts sh -c script with its pidfd when withPidfd, as the
 // listener starts its children.
 func spawn(t *testing.T, script string, withPidfd bool) (pid, pidfd int) {
 	t.Helper()
 	pidfd = -1
-	attr := &syscall.ProcAttr{Files: []uintptr{0, 1, 2}, Sys: &syscall.SysProcAttr{}}
+	attr := &syscall.ProcAttr{Files: devNull(t), Sys: &syscall.SysProcAttr{}}
 	if withPidfd {
 		attr.Sys.PidFD = &pidfd
 	}
@@ -134,7 +147,7 @@ func TestChildPollReapsWithStatus(t *testing.T) {
 		}
 	}
 	// One killed by a signal: the status says so.
-	pid, pidfd := spawn(t, "sleep 60", true)
+	pid, pidfd := spawn(t, "exec sleep 60", true)
 	log.expect(pid)
 	cp.add(pid, pidfd)
 	syscall.Kill(pid, syscall.SIGTERM)
@@ -217,7 +230,7 @@ func TestChildPollBudget(t *testing.T) {
 	withFd := 0
 	for range 5 {
 		pidfd := -1
-		attr := &syscall.ProcAttr{Files: []uintptr{0, 1, 2}, Sys: &syscall.SysProcAttr{PidFD: l.pidfdSlot()}}
+		attr := &syscall.ProcAttr{Files: devNull(t), Sys: &syscall.SysProcAttr{PidFD: l.pidfdSlot()}}
 		pid, pidfd, err := forkExec("/bin/sleep", []string{"sleep", "60"}, attr)
 		if err != nil {
 			t.Fatal(err)
