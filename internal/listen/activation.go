@@ -125,7 +125,7 @@ func (l *listener) takeInherited(s *service) (*endpoint, error) {
 		}
 		if in.typ == unix.SOCK_STREAM {
 			if on, err := unix.GetsockoptInt(in.fd, unix.SOL_SOCKET, unix.SO_ACCEPTCONN); err != nil || on == 0 {
-				if err := unix.Listen(in.fd, backlog); err != nil {
+				if err := unix.Listen(in.fd, listenBacklog()); err != nil {
 					unix.Close(in.fd)
 					return nil, &bindError{Why: whyBind, Err: os.NewSyscallError("listen", err)}
 				}

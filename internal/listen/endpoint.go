@@ -34,13 +34,13 @@ func lookupTransport(netspec string) (transport, bool) {
 	return 0, false
 }
 
-// backlog is the listen queue of every endpoint (MAXCON, listen.md 5.3).
-const backlog = 100
-
 // unixSocketMode is the mode of the socket files the listener creates.
 // Connecting needs write permission on the file; the original ran with
-// umask 0 and so made them 0777. We make them 0666 explicitly rather than
-// depend on the umask, which is 022 here (linux.md D14).
+// umask 0 and so made them 0777. We make them 0666, by binding under a
+// umask of 0111 (bindUnix), never by changing the file's mode afterwards:
+// a chmod by name after bind follows whatever the name holds by then, and
+// whoever can write the socket's directory could have put a symlink to
+// any file there.
 const unixSocketMode = 0o666
 
 // endpoint is one bound listening socket and the entry it serves.
@@ -156,23 +156,30 @@ func bindService(tr transport, s *service) (*endpoint, error) {
 			return fail("setsockopt IPV6_V6ONLY", err)
 		}
 	}
-	if err := unix.Bind(fd, sa); err != nil {
+	if path != "" {
+		err = bindUnix(fd, sa.(*unix.SockaddrUnix), unixSocketMode)
+	} else {
+		err = unix.Bind(fd, sa)
+	}
+	if err != nil {
 		return fail("bind", err)
 	}
-	var epPath string
-	var pathID [2]uint64
+	ep := &endpoint{}
 	if path != "" {
-		var st unix.Stat_t
-		if err := unix.Chmod(path, unixSocketMode); err != nil {
-			return fail("chmod", err)
+		if afterBind != nil {
+			afterBind(path)
 		}
-		if err := unix.Stat(path, &st); err == nil {
-			epPath, pathID = path, [2]uint64{st.Dev, st.Ino}
+		// Remember which file is ours, so that only it is ever removed
+		// (removeFile) and a deleted one is noticed (fileGone). Lstat:
+		// if the name no longer holds a socket, it is not ours.
+		var st unix.Stat_t
+		if err := unix.Lstat(path, &st); err == nil && st.Mode&unix.S_IFMT == unix.S_IFSOCK {
+			ep.path, ep.pathID = path, [2]uint64{uint64(st.Dev), st.Ino}
 		}
 	}
 	if typ == unix.SOCK_STREAM {
-		if err := unix.Listen(fd, backlog); err != nil {
-			(&endpoint{path: epPath, pathID: pathID}).removeFile()
+		if err := unix.Listen(fd, listenBacklog()); err != nil {
+			ep.removeFile()
 			return fail("listen", err)
 		}
 	}
@@ -180,9 +187,9 @@ func bindService(tr transport, s *service) (*endpoint, error) {
 	if got, err := unix.Getsockname(fd); err == nil {
 		local = sockaddrBytes(got)
 	}
-	ep := newEndpoint(s, fd, local)
-	ep.path, ep.pathID = epPath, pathID
-	return ep, nil
+	nep := newEndpoint(s, fd, local)
+	nep.path, nep.pathID = ep.path, ep.pathID
+	return nep, nil
 }
 
 // inetSockaddr returns the family and sockaddr for ap.
@@ -234,11 +241,12 @@ func sockaddrBytes(sa unix.Sockaddr) []byte {
 
 // removeStaleSocket removes a socket file at path that nobody listens on
 // any more (a listener that was killed leaves it behind, and bind would
-// fail forever). A live socket, or any other kind of file, stays, and the
-// bind reports it.
+// fail forever). Only a socket owned by the listener's own user is
+// removed: a live socket, another user's, or any other kind of file stays,
+// and the bind reports it.
 func removeStaleSocket(path string) {
-	fi, err := os.Lstat(path)
-	if err != nil || fi.Mode().Type() != os.ModeSocket {
+	var st unix.Stat_t
+	if err := unix.Lstat(path, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFSOCK || int(st.Uid) != os.Geteuid() {
 		return
 	}
 	c, err := net.DialTimeout("unix", path, time.Second)
@@ -248,8 +256,23 @@ func removeStaleSocket(path string) {
 	}
 	if errors.Is(err, unix.ECONNREFUSED) {
 		// Ignored: if it cannot be removed, bind says so.
-		_ = os.Remove(path)
+		_ = removeIfSame(path, [2]uint64{uint64(st.Dev), st.Ino})
 	}
+}
+
+// removeIfSame removes path if it still names the file id (device and
+// inode). unlink never follows the name's last component, so at worst
+// another file of the same directory goes, which whoever could swap it in
+// could have removed anyway.
+func removeIfSame(path string, id [2]uint64) error {
+	var st unix.Stat_t
+	if err := unix.Lstat(path, &st); err != nil {
+		return err
+	}
+	if uint64(st.Dev) != id[0] || st.Ino != id[1] {
+		return os.ErrNotExist
+	}
+	return unix.Unlink(path)
 }
 
 // removeFile removes the endpoint's socket file if it is still the one
@@ -258,12 +281,21 @@ func (ep *endpoint) removeFile() {
 	if ep.path == "" {
 		return
 	}
-	var st unix.Stat_t
-	if err := unix.Lstat(ep.path, &st); err == nil && st.Dev == ep.pathID[0] && st.Ino == ep.pathID[1] {
-		// Ignored: a socket file left behind is removed by the next bind.
-		_ = os.Remove(ep.path)
-	}
+	// Ignored: a socket file left behind is removed by the next bind.
+	_ = removeIfSame(ep.path, ep.pathID)
 	ep.path = ""
+}
+
+// fileGone reports whether the endpoint's socket file has been removed
+// or replaced: nobody can connect to the socket by its name any more,
+// though it still listens (its queue is still served).
+func (ep *endpoint) fileGone() bool {
+	if ep.path == "" {
+		return false
+	}
+	var st unix.Stat_t
+	err := unix.Lstat(ep.path, &st)
+	return err != nil || uint64(st.Dev) != ep.pathID[0] || st.Ino != ep.pathID[1]
 }
 
 // close stops listening: pending connections are reset by the kernel

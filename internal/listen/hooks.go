@@ -6,6 +6,7 @@ import (
 
 	"github.com/linux-saf/saf/saf/nlps"
 	"github.com/linux-saf/saf/saf/passfd"
+	"golang.org/x/sys/unix"
 )
 
 // Seams for tests (STYLE.md 7). Only tests change them; none is a knob a
@@ -49,3 +50,12 @@ var (
 	// waitRetry is the rest after a wait service failed to start.
 	waitRetry = time.Second
 )
+
+// afterBind, when set, runs just after a unix socket file was bound at
+// path, before anything else looks at it: tests put a symlink in its
+// place there, as someone who can write the directory could.
+var afterBind func(path string)
+
+// unshareFS gives the calling thread a umask of its own (bindUnix); tests
+// make it fail, as a seccomp filter may.
+var unshareFS = func() error { return unix.Unshare(unix.CLONE_FS) }

@@ -147,9 +147,11 @@ type listener struct {
 	egid     int            // the effective gid, read once for the direct path
 	ids      identCache     // identities for the direct path
 	eps      []*endpoint    // bound endpoints; only the main loop changes it
+	svcs     []*service     // the table in force; only the main loop changes it
 	loops    sync.WaitGroup // the accept loops
 	seq      atomic.Uint64
 	readdb   chan struct{}
+	rebind   chan struct{} // a socket file was found gone (status.go)
 
 	// Service options (options.go, wait.go, activation.go).
 	hosts     hostsCache            // hosts.allow and hosts.deny, for wrap
@@ -169,7 +171,7 @@ func Run(ctx context.Context, cfg Config) int {
 		fmt.Fprintf(cfg.Stderr, "%s: %v\n", prog, err)
 		return exitFatal
 	}
-	l := &listener{cfg: cfg, root: cfg.Root, tag: tag, readdb: make(chan struct{}, 1), egid: os.Getegid()}
+	l := &listener{cfg: cfg, root: cfg.Root, tag: tag, readdb: make(chan struct{}, 1), rebind: make(chan struct{}, 1), egid: os.Getegid()}
 	l.env = serviceBaseEnv(cfg.Environ)
 	l.reap = chooseReap(cfg.ReapAll) // reap.go
 	if l.reap == reapPidfd {
@@ -235,7 +237,7 @@ func (l *listener) run(ctx context.Context, openErr error) int {
 	// (linux.md D14): the launcher sets it again (a script may change
 	// it), a service on the direct path inherits it. Nothing the
 	// listener creates relies on another: the log is created 0444 and
-	// socket files are chmod'ed to 0666 (endpoint.go).
+	// socket files are bound under a umask of their own (bindUnix).
 	unix.Umask(0o022)
 	// The direct path hands the service whatever the listener leaves
 	// open without close-on-exec and whatever signal state it has; it
@@ -299,6 +301,7 @@ func (l *listener) run(ctx context.Context, openErr error) int {
 	// Step 12, with the sockets of a service manager if there are any
 	// (activation.go).
 	l.inherited = inheritedSockets(l.cfg.Lookup, l.logf)
+	l.svcs = svcs
 	l.bindAll(svcs, nil)
 	l.dropInherited()
 	l.logf("Net opened, %s bound, %d fds free", addresses(len(l.eps)), l.fdsFree())
@@ -414,6 +417,8 @@ func (l *listener) loop(ctx context.Context) int {
 				l.closeAll()
 				return code
 			}
+		case <-l.rebind:
+			l.rebindGone()
 		case err := <-runErr:
 			l.closeAll()
 			return l.fatal(exitPoll, "Error reading SAC messages: "+err.Error(), "System error")
@@ -550,7 +555,7 @@ func (l *listener) reread() int {
 	for _, ep := range l.eps {
 		old := ep.svc.Load()
 		ns := byCode[old.Code]
-		if ns != nil && !kept[ns.Code] && ns.dynamic() == ep.dynamic && (ep.dynamic || ns.Address == ep.addr) && sameSocket(old, ns) {
+		if ns != nil && !kept[ns.Code] && ns.dynamic() == ep.dynamic && (ep.dynamic || ns.Address == ep.addr) && sameSocket(old, ns) && !ep.fileGone() {
 			ep.svc.Store(ns)
 			kept[ns.Code] = true
 			keep = append(keep, ep)
@@ -566,10 +571,39 @@ func (l *listener) reread() int {
 		ep.close()
 	}
 	l.eps = keep
+	l.svcs = svcs
 	l.bindAll(svcs, kept)
 	l.publishStatus(svcs)
 	l.logf("Re-read complete, %s bound, %d fds free", addresses(len(l.eps)), l.fdsFree())
 	return exitOK
+}
+
+// rebindGone binds again every endpoint whose socket file was removed
+// or replaced (fileGone): nobody could reach it by name any more. The
+// connections still queued on the old socket are reset as it closes. A
+// re-read does the same for the endpoints it would keep.
+func (l *listener) rebindGone() {
+	var keep []*endpoint
+	var again []*service
+	for _, ep := range l.eps {
+		if !ep.fileGone() {
+			keep = append(keep, ep)
+			continue
+		}
+		s := ep.svc.Load()
+		l.logf("Unbind %s: fd %d %s: socket file removed or replaced", s.Code, ep.fd, ep.text())
+		l.rpcUnset(ep, s)
+		ep.close()
+		again = append(again, s)
+	}
+	if len(again) == 0 {
+		return
+	}
+	l.eps = keep
+	for _, s := range again {
+		l.bind(s)
+	}
+	l.publishStatus(l.svcs)
 }
 
 func sameRPC(a, b *pmtab.ListenRPC) bool {

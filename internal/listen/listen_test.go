@@ -194,14 +194,12 @@ func (r *run) exit() int {
 // reread tells the listener to re-read its table and waits for it.
 func (r *run) reread(t *testing.T) {
 	t.Helper()
-	n := strings.Count(r.log(), "Re-read complete")
+	done := regexp.MustCompile(`Re-read complete|Re-read failed`)
+	n := len(done.FindAllString(r.log(), -1))
 	r.sac.Send(t, sacmsg.SCReadDB)
 	r.sac.Reply(t)
 	deadline := time.Now().Add(10 * time.Second)
-	for strings.Count(r.log(), "Re-read") <= n*2 && !strings.Contains(r.log()[0:], "Re-read failed") {
-		if strings.Count(r.log(), "Re-read complete") > n {
-			return
-		}
+	for len(done.FindAllString(r.log(), -1)) <= n {
 		if time.Now().After(deadline) {
 			t.Fatal("no re-read")
 		}

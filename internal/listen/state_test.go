@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/linux-saf/saf/saf/passfd"
+	"github.com/linux-saf/saf/saf/pmstatus"
 	"github.com/linux-saf/saf/saf/sacmsg"
 )
 
@@ -288,4 +289,49 @@ func TestAcceptErrorsAreThrottled(t *testing.T) {
 	if n := strings.Count(string(b), "TLI t_accept failed: Too many open files\n"); n != 1 || strings.Count(string(b), "\n") != 1 {
 		t.Errorf("log:\n%s", b)
 	}
+}
+
+// A socket file someone deleted is bound again: at the next re-read, and
+// when sacadm --status asks (which reports it missing meanwhile). Before,
+// the listener kept reporting the address bound and nobody could connect.
+func TestDeletedUnixSocketRebound(t *testing.T) {
+	id := me(t)
+	sock := filepath.Join(t.TempDir(), "svc.sock")
+	root, s := newRoot(t, "unix")
+	writeTable(t, root, "unix", entry("u", "", id, sock, "c", "/bin/cat"))
+	r := startIn(t, root, s, options{args: []string{"unix"}})
+	r.waitLog(`Net opened, 1 address bound`)
+	echo(t, dial(t, "unix", sock), "first")
+
+	// At a re-read.
+	if err := os.Remove(sock); err != nil {
+		t.Fatal(err)
+	}
+	r.reread(t)
+	echo(t, dial(t, "unix", sock), "after the re-read")
+
+	// When the status is asked for.
+	if err := os.Remove(sock); err != nil {
+		t.Fatal(err)
+	}
+	st, err := pmstatus.Query(root.PMStatus("unix"), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Services) != 1 || st.Services[0].State != "socket-missing" {
+		t.Errorf("status of a service whose socket file is gone: %+v", st.Services)
+	}
+	r.waitLog(`Unbind u: fd \d+ addr .*: socket file removed or replaced`)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		st, err = pmstatus.Query(root.PMStatus("unix"), 5*time.Second)
+		if err == nil && len(st.Services) == 1 && st.Services[0].State == "listening" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status after the rebind: %+v %v", st.Services, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	echo(t, dial(t, "unix", sock), "after the status")
 }

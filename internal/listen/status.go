@@ -69,8 +69,22 @@ func sessionEnded(pid int) {
 // statusState is a listener's status server and published table.
 type statusState struct {
 	started time.Time
-	table   atomic.Pointer[[]pmstatus.Service]
+	table   atomic.Pointer[publishedTable]
 	srv     io.Closer
+}
+
+// publishedTable is the status of every service, and the socket files of
+// those bound to one, as the main loop last saw them.
+type publishedTable struct {
+	services []pmstatus.Service
+	files    []socketFile
+}
+
+// socketFile is the socket file of services[index].
+type socketFile struct {
+	index int
+	path  string
+	id    [2]uint64
 }
 
 // statusStates holds each running listener's statusState (one in the
@@ -110,6 +124,7 @@ func (l *listener) publishStatus(svcs []*service) {
 	}
 	lines := tableLines(l.root.PMTab(l.tag))
 	out := make([]pmstatus.Service, 0, len(svcs))
+	var files []socketFile
 	for _, s := range svcs {
 		ps := pmstatus.Service{Tag: s.Code, Since: time.Now()}
 		ep := eps[s.Code]
@@ -126,6 +141,9 @@ func (l *listener) publishStatus(svcs []*service) {
 		switch {
 		case ep != nil:
 			ps.Where = endpointWhere(ep)
+			if ep.path != "" {
+				files = append(files, socketFile{len(out), ep.path, ep.pathID})
+			}
 		case s.Address != "":
 			ps.Where = nlsaddr.Readable(s.Address)
 		}
@@ -138,7 +156,7 @@ func (l *listener) publishStatus(svcs []*service) {
 		}
 		out = append(out, ps)
 	}
-	v.(*statusState).table.Store(&out)
+	v.(*statusState).table.Store(&publishedTable{services: out, files: files})
 }
 
 // tableLines returns the physical lines of the table at path.
@@ -198,7 +216,19 @@ func (l *listener) snapshot(ss *statusState) pmstatus.Status {
 		st.State = "enabled"
 	}
 	if t := ss.table.Load(); t != nil {
-		st.Services = slices.Clone(*t)
+		st.Services = slices.Clone(t.services)
+		// A socket file someone removed is reported, and bound again by
+		// the main loop (rebindGone): nobody can connect to it by name.
+		for _, f := range t.files {
+			ep := endpoint{path: f.path, pathID: f.id}
+			if ep.fileGone() {
+				st.Services[f.index].State = "socket-missing"
+				select {
+				case l.rebind <- struct{}{}:
+				default:
+				}
+			}
+		}
 	}
 	byCode := map[string]int{}
 	for i, s := range st.Services {

@@ -45,7 +45,7 @@ func TestEntryKey(t *testing.T) {
 func TestStatusSessions(t *testing.T) {
 	l := &listener{tag: "tcp"}
 	ss := &statusState{}
-	ss.table.Store(&[]pmstatus.Service{{Tag: "a", State: "listening"}, {Tag: "b", State: "disabled"}})
+	ss.table.Store(&publishedTable{services: []pmstatus.Service{{Tag: "a", State: "listening"}, {Tag: "b", State: "disabled"}}})
 	child := exec.Command("sleep", "30")
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
@@ -92,7 +92,7 @@ func TestStatusSessions(t *testing.T) {
 		t.Error("another listener's session was touched")
 	}
 	// The published table is not changed by a snapshot.
-	if (*ss.table.Load())[0].Sessions != nil {
+	if ss.table.Load().services[0].Sessions != nil {
 		t.Error("snapshot wrote into the published table")
 	}
 
