@@ -45,9 +45,15 @@
 // 0002 or 000A, port and address in network order), which nlsadmin writes
 // for a readable host:port, [v6]:port or :port; or, for unix, the socket's
 // absolute path. TCP sockets are bound with SO_REUSEADDR, IPv6 sockets
-// IPv6-only, all with a listen queue of 100. Socket files are created mode
-// 0666, a stale one (nobody listening) is replaced, and listen removes its
-// own when it unbinds them. Flag d binds 0.0.0.0 on a port the kernel
+// IPv6-only, all with the largest listen queue the system grants
+// (net.core.somaxconn; the original's was 100, which a burst overflows).
+// Socket files are created mode 0666 by binding under a umask of their
+// own, never by changing the mode by name afterwards (someone who can
+// write the directory could have swapped the file for a symlink); a stale
+// one (a socket of listen's own user that nobody listens on) is
+// replaced, and listen removes its own when it unbinds them. A socket
+// file someone removed is bound again at the next re-read or when
+// sacadm --status asks (which shows it as socket-missing meanwhile). Flag d binds 0.0.0.0 on a port the kernel
 // picks (unix: an abstract address); the log names it.
 //
 // # Services
@@ -70,8 +76,8 @@
 // its pidfd (reap.go); listen never waits for a service.
 //
 // There are two ways to get there, with the same result for the service.
-// An entry with a per-service script, or running the NLPS server, needs
-// code in the child, which Go
+// An entry with a per-service script, or a service the NLPS server
+// starts, needs code in the child, which Go
 // cannot run between fork and exec: for it listen starts itself again as
 // a launcher, which does the above in order and execs the command
 // (launch.go). Every other entry, the common case, takes the direct path:
@@ -83,6 +89,12 @@
 // root uses the launcher for any identity other than its own, and a
 // listener started with a signal ignored or blocked uses it for every
 // service.
+//
+// The NLPS server's requests are read by the listener itself, so a
+// connection that has not named its service costs a descriptor, not a
+// process; at most 256 such connections are held per NLPS address (or the
+// entry's max= when larger), the oldest dropped when another comes
+// (nlpsserver.go).
 //
 // Entries with rpc info are registered with rpcbind (version 3, over
 // /run/rpcbind.sock or 127.0.0.1:111); without rpcbind this is logged and

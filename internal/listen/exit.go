@@ -3,7 +3,7 @@ package listen
 import "github.com/linux-saf/saf/saf/exitcode"
 
 // The listener's exit statuses (listen.md 5.13), and those of the launcher
-// process that becomes a service (5.6) or serves NLPS (6.3-6.6). Nobody
+// process that becomes a service (5.6, 6.6). Nobody
 // waits for a launcher's status; it is kept for the log and for tests.
 const (
 	exitOK         = 0
@@ -16,7 +16,6 @@ const (
 	exitPoll       = 91 // reading sac's messages failed
 	exitChild      = 2  // launcher: the service could not be set up
 	exitExecFailed = 1  // launcher: execve failed (listener-started service)
-	exitNLPSTimer  = 54 // NLPS: the request did not arrive in 45 seconds
 )
 
 // strerror is the C library's text for err ("No such file or directory").

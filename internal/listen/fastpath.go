@@ -32,7 +32,8 @@ import (
 //   - modules are checked here with the launcher's own code and
 //     message: timod, tirdwr and sockmod are no-ops on a socket
 //     (linux.md D10), any other fails the service;
-//   - not the NLPS server (its request is read in the child);
+//   - not a service the NLPS server starts (it has the NLPS server's
+//     messages, launch.go);
 //   - a command line that splits (the launcher logs the errors);
 //   - an identity the listener can switch to: listen is root, or it
 //     already is that user and group (the SAF_ROOT sandbox, linux.md D1);

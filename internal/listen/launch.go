@@ -26,15 +26,16 @@ import (
 // blocking mode, the listener's log on fd 3, the entry in the environment
 // variable envLaunch. The launcher carries out listen.md 5.6 steps 3-15 in
 // order, logging to the listener's log with its own pid, and finally
-// execve's the service, so the service's pid is the launcher's. When the
-// entry runs the NLPS server, the launcher reads the NLPS request first
-// (nlpsserver.go, linux.md D16).
+// execve's the service, so the service's pid is the launcher's. For a
+// service the NLPS server starts (nlpsserver.go, which has read the
+// request and answered), it does the same with the NLPS server's
+// messages, or passes the connection to a standing server.
 //
 // Whatever fails, the launcher exits and the client sees the connection
 // close without data; the listener never learns of it.
 //
-// Only entries that need it get a launcher: a per-service script, the
-// NLPS server, a command line that does not split (its messages are
+// Only entries that need it get a launcher: a per-service script, a
+// service the NLPS server starts, a command line that does not split (its messages are
 // here), or an identity an unprivileged listener cannot take. The others are started by the
 // listener directly (fastpath.go), which must give the service exactly
 // what execService gives it: keep the two in step.
@@ -55,7 +56,8 @@ type launchSpec struct {
 	Utmp     bool     `json:"utmp,omitempty"` // flag u
 	Modules  []string `json:"modules,omitempty"`
 	Command  string   `json:"command"`
-	NLPS     bool     `json:"nlps,omitempty"` // serve an NLPS request first
+	ByNLPS   bool     `json:"bynlps,omitempty"` // started by the NLPS server (its texts)
+	PassFD   bool     `json:"passfd,omitempty"` // NLPS: pass the connection to Command
 }
 
 // texts are the messages that differ between a service the listener
@@ -97,9 +99,6 @@ func launchMain(js string) int {
 	// script's umask, which runs later, wins.
 	unix.Umask(0o022)
 	root := paths.New(spec.Root)
-	if spec.NLPS {
-		return serveNLPS(root, spec.Tag, logf)
-	}
 	l, err := pmtab.ParseListen("::c::" + spec.Command)
 	if err != nil { // cannot happen: the tail above always has five fields
 		logf("listen: bad launcher data: %v", err)
@@ -109,6 +108,12 @@ func launchMain(js string) int {
 	s := &service{Code: spec.Code, Identity: spec.Identity, Listen: l}
 	if spec.Utmp {
 		s.Flags |= flagUtmp
+	}
+	switch {
+	case spec.PassFD:
+		return nlpsPassFD(root, spec.Tag, s, logf)
+	case spec.ByNLPS:
+		return execService(root, spec.Tag, s, logf, nlpsTexts)
 	}
 	return execService(root, spec.Tag, s, logf, listenerTexts)
 }

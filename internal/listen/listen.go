@@ -649,6 +649,10 @@ func (l *listener) dispatch(ep *endpoint, nfd int, peer unix.Sockaddr) {
 		go l.passFD(s, nfd)
 		return
 	}
+	if s.nlps() {
+		l.serveNLPSConn(ep, s, nfd, peer, nil) // nlpsserver.go
+		return
+	}
 	l.launch(s, nfd, peer)
 }
 
@@ -691,7 +695,6 @@ func (l *listener) launch(s *service, nfd int, peer unix.Sockaddr) int {
 	if took, pid := l.direct(s, nfd, peer); took {
 		return pid
 	}
-	defer closeRaw(nfd) // the parent's copy goes once the child has it (listen.md 9.4)
 	spec := launchSpec{
 		Root:     l.root.Prefix(),
 		Tag:      l.tag,
@@ -700,8 +703,14 @@ func (l *listener) launch(s *service, nfd int, peer unix.Sockaddr) int {
 		Utmp:     s.Flags&flagUtmp != 0,
 		Modules:  s.Modules,
 		Command:  s.Command,
-		NLPS:     isNLPSServer(s.Command),
 	}
+	return l.startLauncher(spec, nfd, peer)
+}
+
+// startLauncher starts the launcher for spec with the connection nfd,
+// which it closes. It returns the child's pid, 0 when nothing started.
+func (l *listener) startLauncher(spec launchSpec, nfd int, peer unix.Sockaddr) int {
+	defer closeRaw(nfd) // the parent's copy goes once the child has it (listen.md 9.4)
 	js, err := json.Marshal(spec)
 	if err != nil {
 		l.logf("Error during fork() to start a service")
@@ -726,7 +735,7 @@ func (l *listener) launch(s *service, nfd int, peer unix.Sockaddr) int {
 	var pid, pidfd int
 	// Services that may write utmp are tracked, so that their end is
 	// recorded (utmp.go).
-	err = startTracked(spec.Utmp || spec.NLPS, l.root, func() (int, error) {
+	err = startTracked(spec.Utmp, l.root, func() (int, error) {
 		var err error
 		pid, pidfd, err = forkExec(l.cfg.Self, []string{prog}, attr) // reap.go
 		return pid, err
@@ -736,8 +745,8 @@ func (l *listener) launch(s *service, nfd int, peer unix.Sockaddr) int {
 		l.logf("  %s", strerror(err))
 		return 0
 	}
-	l.sessionStarted(s.Code, pid, peer) // status.go
-	l.childStarted(pid, pidfd)          // reap.go
+	l.sessionStarted(spec.Code, pid, peer) // status.go
+	l.childStarted(pid, pidfd)             // reap.go
 	return pid
 }
 

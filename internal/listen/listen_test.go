@@ -22,27 +22,19 @@ import (
 
 // These tests run the listener inside the test binary (Run), with a fake
 // sac on its pipes, and the test binary itself as the launcher: TestMain
-// turns it into one when the listener starts it. The launcher's seams
-// come from test-only variables that only this test binary reads, so the
-// 45-second NLPS timer can be short here without being a knob in listen.
+// turns it into one when the listener starts it. The NLPS timers are
+// short here (the listener reads NLPS requests itself).
 
 const (
-	envTestNLPSTimeout = "LISTEN_TEST_NLPS_TIMEOUT"
-	envTestBadDelay    = "LISTEN_TEST_BAD_DELAY"
-	testNLPSTimeout    = 700 * time.Millisecond
-	testBadDelay       = 400 * time.Millisecond
+	testNLPSTimeout = 700 * time.Millisecond
+	testBadDelay    = 400 * time.Millisecond
 )
 
 func TestMain(m *testing.M) {
 	if js, ok := os.LookupEnv(envLaunch); ok {
-		if d, err := time.ParseDuration(os.Getenv(envTestNLPSTimeout)); err == nil {
-			nlpsTimeout = d
-		}
-		if d, err := time.ParseDuration(os.Getenv(envTestBadDelay)); err == nil {
-			badRequestDelay = d
-		}
 		os.Exit(launchMain(js))
 	}
+	nlpsTimeout, badRequestDelay = testNLPSTimeout, testBadDelay
 	os.Exit(m.Run())
 }
 
@@ -115,10 +107,7 @@ func startIn(t *testing.T, root paths.Root, s *pmprototest.Sac, o options) *run 
 	if o.noIState {
 		delete(env, "ISTATE")
 	}
-	environ := append(os.Environ(),
-		"PMTAG="+s.Tag, "ISTATE="+o.istate,
-		envTestNLPSTimeout+"="+testNLPSTimeout.String(),
-		envTestBadDelay+"="+testBadDelay.String())
+	environ := append(os.Environ(), "PMTAG="+s.Tag, "ISTATE="+o.istate)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &run{t: t, root: root, sac: s, tag: s.Tag, cancel: cancel, done: make(chan int, 1)}
 	cfg := Config{

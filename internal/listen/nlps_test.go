@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"net"
 	"path/filepath"
 	"strings"
@@ -183,4 +184,75 @@ func TestNLPSStalledRequest(t *testing.T) {
 		}
 	}
 	r.waitLog(`(?s)Timed out trying to rcv message to start a service.*Timed out trying`)
+}
+
+// children counts the live children of this process (the test binary
+// runs the listener).
+func children(t *testing.T) int {
+	t.Helper()
+	tasks, err := filepath.Glob("/proc/self/task/*/children")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, p := range tasks {
+		b, err := os.ReadFile(p)
+		if err == nil {
+			n += len(strings.Fields(string(b)))
+		}
+	}
+	return n
+}
+
+// A connection to the NLPS address costs a descriptor, not a process,
+// until it has named its service; requests not yet complete are bounded,
+// the oldest dropped first, and a new client still gets its service.
+// Before, every connection forked a server that waited 45 s for its
+// request.
+func TestNLPSPendingCostsNoProcess(t *testing.T) {
+	saved, savedTimeout := nlpsMaxPending, nlpsTimeout
+	nlpsMaxPending, nlpsTimeout = 4, 2*time.Second
+	t.Cleanup(func() { nlpsMaxPending, nlpsTimeout = saved, savedTimeout })
+	r, addr, _ := nlpsSetup(t)
+	base := children(t)
+	var idle []net.Conn
+	for i := 0; i < 6; i++ {
+		c := dial(t, "tcp", addr)
+		if i == 0 {
+			io.WriteString(c, "NLPS:000:") // half a request
+		}
+		idle = append(idle, c)
+		r.waitLog(fmt.Sprintf(`seq %d, type exec`, i+1))
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n := children(t) - base; n != 0 {
+		t.Errorf("%d processes for 6 connections that sent no request", n)
+	}
+	// The two oldest were dropped: they see the connection end.
+	for i, c := range idle {
+		c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		_, err := c.Read(make([]byte, 1))
+		closed := err != nil && !errors.Is(err, os.ErrDeadlineExceeded)
+		if closed != (i < 2) {
+			t.Errorf("connection %d: read %v (dropped: want %v)", i, err, i < 2)
+		}
+	}
+	r.waitLog(`NLPS: 4 requests pending on fd \d+: the oldest dropped`)
+	// A client that asks gets its service at once.
+	c := dial(t, "tcp", addr)
+	if text, err := nlps.Request(c, "cat"); err != nil || text != "NLPS (cat) exec: /bin/cat" {
+		t.Fatalf("Request: %q, %v", text, err)
+	}
+	echo(t, c, "past the idle ones")
+	// Once the timer runs out the others are closed too.
+	for _, c := range idle[2:] {
+		c.SetReadDeadline(time.Now().Add(nlpsTimeout + 5*time.Second))
+		if _, err := c.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("idle connection still open after the request timer: %v", err)
+		}
+	}
+	r.waitLog(`Timed out trying to rcv message to start a service`)
+	if got := strings.Count(r.log(), "the oldest dropped"); got != 1 {
+		t.Errorf("%d lines about dropped requests, want 1 (one per burst)", got)
+	}
 }

@@ -1,8 +1,12 @@
 package listen
 
 import (
+	"container/list"
 	"errors"
+	"fmt"
 	"io"
+	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/linux-saf/saf/saf/doconfig"
@@ -14,119 +18,142 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The NLPS server (listen.md 6), run by the launcher in place of
-// /usr/lib/saf/nlps_server (linux.md D16). It has the connection on fd 0
-// and behaves as the original program: it reads the request one byte at a
-// time (never past its NUL), looks the service code up in a fresh read of
-// _pmtab (every entry, with or without an address, disabled ones
-// included), answers a version 2 request, and becomes the service or
-// passes the connection on. Its exit statuses are the original's: 0 after
-// a bad request, 2 after a refusal or a failure, 54 when the request did
-// not come in time.
+// The NLPS server (listen.md 6), which the listener runs itself in place
+// of /usr/lib/saf/nlps_server (linux.md D16), with the observable
+// behaviour of the original program: it reads the request (never past
+// its NUL, so the service gets every byte after it), looks the service
+// code up in a fresh read of _pmtab (every entry, with or without an
+// address, disabled ones included), answers a version 2 request, and
+// starts the service or passes the connection on, with the original's
+// log lines.
+//
+// The request is read here, in the listener, not in a process of its
+// own: a connection that has not named its service yet costs a
+// descriptor and a goroutine, not a process. The original forked a
+// server for every connection and let it wait 45 seconds for the
+// request, so a client that opens connections and sends nothing held a
+// process each; two thousand of them made over a thousand processes and
+// more than a gigabyte of memory. Requests not yet complete are bounded
+// too: an endpoint holds at most nlpsMaxPending of them (or the entry's
+// max=, when that is larger), and when another connection comes the
+// oldest is dropped (closed), so a client holding many idle connections
+// loses its own, and a new client still gets in. An NLPS entry with
+// options (max, rate, allow ...) applies them to these connections as to
+// any entry's; for it an instance is a request being read.
+//
+// Once the service is known, a launcher is started for it (launch.go),
+// which becomes the service with the NLPS server's messages
+// (nlpsTexts), or passes the connection to a standing server; the
+// listener's pass-fd path forbids run in the service's script, the NLPS
+// server's never did.
 //
 // Decisions where the spec is silent: entry 0's own script, modules and
 // identity are not applied (the original nlps_server ran as root and
 // switched to the requested service's identity; doing entry 0's switch
 // first would make that impossible); a request for a service whose
-// program is the NLPS server again is answered and then served like a new
-// connection, as exec'ing nlps_server again would.
+// program is the NLPS server again is answered and the next request read,
+// as exec'ing nlps_server again would.
 
-// errTimeout is the expiry of the NLPS request timer.
-var errTimeout = errors.New("NLPS request timed out")
+// nlpsMaxPending is how many connections an NLPS endpoint holds while
+// their requests are read; a test seam (hooks.go sets the others).
+var nlpsMaxPending = 256
 
-// fdReader reads a descriptor in blocking mode, each read waiting at most
-// until deadline. It reads no more than asked, so nlps.ReadRequest reads
-// nothing past the request.
-type fdReader struct {
-	fd       int
-	deadline time.Time
+// pendingSet is an endpoint's connections whose request is being read,
+// oldest first.
+type pendingSet struct {
+	list list.List // of *pendingConn
 }
 
-func (r *fdReader) Read(p []byte) (int, error) {
-	for {
-		left := time.Until(r.deadline)
-		if left <= 0 {
-			return 0, errTimeout
+// pendingConn is one connection whose request is being read.
+type pendingConn struct {
+	f       *os.File
+	elem    *list.Element // nil once it left the set; under ext.mu
+	dropped atomic.Bool   // closed by serveNLPSConn
+}
+
+// serveNLPSConn serves the NLPS request on connection nfd to the entry s
+// of ep in a goroutine of its own, which calls release (if not nil) when
+// the request phase is over.
+func (l *listener) serveNLPSConn(ep *endpoint, s *service, nfd int, peer unix.Sockaddr, release func()) {
+	if err := unix.SetNonblock(nfd, true); err != nil {
+		l.logf("Error trying to rcv message to start a service: %s", strerror(err))
+		closeRaw(nfd)
+		if release != nil {
+			release()
 		}
-		ms := int((left + time.Millisecond - 1) / time.Millisecond)
-		fds := []unix.PollFd{{Fd: int32(r.fd), Events: unix.POLLIN}}
-		n, err := unix.Poll(fds, ms)
-		if errors.Is(err, unix.EINTR) || (err == nil && n == 0) {
-			continue
-		}
-		if err != nil {
-			return 0, err
-		}
-		n, err = unix.Read(r.fd, p)
-		if errors.Is(err, unix.EINTR) || errors.Is(err, unix.EAGAIN) {
-			continue
-		}
-		if err != nil {
-			return 0, err
-		}
-		if n == 0 && len(p) > 0 {
-			return 0, io.EOF
-		}
-		return n, nil
+		return
 	}
-}
-
-// writeAll writes b to fd.
-func writeAll(fd int, b []byte) error {
-	for len(b) > 0 {
-		n, err := unix.Write(fd, b)
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		b = b[n:]
+	// Non-blocking, so Go's poller waits for the request, not a thread.
+	pc := &pendingConn{f: os.NewFile(uintptr(nfd), "nlps")}
+	limit := max(nlpsMaxPending, s.Options.MaxInstances)
+	x := ep.ext
+	x.mu.Lock()
+	for x.pending.list.Len() >= limit {
+		old := x.pending.list.Remove(x.pending.list.Front()).(*pendingConn)
+		old.elem = nil
+		old.dropped.Store(true)
+		// Ignored: closing wakes its reader, which gives up.
+		_ = old.f.Close()
+		l.refuse(ep, s.Code, refPending, func() string {
+			return fmt.Sprintf("NLPS: %d requests pending on fd %d: the oldest dropped", limit, ep.fd)
+		})
 	}
-	return nil
+	pc.elem = x.pending.list.PushBack(pc)
+	x.mu.Unlock()
+	go func() {
+		if release != nil {
+			defer release()
+		}
+		l.nlpsRequests(ep, pc, peer)
+	}()
 }
 
-// serveNLPS serves one NLPS request on fd 0 and becomes the service. It
-// returns only when it does not, with the exit status.
-func serveNLPS(root paths.Root, tag string, logf saflog.Logf) int {
-	const conn = 0
+// leave takes pc out of ep's pending set. It returns false when pc was
+// dropped meanwhile (its descriptor is closed).
+func (ep *endpoint) leave(pc *pendingConn) bool {
+	ep.ext.mu.Lock()
+	defer ep.ext.mu.Unlock()
+	if pc.dropped.Load() {
+		return false
+	}
+	if pc.elem != nil {
+		ep.ext.pending.list.Remove(pc.elem)
+		pc.elem = nil
+	}
+	return true
+}
+
+// nlpsRequests reads requests on pc until one names a service that is
+// started or refused (listen.md 6.3-6.6).
+func (l *listener) nlpsRequests(ep *endpoint, pc *pendingConn, peer unix.Sockaddr) {
+	f := pc.f
 	for {
 		// Step 1 of listen.md 6.3: the timer covers the whole request.
-		req, err := nlps.ReadRequest(&fdReader{fd: conn, deadline: time.Now().Add(nlpsTimeout)})
+		// Ignored: a file of Go's poller always takes deadlines.
+		_ = f.SetDeadline(time.Now().Add(nlpsTimeout))
+		req, err := nlps.ReadRequest(f)
+		if pc.dropped.Load() {
+			return // closed by serveNLPSConn; logged there
+		}
 		if err != nil {
-			switch {
-			case errors.Is(err, errTimeout):
-				logf("Timed out trying to rcv message to start a service")
-				return exitNLPSTimer
-			case errors.Is(err, nlps.ErrTooLong):
-				logf("NLPS: recieve buffer not large enough") // sic (listen.md 10)
-			case errors.Is(err, nlps.ErrNotNLPS), errors.Is(err, nlps.ErrSMB):
-				// MS-NET requests (listen.md 6.7) are not implemented:
-				// treated as unknown, as the spec allows.
-				logf("NLPS: Unknown service request (ignored)")
-			default:
-				if errors.Is(err, io.ErrUnexpectedEOF) {
-					err = io.EOF
-				}
-				logf("Error trying to rcv message to start a service: %s", strerror(err))
-			}
-			logf("NLPS: No/bad service request received")
-			return exitOK
+			l.nlpsBadRead(err)
+			l.nlpsClose(ep, pc, 0)
+			return
 		}
 		m, err := nlps.ParseRequest(req)
 		if err != nil {
 			if errors.Is(err, nlps.ErrBadVersion) {
-				logf("NLPS: Unknown version of an NLPS service request: %d:%d", m.Low, m.High)
-				logf("ATT service: unknown version")
+				l.logf("NLPS: Unknown version of an NLPS service request: %d:%d", m.Low, m.High)
+				l.logf("ATT service: unknown version")
 			} else {
-				logf("ATT service: bad message format")
+				l.logf("ATT service: bad message format")
 			}
 			// Slows down clients probing the port (listen.md 6.4).
-			time.Sleep(badRequestDelay)
-			return exitOK
+			l.nlpsClose(ep, pc, badRequestDelay)
+			return
 		}
 		answer := func(code int, text string) {
-			logf("%s", text)
+			l.logf("%s", text)
 			if m.Low != nlps.Version2 {
 				return
 			}
@@ -134,25 +161,21 @@ func serveNLPS(root paths.Root, tag string, logf saflog.Logf) int {
 			if err == nil {
 				// Ignored: a client that went away learns nothing
 				// either way, and the service start fails on its own.
-				_ = writeAll(conn, b)
+				_, _ = f.Write(b)
 			}
 		}
-		s := lookupService(root, tag, m.Service, logf)
+		s := lookupService(l.root, l.tag, m.Service, l.logf)
 		switch {
 		case s == nil:
 			answer(nlps.CodeUnknown, nlps.UnknownText(m.Service))
-			return exitChild
 		case s.disabled():
 			answer(nlps.CodeDisabled, nlps.DisabledText(m.Service))
-			return exitChild
 		case s.Listen.Flags&pmtab.LFlagOptions != 0:
-			// Options (issue 6) are applied on the entry's own
-			// address only: its limits and access lists live in the
-			// listener, and must not be bypassed by asking for the
-			// service here. Refused as if disabled.
-			logf("NLPS: service %s has options and is served on its own address only", s.Code)
+			// Options are applied on the entry's own address only: its
+			// limits and access lists must not be bypassed by asking
+			// for the service here. Refused as if disabled.
+			l.logf("NLPS: service %s has options and is served on its own address only", s.Code)
 			answer(nlps.CodeDisabled, nlps.DisabledText(m.Service))
-			return exitChild
 		case s.Listen.Flags&pmtab.LFlagCommand != 0:
 			// The success answer goes before the start (listen.md 6.5
 			// [ORIG; keep]).
@@ -160,14 +183,101 @@ func serveNLPS(root paths.Root, tag string, logf saflog.Logf) int {
 			if isNLPSServer(s.Command) {
 				continue
 			}
-			return execService(root, tag, s, logf, nlpsTexts)
+			l.nlpsStart(ep, pc, s, peer, false)
+			return
 		default:
 			// Neither c nor p is passed on here but exec'd by the
 			// listener (listen.md 6.5 [QUIRK: keep]).
 			answer(nlps.CodeStart, nlps.PassfdText(s.Code, s.Command))
-			return nlpsPassFD(root, tag, s, logf)
+			l.nlpsStart(ep, pc, s, peer, true)
+			return
+		}
+		l.nlpsClose(ep, pc, 0)
+		return
+	}
+}
+
+// nlpsBadRead logs why no request could be read.
+func (l *listener) nlpsBadRead(err error) {
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		l.logf("Timed out trying to rcv message to start a service")
+		return
+	case errors.Is(err, nlps.ErrTooLong):
+		l.logf("NLPS: recieve buffer not large enough") // sic (listen.md 10)
+	case errors.Is(err, nlps.ErrNotNLPS), errors.Is(err, nlps.ErrSMB):
+		// MS-NET requests (listen.md 6.7) are not implemented: treated
+		// as unknown, as the spec allows.
+		l.logf("NLPS: Unknown service request (ignored)")
+	default:
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			err = io.EOF
+		}
+		l.logf("Error trying to rcv message to start a service: %s", strerror(err))
+	}
+	l.logf("NLPS: No/bad service request received")
+}
+
+// nlpsClose closes pc's connection after delay, during which it stays in
+// the pending set (and may be dropped from it).
+func (l *listener) nlpsClose(ep *endpoint, pc *pendingConn, delay time.Duration) {
+	if delay > 0 {
+		// Reading nothing more: a client that writes on is not read.
+		_ = pc.f.SetDeadline(time.Now().Add(delay))
+		var b [256]byte
+		for {
+			if _, err := pc.f.Read(b[:]); err != nil {
+				break
+			}
 		}
 	}
+	if ep.leave(pc) {
+		// Ignored: nothing was written that a close could lose.
+		_ = pc.f.Close()
+	}
+}
+
+// nlpsStart starts s for pc's connection, which it takes out of the
+// pending set and closes in the listener.
+func (l *listener) nlpsStart(ep *endpoint, pc *pendingConn, s *service, peer unix.Sockaddr, passFD bool) {
+	if !ep.leave(pc) {
+		return
+	}
+	// The connection leaves Go's poller: a copy of the descriptor, in
+	// blocking mode again, goes to the launcher (listen.md 9.4).
+	rc, err := pc.f.SyscallConn()
+	nfd := -1
+	if err == nil {
+		cerr := rc.Control(func(fd uintptr) { nfd, err = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0) })
+		if err == nil {
+			err = cerr
+		}
+	}
+	// Ignored: the copy, if any, keeps the connection.
+	_ = pc.f.Close()
+	if err == nil {
+		err = unix.SetNonblock(nfd, false)
+	}
+	if err != nil {
+		l.logf("Error during fork() to start a service")
+		l.logf("  %s", strerror(err))
+		if nfd >= 0 {
+			closeRaw(nfd)
+		}
+		return
+	}
+	spec := launchSpec{
+		Root:     l.root.Prefix(),
+		Tag:      l.tag,
+		Code:     s.Code,
+		Identity: s.Identity,
+		Utmp:     s.Flags&flagUtmp != 0 && !passFD,
+		Modules:  s.Modules,
+		Command:  s.Command,
+		ByNLPS:   true,
+		PassFD:   passFD,
+	}
+	l.startLauncher(spec, nfd, peer)
 }
 
 // lookupService reads _pmtab afresh and returns the entry for code, or
@@ -194,9 +304,9 @@ func argv0(command string) string {
 	return command
 }
 
-// nlpsPassFD passes fd 0 to a standing server (listen.md 6.6 "Pass-fd").
-// Unlike the listener's pass-fd path, run and runwait are allowed in the
-// script: this process is about to exit anyway.
+// nlpsPassFD passes fd 0 to a standing server (listen.md 6.6 "Pass-fd"),
+// in a launcher. Unlike the listener's pass-fd path, run and runwait are
+// allowed in the script: this process is about to exit anyway.
 func nlpsPassFD(root paths.Root, tag string, s *service, logf saflog.Logf) int {
 	sock := doconfig.NewProcess(0, doconfig.Socket)
 	if len(s.Modules) > 0 {

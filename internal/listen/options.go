@@ -1,9 +1,11 @@
 package listen
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,6 +56,7 @@ const (
 	refDisabled                 // the listener or the entry is disabled (wait and UDP services)
 	refTimeout                  // a session was ended by timeout
 	refFailed                   // a wait service failed to start
+	refPending                  // NLPS: the oldest request not yet complete dropped
 	nRefusals
 )
 
@@ -68,6 +71,7 @@ var refusalWhat = [nRefusals]string{
 	refDisabled:  "refused while disabled",
 	refTimeout:   "sessions ended by timeout",
 	refFailed:    "failed starts of the wait service",
+	refPending:   "pending NLPS requests dropped",
 }
 
 // burstLog logs the first event of a burst and counts the rest; the count
@@ -123,6 +127,8 @@ type extState struct {
 	pause                           time.Duration // the last pause
 
 	logs [nRefusals]burstLog
+
+	pending pendingSet // NLPS connections whose request is being read (nlpsserver.go)
 
 	chargenLine atomic.Int64 // UDP chargen: the line the next reply starts at
 }
@@ -180,7 +186,7 @@ func (l *listener) admit(ep *endpoint, s *service, a netip.Addr, access bool) (k
 		}, nil
 	}
 	if access && o.Wrap != "" {
-		if ok, rule := l.hosts.allowed(l.root, o.Wrap, a); !ok {
+		if ok, rule := l.hosts.allowed(l.root, o.Wrap, a, l.logf); !ok {
 			return refWrap, func() string {
 				return fmt.Sprintf("Service %s: %s refused by %s (daemon %s)", s.Code, peerText(a), rule, o.Wrap)
 			}, nil
@@ -284,6 +290,9 @@ func (l *listener) dispatchOpts(ep *endpoint, s *service, nfd int, peer unix.Soc
 			defer release()
 			l.passFD(s, nfd)
 		}()
+	case s.nlps():
+		l.logf("Connect: fd %d, svctag %s, seq %d, type exec", ep.fd, s.Code, seq)
+		l.serveNLPSConn(ep, s, nfd, peer, release)
 	default:
 		l.logf("Connect: fd %d, svctag %s, seq %d, type exec", ep.fd, s.Code, seq)
 		l.startWatched(ep, s, nfd, peer, release)
@@ -419,25 +428,40 @@ type hostsFile struct {
 	rules *hostsaccess.Rules
 }
 
-// load returns path's rules, reading the file when it changed.
-func (h *hostsFile) load(path string) *hostsaccess.Rules {
+// load returns path's rules, reading the file when it changed. Each read
+// logs the lines that were skipped and the rules with words that can
+// never match (they need a host name or another service): a deny rule
+// made of those never denies anyone, and that must not go unnoticed.
+func (h *hostsFile) load(path string, logf func(string, ...any)) *hostsaccess.Rules {
 	var st unix.Stat_t
 	var stamp [4]int64
 	if unix.Stat(path, &st) == nil {
-		stamp = [4]int64{st.Size, st.Mtim.Sec, st.Mtim.Nsec, int64(st.Ino)}
+		stamp = [4]int64{int64(st.Size), int64(st.Mtim.Sec), int64(st.Mtim.Nsec), int64(st.Ino)}
 	}
 	if h.rules != nil && stamp == h.stamp {
 		return h.rules
 	}
 	h.stamp, h.rules = stamp, hostsaccess.ReadFile(path)
+	for _, err := range h.rules.Errors {
+		var le *hostsaccess.LineError
+		if errors.As(err, &le) {
+			logf("%s line %d ignored: %v", le.File, le.Line, le.Err)
+		}
+	}
+	for _, r := range h.rules.List {
+		if never := r.NeverMatch(); len(never) > 0 {
+			logf("%s line %d: never matches %s (host names, LOCAL, KNOWN, UNKNOWN, PARANOID, .domain, @netgroup, user@ and /file words are not supported; write addresses)",
+				r.File, r.Line, strings.Join(never, ", "))
+		}
+	}
 	return h.rules
 }
 
 // allowed applies hosts.allow and hosts.deny to daemon and a. rule names
 // the deciding rule for the log.
-func (h *hostsCache) allowed(root rootPaths, daemon string, a netip.Addr) (ok bool, rule string) {
+func (h *hostsCache) allowed(root rootPaths, daemon string, a netip.Addr, logf func(string, ...any)) (ok bool, rule string) {
 	h.mu.Lock()
-	allow, deny := h.allow.load(root.HostsAllow()), h.deny.load(root.HostsDeny())
+	allow, deny := h.allow.load(root.HostsAllow(), logf), h.deny.load(root.HostsDeny(), logf)
 	h.mu.Unlock()
 	ok, r := hostsaccess.Check(allow, deny, daemon, a)
 	if r == nil {

@@ -300,6 +300,43 @@ func TestAdmitWrap(t *testing.T) {
 	}
 }
 
+// Rules that can never match (host names and the like) and lines that
+// are skipped are logged once each time the file is read, not ignored in
+// silence: a deny rule of host names fails open.
+func TestHostsUnmatchableLogged(t *testing.T) {
+	l, read := testListener(t)
+	allow, deny := l.root.HostsAllow(), l.root.HostsDeny()
+	os.MkdirAll(filepath.Dir(allow), 0o755)
+	os.WriteFile(deny, []byte("# deny\nsvcd : localhost, LOCAL, 10.0.0.9\nno colon here\nALL : 127.0.0.2\n"), 0o644)
+	s, e := optService(t, "wrap=svcd"), &endpoint{ext: &extState{}}
+	a := netip.MustParseAddr("127.0.0.1")
+	for i := 0; i < 3; i++ {
+		if _, _, r := l.admit(e, s, a, true); r == nil {
+			t.Fatal("127.0.0.1 refused")
+		}
+	}
+	l.log.Flush()
+	log := read()
+	for _, want := range []string{
+		deny + " line 2: never matches localhost, LOCAL (host names",
+		deny + " line 3 ignored: missing \":\" separator",
+	} {
+		if n := strings.Count(log, want); n != 1 {
+			t.Errorf("%d lines %q, want 1; log:\n%s", n, want, log)
+		}
+	}
+	if strings.Contains(log, "line 4") {
+		t.Errorf("a rule that can match was reported:\n%s", log)
+	}
+	// Read again when it changes: reported again.
+	os.WriteFile(deny, []byte("svcd : .example.com\n"), 0o644)
+	l.admit(e, s, a, true)
+	l.log.Flush()
+	if !strings.Contains(read(), deny+" line 1: never matches .example.com") {
+		t.Errorf("the changed file's rule not reported:\n%s", read())
+	}
+}
+
 func TestBurstLog(t *testing.T) {
 	replace(t, &burstQuiet, 100*time.Millisecond)
 	l, read := testListener(t)

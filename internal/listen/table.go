@@ -71,6 +71,12 @@ type service struct {
 // disabled reports flag x: connections are refused.
 func (s *service) disabled() bool { return s.Flags&flagDisabled != 0 }
 
+// nlps reports whether the entry runs the NLPS server (nlpsserver.go):
+// an exec entry whose program is named nlps_server.
+func (s *service) nlps() bool {
+	return !s.passfd() && s.argv != nil && isNLPSArgv0(s.argv[0])
+}
+
 // dynamic reports lflag d.
 func (s *service) dynamic() bool { return s.Listen.Flags&pmtab.LFlagDynamic != 0 }
 

@@ -37,7 +37,9 @@
 // Everything that needs a host name or another service does not match:
 // host names, .domain suffixes, LOCAL, KNOWN, UNKNOWN, PARANOID, @netgroup
 // and /file words. A rule that lists only such words is therefore never
-// applied; write addresses.
+// applied; write addresses. Rule.NeverMatch names such words, so that a
+// reader of the files can warn about them (a deny rule that never
+// matches fails open).
 //
 // Options: when the last option of a matching rule is "allow" or "deny"
 // (hosts_options(5)), it decides instead of the file the rule is in;
@@ -280,6 +282,80 @@ func daemonMatch(w, daemon string) bool {
 		return false // daemon@host: needs the server's name
 	}
 	return strings.EqualFold(w, "ALL") || strings.EqualFold(w, daemon)
+}
+
+// NeverMatch returns the rule's words that can never match (those that
+// need a host name or another service, and malformed addresses), for a
+// warning: a deny rule made only of such words never denies anyone.
+// Keywords (EXCEPT) are not included.
+func (r *Rule) NeverMatch() []string {
+	var out []string
+	for _, w := range r.Daemons {
+		if strings.Contains(w, "@") {
+			out = append(out, w)
+		}
+	}
+	for _, w := range r.Clients {
+		if !strings.EqualFold(w, "EXCEPT") && !clientCanMatch(w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// clientCanMatch reports whether the client word w matches some address
+// (clientMatch decides which).
+func clientCanMatch(w string) bool {
+	if user, host, ok := strings.Cut(w, "@"); ok {
+		if !strings.EqualFold(user, "ALL") || host == "" {
+			return false
+		}
+		w = host
+	}
+	switch strings.ToUpper(w) {
+	case "ALL":
+		return true
+	case "LOCAL", "KNOWN", "UNKNOWN", "PARANOID":
+		return false
+	}
+	switch {
+	case strings.HasPrefix(w, ".") || strings.HasPrefix(w, "/"):
+		return false
+	case strings.HasPrefix(w, "["):
+		inner, rest, ok := strings.Cut(w[1:], "]")
+		if !ok {
+			return false
+		}
+		b, err := netip.ParseAddr(inner)
+		if err != nil || b.Zone() != "" {
+			return false
+		}
+		if rest == "" {
+			return true
+		}
+		bits, ok := strings.CutPrefix(rest, "/")
+		n, err := strconv.Atoi(bits)
+		return ok && err == nil && n >= 0 && n <= b.BitLen()
+	case strings.Contains(w, "/"):
+		net, mask, _ := strings.Cut(w, "/")
+		n, err := netip.ParseAddr(net)
+		if err != nil || !n.Is4() {
+			return false
+		}
+		if m, err := netip.ParseAddr(mask); err == nil {
+			return m.Is4()
+		}
+		bits, err := strconv.Atoi(mask)
+		return err == nil && bits >= 0 && bits <= 32
+	case strings.ContainsAny(w, "*?"):
+		// Matched against an address's text: only digits, dots,
+		// colons and hex letters can ever be there.
+		return strings.Trim(strings.ToLower(w), "0123456789abcdef.:*?") == ""
+	case strings.HasSuffix(w, "."):
+		return strings.Trim(w, "0123456789.") == ""
+	}
+	b, err := netip.ParseAddr(w)
+	return err == nil && b.Zone() == ""
 }
 
 // clientMatch matches one client word against the address a.

@@ -146,6 +146,14 @@ func FuzzRoundTrip(f *testing.F) {
 		}
 		for _, r := range rs.List {
 			r.Verdict()
+			// A word said never to match must not match anything.
+			for _, w := range r.NeverMatch() {
+				for _, a := range probeAddrs {
+					if !strings.Contains(w, "@") && clientMatch(w, a) {
+						t.Fatalf("%q: NeverMatch word %q matches %v", s, w, a)
+					}
+				}
+			}
 		}
 		rs.Match("x", netip.MustParseAddr("::1"))
 		out := rs.Format()
@@ -164,4 +172,42 @@ func FuzzRoundTrip(f *testing.F) {
 			}
 		}
 	})
+}
+
+// probeAddrs are addresses the NeverMatch checks try words against.
+var probeAddrs = []netip.Addr{
+	netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("10.1.2.3"),
+	netip.MustParseAddr("::1"), netip.MustParseAddr("fd00::ab"), netip.MustParseAddr("192.168.0.255"),
+}
+
+// Words that need a name service, or are malformed, are reported so that
+// a rule that can never apply is not silently ignored; the forms listen
+// supports are not.
+func TestNeverMatch(t *testing.T) {
+	never := []string{"localhost", "LOCAL", "known", "UNKNOWN", "PARANOID", ".example.com",
+		"@netgroup", "/etc/file", "joe@10.0.0.1", "ALL@", "host.example.com", "[::1", "[fe80::1%eth0]",
+		"10.0.0.0/33", "10.0.0.0/255.0.0.x", "[::]/129", "ab*z", "gw.", "1.2.3.4.5"}
+	can := []string{"ALL", "all", "127.0.0.1", "[::1]", "10.1.", "10.0.0.0/255.0.0.0", "10.0.0.0/8",
+		"[fd00::]/8", "10.*", "1?7.0.0.1", "ALL@127.0.0.1", "::1", "fd00::*"}
+	for _, w := range never {
+		r := Rule{Daemons: []string{"d"}, Clients: []string{w}}
+		if got := r.NeverMatch(); len(got) != 1 || got[0] != w {
+			t.Errorf("NeverMatch of client %q = %q, want it reported", w, got)
+		}
+		for _, a := range probeAddrs {
+			if clientMatch(w, a) {
+				t.Errorf("%q, reported as never matching, matches %v", w, a)
+			}
+		}
+	}
+	for _, w := range can {
+		r := Rule{Daemons: []string{"d"}, Clients: []string{w, "EXCEPT", "10.0.0.1"}}
+		if got := r.NeverMatch(); len(got) != 0 {
+			t.Errorf("NeverMatch of client %q = %q, want nothing", w, got)
+		}
+	}
+	r := Rule{Daemons: []string{"in.telnetd@host", "ALL"}, Clients: []string{"ALL"}}
+	if got := r.NeverMatch(); len(got) != 1 || got[0] != "in.telnetd@host" {
+		t.Errorf("daemon@host: NeverMatch = %q", got)
+	}
 }
