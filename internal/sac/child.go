@@ -47,7 +47,7 @@ func startChild(tag string) int {
 		logf("Cannot chdir to <%s>, port monitor not started", home)
 		return 1
 	}
-	switch line, err := runScript(root.PMConfig(tag)); {
+	switch line, err := runScript(root.PMConfig(tag), scriptEnv()); {
 	case line < 0:
 		logf("system error in _config script for <%s>: %v", tag, err)
 		return 1
@@ -83,6 +83,9 @@ func startChild(tag string) int {
 			return 1
 		}
 	}
+	// This process started with the clean environment spawn built
+	// (env.go); since then only _config, ISTATE, PMTAG and the
+	// activation variables went into it.
 	err = syscall.Exec(argv[0], argv, os.Environ())
 	logf("exec of port monitor <%s> failed: %s", tag, exitcode.Strerror(err))
 	return 1

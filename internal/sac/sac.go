@@ -17,7 +17,8 @@
 // /etc/saf/_sacpipe (see saf/sacmsg and saf/pmproto). A port monitor is
 // started in its own process group, in /etc/saf/<tag>, after its _config
 // script, with PMTAG and ISTATE in its environment and no open file
-// descriptors at all (sac.md 8.4). sac learns a port monitor is alive from
+// descriptors at all (sac.md 8.4). Its environment is a clean one, not
+// all of sac's (env.go). sac learns a port monitor is alive from
 // the POSIX lock it holds on its _pid file (linux.md D6).
 //
 // sacadm -k --force (sacmsg.ACKillForce, our extension) stops a port
@@ -99,6 +100,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		Stderr:    stderr,
 		Sockets:   socks,
 		SockNotes: notes,
+		Environ:   os.Environ(),
 	}
 	return Run(context.Background(), cfg)
 }
@@ -170,6 +172,10 @@ type Config struct {
 	// what taking them found, for the log.
 	Sockets   map[string][]*os.File
 	SockNotes []string
+	// Environ is the environment sac was started with, less the
+	// activation variables; the port monitors get only part of it
+	// (env.go).
+	Environ []string
 }
 
 // fatalError ends sac with a logged message and an exit status.
@@ -196,6 +202,7 @@ type sac struct {
 	msgs    chan sacmsg.PMMsg
 	readErr chan error
 	noise   map[string]*noise // complaints about messages, by text (logNoisy)
+	pmEnv   []string          // what every port monitor starts from (env.go)
 }
 
 // noise is one complaint's rate limit: when it was last logged and how
@@ -271,13 +278,15 @@ func (s *sac) run(ctx context.Context) error {
 	if err := os.Chdir(s.root.SafDir()); err != nil {
 		return fatal(exitNoHome, "can not chdir to home directory")
 	}
-	switch line, err := runScript(s.root.SysConfig()); {
+	sys := &recordingEnv{Process: scriptEnv()}
+	switch line, err := runScript(s.root.SysConfig(), sys); {
 	case line < 0:
 		return fatal(exitSysConfig, "system error in _sysconfig: %v", err)
 	case line > 0:
 		s.logf("Error in _sysconfig: line %d", line)
 		return fatal(exitSysConfigN, "error interpreting _sysconfig")
 	}
+	s.pmEnv = pmEnviron(s.cfg.Environ, sys.assigned, s.root)
 	if err := s.openSacPipe(); err != nil {
 		return err
 	}
@@ -357,7 +366,7 @@ func (s *sac) openSacPipe() error {
 	if err := mkfifo(path); err != nil {
 		return fatal(exitNoSacPipe, "could not open _sacpipe: %v", err)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	f, err := openFIFO(path)
 	if err != nil {
 		return fatal(exitNoSacPipe, "could not open _sacpipe: %s", exitcode.Strerror(err))
 	}
@@ -365,7 +374,9 @@ func (s *sac) openSacPipe() error {
 	return nil
 }
 
-// mkfifo makes a FIFO of mode 0600 at path unless one is there.
+// mkfifo makes a FIFO of mode 0600 at path unless one is there. Its mode
+// is made exact by openFIFO, through the descriptor: a chmod by name
+// follows whatever was swapped in at path meanwhile.
 func mkfifo(path string) error {
 	fi, err := os.Lstat(path)
 	if err == nil {
@@ -377,7 +388,55 @@ func mkfifo(path string) error {
 	if err := unix.Mkfifo(path, 0o600); err != nil && !errors.Is(err, unix.EEXIST) {
 		return &os.PathError{Op: "mkfifo", Path: path, Err: err}
 	}
-	return os.Chmod(path, 0o600)
+	afterMkfifo(path)
+	return nil
+}
+
+// errNotFIFO: openFIFO found something other than a FIFO.
+var errNotFIFO = errors.New("not a FIFO")
+
+// errLinked: openFIFO or openPid found a file with more than one name,
+// which may be a hard link to someone else's file. sacadm and the port
+// monitors make these files with one name.
+var errLinked = errors.New("has other hard links; remove it and let sacadm or the port monitor make it again")
+
+// openFIFO opens the FIFO at path read/write (so that writes never fail
+// for want of a reader and reads never see end-of-file) and non-blocking
+// (so that a port monitor that stops reading never blocks sac; Go's
+// poller blocks only the goroutine), and makes it mode 0600 through the
+// descriptor.
+//
+// WARNING: sac runs as root and opens _sacpipe and every _pmpipe by name,
+// in directories an administrator may hand to a port monitor's user. A
+// symbolic link there is not followed (O_NOFOLLOW), and anything that
+// is not a FIFO with one name (a hard link to /etc/shadow or to another
+// FIFO, a device) is closed without a byte written and without a mode
+// change. Re-verify with go test -run PMPipe ./internal/sac
+func openFIFO(path string) (*os.File, error) {
+	fd, err := unix.Open(path, unix.O_RDWR|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	fail := func(op string, err error) (*os.File, error) {
+		unix.Close(fd)
+		return nil, &os.PathError{Op: op, Path: path, Err: err}
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return fail("fstat", err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFIFO {
+		return fail("open", errNotFIFO)
+	}
+	if st.Nlink != 1 {
+		return fail("open", errLinked)
+	}
+	if st.Mode&0o7777 != 0o600 {
+		if err := unix.Fchmod(fd, 0o600); err != nil {
+			return fail("fchmod", err)
+		}
+	}
+	return os.NewFile(uintptr(fd), path), nil
 }
 
 // readSacPipe reads port monitors' replies: fixed 24-byte headers, then
@@ -486,23 +545,65 @@ func (s *sac) reap() {
 // monitor and by whom (sac.md 8.6). We take the holder's pid from the lock
 // itself, which cannot be stale; the original read it from the file.
 func (s *sac) checkLock(tag string) int {
-	path := s.root.PMPid(tag)
-	pid, locked, err := lockfile.RecordLocked(path)
+	f, err := openPid(s.root.PMPid(tag))
 	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
-			s.logf("can not open _pid file for <%s>", tag)
+			s.logf("can not open _pid file for <%s>: %v", tag, err)
 		}
+		return 0
+	}
+	defer f.Close()
+	pid, locked, err := lockfile.RecordLockedFile(f)
+	if err != nil {
+		s.logf("can not open _pid file for <%s>: %v", tag, err)
 		return 0
 	}
 	if !locked {
 		return 0
 	}
 	if pid <= 0 { // should not happen; fall back to the file as the original
-		if b, err := os.ReadFile(path); err == nil {
-			pid = atoi(strings.TrimRight(string(b), "\x00\n"))
-		}
+		b := make([]byte, 511)
+		n, _ := f.ReadAt(b, 0) // what was read, if anything, is all there is
+		pid = atoi(strings.TrimRight(string(b[:n]), "\x00\n"))
 	}
 	return pid
+}
+
+// errNotRegular: openPid found something other than a regular file.
+var errNotRegular = errors.New("not a regular file")
+
+// openPid opens a port monitor's _pid file to test its lock.
+//
+// WARNING: whoever holds a lock on the file sac opens here is the port
+// monitor to sac, and gets its SIGTERM and SIGKILL from root. A symbolic
+// link at _pid, planted in a directory handed to the port monitor's
+// user, would point sac at any process holding a lock on any file (a
+// root daemon's pid file, sac's own /var/saf/_log), so it is not
+// followed, and a hard link (where fs.protected_hardlinks allows one) is
+// refused the same way; a FIFO or a terminal there must neither block
+// sac in open nor become its controlling terminal, so only a regular
+// file is taken. Re-verify with go test -run CheckLock ./internal/sac
+func openPid(path string) (*os.File, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return nil, &os.PathError{Op: "fstat", Path: path, Err: err}
+	}
+	switch {
+	case st.Mode&unix.S_IFMT != unix.S_IFREG:
+		err = errNotRegular
+	case st.Nlink != 1:
+		err = errLinked
+	}
+	if err != nil {
+		unix.Close(fd)
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	return os.NewFile(uintptr(fd), path), nil
 }
 
 // sendSig signals the port monitor through its _pid lock (sac.md 8.6).

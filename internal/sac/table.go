@@ -3,14 +3,13 @@ package sac
 import (
 	"errors"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/linux-saf/saf/saf/admfile"
 	"github.com/linux-saf/saf/saf/sacmsg"
 	"github.com/linux-saf/saf/saf/sactab"
-	"github.com/linux-saf/saf/saf/sdnotify"
 	"golang.org/x/sys/unix"
 )
 
@@ -137,16 +136,9 @@ func (s *sac) startAll() {
 	s.logf("SAC in recovery")
 }
 
-// openPMPipe opens a port monitor's FIFO read/write (so writes never fail
-// for want of a reader) and non-blocking (so a port monitor that stops
-// reading never blocks sac).
-func openPMPipe(path string) (*os.File, error) {
-	fd, err := unix.Open(path, unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
-	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: path, Err: err}
-	}
-	return os.NewFile(uintptr(fd), path), nil
-}
+// openPMPipe opens a port monitor's FIFO (openFIFO: only a FIFO, mode
+// 0600).
+func openPMPipe(path string) (*os.File, error) { return openFIFO(path) }
 
 // startPM starts one port monitor (sac.md 8.4). It returns 0 when started,
 // -1 when its _pid file is locked, -2 on any other failure.
@@ -157,12 +149,12 @@ func (s *sac) startPM(p *pm) int {
 	}
 	pipePath := s.root.PMPipe(p.tag)
 	if err := mkfifo(pipePath); err != nil {
-		s.logf("Could not create _pmpipe for port monitor <%s>, errno is %d", p.tag, errnoOf(err))
+		s.logf("Could not create _pmpipe for port monitor <%s>, errno is %d%s", p.tag, errnoOf(err), detail(err))
 		return -2
 	}
 	f, err := openPMPipe(pipePath)
 	if err != nil {
-		s.logf("Could not open _pmpipe for port monitor <%s>, errno is %d", p.tag, errnoOf(err))
+		s.logf("Could not open _pmpipe for port monitor <%s>, errno is %d%s", p.tag, errnoOf(err), detail(err))
 		return -2
 	}
 	pid, err := s.spawn(p)
@@ -199,6 +191,15 @@ func errnoOf(err error) int {
 	return 0
 }
 
+// detail is what follows "errno is 0" when err has no errno to tell (a
+// file that is not a FIFO): ": " and the error.
+func detail(err error) string {
+	if errnoOf(err) != 0 {
+		return ""
+	}
+	return ": " + err.Error()
+}
+
 // spawn starts the child that becomes the port monitor: sac itself,
 // re-executed in start mode (Go cannot run code between fork and exec),
 // in a new process group, with stdin, stdout and stderr on /dev/null.
@@ -208,15 +209,11 @@ func (s *sac) spawn(p *pm) (int, error) {
 		return 0, err
 	}
 	defer null.Close()
-	// NOTIFY_SOCKET is sac's own line to systemd; a port monitor that
-	// inherited it could speak for sac.
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, sdnotify.EnvSocket+"=") {
-			env = append(env, kv)
-		}
+	// Not sac's own environment: a clean one (env.go).
+	if s.pmEnv == nil {
+		s.pmEnv = pmEnviron(s.cfg.Environ, nil, s.root)
 	}
-	env = append(env,
+	env := append(slices.Clone(s.pmEnv),
 		envStartTag+"="+p.tag,
 		envStartCmd+"="+p.cmd,
 		envStartIState+"="+p.istate(),
