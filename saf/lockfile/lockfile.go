@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -26,7 +27,10 @@ type Lock struct {
 }
 
 // Acquire opens (creating it, mode 0600) the lock file at path and waits
-// for an exclusive flock on it. A symlink planted at path is not followed.
+// for an exclusive flock on it. A symlink planted at path is not followed;
+// a hard link or a FIFO planted there is only opened and flocked, never
+// written, truncated or changed in mode (O_CREATE leaves an existing
+// file's mode alone, and O_RDWR does not block on a FIFO).
 func Acquire(path string) (*Lock, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
 	if err != nil {
@@ -77,7 +81,7 @@ var testHookPartialWrite func()
 // symlink planted in its place) is refused, never replaced.
 func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
 	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
-		return &fs.PathError{Op: "replace", Path: path, Err: errors.New("not a regular file")}
+		return &fs.PathError{Op: "replace", Path: path, Err: ErrNotRegular}
 	}
 	tmp := TempName(path)
 	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -122,8 +126,10 @@ func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
 }
 
 // SyncDir fsyncs a directory so that a rename or create in it is durable.
+// O_DIRECTORY: whatever else is found at dir (a FIFO would block a plain
+// open) is an error at once.
 func SyncDir(dir string) error {
-	d, err := os.Open(dir)
+	d, err := os.OpenFile(dir, os.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return err
 	}
@@ -136,9 +142,12 @@ func SyncDir(dir string) error {
 	return nil
 }
 
-// ModeOf returns the permission bits of path, or def when it does not exist.
+// ModeOf returns the permission bits of the regular file at path, or def
+// when there is none. A symbolic link is not followed (it gives def): its
+// target's mode must not become the mode of the table written in its
+// place.
 func ModeOf(path string, def os.FileMode) os.FileMode {
-	if fi, err := os.Stat(path); err == nil {
+	if fi, err := os.Lstat(path); err == nil && fi.Mode().IsRegular() {
 		return fi.Mode().Perm()
 	}
 	return def
@@ -148,12 +157,28 @@ func ModeOf(path string, def os.FileMode) os.FileMode {
 // (fcntl, not flock: on Linux the two are independent, linux.md D6) on any
 // part of the file at path, and returns that process's pid. A lock held by
 // the calling process itself is not reported (that is how F_GETLK works).
+//
+// sac signals the pid it finds on a port monitor's _pid, in a directory
+// someone else may be able to write, so only the file itself counts: a
+// symbolic link at path is not followed, and a file that is not regular
+// or has more than one link (a hard link to another daemon's locked file)
+// is an error matching ErrNotRegular. The open does not block on a FIFO.
 func RecordLocked(path string) (pid int, locked bool, err error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_CLOEXEC, 0)
+	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
 	if err != nil {
 		return 0, false, err
 	}
-	defer f.Close()
+	defer f.Close() // opened read-only, for F_GETLK
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, false, err
+	}
+	if !fi.Mode().IsRegular() {
+		return 0, false, &fs.PathError{Op: "open", Path: path, Err: ErrNotRegular}
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink != 1 {
+		return 0, false, &fs.PathError{Op: "open", Path: path, Err: fmt.Errorf("%w: %d links to the file, not 1", ErrNotRegular, st.Nlink)}
+	}
 	return RecordLockedFile(f)
 }
 
@@ -197,6 +222,10 @@ func LockRecord(f *os.File) error {
 	}
 	return nil
 }
+
+// ErrNotRegular: RecordLocked found something other than a regular file
+// with one link at its path (WriteFile's refusals read the same).
+var ErrNotRegular = errors.New("not a regular file")
 
 // ErrLocked means another process holds the record lock.
 var ErrLocked = errors.New("locked by another process")

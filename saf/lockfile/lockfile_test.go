@@ -3,6 +3,7 @@ package lockfile
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -26,7 +27,7 @@ func TestMain(m *testing.M) {
 	case "stall-write":
 		testHookPartialWrite = func() {
 			fmt.Println("partial")
-			select {} // wait to be killed
+			waitToBeKilled()
 		}
 		data := bytes.Repeat([]byte("new entry line\n"), 4096)
 		if err := WriteFile(os.Getenv("LOCKFILE_PATH"), data, 0o444); err != nil {
@@ -44,10 +45,19 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 		fmt.Println("locked")
-		select {}
+		waitToBeKilled()
 	default:
 		fmt.Fprintln(os.Stderr, "unknown helper")
 		os.Exit(2)
+	}
+}
+
+// waitToBeKilled blocks a helper until the test kills it. Not select{}:
+// with no other goroutine the runtime reports a deadlock and exits, and
+// the helper's lock would go with it while the test still counts on it.
+func waitToBeKilled() {
+	for {
+		time.Sleep(time.Hour)
 	}
 }
 
@@ -221,5 +231,165 @@ func TestRecordLocked(t *testing.T) {
 	}
 	if err := LockRecord(f); err != nil {
 		t.Fatalf("LockRecord after holder died: %v", err)
+	}
+}
+
+// sac decides from the lock on _pid whether a port monitor runs and which
+// process to signal; sacadm decides from the lock on _log whether sac
+// runs. A symbolic link planted at the path, to a file some other process
+// holds a lock on, must not pass for that lock: sac would signal the other
+// process. The same goes for a hard link to it.
+func TestRecordLockedIgnoresPlantedLinks(t *testing.T) {
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "other.pid")
+	if err := os.WriteFile(victim, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	holder := helper(t, "hold-record", victim)
+	if pid, locked, err := RecordLocked(victim); !locked || pid != holder.Process.Pid {
+		t.Fatalf("RecordLocked(victim) = %d, %v, %v; the helper holds no lock", pid, locked, err)
+	}
+	sym := filepath.Join(dir, "sym_pid")
+	if err := os.Symlink(victim, sym); err != nil {
+		t.Fatal(err)
+	}
+	hard := filepath.Join(dir, "hard_pid")
+	if err := os.Link(victim, hard); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{sym, hard} {
+		pid, locked, err := RecordLocked(p)
+		if locked || err == nil {
+			t.Errorf("RecordLocked(%s) = %d, %v, %v; want an error, not the lock of pid %d", filepath.Base(p), pid, locked, err, holder.Process.Pid)
+		}
+	}
+}
+
+// A FIFO at the path would hold a plain read-only open until someone
+// writes to it: sacadm would hang.
+func TestRecordLockedDoesNotBlockOnFIFO(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "_log")
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := RecordLocked(path)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrNotRegular) {
+			t.Errorf("RecordLocked of a FIFO = %v, want ErrNotRegular", err)
+		}
+	case <-time.After(5 * time.Second):
+		if w, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			defer w.Close() // releases the blocked open
+		}
+		t.Fatal("RecordLocked blocked on a FIFO")
+	}
+}
+
+// ModeOf gives a table's new mode. A symbolic link at the table's path
+// must not lend it the mode of its target (a world-writable file, say).
+func TestModeOfIgnoresSymlink(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "open")
+	if err := os.WriteFile(target, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(target, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "_pmtab")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if m := ModeOf(link, 0o444); m != 0o444 {
+		t.Errorf("ModeOf(symlink to a 0666 file) = %o, want the default 444", m)
+	}
+	if m := ModeOf(target, 0o444); m != 0o666 {
+		t.Errorf("ModeOf(regular 0666 file) = %o", m)
+	}
+	if m := ModeOf(filepath.Join(dir, "missing"), 0o444); m != 0o444 {
+		t.Errorf("ModeOf(missing) = %o", m)
+	}
+}
+
+// Debris at the temp name is removed, never followed: a symbolic link
+// planted at ._pmtab to another file leaves that file as it was. A hard
+// link planted at the table's own path is replaced by the rename, not
+// written through.
+func TestWriteFileLeavesPlantedLinksAlone(t *testing.T) {
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "shadow")
+	if err := os.WriteFile(victim, []byte("precious\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "_pmtab")
+	if err := os.Symlink(victim, TempName(path)); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(path, []byte("new\n"), 0o444); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(victim, filepath.Join(dir, "_sactab")); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(filepath.Join(dir, "_sactab"), []byte("new\n"), 0o444); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(victim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "precious\n" || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the planted links' target is now %v %q", fi.Mode().Perm(), b)
+	}
+	for _, p := range []string{path, filepath.Join(dir, "_sactab")} {
+		if b, _ := os.ReadFile(p); string(b) != "new\n" {
+			t.Errorf("%s holds %q", filepath.Base(p), b)
+		}
+	}
+}
+
+// The admin lock does not follow a planted symbolic link (see
+// TestAcquireDoesNotFollowSymlink), and a hard link or FIFO planted at
+// its path is neither written nor changed in mode.
+func TestAcquireLeavesPlantedFilesAlone(t *testing.T) {
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "shadow")
+	if err := os.WriteFile(victim, []byte("precious\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(victim, 0o640)
+	lock := filepath.Join(dir, ".lock")
+	if err := os.Link(victim, lock); err != nil {
+		t.Fatal(err)
+	}
+	l, err := Acquire(lock)
+	if err == nil {
+		l.Close()
+	}
+	fi, _ := os.Stat(victim)
+	if b, _ := os.ReadFile(victim); string(b) != "precious\n" || fi.Mode().Perm() != 0o640 {
+		t.Errorf("hard-linked file now %v %q (Acquire: %v)", fi.Mode().Perm(), b, err)
+	}
+	fifo := filepath.Join(dir, ".fifolock")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		l, err := Acquire(fifo)
+		if err == nil {
+			l.Close()
+		}
+		done <- err
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Acquire blocked on a FIFO")
 	}
 }

@@ -84,9 +84,13 @@
 //   - _pid is opened without O_TRUNC and truncated only once the lock is
 //     held, so a second copy started by mistake cannot wipe the pid of the
 //     one that is running (ttymon tests the lock first, then truncates:
-//     racy). A symlink at _pid is not followed, and a _pid or _pmpipe of
-//     the wrong file type is refused rather than opened (opening a FIFO
-//     planted at _pid would block).
+//     racy). A symlink at _pid, _pmpipe or _sacpipe is not followed, and
+//     a _pid or FIFO of the wrong file type is refused rather than opened
+//     (opening a FIFO planted at _pid would block), as is one with more
+//     than one link (a hard link to a file elsewhere) or one that belongs
+//     to neither root nor the port monitor's user: a root port monitor
+//     whose directory someone else can write must not truncate and write
+//     their file, nor take messages from their FIFO.
 //   - POSIX locks belong to the process, and closing any descriptor of a
 //     file releases all of the process's locks on it. So a second Open of
 //     the same _pid in one process would succeed and its Close would drop

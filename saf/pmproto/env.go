@@ -33,6 +33,9 @@ var (
 	// ErrFileType: _pmpipe or _sacpipe is not a FIFO, or _pid is not a
 	// regular file.
 	ErrFileType = errors.New("wrong file type")
+	// ErrFileOwner: _pid, _pmpipe or _sacpipe belongs to someone other
+	// than root and the port monitor's own user.
+	ErrFileOwner = errors.New("wrong file owner")
 	// ErrClosed: Run was stopped by Close.
 	ErrClosed = errors.New("port monitor closed")
 )

@@ -156,11 +156,11 @@ func lockPid(path, name string) (*os.File, fileID, error) {
 		f.Close()
 		return nil, fileID{}, &OpenError{Op: op, Path: path, Err: err}
 	}
-	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
-		return fail(OpOpenPid, os.NewSyscallError("fstat", err))
+	if st, err = fstat(f); err != nil {
+		return fail(OpOpenPid, err)
 	}
-	if st.Mode&unix.S_IFMT != unix.S_IFREG {
-		return fail(OpOpenPid, fmt.Errorf("%w: not a regular file", ErrFileType))
+	if err := checkFile(&st, unix.S_IFREG); err != nil {
+		return fail(OpOpenPid, err)
 	}
 	if err := lockfile.LockRecord(f); err != nil {
 		if errors.Is(err, lockfile.ErrLocked) {
@@ -195,21 +195,71 @@ func releasePid(f *os.File, id fileID) error {
 // O_NONBLOCK, which keeps a write-only open from blocking when nobody
 // reads (it fails with ENXIO instead, package doc). Go's poller keeps the
 // descriptor non-blocking and blocks goroutines, not threads.
+//
+// A symbolic link at path is not followed and the open FIFO is checked
+// (checkFile): in a directory someone else can write, a link or a hard
+// link to another daemon's FIFO, or a FIFO of the writer's own, would
+// otherwise feed the port monitor messages that are not sac's, or send
+// its replies elsewhere.
 func openFIFO(path string, mode int) (*os.File, error) {
-	f, err := os.OpenFile(path, mode|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	f, err := os.OpenFile(path, mode|unix.O_NONBLOCK|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
 	if err != nil {
 		return nil, err
 	}
-	fi, err := f.Stat()
+	st, err := fstat(f)
 	if err != nil {
 		f.Close()
-		return nil, err
+		return nil, &fs.PathError{Op: "fstat", Path: path, Err: err}
 	}
-	if fi.Mode().Type() != fs.ModeNamedPipe {
+	if err := checkFile(&st, unix.S_IFIFO); err != nil {
 		f.Close()
-		return nil, &fs.PathError{Op: "open", Path: path, Err: fmt.Errorf("%w: not a FIFO", ErrFileType)}
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
 	return f, nil
+}
+
+// checkFile tells whether an opened _pid (typ S_IFREG) or FIFO (typ
+// S_IFIFO) can be trusted by a port monitor that may run as root in a
+// directory someone else can write: it must be of type typ, have exactly
+// one link (a hard link planted to another file has two or more, and
+// O_NOFOLLOW does not see it), and belong to root or to the port
+// monitor's own user (sac and sacadm make these files; a file of anyone
+// else's is one they can rewrite or read behind the port monitor's back).
+//
+// WARNING: this is what keeps a root port monitor from truncating and
+// writing a planted file or reading a planted FIFO. Re-verify with
+//
+//	go test -count=1 -run 'TestPlantedFiles|TestWrongFileTypes' ./saf/pmproto
+func checkFile(st *unix.Stat_t, typ uint32) error {
+	switch {
+	case st.Mode&unix.S_IFMT != typ && typ == unix.S_IFIFO:
+		return fmt.Errorf("%w: not a FIFO", ErrFileType)
+	case st.Mode&unix.S_IFMT != typ:
+		return fmt.Errorf("%w: not a regular file", ErrFileType)
+	case st.Nlink != 1:
+		return fmt.Errorf("%w: %d links to the file, not 1", ErrFileType, st.Nlink)
+	case st.Uid != 0 && int(st.Uid) != os.Geteuid():
+		return fmt.Errorf("%w: owned by uid %d", ErrFileOwner, st.Uid)
+	}
+	return nil
+}
+
+// fstat is fstat(2) on f through its raw descriptor: f.Fd() would put a
+// FIFO back into blocking mode.
+func fstat(f *os.File) (unix.Stat_t, error) {
+	var st unix.Stat_t
+	sc, err := f.SyscallConn()
+	if err != nil {
+		return st, err
+	}
+	var serr error
+	if err := sc.Control(func(fd uintptr) { serr = unix.Fstat(int(fd), &st) }); err != nil {
+		return st, err
+	}
+	if serr != nil {
+		return st, os.NewSyscallError("fstat", serr)
+	}
+	return st, nil
 }
 
 // reportable reports whether s can go in pm_state (sac.md 9.3).

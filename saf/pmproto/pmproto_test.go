@@ -420,10 +420,19 @@ func TestFilterAndReplied(t *testing.T) {
 	if got := rec.take(); !slices.Equal(got, want) {
 		t.Errorf("log and hooks %q, want %q", got, want)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if want := []string{"3:9:<nil>", "2:2:<nil>"}; !slices.Equal(replied, want) {
-		t.Errorf("Replied saw %q, want %q", replied, want)
+	// Replied runs after the reply is written, so the fake sac may have
+	// read the last reply before the hook saw it: wait for it.
+	want = []string{"3:9:<nil>", "2:2:<nil>"}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		mu.Lock()
+		got := slices.Clone(replied)
+		mu.Unlock()
+		if len(got) >= len(want) || time.Now().After(deadline) {
+			if !slices.Equal(got, want) {
+				t.Errorf("Replied saw %q, want %q", got, want)
+			}
+			break
+		}
 	}
 }
 
@@ -787,5 +796,130 @@ func TestEnsureStdio(t *testing.T) {
 	}
 	if err := EnsureStdio(); err != nil { // all open: nothing to do
 		t.Error(err)
+	}
+}
+
+// Files planted in a port monitor's directory by someone who can write it
+// (an /etc/saf/<tag> made group-writable or given to a service account):
+// a root port monitor must neither write through them into other files
+// nor take its messages from a FIFO that is not sac's.
+func TestPlantedFiles(t *testing.T) {
+	openPM := func(s *pmprototest.Sac) error {
+		p, err := Open(Config{Root: s.Root, Env: Env{Tag: tag, State: sacmsg.Enabled}})
+		if err == nil {
+			p.Close()
+		}
+		return err
+	}
+	// victimFIFO is a FIFO outside the port monitor's directory (say,
+	// another daemon's control FIFO), held open read/write so that
+	// opens of it succeed.
+	victimFIFO := func(t *testing.T) string {
+		path := filepath.Join(t.TempDir(), "initctl")
+		if err := unix.Mkfifo(path, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.OpenFile(path, os.O_RDWR|unix.O_NONBLOCK, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return path
+	}
+	wantRefused := func(t *testing.T, err error, op string) {
+		t.Helper()
+		var oe *OpenError
+		if !errors.As(err, &oe) || oe.Op != op {
+			t.Errorf("Open = %v, want a %q error", err, op)
+		}
+	}
+
+	t.Run("pid hard link", func(t *testing.T) {
+		s := pmprototest.New(t, t.TempDir(), tag)
+		victim := filepath.Join(s.Root.Prefix(), "shadow") // same file system
+		if err := os.WriteFile(victim, []byte("precious"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Link(victim, s.PidFile()); err != nil {
+			t.Fatal(err)
+		}
+		err := openPM(s)
+		wantRefused(t, err, OpOpenPid)
+		if !errors.Is(err, ErrFileType) {
+			t.Errorf("Open = %v, want ErrFileType", err)
+		}
+		if b, _ := os.ReadFile(victim); string(b) != "precious" {
+			t.Errorf("the linked file now holds %q", b)
+		}
+	})
+	t.Run("pmpipe symlink", func(t *testing.T) {
+		s := pmprototest.New(t, t.TempDir(), tag)
+		os.Remove(s.Root.PMPipe(tag))
+		if err := os.Symlink(victimFIFO(t), s.Root.PMPipe(tag)); err != nil {
+			t.Fatal(err)
+		}
+		wantRefused(t, openPM(s), OpOpenPMPipe)
+	})
+	t.Run("pmpipe hard link", func(t *testing.T) {
+		s := pmprototest.New(t, t.TempDir(), tag)
+		other := filepath.Join(s.Root.Prefix(), "other")
+		if err := unix.Mkfifo(other, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		os.Remove(s.Root.PMPipe(tag))
+		if err := os.Link(other, s.Root.PMPipe(tag)); err != nil {
+			t.Fatal(err)
+		}
+		err := openPM(s)
+		wantRefused(t, err, OpOpenPMPipe)
+		if !errors.Is(err, ErrFileType) {
+			t.Errorf("Open = %v, want ErrFileType", err)
+		}
+	})
+	t.Run("sacpipe symlink", func(t *testing.T) {
+		s := pmprototest.New(t, t.TempDir(), tag)
+		os.Remove(s.Root.SacPipe())
+		if err := os.Symlink(victimFIFO(t), s.Root.SacPipe()); err != nil {
+			t.Fatal(err)
+		}
+		wantRefused(t, openPM(s), OpOpenSacPipe)
+	})
+	t.Run("pmpipe of another user", func(t *testing.T) {
+		requireRoot(t)
+		s := pmprototest.New(t, t.TempDir(), tag)
+		if err := os.Chown(s.Root.PMPipe(tag), 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		err := openPM(s)
+		wantRefused(t, err, OpOpenPMPipe)
+		if !errors.Is(err, ErrFileOwner) {
+			t.Errorf("Open = %v, want ErrFileOwner", err)
+		}
+	})
+	t.Run("pid of another user", func(t *testing.T) {
+		requireRoot(t)
+		s := pmprototest.New(t, t.TempDir(), tag)
+		if err := os.WriteFile(s.PidFile(), []byte("theirs"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(s.PidFile(), 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		err := openPM(s)
+		wantRefused(t, err, OpOpenPid)
+		if !errors.Is(err, ErrFileOwner) {
+			t.Errorf("Open = %v, want ErrFileOwner", err)
+		}
+		if b, _ := os.ReadFile(s.PidFile()); string(b) != "theirs" {
+			t.Errorf("_pid now holds %q", b)
+		}
+	})
+}
+
+// requireRoot skips a test that needs to give files to another user.
+func requireRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to make files owned by another user")
 	}
 }

@@ -9,9 +9,10 @@
 // /etc/saf/<pmtag>/_status (paths.Root.PMStatus, under SAF_ROOT), mode
 // 0600. On every connection it writes one JSON document, a Status, and
 // closes; the client sends nothing. Serve is the server side, Query the
-// client side. A port monitor that does not answer (none listening, a
-// third-party one) is simply not queried further: sacadm then shows what
-// its _pmtab says.
+// client side; Query believes only a server whose process runs as root
+// or as the querying user (SO_PEERCRED). A port monitor that does not
+// answer (none listening, a third-party one) is simply not queried
+// further: sacadm then shows what its _pmtab says.
 //
 // # Document
 //
@@ -107,6 +108,9 @@ var (
 	ErrSyntax  = errors.New("pmstatus: not a status document")
 	ErrVersion = errors.New("pmstatus: unsupported version")
 	ErrTooBig  = errors.New("pmstatus: document too large")
+	// ErrStranger: Query found the socket served by a process of another
+	// user than root or the caller's.
+	ErrStranger = errors.New("pmstatus: the status socket is served by another user")
 )
 
 // Marshal returns the wire form of st: one JSON document and a newline.

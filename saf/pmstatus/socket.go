@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"sync"
 	"time"
 
@@ -92,6 +93,12 @@ func (s *server) Close() error {
 // port monitor that does not listen there fails at once with an error
 // that is errors.Is fs.ErrNotExist (no socket) or syscall.ECONNREFUSED
 // (a stale socket); sacadm treats both as "does not answer".
+//
+// The server must run as root or as the caller's own user (the port
+// monitors run as sac's user), or Query fails with ErrStranger before it
+// reads a byte: whoever can write a port monitor's directory could put a
+// socket of their own there, and what it says must not pass for the port
+// monitor's state.
 func Query(path string, timeout time.Duration) (Status, error) {
 	if err := unixsock.CheckPath("dial", path); err != nil {
 		return Status{}, fmt.Errorf("pmstatus: %w", err)
@@ -102,6 +109,13 @@ func Query(path string, timeout time.Duration) (Status, error) {
 		return Status{}, fmt.Errorf("pmstatus: %w", err)
 	}
 	defer c.Close() // read-only use; nothing to report
+	uid, err := peerUID(c.(*net.UnixConn))
+	if err != nil {
+		return Status{}, fmt.Errorf("pmstatus: %s: %w", path, err)
+	}
+	if uid != 0 && uid != os.Geteuid() {
+		return Status{}, fmt.Errorf("%w: %s answers as uid %d", ErrStranger, path, uid)
+	}
 	if err := c.SetReadDeadline(deadline); err != nil {
 		return Status{}, fmt.Errorf("pmstatus: %w", err)
 	}

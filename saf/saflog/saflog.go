@@ -12,6 +12,7 @@
 package saflog
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/syslog"
@@ -19,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -58,13 +60,68 @@ type Log struct {
 }
 
 // Open opens (creating it with mode perm) the log at path for appending.
-// The descriptor is close-on-exec.
+// The descriptor is close-on-exec. What OpenFile refuses, Open refuses.
 func Open(path string, perm os.FileMode, opts Options) (*Log, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|unix.O_CLOEXEC|unix.O_NOFOLLOW, perm)
+	f, err := OpenFile(path, perm)
 	if err != nil {
 		return nil, err
 	}
 	return New(f, opts), nil
+}
+
+// OpenFile opens (creating it with mode perm) the file at path for
+// appending, close-on-exec, as a log that a root daemon writes in a
+// directory someone else may be able to write (a port monitor's
+// /var/saf/<tag> made group-writable, a SAF_ROOT tree). It refuses,
+// without writing a byte, a symbolic link (it would send the lines into
+// any file), a FIFO (a plain open for writing waits for a reader, and
+// the daemon would hang at start-up) or anything else that is not a
+// regular file, and a regular file with more than one link (a hard link
+// to a file the daemon must not write; O_NOFOLLOW cannot see one).
+// Those errors match ErrNotRegular.
+//
+// WARNING: the checks are on the open descriptor, not on the name, so
+// that nothing can be swapped in between. Re-verify with
+//
+//	go test -count=1 -run 'TestOpen' ./saf/saflog
+func OpenFile(path string, perm os.FileMode) (*os.File, error) {
+	// O_NONBLOCK makes the open of a FIFO return at once (ENXIO without
+	// a reader); it is cleared below, once the file is known to be a
+	// regular file, on which it does nothing anyway.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|unix.O_CLOEXEC|unix.O_NOFOLLOW|unix.O_NONBLOCK, perm)
+	if errors.Is(err, unix.ENXIO) {
+		// A FIFO nobody reads, or a socket: never a regular file.
+		return nil, &os.PathError{Op: "open", Path: path, Err: ErrNotRegular}
+	}
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*os.File, error) {
+		_ = f.Close() // nothing was written; the check's error is the one to report
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return fail(err)
+	}
+	if !fi.Mode().IsRegular() {
+		return fail(&os.PathError{Op: "open", Path: path, Err: ErrNotRegular})
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {
+		return fail(&os.PathError{Op: "open", Path: path, Err: fmt.Errorf("%w: it has %d links (remove the others, or the file)", ErrNotRegular, st.Nlink)})
+	}
+	sc, err := f.SyscallConn()
+	if err != nil {
+		return fail(err)
+	}
+	var nerr error
+	if err := sc.Control(func(fd uintptr) { nerr = unix.SetNonblock(int(fd), false) }); err != nil {
+		return fail(err)
+	}
+	if nerr != nil {
+		return fail(&os.PathError{Op: "fcntl", Path: path, Err: nerr})
+	}
+	return f, nil
 }
 
 // New logs to an already open file.
@@ -146,3 +203,7 @@ func Syslog(tag string, prio syslog.Priority) io.Writer {
 	}
 	return w
 }
+
+// ErrNotRegular: the log's path holds something other than a regular
+// file with a single link (OpenFile).
+var ErrNotRegular = errors.New("not a regular file")

@@ -32,19 +32,29 @@ func CheckPath(op, path string) error {
 		&os.PathError{Op: op, Path: path, Err: syscall.ENAMETOOLONG}, MaxPath)
 }
 
-// Listen binds a stream socket at path and makes it mode 0600. A stale
-// socket left at path by an earlier run is removed first; anything else
-// there (a regular file, a directory, a symbolic link planted to redirect
-// the bind) is left alone and reported, never followed: bind(2) does not
+// Listen binds a stream socket at path with mode 0600. A stale socket
+// left at path by an earlier run is removed first; anything else there (a
+// regular file, a directory, a symbolic link planted to redirect the
+// bind) is left alone and reported, never followed: bind(2) does not
 // follow a symbolic link, so one planted between the check and the bind
-// makes it fail with EADDRINUSE. The listener is close-on-exec (the Go
-// runtime opens every descriptor so), and closing it removes the file.
+// makes it fail with EADDRINUSE. The listener is close-on-exec, and
+// closing it removes the file.
+//
+// WARNING: callers are root daemons binding in directories that someone
+// else may be able to write. Nothing is done to the socket by its name
+// once it is bound: a chmod(2) by name would follow a symbolic link
+// swapped in for the new socket and change the mode of whatever it
+// points to (a root-owned file made 0600 or, with another mode, 0666).
+// The mode is set on the socket before the bind instead, and the umask
+// can only narrow it: a umask that takes the owner's read or write bit
+// leaves a socket only root can connect to. Re-verify with
+//
+//	go test -count=1 -run 'TestListen' ./saf/unixsock
 //
 // The caller must already be the only owner of path (sac holds its _log
 // lock, a port monitor its _pid lock), since a live socket is just as
-// removable as a stale one. Between bind and chmod the socket has the
-// mode the umask allows; callers that must keep other users out check
-// the peer's credentials as well.
+// removable as a stale one. Callers that must keep other users out check
+// the peer's credentials as well: the mode is only the first gate.
 func Listen(path string) (*net.UnixListener, error) {
 	if err := CheckPath("listen", path); err != nil {
 		return nil, err
@@ -54,19 +64,21 @@ func Listen(path string) (*net.UnixListener, error) {
 	case err == nil && fi.Mode().Type() != fs.ModeSocket:
 		return nil, &os.PathError{Op: "listen", Path: path, Err: ErrNotSocket}
 	case err == nil:
+		// By name, but unlink(2) never follows a symbolic link: if the
+		// socket is swapped for something else after the Lstat, what is
+		// lost is an entry of a directory the swapper could write anyway.
 		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("removing stale socket: %w", err)
 		}
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, err
 	}
-	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
-	if err != nil {
-		return nil, err
-	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		_ = ln.Close() // the chmod error is the one to report
-		return nil, err
-	}
-	return ln, nil
+	return listen(path, 0o600)
+}
+
+// opError is the error net.ListenUnix gives when the system call call
+// fails, so that messages read as they did when Listen used it: "listen
+// unix <path>: bind: address already in use".
+func opError(path, call string, err error) error {
+	return &net.OpError{Op: "listen", Net: "unix", Addr: &net.UnixAddr{Name: path, Net: "unix"}, Err: os.NewSyscallError(call, err)}
 }
