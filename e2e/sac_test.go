@@ -562,7 +562,9 @@ func TestSacConfigurationScripts(t *testing.T) {
 	}
 	run("-G", "-z", script("sys", "# system configuration\nassign TESTPM_STATE=3\n"))
 	run("-g", "-p", "odd", "-z", script("odd", "assign TESTPM_UNKNOWN = \"1\"\nrun cd /\n"))
-	run("-g", "-p", "broken", "-z", script("broken", "assign A=1\nbogus line\n"))
+	// sacadm -z refuses a script that does not parse, so the broken one
+	// is put in place by hand, as an editor or an older sacadm would.
+	sb.WriteFile(t, "etc/saf/broken/_config", "assign A=1\nbogus line\n")
 	startSac(t, sb)
 	waitState(t, sb, "plain", "DISABLED")
 	waitLog(t, "sac", func() string { return sacLog(sb) }, `port monitor <odd> didn't recognize message`)

@@ -55,10 +55,28 @@ func Version(data []byte) (int, error) {
 // Stamp returns the version stamp line for v, newline included.
 func Stamp(v int) string { return fmt.Sprintf("%s%d\n", StampPrefix, v) }
 
+// MaxInt is the largest value of the C int the original kept version
+// numbers and restart counts in.
+const MaxInt = 1<<31 - 1
+
+// ErrRange means a number does not fit a C int.
+var ErrRange = errors.New("number out of range")
+
 // Atoi parses s as C atoi does: leading white space, an optional sign, then
 // digits up to the first non-digit. It never fails; values that overflow
-// saturate instead of wrapping.
+// saturate instead of wrapping. That is right for reading a file, where the
+// original read the same way; a number the user types is read with
+// AtoiChecked instead.
 func Atoi(s string) int {
+	n, _ := AtoiChecked(s)
+	return n
+}
+
+// AtoiChecked reads s as Atoi does, and also reports ErrRange when the
+// value of its digits is more than MaxInt (either sign); the value is then
+// saturated as Atoi's. Text that is not a number at all is still 0 with no
+// error, as atoi gives.
+func AtoiChecked(s string) (int, error) {
 	i := 0
 	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\v' || s[i] == '\f' || s[i] == '\r') {
 		i++
@@ -68,20 +86,20 @@ func Atoi(s string) int {
 		neg = s[i] == '-'
 		i++
 	}
-	const limit = 1<<31 - 1
-	n := 0
+	var n int64 // int64: the step past MaxInt must not overflow where int is 32 bits
+	var err error
 	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
-		if n < limit {
-			n = n*10 + int(s[i]-'0')
+		if n <= MaxInt {
+			n = n*10 + int64(s[i]-'0')
 		}
 	}
-	if n > limit {
-		n = limit
+	if n > MaxInt {
+		n, err = MaxInt, ErrRange
 	}
 	if neg {
-		return -n
+		return -int(n), err
 	}
-	return n
+	return int(n), err
 }
 
 // Line is one entry line of an administrative file after the rules of

@@ -99,6 +99,30 @@ func TestAtoi(t *testing.T) {
 	}
 }
 
+func TestAtoiChecked(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want int
+		err  error
+	}{
+		{"", 0, nil}, {"abc", 0, nil}, {"12x", 12, nil}, {" +7", 7, nil}, {"-3", -3, nil},
+		{"2147483647", MaxInt, nil},
+		{"-2147483647", -MaxInt, nil},
+		{"2147483648", MaxInt, ErrRange},
+		{"99999999999999999999x", MaxInt, ErrRange},
+		{"-99999999999", -MaxInt, ErrRange},
+		{"000000000000000000002147483647", MaxInt, nil}, // leading zeros are no overflow
+	} {
+		got, err := AtoiChecked(tt.in)
+		if got != tt.want || !errors.Is(err, tt.err) {
+			t.Errorf("AtoiChecked(%q) = %d, %v; want %d, %v", tt.in, got, err, tt.want, tt.err)
+		}
+		if a := Atoi(tt.in); a != tt.want {
+			t.Errorf("Atoi(%q) = %d, want %d (saturated)", tt.in, a, tt.want)
+		}
+	}
+}
+
 func FuzzVersion(f *testing.F) {
 	for _, s := range []string{"# VERSION=1\n", "# VERSION=", "x\n# VERSION=12abc\n", ""} {
 		f.Add([]byte(s))

@@ -42,8 +42,10 @@ package pmtab
 //
 // A LIST is comma-separated addresses or prefixes (127.0.0.1, 10.0.0.0/8,
 // ::1, fd00::/8; an IPv4-mapped IPv6 peer matches its IPv4 form). A
-// DURATION is a Go duration (1m30s, 500ms) or whole seconds. Unknown keys
-// are an error: a misspelt limit must not silently be no limit.
+// DURATION is a Go duration (1m30s, 500ms) or whole seconds, at most a
+// year; N is a whole number from 0 (for rate from 1) to MaxListenCount.
+// Unknown keys are an error: a misspelt limit must not silently be no
+// limit. So is a value out of its range: it is never clamped to fit.
 
 import (
 	"errors"
@@ -179,11 +181,8 @@ func (o *ListenOptions) set(k, v string) error {
 		o.MaxInstances, err = optCount(v)
 	case "rate":
 		n, per, found := strings.Cut(v, "/")
-		if o.Rate, err = optCount(n); err != nil {
+		if o.Rate, err = optNumber(n, 1); err != nil {
 			return err
-		}
-		if o.Rate == 0 {
-			return errors.New("want at least 1 connection")
 		}
 		o.RatePer = time.Second
 		if found {
@@ -380,10 +379,21 @@ func MatchAddressList(l []netip.Prefix, addr netip.Addr) bool {
 	return false
 }
 
-func optCount(v string) (int, error) {
+// MaxListenCount is the largest count an option takes (max, rate,
+// persource): far more than any listener can serve, and small enough that
+// no arithmetic on it overflows.
+const MaxListenCount = 1 << 30
+
+// optCount reads a count from 0 to MaxListenCount. A larger one is an
+// error, never clamped: a table or command line that asks for more than
+// can be kept is wrong, and saying so beats a different limit in silence.
+func optCount(v string) (int, error) { return optNumber(v, 0) }
+
+// optNumber reads a whole number from min to MaxListenCount.
+func optNumber(v string, min int) (int, error) {
 	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 || n > 1<<30 {
-		return 0, errors.New("want a whole number from 0")
+	if err != nil || n < min || n > MaxListenCount {
+		return 0, fmt.Errorf("want a whole number from %d to %d", min, MaxListenCount)
 	}
 	return n, nil
 }
@@ -396,22 +406,25 @@ func optBits(v string, max int) (int, error) {
 	return n, nil
 }
 
-// optDuration reads a Go duration or whole seconds; negative and absurd
-// (over a year) durations are refused.
+// MaxListenDuration is the longest duration an option takes.
+const MaxListenDuration = 366 * 24 * time.Hour
+
+// optDuration reads a Go duration or whole seconds from 0 to
+// MaxListenDuration. One message serves every failure: a number too large
+// for a Duration fails to parse at all, and the reader should hear about
+// the range then too, not only about the syntax.
 func optDuration(v string) (time.Duration, error) {
+	bad := errors.New("want a duration from 0 to a year, such as 30s, 5m or whole seconds")
 	d, err := time.ParseDuration(v)
 	if err != nil {
 		n, nerr := strconv.Atoi(v)
-		if nerr != nil {
-			return 0, errors.New("want a duration such as 30s, 5m or whole seconds")
-		}
-		if n < 0 || n > 366*24*3600 {
-			return 0, errors.New("want a duration from 0 to a year")
+		if nerr != nil || n < 0 || n > int(MaxListenDuration/time.Second) {
+			return 0, bad
 		}
 		d = time.Duration(n) * time.Second
 	}
-	if d < 0 || d > 366*24*time.Hour {
-		return 0, errors.New("want a duration from 0 to a year")
+	if d < 0 || d > MaxListenDuration {
+		return 0, bad
 	}
 	return d, nil
 }

@@ -73,6 +73,49 @@ func TestParseListenOptionsErrors(t *testing.T) {
 	}
 }
 
+// TestParseListenOptionsRange: a number out of range in a table is an
+// error that gives the range, never a value clamped to fit.
+func TestParseListenOptionsRange(t *testing.T) {
+	const dur = "want a duration from 0 to a year, such as 30s, 5m or whole seconds"
+	for in, why := range map[string]string{
+		"max=1073741825":                  "want a whole number from 0 to 1073741824",
+		"max=99999999999999999999":        "want a whole number from 0 to 1073741824",
+		"persource=99999999999":           "want a whole number from 0 to 1073741824",
+		"rate=99999999999":                "want a whole number from 1 to 1073741824",
+		"rate=0":                          "want a whole number from 1 to 1073741824",
+		"rate=1/99999999999999999999":     dur,
+		"rate=1/31622401":                 dur,
+		"rate=1&pause=9999999999s":        dur,
+		"rate=1&pausemax=99999999999999h": dur,
+		"timeout=99999999999999999999":    dur,
+		"timeout=8785h":                   dur,
+		"persource=1&v4prefix=4294967328": "want a prefix length from 1 to 32",
+		"persource=1&v6prefix=-1":         "want a prefix length from 1 to 128",
+	} {
+		_, err := pmtab.ParseListenOptions(in)
+		key, val, _ := strings.Cut(in[strings.LastIndexByte(in, '&')+1:], "=")
+		want := pmtab.ErrListenOptions.Error() + ": " + key + "=" + val + ": " + why
+		if err == nil || err.Error() != want {
+			t.Errorf("ParseListenOptions(%q) = %v, want %q", in, err, want)
+		}
+	}
+	for in, want := range map[string]pmtab.ListenOptions{
+		"max=1073741824":                   {MaxInstances: 1 << 30},
+		"timeout=31622400":                 {Timeout: 8784 * time.Hour},
+		"timeout=8784h":                    {Timeout: 8784 * time.Hour},
+		"rate=1073741824/31622400&pause=0": {Rate: 1 << 30, RatePer: 8784 * time.Hour, Pause: 10 * time.Second, PauseMax: 80 * time.Second},
+	} {
+		got, err := pmtab.ParseListenOptions(in)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("ParseListenOptions(%q) = %+v, %v; want %+v", in, got, err, want)
+		}
+	}
+	// In a whole tail, the entry is refused.
+	if _, err := pmtab.ParseListen(`::co::max=99999999999:/bin/true`); err == nil {
+		t.Error("ParseListen with max=99999999999: no error")
+	}
+}
+
 func TestListenTailWithOptions(t *testing.T) {
 	tail := `\x00020FA27F0000010000000000000000::co::max=2&deny=10.0.0.0/8:/bin/sh -c "echo a:b"`
 	l, err := pmtab.ParseListen(tail)
@@ -100,7 +143,7 @@ func TestListenTailWithOptions(t *testing.T) {
 	if !errors.As(err, &le) || le.Field != "options" {
 		t.Fatalf("bad options: %v", err)
 	}
-	if msg := le.Message("ftp"); msg != "service code ftp specifies max=x: want a whole number from 0 in its options" {
+	if msg := le.Message("ftp"); msg != "service code ftp specifies max=x: want a whole number from 0 to 1073741824 in its options" {
 		t.Errorf("Message = %q", msg)
 	}
 	if _, err := pmtab.ParseListen(`::co::max=2`); err == nil {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/linux-saf/saf/saf/admfile"
 	"github.com/linux-saf/saf/saf/exitcode"
 	"github.com/linux-saf/saf/saf/lockfile"
 	"github.com/linux-saf/saf/saf/paths"
@@ -80,6 +81,27 @@ func (c *Cmd) RequirePriv() error {
 func NoNewline(s string) error {
 	if strings.Contains(s, "\n") {
 		return Fail(exitcode.BadArgs, "Embedded newlines not allowed")
+	}
+	return nil
+}
+
+// CheckNumber is the immediate check of a number option that the original
+// read with atoi (sacadm -n and -v, pmadm -v), made as the option is
+// parsed: a negative value fails with negMsg, the original's message. Text
+// that is no number is still taken as 0, as atoi did. A value too large
+// for the C int it is kept in fails too: the original kept whatever atoi
+// made of it, and Atoi would clamp it to 2147483647, a value the user did
+// not ask for. what names the value in that message ("version number").
+func CheckNumber(v, what, negMsg string) error {
+	if err := NoNewline(v); err != nil {
+		return err
+	}
+	n, err := admfile.AtoiChecked(v)
+	switch {
+	case n < 0:
+		return Fail(exitcode.BadArgs, "%s", negMsg)
+	case err != nil:
+		return Fail(exitcode.BadArgs, "%s %s is too large (at most %d)", what, strings.TrimSpace(v), admfile.MaxInt)
 	}
 	return nil
 }

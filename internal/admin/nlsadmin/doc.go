@@ -120,7 +120,10 @@
 //
 // Each key may be given once. Values are checked with
 // ListenOptions.Set and the whole with Check; a failure is a command line
-// error (exit 5, no usage) naming the option and the reason. Options that
+// error (exit 5, no usage) naming the option and the reason. A number out
+// of its range (a count N from 0, for --rate from 1, to 1073741824; a
+// DURATION up to a year; BITS from 1 to 32 or 128) is such a failure too,
+// never a value cut down to fit. Options that
 // differ from the defaults add flag o and the OPTIONS field in canonical
 // form (ListenOptions.String); when all are defaults (--proto=tcp) the
 // output is exactly what it was without them, so the original format and

@@ -103,6 +103,8 @@ OPTIONS field before the command; -v shows it as OPTIONS:COMMAND):
   --deny=LIST        not these peers
   --wrap=NAME        also check hosts.allow/hosts.deny as daemon NAME
   --option KEY=VAL   any key of the OPTIONS field; repeatable
+  N is a whole number from 0 (--rate: 1) to 1073741824, DUR at most a year
+  (8784h); a value out of range is refused, never cut down to fit.
 
 Importing:
   --import-inetd FILE [net_spec]

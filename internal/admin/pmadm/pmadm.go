@@ -17,10 +17,12 @@
 // comes from ttyadm or nlsadmin, the version (-v) from "ttyadm -V" or
 // "nlsadmin -V". -r removes a service, -e and -d enable and disable it
 // (the x flag). -l and -L list services. -g prints, or with -z installs,
-// a per-service configuration script. After each change pmadm asks the
-// running sac to have the port monitor re-read its table; when sac is not
-// running the change stays in the file and pmadm warns and exits 4, as the
-// original does.
+// a per-service configuration script; one given with -z that does not
+// parse is refused (exit 1) before anything changes, and so is a -v larger
+// than 2147483647 (hardening over the original). After each change pmadm
+// asks the running sac to have the port monitor re-read its table; when
+// sac is not running the change stays in the file and pmadm warns and
+// exits 4, as the original does.
 //
 // Files are under $SAF_ROOT when it is set (then any user may run every
 // operation; linux.md D3). Every change is made under the admin lock and
@@ -121,13 +123,7 @@ func run(c *adm.Cmd, args []string) error {
 		return c.CheckTag(v, sactab.TypeSize, "port monitor type", "type", "port monitor type must be alphanumeric")
 	})
 	f.String('v', "version", opAdd, &vers, func(v *string) error {
-		if err := adm.NoNewline(*v); err != nil {
-			return err
-		}
-		if admfile.Atoi(*v) < 0 {
-			return adm.Fail(exitcode.BadArgs, "version number can not be negative")
-		}
-		return nil
+		return adm.CheckNumber(*v, "version number", "version number can not be negative")
 	})
 	f.String('y', "comment", opAdd, &o.comment, adm.NoNewlinePtr)
 	f.String('z', "script", 0, &o.script, adm.NoNewlinePtr)
@@ -264,6 +260,13 @@ func add(c *adm.Cmd, t *adm.SacTab, o options) error {
 	pms, err := targets(c, t, o)
 	if err != nil {
 		return err
+	}
+	if o.script != "" {
+		// Once for all port monitors: a script that does not parse is
+		// refused before any service is added.
+		if err := adm.CheckScript(o.script); err != nil {
+			return err
+		}
 	}
 	lk, err := c.Lock()
 	if err != nil {
@@ -440,6 +443,10 @@ func config(c *adm.Cmd, t *adm.SacTab, o options) error {
 	}
 	var lk *lockfile.Lock
 	if o.script != "" {
+		// Once for all port monitors, before any script is replaced.
+		if err := adm.CheckScript(o.script); err != nil {
+			return err
+		}
 		if lk, err = c.Lock(); err != nil {
 			return err
 		}

@@ -27,6 +27,12 @@
 // when sac runs and NO_SAC otherwise. -g and -G print, or with -z install,
 // a port monitor's _config script and sac's _sysconfig script.
 //
+// Hardening over the original: a script given with -z is parsed first,
+// with the parser that runs it, and one that does not parse is refused
+// (exit 1) before anything changes; -v and -n take numbers from 0 to
+// 2147483647 (the C int the original kept them in), and a larger one is
+// refused instead of being clamped.
+//
 // Extensions (issue 6), long options only so that no original option
 // changes: -k --force also ends the port monitor's live sessions (a new
 // request type, sacmsg.ACKillForce); --status lists every port monitor,
@@ -143,13 +149,7 @@ func run(c *adm.Cmd, args []string) error {
 	f.Bool('L', "condensed", opList)
 	f.Bool('l', "list", opPList)
 	f.String('n', "count", opAdd, &count, func(v *string) error {
-		if err := adm.NoNewline(*v); err != nil {
-			return err
-		}
-		if admfile.Atoi(*v) < 0 {
-			return adm.Fail(exitcode.BadArgs, "restart count can not be negative")
-		}
-		return nil
+		return adm.CheckNumber(*v, "restart count", "restart count can not be negative")
 	})
 	f.String('p', "pmtag", 0, &o.tag, func(v *string) error {
 		return c.CheckTag(v, sactab.TagSize, "port monitor tag", "tag", "port monitor tag must be alphanumeric")
@@ -160,13 +160,7 @@ func run(c *adm.Cmd, args []string) error {
 		return c.CheckTag(v, sactab.TypeSize, "port monitor type", "type", "port monitor type must be alphanumeric")
 	})
 	f.String('v', "version", opAdd, &vers, func(v *string) error {
-		if err := adm.NoNewline(*v); err != nil {
-			return err
-		}
-		if admfile.Atoi(*v) < 0 {
-			return adm.Fail(exitcode.BadArgs, "version number can not be negative")
-		}
-		return nil
+		return adm.CheckNumber(*v, "version number", "version number can not be negative")
 	})
 	f.Bool('x', "reread", opDBRead)
 	f.String('y', "comment", opAdd, &o.comment, adm.NoNewlinePtr)
@@ -286,6 +280,9 @@ func script(c *adm.Cmd, path, src string) error {
 	if src == "" {
 		return c.PrintScript(path)
 	}
+	if err := adm.CheckScript(src); err != nil {
+		return err
+	}
 	lk, err := c.Lock()
 	if err != nil {
 		return err
@@ -306,6 +303,13 @@ func add(c *adm.Cmd, o options) error {
 	e := sactab.Entry{Tag: o.tag, Type: o.pmtype, Flags: o.flags, RCount: o.count, Command: cmd, Comment: o.comment}
 	if err := sactab.Validate(e); err != nil {
 		return adm.Fail(exitcode.BadArgs, "%v", err)
+	}
+	if o.script != "" {
+		// Before anything changes: installing it comes after the old
+		// directories of the tag are replaced.
+		if err := adm.CheckScript(o.script); err != nil {
+			return err
+		}
 	}
 	lk, err := c.Lock()
 	if err != nil {

@@ -74,9 +74,13 @@ func (c *command) add(o addOpts) error {
 	}
 	// Flag words are checked as ttymon will read them: escapes decoded.
 	var bad []error
-	for _, flags := range []string{o.initial, o.final} {
-		for _, w := range ttydefs.Validate(ttydefs.Unescape(flags)) {
+	for _, f := range []struct{ what, flags string }{{"initial flags", o.initial}, {"final flags", o.final}} {
+		decoded := ttydefs.Unescape(f.flags)
+		for _, w := range ttydefs.Validate(decoded) {
 			bad = append(bad, errors.New(ttydefs.InvalidModeMessage(w)))
+		}
+		if err := checkCharNumbers(f.what, f.flags, decoded); err != nil {
+			bad = append(bad, err)
 		}
 	}
 	if len(bad) > 0 {
@@ -210,4 +214,41 @@ func checkFlags(what, v string) error {
 		}
 	}
 	return nil
+}
+
+// maxCC is the largest value of a control character (a cc_t, one byte).
+const maxCC = 255
+
+// checkCharNumbers refuses a min or time value whose number does not fit
+// the byte it is stored in. ttymon reads the leading digits of such a
+// value and keeps them modulo 256, as the original did, so "min 300" would
+// set min to 44 in silence; a table may keep the original's reading, but a
+// value typed now is refused. raw is the flags as given, for the message;
+// decoded the same with escapes decoded, as ttymon reads them.
+func checkCharNumbers(what, raw, decoded string) error {
+	words := ttydefs.Fields(decoded)
+	for i := 0; i+1 < len(words); i++ {
+		if !takesValue(words[i]) {
+			continue
+		}
+		if w, v := words[i], words[i+1]; w == "min" || w == "time" {
+			n := 0
+			for j := 0; j < len(v) && '0' <= v[j] && v[j] <= '9'; j++ {
+				if n = n*10 + int(v[j]-'0'); n > maxCC {
+					return fmt.Errorf("invalid %s %q: %s takes a number from 0 to %d", what, raw, w, maxCC)
+				}
+			}
+		}
+		i++ // the value is not a word of its own: "erase min" sets erase
+	}
+	return nil
+}
+
+// takesValue reports whether word makes the stty parser take the next word
+// as its value (a control character or window size word). It asks the
+// parser itself rather than keeping a second list of such words: after
+// such a word even a word that is never valid on its own passes.
+func takesValue(word string) bool {
+	const never = "\x00" // no stty word, and no encoded one
+	return len(ttydefs.Validate(word+" "+never)) == 0
 }

@@ -192,3 +192,31 @@ func TestRefusesSymlinkTable(t *testing.T) {
 		t.Errorf("symlink replaced: %v", err)
 	}
 }
+
+// TestCharNumbers: a min or time value typed with -i or -f must fit the
+// byte ttymon stores it in; it is refused, not wrapped. Only the value of
+// min and time counts, wherever the parser takes a word as a value.
+func TestCharNumbers(t *testing.T) {
+	for flags, bad := range map[string]string{
+		"9600 min 255 time 0":   "",
+		"9600 min 256":          "min",
+		"time 99999999999":      "time",
+		"min 300x":              "min",  // the leading digits are the number
+		"min 0300":              "min",  // decimal, as ttymon reads it
+		"min x300":              "",     // a character: its first byte
+		"erase min 300":         "",     // "min" is erase's value; 300 a speed word
+		"erase time time 999":   "time", // the second time is a word again
+		"rows 300 cols 99999":   "",     // window sizes are not stored in a byte
+		"9600 min":              "",     // no value: accepted and ignored
+		`\155in 300`:            "min",  // checked as ttymon reads it
+		"ispeed 9600 time 1000": "time",
+	} {
+		err := checkCharNumbers("initial flags", flags, ttydefs.Unescape(flags))
+		switch {
+		case bad == "" && err != nil:
+			t.Errorf("%q: %v, want no error", flags, err)
+		case bad != "" && (err == nil || err.Error() != fmt.Sprintf("invalid initial flags %q: %s takes a number from 0 to 255", flags, bad)):
+			t.Errorf("%q: %v, want %s refused", flags, err, bad)
+		}
+	}
+}

@@ -50,6 +50,8 @@ func TestTTYAdmOutput(t *testing.T) {
 		{append([]string{"-r", ""}, req...), `/dev/null:r::/bin/sh::contty::login\: ::::`},
 		{append([]string{"-r007", "-t0"}, req...), `/dev/null:r:007:/bin/sh:0:contty::login\: ::::`},
 		{append([]string{"-t", "30"}, req...), `/dev/null:::/bin/sh:30:contty::login\: ::::`},
+		// The largest values ttymon reads (a C int).
+		{append([]string{"-r", "2147483647", "-t", "2147483647"}, req...), `/dev/null:r:2147483647:/bin/sh:2147483647:contty::login\: ::::`},
 		// Last occurrence wins for the others.
 		{append([]string{"-d", "/dev/zero", "-s", "/bin/true", "-l", "9600"}, req...), `/dev/null:::/bin/sh::contty::login\: ::::`},
 		{append(slices.Clone(req), "-d", "/dev/zero", "-l", "9600", "-s", "/bin/true -x %d"), `/dev/zero:::/bin/true -x %d::9600::login\: ::::`},
@@ -136,6 +138,8 @@ func TestTTYAdmErrors(t *testing.T) {
 		{[]string{"-r", "-1"}, "ttyadm: Invalid argument for \"-r\" -- positive number expected.\n", true},
 		{[]string{"-r", "99999999999"}, "ttyadm: Invalid argument for \"-r\" -- positive number expected.\n", true},
 		{[]string{"-t", "1m"}, "ttyadm: Invalid argument for \"-t\" -- positive number expected.\n", true},
+		{[]string{"-t", "2147483648"}, "ttyadm: Invalid argument for \"-t\" -- positive number expected.\n", true},
+		{[]string{"-r", "2147483648"}, "ttyadm: Invalid argument for \"-r\" -- positive number expected.\n", true},
 		{[]string{"-test.v"}, "ttyadm: Invalid argument for \"-t\" -- positive number expected.\n", true},
 		// The getopt loop stops at the first problem, in order.
 		{[]string{"-r", "x", "-Z"}, "ttyadm: Invalid argument for \"-r\" -- positive number expected.\n", true},
