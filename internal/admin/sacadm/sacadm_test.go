@@ -50,3 +50,21 @@ func TestPrivilege(t *testing.T) {
 		t.Errorf("_sactab changed: %q", data)
 	}
 }
+
+// Text from port monitors and users reaches the status table escaped: no
+// terminal escape sequence, no tab to move the columns.
+func TestPrintable(t *testing.T) {
+	for in, want := range map[string]string{
+		"ttymon":          "ttymon",
+		"":                "",
+		"user\x1b[2J":     `user\x1b[2J`,
+		"a\tb\n":          `a\x09b\x0a`,
+		"caf\u00e9":       "caf\u00e9",
+		"bad\xffutf8":     `bad\xffutf8`,
+		"bell\x07\u200b!": `bell\x07\xe2\x80\x8b!`,
+	} {
+		if got := printable(in); got != want {
+			t.Errorf("printable(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

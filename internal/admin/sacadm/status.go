@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/linux-saf/saf/internal/admin/adm"
 	"github.com/linux-saf/saf/saf/exitcode"
@@ -180,6 +183,37 @@ func mergeLive(s *svcStatus, ls *pmstatus.Service) {
 	}
 }
 
+// printable returns s with every character that is not printable (control
+// characters, tabs, invalid UTF-8) written as \xHH: the text comes from
+// port monitors and from what users typed (a login name in utmp), and
+// must neither move the table's columns nor send escape sequences to the
+// administrator's terminal.
+func printable(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
+			for _, c := range []byte(s[i : i+n]) {
+				fmt.Fprintf(&b, "\\x%02x", c)
+			}
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
 // printStatus writes the text table: one row for each session, or for
 // each service without one, or for each port monitor without services.
 func printStatus(c *adm.Cmd, rep statusReport) error {
@@ -189,10 +223,10 @@ func printStatus(c *adm.Cmd, rep statusReport) error {
 		if s == "" {
 			return "-"
 		}
-		return s
+		return printable(s)
 	}
 	for _, p := range rep.PortMonitors {
-		head := p.Tag + "\t" + p.Type + "\t" + p.State
+		head := printable(p.Tag) + "\t" + printable(p.Type) + "\t" + printable(p.State)
 		if len(p.Services) == 0 {
 			fmt.Fprintf(w, "%s\t-\t-\t-\t-\t-\t-\n", head)
 			continue
@@ -207,7 +241,7 @@ func printStatus(c *adm.Cmd, rep statusReport) error {
 			case !s.InTable:
 				state = "removed" // from _pmtab; still loaded, or its sessions still run
 			}
-			svc := head + "\t" + s.Tag + "\t" + state + "\t" + dash(s.Where)
+			svc := head + "\t" + printable(s.Tag) + "\t" + printable(state) + "\t" + dash(s.Where)
 			if len(s.Sessions) == 0 {
 				fmt.Fprintf(w, "%s\t-\t-\t-\n", svc)
 				continue
