@@ -99,16 +99,28 @@ func (s *session) runChild() error {
 		return exitWith(1)
 	}
 	f := s.e.Flags
+	// The line is opened again by name below. What it is is taken from
+	// the parent's descriptor first, so that the open can be checked to
+	// reach the same line: the name may lead elsewhere by now (a link
+	// someone changed, a pty number given to another terminal), and the
+	// line's owner and mode are changed later (ptyline.go).
+	ref, err := refLine(0, s.e.Device)
+	if err != nil {
+		s.logf("open \"%s\" failed: %s", s.e.Device, strerror(err))
+		return exitWith(1)
+	}
+	defer ref.close()
 	if f.Connect() || f.Bidirectional() {
 		// The blocking open below waits for carrier; the parent's
 		// descriptor must not keep the line open meanwhile (ttymon.md
 		// 9.1).
 		unix.Close(0) // ours, inherited; nothing to report
 	}
-	if err := openLine(s.e.Device); err != nil {
+	if err := openLine(s.e.Device, ref); err != nil {
 		s.logf("open \"%s\" failed: %s", s.e.Device, strerror(err))
 		return exitWith(1)
 	}
+	ref.close() // fd 0 holds the line from now on
 	if f.WaitRead() {
 		if err := s.waitRead(); err != nil {
 			return err
@@ -118,7 +130,7 @@ func (s *session) runChild() error {
 		if !s.lockLine() {
 			return exitWith(0) // the parent finds the lock and waits
 		}
-		setOwner(s.e.Device, 0, s.ttyGID)
+		setOwner(0, 0, s.ttyGID)
 	}
 	if (f.Connect() || f.Bidirectional()) && s.e.Modules != "" {
 		if err := setModules(0, s.e.Modules); err != nil {
@@ -145,14 +157,22 @@ func (s *session) runChild() error {
 // openLine opens the device as descriptor 0, blocking (which waits for
 // carrier on a modem line without CLOCAL), makes it the controlling
 // terminal of this session and duplicates it to 1 and 2 (ttymon.md 9.2
-// steps 1 and 2, 21.3).
-func openLine(device string) error {
-	fd, err := unix.Open(device, unix.O_RDWR|unix.O_CLOEXEC, 0)
+// steps 1 and 2, 21.3). The descriptor must be open on the line ref
+// describes; else it is closed untouched and openLine fails with
+// errOtherLine. The open itself does not take the terminal as
+// controlling terminal, so a refused one is left as it was.
+func openLine(device string, ref *lineRef) error {
+	const flags = unix.O_RDWR | unix.O_NOCTTY | unix.O_CLOEXEC
+	fd, err := unix.Open(device, flags, 0)
 	for errors.Is(err, unix.EINTR) {
-		fd, err = unix.Open(device, unix.O_RDWR|unix.O_CLOEXEC, 0)
+		fd, err = unix.Open(device, flags, 0)
 	}
 	if err != nil {
 		return err
+	}
+	if !ref.matches(fd) {
+		unix.Close(fd) // not ours; nothing was done to it
+		return errOtherLine
 	}
 	if fd != 0 {
 		err = unix.Dup3(fd, 0, 0) // replaces the inherited descriptor
@@ -163,8 +183,8 @@ func openLine(device string) error {
 	} else if _, err := unix.FcntlInt(0, unix.F_SETFD, 0); err != nil {
 		return os.NewSyscallError("fcntl", err)
 	}
-	// The open already made it our controlling terminal unless another
-	// session holds it; invoke warns about that (ttymon.md 9.8 step 1).
+	// Our controlling terminal unless another session holds it; invoke
+	// warns about that (ttymon.md 9.8 step 1).
 	_ = termios.SetControlling(0)
 	for _, to := range []int{1, 2} {
 		if err := unix.Dup3(0, to, 0); err != nil {

@@ -134,6 +134,7 @@
 //	session.go    prompt, answer, hunting, autobaud (child and express)
 //	service.go    invoke_service: utmp, script, identity, exec
 //	line.go       set_termio, autobaud raw mode, hang-up, session check
+//	ptyline.go    pseudo-terminal lines: never another user's terminal
 //	pmtab.go      _pmtab read with ttymon's rules and messages
 //	defs.go       /etc/ttydefs, read again when its mtime changes
 //	log.go        the log file and its rotation
@@ -196,6 +197,13 @@
 //     else as the live record of its session on its line (markDead in
 //     port.go): Debian's login forks and its child rewrites the record
 //     with its own pid (e2e TestTTYMonRealLoginSharedUtmp).
+//   - A port on a pseudo-terminal never takes over another user's
+//     terminal (ptyline.go, ttymon(8) "Pseudo-terminal lines"): ttymon
+//     keeps hold of the pty it uses, gives the port up until the next
+//     re-read when that pty has gone (its number is someone else's
+//     next), takes a pty it has not used only from root or its own user,
+//     and never one that another session has as controlling terminal.
+//     Owner and mode are always set through the open descriptor.
 //   - Express mode does not re-check utmp every 15 s for a USER_PROCESS
 //     record of its own pid (ttymon.md 18.2 step 3): the original did so
 //     only to notice a login that never returns, which exec makes moot.

@@ -2,6 +2,7 @@ package ttymon
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strconv"
@@ -69,13 +70,15 @@ func parseExpress(args []string, logf func(string)) (expressOpts, error) {
 	return o, nil
 }
 
-// digits parses a non-empty string of decimal digits.
+// digits parses a non-empty string of decimal digits that fits the C int
+// a timeout is kept in (pmtab.Decimal, as ttyadm -t checks it). A larger
+// one is refused: as a Decimal it would read as 0, no timeout at all.
 func digits(s string) (int, bool) {
-	if s == "" || strings.Trim(s, "0123456789") != "" {
+	d := pmtab.Decimal(s)
+	if s == "" || !d.Valid() {
 		return 0, false
 	}
-	n, err := strconv.Atoi(s)
-	return n, err == nil
+	return d.Int(), true
 }
 
 // expressPrompt turns a -p argument into the prompt the way the original
@@ -200,22 +203,44 @@ func runExpress(root paths.Root, o expressOpts, stderr io.Writer) int {
 	s.autobaud = s.label.Autobaud
 
 	dev := o.device
+	// probe is the terminal as found, before anything is done to it: it
+	// is checked (a pty line, ptyline.go) and revoked through this
+	// descriptor, never by name.
+	var probe int
 	if dev == "" {
 		d, err := ttyOnStdin()
+		if err == nil {
+			probe, err = unix.FcntlInt(0, unix.F_DUPFD_CLOEXEC, 3)
+		}
 		if err != nil {
 			logf("ttyname cannot find the device on fd 0")
 			return 1
 		}
 		dev = d
 		e.Device = d
+	} else {
+		fd, err := unix.Open(dev, unix.O_RDWR|unix.O_NOCTTY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		if err != nil {
+			logf("open (%s) failed: %s", dev, strerror(err))
+			return 1
+		}
+		probe = fd
 	}
+	ref, err := expressLine(probe, dev)
+	if err != nil {
+		unix.Close(probe) // untouched
+		logf("%s", err.Error())
+		return 1
+	}
+	defer ref.close()
 	// Become session leader, so that the open makes the line our
 	// controlling terminal. It fails for a process-group leader (started
 	// from a shell); the warning of ttymon.md 9.8 step 1 then tells.
 	_, _ = unix.Setsid()
 	unix.Close(0) // reopened below
-	revoke(dev)
-	if err := openLine(dev); err != nil {
+	revoke(probe)
+	unix.Close(probe) // the line is opened again, blocking, as fd 0
+	if err := openLine(dev, ref); err != nil {
 		if o.device != "" {
 			logf("open (%s) failed: %s", dev, strerror(err))
 		} else {
@@ -223,8 +248,9 @@ func runExpress(root paths.Root, o expressOpts, stderr io.Writer) int {
 		}
 		return 1
 	}
+	ref.close() // fd 0 holds the line from now on
 	if o.device != "" {
-		setOwner(dev, 0, ttyGroup())
+		setOwner(0, 0, ttyGroup())
 	}
 	if err := setModules(0, e.Modules); err != nil {
 		logf("%s", pushFailure(e.Modules, dev, err))
@@ -237,17 +263,52 @@ func runExpress(root paths.Root, o expressOpts, stderr io.Writer) int {
 	return exitCode(s.prompting())
 }
 
-// revoke takes the device away from whoever had it: owner root:root and
-// no permissions (ttymon.md 18.2 steps 4 and 5; Solaris also detached
-// STREAMS modules and ACLs, which Linux does not have). Only root does
-// it: a sandboxed ttymon running as a user (linux.md D3) would lock
-// itself out of the device it is about to open.
-func revoke(dev string) {
+// expressLine checks the terminal open on fd before express mode
+// revokes it and opens it again by name, and returns what the reopen
+// must find. It must be a terminal; a pty must pass the rules for
+// pseudo-terminal lines (ptyline.go), as one not used before: express
+// mode has no memory of an earlier run (init starts it again after every
+// session).
+func expressLine(fd int, dev string) (*lineRef, error) {
+	ref, err := refLine(fd, dev)
+	if err != nil {
+		return nil, fmt.Errorf("open (%s) failed: %s", dev, strerror(err))
+	}
+	if ref.pin == nil {
+		return ref, nil
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		ref.close()
+		return nil, fmt.Errorf("open (%s) failed: %s", dev, strerror(err))
+	}
+	var why string
+	if isControlling(fd) {
+		// Already our controlling terminal (started on it, fd 0): no
+		// other session can have it; only its owner is judged.
+		why = ptyOwner(&st)
+	} else {
+		why = ptyRefusal(&st, os.Getpid())
+	}
+	if why != "" {
+		ref.close()
+		return nil, fmt.Errorf("not taking %s: %s", dev, why)
+	}
+	return ref, nil
+}
+
+// revoke takes the device open on fd away from whoever had it: owner
+// root:root and no permissions (ttymon.md 18.2 steps 4 and 5; Solaris
+// also detached STREAMS modules and ACLs, which Linux does not have).
+// Through the descriptor, not by name (setOwner). Only root does it: a
+// sandboxed ttymon running as a user (linux.md D3) would lock itself out
+// of the device it is about to open.
+func revoke(fd int) {
 	if os.Geteuid() != 0 {
 		return
 	}
-	_ = os.Chown(dev, 0, 0) // root: these succeed on a device node
-	_ = os.Chmod(dev, 0)
+	_ = unix.Fchown(fd, 0, 0) // root: these succeed on a device node
+	_ = unix.Fchmod(fd, 0)
 }
 
 // ttyOnStdin finds the terminal on descriptor 0 (ttymon.md 18.2 step 4).

@@ -90,3 +90,27 @@ func TestExpressAccount(t *testing.T) {
 		t.Errorf("logged %q", logged)
 	}
 }
+
+// TestExpressTimeoutRange: a -t too large for the C int the timeout is kept
+// in is refused, as ttyadm refuses it, instead of being read as no timeout
+// at all; the largest one is taken.
+func TestExpressTimeoutRange(t *testing.T) {
+	for _, tc := range []struct {
+		t    string
+		want int
+		ok   bool
+	}{
+		{"2147483647", 2147483647, true},
+		{"2147483648", 0, false},
+		{"99999999999999999999", 0, false},
+	} {
+		var logged []string
+		o, err := parseExpress([]string{"-g", "-t", tc.t}, func(s string) { logged = append(logged, s) })
+		if tc.ok != (err == nil) || err == nil && o.timeout != tc.want {
+			t.Errorf("ttymon -g -t %s: timeout %d, %v; want %d, ok %v", tc.t, o.timeout, err, tc.want, tc.ok)
+		}
+		if n, ok := digits(tc.t); ok != tc.ok || n != tc.want {
+			t.Errorf("digits(%q) = %d, %v; want %d, %v (getty -t)", tc.t, n, ok, tc.want, tc.ok)
+		}
+	}
+}

@@ -12,3 +12,8 @@ var (
 	deviceLockPause = 2 * time.Second
 	sleep           = time.Sleep
 )
+
+// testHookOpened runs in a port's goroutine right after the parent has
+// opened the port's device: tests change what the device's name leads to
+// there.
+var testHookOpened func(device string)

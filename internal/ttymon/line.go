@@ -152,22 +152,28 @@ func initialModes(fd int, e *entry, label ttydefs.Entry, logf saflog.Logf) error
 // hangup drops the line before it is used (ttymon.md 8.2 step 6):
 // termios.Hangup sets B0 (DTR low on a real line, nothing on a pty),
 // holds it and puts the modes back; then the device is opened and closed
-// once more, the original's STREAMS reset.
-func hangup(fd int, device string) {
+// once more, the original's STREAMS reset. That open goes through the
+// descriptor (reopen), not the name: the name may lead elsewhere by now.
+func hangup(fd int) {
 	if err := termios.Hangup(fd); err != nil {
 		return // the initial modes are set next and report a broken line
 	}
-	if fd2, err := unix.Open(device, unix.O_RDWR|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0); err == nil {
+	if fd2, err := reopen(fd, unix.O_RDWR|unix.O_NONBLOCK|unix.O_NOCTTY); err == nil {
 		unix.Close(fd2) // nothing to report
 	}
 }
 
-// setOwner gives the device its owner, the tty group and mode 0620
-// (ttymon.md 8.2 step 7). Errors are ignored, as in the original: a
+// setOwner gives the line open on fd its owner, the tty group and mode
+// 0620 (ttymon.md 8.2 step 7). Errors are ignored, as in the original: a
 // sandboxed ttymon (linux.md D3) may not own the device.
-func setOwner(device string, uid, gid int) {
-	_ = os.Chown(device, uid, gid)
-	_ = os.Chmod(device, 0o620)
+//
+// Through the descriptor, never by name: ttymon runs as root, and a name
+// looked up again after the open may no longer lead to the line that was
+// opened and checked (a pty whose number went to another terminal, a
+// link that was changed), which would give away someone else's device.
+func setOwner(fd int, uid, gid int) {
+	_ = unix.Fchown(fd, uid, gid)
+	_ = unix.Fchmod(fd, 0o620)
 }
 
 // setModules gives the line the discipline its module list asks for
@@ -213,17 +219,14 @@ func promptText(issue, text string, clear bool) []byte {
 }
 
 // sessionOwner returns the pid of a process other than self whose
-// controlling terminal is device, or 0 (ttymon.md 13.5): on Linux,
-// TIOCGSID cannot see other sessions, so /proc/<pid>/stat is scanned for
-// the device's tty_nr. The scan is shared (ttyOwners): with hundreds of
-// ports opening at once, one scan per port cost ttymon most of its
-// start-up time (e2e/ttymon_bench_test.go).
-func sessionOwner(device string, self int) int {
-	var st unix.Stat_t
-	if unix.Stat(device, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFCHR {
-		return 0
-	}
-	for _, pid := range owners.lookup(ttyNr(st.Rdev)) {
+// controlling terminal is the device rdev (from fstat of the open line),
+// or 0 (ttymon.md 13.5): on Linux, TIOCGSID cannot see other sessions,
+// so /proc/<pid>/stat is scanned for the device's tty_nr. The scan is
+// shared (ttyOwners): with hundreds of ports opening at once, one scan
+// per port cost ttymon most of its start-up time
+// (e2e/ttymon_bench_test.go).
+func sessionOwner(rdev uint64, self int) int {
+	for _, pid := range owners.lookup(ttyNr(rdev)) {
 		if pid != self {
 			return pid
 		}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/linux-saf/saf/saf/saflog"
-	"golang.org/x/sys/unix"
 )
 
 // RotateSize is the size at which the log is rotated (ttymon.md 19.3, 20).
@@ -46,7 +45,7 @@ type logFile struct {
 // openLog opens path for appending, creating it with perm. The descriptor
 // is close-on-exec.
 func openLog(path string, perm os.FileMode, rotate bool) (*logFile, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|unix.O_CLOEXEC|unix.O_NOFOLLOW, perm)
+	f, err := saflog.OpenFile(path, perm) // no link, FIFO or hard link
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +120,7 @@ func (l *logFile) rotate() {
 	}
 	// An ordinary create: the mode comes from the umask, not 0444
 	// (ttymon.md 19.3).
-	nf, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0o666)
+	nf, err := saflog.OpenFile(l.path, 0o666)
 	if err != nil {
 		raw("log file open failed\n")
 		if rename(l.old, l.path) != nil {

@@ -339,6 +339,22 @@ func (m *monitor) softCarrier(e *entry) {
 		return
 	}
 	defer unix.Close(fd) // read-only; nothing to report
+	if isPty(fd) {
+		// Not yet the port's pty (ptyline.go): another user's terminal
+		// is left alone.
+		var st unix.Stat_t
+		if err := unix.Fstat(fd, &st); err != nil {
+			return
+		}
+		var uucp []int
+		if e.Flags.Bidirectional() || e.Flags.Connect() {
+			uucp = append(uucp, m.uucpUID)
+		}
+		if why := ptyRefusal(&st, os.Getpid(), uucp...); why != "" {
+			m.logf("set soft-carrier (%s) failed: not taking it: %s", e.Device, why)
+			return
+		}
+	}
 	if err := termios.SetSoftCarrier(fd, e.SoftCar == pmtab.SoftCarrierOn); err != nil {
 		m.logf("set soft-carrier (%s) failed: %s", e.Device, exitcode.Strerror(err))
 	}

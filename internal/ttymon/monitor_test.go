@@ -668,12 +668,37 @@ func TestSessionCheck(t *testing.T) {
 	owners[p1].Wait()
 	p1.Expect(t, `one: $`, waitLong)
 
-	// A port added later only gets a warning (ttymon.md 8.2 step 5).
+	// On a serial line a port added later only gets a warning, as in the
+	// original (TestSessionCheckSerial); a pty is another user's terminal
+	// then, and is left alone (ptyline.go).
 	write(t, filepath.Join(h.sac.Dir(), "_pmtab"), "# VERSION=1\n"+tab+
 		pmtabLine("p2", "", me(t), pmtab.TTY{Device: p2.SlavePath, Service: "/bin/true", Label: "fast", Prompt: "two: "}))
 	h.sac.Want(t, h.sac.Poll(t, sacmsg.SCReadDB), sacmsg.PMStatus, sacmsg.Enabled)
+	h.waitLog(`service p2: not taking ` + regexp.QuoteMeta(p2.SlavePath) + `: it is the controlling terminal of process \d+`)
+	if got := p2.ReadAll(t, 500*time.Millisecond); strings.Contains(got, "two:") {
+		t.Fatalf("pty of another session prompted: %q", got)
+	}
+	owners[p2].Process.Kill()
+	owners[p2].Wait()
 	p2.Expect(t, `two: $`, waitLong)
-	h.waitLog("Warning -- active session exists on " + regexp.QuoteMeta(p2.SlavePath))
+}
+
+// TestSessionCheckSerial is TestSessionCheck's second half on a line
+// that ttymon takes for a serial line (the pty test is switched off): a
+// port added while another session owns its line gets the original's
+// warning, and the prompt.
+func TestSessionCheckSerial(t *testing.T) {
+	old := isPty
+	t.Cleanup(func() { isPty = old })
+	isPty = func(int) bool { return false }
+	p1 := testpty.Open(t)
+	p1.StartControlled(t, exec.Command("sleep", "60"))
+	h := newHarness(t, "", sacmsg.Enabled)
+	write(t, filepath.Join(h.sac.Dir(), "_pmtab"), "# VERSION=1\n"+
+		pmtabLine("p1", "", me(t), pmtab.TTY{Device: p1.SlavePath, Service: "/bin/true", Label: "fast", Prompt: "one: "}))
+	h.sac.Want(t, h.sac.Poll(t, sacmsg.SCReadDB), sacmsg.PMStatus, sacmsg.Enabled)
+	p1.Expect(t, `one: $`, waitLong)
+	h.waitLog("Warning -- active session exists on " + regexp.QuoteMeta(p1.SlavePath))
 }
 
 func TestSoftCarrierAndModules(t *testing.T) {

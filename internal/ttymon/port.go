@@ -73,6 +73,9 @@ type port struct {
 	f        *os.File // the line, while the parent holds it
 	label    ttydefs.Entry
 	child    *child
+	pin      *linePin // the port's pseudo-terminal, once taken (ptyline.go)
+	lost     bool     // the port's pseudo-terminal is gone: down until a re-read
+	refused  string   // why the pty at the port's path was last refused, as logged
 }
 
 func newPort(m *monitor, e *entry, startup bool) *port {
@@ -159,6 +162,7 @@ func (p *port) run() {
 		p.show(st)
 	}
 	p.closeLine()
+	p.pin.close()
 }
 
 // decide takes in the wanted settings and state.
@@ -171,6 +175,14 @@ func (p *port) decide() pstate {
 			p.dead = false
 			p.limit = spawnLimit{}
 		}
+		// A re-read is the administrator's word that the port's device
+		// is to be used: a pty that has gone is forgotten, and whatever
+		// now has its name is checked as a new one (ptyline.go).
+		p.lost = false
+		if p.pin != nil && !p.pin.alive() {
+			p.pin.close()
+			p.pin = nil
+		}
 	}
 	if p.gen != p.curGen {
 		p.curGen = p.gen
@@ -178,6 +190,12 @@ func (p *port) decide() pstate {
 			// A new or changed entry starts with a fresh spawn count.
 			p.dead = false
 			p.limit = spawnLimit{}
+			p.lost = false
+			p.refused = ""
+			if p.cur != nil && p.cur.Device != p.want.Device {
+				p.pin.close()
+				p.pin = nil
+			}
 		}
 		p.cur, p.on = p.want, p.enabled
 	}
@@ -185,7 +203,7 @@ func (p *port) decide() pstate {
 		p.exited = true
 		return psGone
 	}
-	if p.dead || !eligible(p.cur, p.on) {
+	if p.dead || p.lost || !eligible(p.cur, p.on) {
 		return psIdle
 	}
 	return psOpen
@@ -218,6 +236,9 @@ func (p *port) open() pstate {
 	e := p.cur
 	table := p.m.defs.current()
 	p.label = lookupLabel(table, e.Label, p.m.defs.path, p.logf)
+	if p.pin != nil && !p.pin.alive() {
+		return p.lose()
+	}
 
 	f, err := termios.Open(e.Device)
 	if err != nil {
@@ -229,28 +250,51 @@ func (p *port) open() pstate {
 		return psDecide // at once; the spawn limit stops a loop
 	}
 	p.f = f
+	if testHookOpened != nil {
+		testHookOpened(e.Device)
+	}
+	fd := int(p.fd())
+	var st unix.Stat_t
+	err = unix.Fstat(fd, &st)
+	if err == nil && !isTTY(fd, &st) {
+		err = errNotTerminal
+	}
+	if err != nil {
+		// Nothing but a terminal gets a new owner and mode: the name
+		// may lead to any file by now (a link someone else can change).
+		p.logf("open (%s) failed: %s", e.Device, exitcode.Strerror(err))
+		p.closeLine()
+		return psDecide
+	}
+	pty := isPty(fd)
+	if pty {
+		if next, ok := p.takePty(fd, &st); !ok {
+			return next
+		}
+	}
 	if p.lockedLine() {
 		p.closeLine()
 		p.why = retryLocked
 		return psRetry
 	}
-	if pid := sessionOwner(e.Device, os.Getpid()); pid > 0 {
-		if startup || wasSession {
-			p.closeLine()
-			p.why = retrySession
-			return psRetry
+	if !pty {
+		if pid := sessionOwner(st.Rdev, os.Getpid()); pid > 0 {
+			if startup || wasSession {
+				p.closeLine()
+				p.why = retrySession
+				return psRetry
+			}
+			p.logf("Warning -- active session exists on %s", e.Device)
 		}
-		p.logf("Warning -- active session exists on %s", e.Device)
 	}
-	fd := int(p.fd())
 	if !e.Flags.NoHangup() {
-		hangup(fd, e.Device)
+		hangup(fd)
 	}
 	owner := 0
 	if e.Flags.Bidirectional() || e.Flags.Connect() {
 		owner = p.m.uucpUID
 	}
-	setOwner(e.Device, owner, p.m.ttyGID)
+	setOwner(fd, owner, p.m.ttyGID)
 	if err := setModules(fd, e.Modules); err != nil {
 		p.logf("%s", pushFailure(e.Modules, e.Device, err))
 		p.closeLine()
@@ -262,6 +306,66 @@ func (p *port) open() pstate {
 		return psDecide
 	}
 	return p.gotCarrier()
+}
+
+// takePty applies the rules for pseudo-terminal lines (ptyline.go) to
+// the pty the port has just opened, with status st. When the port must
+// not use it, the line is closed unchanged and takePty returns the next
+// state and false.
+func (p *port) takePty(fd int, st *unix.Stat_t) (pstate, bool) {
+	if p.pin != nil {
+		switch {
+		case p.pin.holds(fd):
+		case !p.pin.alive():
+			p.closeLine()
+			return p.lose(), false
+		default:
+			// The path leads to another pty than before (a link was
+			// changed): that one is judged as a new one.
+			p.pin.close()
+			p.pin = nil
+		}
+	}
+	var why string
+	if p.pin != nil {
+		why = ptySession(st, os.Getpid())
+	} else {
+		var uucp []int
+		if p.cur.Flags.Bidirectional() || p.cur.Flags.Connect() {
+			uucp = append(uucp, p.m.uucpUID)
+		}
+		why = ptyRefusal(st, os.Getpid(), uucp...)
+	}
+	if why != "" {
+		if why != p.refused {
+			p.logf("service %s: not taking %s: %s", p.tag, p.cur.Device, why)
+			p.refused = why
+		}
+		p.closeLine()
+		p.why = retrySession
+		return psRetry, false
+	}
+	p.refused = ""
+	if p.pin == nil {
+		pin, err := pinLine(fd, p.cur.Device)
+		if err != nil {
+			p.logf("open (%s) failed: %s", p.cur.Device, exitcode.Strerror(err))
+			p.closeLine()
+			return psDecide, false
+		}
+		p.pin = pin
+	}
+	return 0, true
+}
+
+// lose gives the port up until the next re-read: its pseudo-terminal is
+// gone, and whatever gets its number next is not the configured line.
+func (p *port) lose() pstate {
+	p.logf("service %s: the pseudo-terminal %s has gone away; the port stays down until _pmtab is read again", p.tag, p.cur.Device)
+	p.pin.close()
+	p.pin = nil
+	p.lost = true
+	return psIdle
 }
 
 // gotCarrier is ttymon.md 8.3.

@@ -81,10 +81,10 @@ func (s *session) invoke(argv []string, how handOff, line []byte) error {
 	}
 	// 8. The device belongs to the user while the service runs. Done
 	// before step 7, while still privileged: after the switch the chown
-	// could only fail.
+	// could only fail. Through descriptor 0, the line, not by name
+	// (setOwner).
 	if s.e.UID != 0 {
-		_ = os.Chown(dev, s.e.UID, s.ttyGID) // as in the original: failure is not fatal
-		_ = os.Chmod(dev, 0o620)
+		setOwner(0, s.e.UID, s.ttyGID) // as in the original: failure is not fatal
 	}
 	// 7. Identity.
 	if err := s.becomeUser(); err != nil {

@@ -33,8 +33,8 @@ func (p *port) show(st pstate) {
 		return // passing through
 	case psIdle:
 		switch {
-		case p.dead:
-			name = "failed" // respawning too rapidly
+		case p.dead, p.lost:
+			name = "failed" // respawning too rapidly, or its pty is gone: until a re-read
 		case p.cur != nil && p.cur.Flags.InitOnly():
 			name = "idle"
 		default:

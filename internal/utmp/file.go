@@ -18,16 +18,45 @@ var ErrNoRecord = errors.New("no utmp record for the process")
 // real files are root:utmp 0664 so that setgid-utmp tools can write them.
 const fileMode = 0o664
 
-// openAccounting opens path read/write (O_APPEND for wtmp), creating it
-// with mode 0664, whatever the umask, when it does not exist.
+// errNotRegular: something else than a regular file has the accounting
+// file's name.
+var errNotRegular = errors.New("not a regular file")
+
+// openFile opens an accounting file without following a symbolic link
+// at its name and without blocking, and makes sure it is a regular file.
+//
+// Why: the callers run as root, and the files' directories are not
+// always root's alone (Ubuntu's /var/log is group-writable by syslog):
+// a link planted as wtmp would make root truncate and write another file
+// (appendRecord cuts it to whole records), and a FIFO would block the
+// open or the read for ever. A hard link to another file is what
+// fs.protected_hardlinks (on by default) keeps others from making.
+func openFile(path string, flag int, perm os.FileMode) (*os.File, error) {
+	f, err := os.OpenFile(path, flag|syscall.O_CLOEXEC|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, perm)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = &fs.PathError{Op: "open", Path: path, Err: errNotRegular}
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// openAccounting opens path read/write, creating it with mode 0664,
+// whatever the umask, when it does not exist.
 func openAccounting(path string, flag int) (*os.File, error) {
-	flag |= os.O_RDWR | syscall.O_CLOEXEC
+	flag |= os.O_RDWR
 	for range 3 {
-		f, err := os.OpenFile(path, flag, 0)
+		f, err := openFile(path, flag, 0)
 		if !errors.Is(err, fs.ErrNotExist) {
 			return f, err
 		}
-		f, err = os.OpenFile(path, flag|os.O_CREATE|os.O_EXCL, fileMode)
+		f, err = openFile(path, flag|os.O_CREATE|os.O_EXCL, fileMode)
 		if errors.Is(err, fs.ErrExist) {
 			continue // created by someone else meanwhile: open theirs
 		}
@@ -70,7 +99,7 @@ func decode(b []byte) []Record {
 // ReadFile returns the records of a utmp or wtmp file, in file order,
 // under a read lock.
 func ReadFile(path string) ([]Record, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_CLOEXEC, 0)
+	f, err := openFile(path, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +224,7 @@ func Dead(utmpPath, wtmpPath string, pid int, status int, now time.Time) error {
 // markDead does Dead's work on the utmp file and returns the dead record
 // and whether wtmp needs it.
 func markDead(utmpPath string, pid int, status int, now time.Time) (Record, bool, error) {
-	f, err := os.OpenFile(utmpPath, os.O_RDWR|syscall.O_CLOEXEC, 0)
+	f, err := openFile(utmpPath, os.O_RDWR, 0)
 	if err != nil {
 		return Record{}, false, err
 	}

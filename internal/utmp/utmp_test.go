@@ -687,3 +687,61 @@ func FuzzRecord(f *testing.F) {
 		}
 	})
 }
+
+// The accounting files live in directories that are not always root's
+// alone (Ubuntu's /var/log is root:syslog 0775): a link or a FIFO planted
+// at their name must not make ttymon or listen, running as root, write,
+// truncate or block on another file. Each operation fails instead, and
+// the target is left as it was.
+func TestPlantedFilesRefused(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "shadow")
+	orig := []byte("root:secret:19000:0:99999:7:::\n")
+	if err := os.WriteFile(target, orig, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "utmp")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Unix(1700000000, 0)
+	for name, op := range map[string]func() error{
+		"Put":        func() error { return Put(link, LoginRecord(7, "pts/7", "ts/7", t0)) },
+		"Login":      func() error { return Login(link, 7, "pts/7", "ts/7", t0) },
+		"AppendWtmp": func() error { return AppendWtmp(link, LoginRecord(7, "pts/7", "ts/7", t0)) },
+		"Dead":       func() error { return Dead(link, link, 7, 0, t0) },
+		"ReadFile":   func() error { _, err := ReadFile(link); return err },
+	} {
+		if err := op(); err == nil {
+			t.Errorf("%s through a symlink: no error", name)
+		}
+		if b, _ := os.ReadFile(target); !bytes.Equal(b, orig) {
+			t.Fatalf("%s through a symlink changed its target: %q", name, b)
+		}
+	}
+
+	fifo := filepath.Join(dir, "wtmp")
+	if err := unix.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, op := range map[string]func() error{
+		"ReadFile":   func() error { _, err := ReadFile(fifo); return err },
+		"AppendWtmp": func() error { return AppendWtmp(fifo, LoginRecord(7, "pts/7", "ts/7", t0)) },
+		"Dead":       func() error { return Dead(fifo, fifo, 7, 0, t0) },
+	} {
+		done := make(chan error, 1)
+		go func() { done <- op() }()
+		select {
+		case err := <-done:
+			if err == nil {
+				t.Errorf("%s on a FIFO: no error", name)
+			}
+		case <-time.After(3 * time.Second):
+			// Unblock the open so that the goroutine ends.
+			if w, err := os.OpenFile(fifo, os.O_RDWR, 0); err == nil {
+				w.Close()
+			}
+			t.Errorf("%s on a FIFO blocked", name)
+		}
+	}
+}

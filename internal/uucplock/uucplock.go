@@ -21,6 +21,14 @@
 // Stale locks are removed under an flock on the lock directory, after
 // reading them again, so that two cooperating processes never remove a lock
 // a third has just taken.
+//
+// The lock directory is usually writable by every user (/run/lock is
+// 1777 on Debian) while ttymon uses it as root. So lock files are read
+// without following symbolic links and without blocking on a FIFO; only a
+// regular file is a lock, and anything else with a lock's name is left
+// where it is (Holder counts the device free, Lock fails and says why);
+// and a stale lock is removed only if its name still leads to the file
+// that was read (removeIf).
 package uucplock
 
 import (
@@ -102,87 +110,152 @@ func alive(pid int) bool {
 type state int
 
 const (
-	absent state = iota
-	live
-	stale
+	absent  state = iota
+	live          // a valid lock of a live process
+	stale         // a regular file that is no live lock
+	foreign       // not a regular file: nobody's lock, and not ours to remove
 )
 
+// found is the file a look found, kept open so that it is removed only
+// if the name still leads to it: while it is open its inode number
+// cannot be given to a new file. nil when there was no regular file.
+type found struct {
+	f        *os.File
+	dev, ino uint64
+}
+
+// close releases the file; nil is allowed.
+func (fd *found) close() {
+	if fd != nil {
+		fd.f.Close() // read-only
+	}
+}
+
+// errNotLockFile: something else than a regular file has a lock's name.
+var errNotLockFile = errors.New("not a regular file, so not a lock file (remove it to use the device)")
+
 // examine reads the lock file at path. It returns the holder's pid for a
-// live lock. A file that is not a valid lock but was changed less than
+// live lock, and for a stale one the file, still open (the caller closes
+// it). A file that is not a valid lock but was changed less than
 // writeGrace ago is read again until it is valid or old: a program that
 // creates its lock with O_EXCL and then writes it (minicom) leaves it
 // empty for a moment.
-func examine(path string) (state, int, error) {
+func examine(path string) (state, int, *found, error) {
 	for {
-		b, mtime, err := readLockFile(path)
+		b, mtime, fd, err := readLockFile(path)
 		if errors.Is(err, fs.ErrNotExist) {
-			return absent, 0, nil
+			return absent, 0, nil, nil
 		}
-		if errors.Is(err, unix.ELOOP) {
-			return stale, 0, nil // a symlink is nobody's lock
+		if errors.Is(err, unix.ELOOP) || errors.Is(err, errNotLockFile) {
+			return foreign, 0, nil, nil // a symlink, a FIFO, a directory
 		}
 		if err != nil {
-			return absent, 0, err
+			return absent, 0, nil, err
 		}
 		if pid, ok := parse(b); ok {
 			if alive(pid) {
-				return live, pid, nil
+				fd.close()
+				return live, pid, nil, nil
 			}
-			return stale, pid, nil
+			return stale, pid, fd, nil
 		}
 		if time.Since(mtime) >= writeGrace {
-			return stale, 0, nil
+			return stale, 0, fd, nil
 		}
+		fd.close()
 		time.Sleep(writeGrace / 20)
 	}
 }
 
 // readLockFile returns up to contentSize+1 bytes of path (enough to tell a
-// too-long file) and its modification time. Symlinks are not followed.
-func readLockFile(path string) ([]byte, time.Time, error) {
+// too-long file), its modification time and the file, still open (the
+// caller closes it). Symlinks are not followed (ELOOP), and anything but
+// a regular file is not read (errNotLockFile).
+func readLockFile(path string) ([]byte, time.Time, *found, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, time.Time{}, err
+		return nil, time.Time{}, nil, err
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, time.Time{}, err
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		f.Close()
+		return nil, time.Time{}, nil, &fs.PathError{Op: "fstat", Path: path, Err: err}
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, fi.ModTime(), nil // a FIFO or a device: not a lock
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		f.Close()
+		return nil, time.Time{}, nil, &fs.PathError{Op: "open", Path: path, Err: errNotLockFile}
 	}
+	fd := &found{f: f, dev: st.Dev, ino: st.Ino}
 	b := make([]byte, contentSize+1)
 	n, err := io.ReadFull(f, b)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return nil, time.Time{}, err
+		fd.close()
+		return nil, time.Time{}, nil, err
 	}
-	return b[:n], fi.ModTime(), nil
+	return b[:n], time.Unix(st.Mtim.Unix()), fd, nil
 }
 
-// holder returns the live holder of the lock at path, or 0 after removing
-// a stale lock or when there is none.
-func holder(dir, path string) (int, error) {
-	st, pid, err := examine(path)
+// removeIf removes path if it still leads to the file fd, which the
+// caller holds open.
+//
+// Why: the lock directory is writable by others (world-writable and
+// sticky on Debian), and programs that do not take our guard may remove
+// a stale lock and take the device between our look and the removal.
+// Removing by name alone would then remove their live lock. The inode
+// numbers can be compared because fd is still open: a new file cannot
+// get the number of one that is open. Linux cannot unlink a name only
+// if it leads to a given inode; looking again just before the unlink
+// leaves a window of a system call instead of a read and a kill(2).
+func removeIf(path string, fd *found) (bool, error) {
+	var st unix.Stat_t
+	if err := unix.Lstat(path, &st); err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			return false, nil
+		}
+		return false, &fs.PathError{Op: "lstat", Path: path, Err: err}
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG || st.Dev != fd.dev || st.Ino != fd.ino {
+		return false, nil
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, err
+	}
+	return true, nil
+}
+
+// holder looks at the lock at path: for a live lock it returns the
+// holder's pid; a stale lock is removed (state absent then); anything
+// else is reported as its state.
+func holder(dir, path string) (int, state, error) {
+	st, pid, fd, err := examine(path)
+	fd.close()
 	if err != nil || st != stale {
-		return pid, err
+		return pid, st, err
 	}
 	// Stale. Remove it under the directory guard, after looking again:
 	// between our look and now another process may have removed it and
 	// taken the lock itself.
 	unlock, err := guard(dir)
 	if err != nil {
-		return 0, err
+		return 0, absent, err
 	}
 	defer unlock()
-	st, pid, err = examine(path)
+	st, pid, fd, err = examine(path)
 	if err != nil || st != stale {
-		return pid, err
+		return pid, st, err
 	}
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return 0, err
+	if testHookStale != nil {
+		testHookStale(path)
 	}
-	return 0, nil
+	removed, err := removeIf(path, fd)
+	fd.close()
+	if err != nil || removed {
+		return 0, absent, err
+	}
+	// Replaced since the look: report what is there now.
+	st, pid, fd, err = examine(path)
+	fd.close()
+	return pid, st, err
 }
 
 // guard takes an exclusive flock on the lock directory and returns its
@@ -230,14 +303,15 @@ func Lock(dir, device string, pid int) error {
 		if !errors.Is(err, fs.ErrExist) {
 			return err
 		}
-		h, err := holder(dir, path)
-		if err != nil {
+		h, st, err := holder(dir, path)
+		switch {
+		case err != nil:
 			return err
-		}
-		if h == pid {
+		case st == foreign:
+			return &fs.PathError{Op: "lock", Path: path, Err: errNotLockFile}
+		case st == live && h == pid:
 			return nil
-		}
-		if h != 0 {
+		case st == live:
 			return &LockedError{Device: device, Pid: h}
 		}
 		// Stale and removed, or released meanwhile: try again.
@@ -269,9 +343,15 @@ func writeTemp(dir string, pid int) (string, error) {
 }
 
 // Holder returns the pid of the live process holding the lock for device
-// in dir, or 0 when the device is free. A stale lock is removed.
+// in dir, or 0 when the device is free. A stale lock is removed. Anything
+// but a regular file with the lock's name (a symlink, a FIFO) is no lock:
+// it is left where it is, and the device counts as free.
 func Holder(dir, device string) (pid int, err error) {
-	return holder(dir, filepath.Join(dir, Name(device)))
+	pid, st, err := holder(dir, filepath.Join(dir, Name(device)))
+	if st != live {
+		pid = 0
+	}
+	return pid, err
 }
 
 // Unlock removes the lock for device if it holds pid. A missing, stale or
@@ -280,20 +360,19 @@ func Holder(dir, device string) (pid int, err error) {
 // *LockedError.
 func Unlock(dir, device string, pid int) error {
 	path := filepath.Join(dir, Name(device))
-	b, _, err := readLockFile(path)
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, unix.ELOOP) {
+	b, _, fd, err := readLockFile(path)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, unix.ELOOP) || errors.Is(err, errNotLockFile) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
+	defer fd.close()
 	h, ok := parse(b)
 	switch {
 	case ok && h == pid:
-		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		return nil
+		_, err := removeIf(path, fd)
+		return err
 	case ok && alive(h):
 		return &LockedError{Device: device, Pid: h}
 	}

@@ -501,3 +501,76 @@ func TestMinicomInterop(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// The lock directory is often writable by every user (/run/lock is
+// 1777 on Debian): root removes only what is a lock file, a regular
+// file. A FIFO, a directory or a symlink with a lock's name is nobody's
+// lock: Holder does not count it (the line is free) and leaves it; Lock
+// cannot take the lock over it and says why.
+func TestNonRegularLockLeftAlone(t *testing.T) {
+	replaceWriteGrace(t, 50*time.Millisecond)
+	old := time.Now().Add(-time.Hour)
+	for name, plant := range map[string]func(path string) error{
+		"fifo":      func(path string) error { return unix.Mkfifo(path, 0o644) },
+		"directory": func(path string) error { return os.Mkdir(path, 0o755) },
+		"symlink": func(path string) error {
+			target := filepath.Join(filepath.Dir(path), "target")
+			if err := os.WriteFile(target, content(deadPid(t)), 0o644); err != nil {
+				return err
+			}
+			return os.Symlink(target, path)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "LCK..ttyS0")
+			if err := plant(path); err != nil {
+				t.Fatal(err)
+			}
+			os.Chtimes(path, old, old)
+			if h, err := Holder(dir, "/dev/ttyS0"); h != 0 || err != nil {
+				t.Errorf("Holder = %d, %v; want 0, nil", h, err)
+			}
+			if _, err := os.Lstat(path); err != nil {
+				t.Fatalf("Holder removed the %s: %v", name, err)
+			}
+			err := Lock(dir, "/dev/ttyS0", os.Getpid())
+			if err == nil || errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "not a regular file") {
+				t.Errorf("Lock over a %s: %v; want a \"not a regular file\" error", name, err)
+			}
+			if _, err := os.Lstat(path); err != nil {
+				t.Errorf("Lock removed the %s: %v", name, err)
+			}
+		})
+	}
+}
+
+// A stale lock is removed only if it is still the file that was judged
+// stale: a tool that does not take the directory guard may have put its
+// own, live, lock there meanwhile.
+func TestStaleRemovalKeepsNewLock(t *testing.T) {
+	replaceWriteGrace(t, 50*time.Millisecond)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "LCK..ttyS0")
+	if err := os.WriteFile(path, content(deadPid(t)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd, _, out := helper(t, "hold", t.TempDir(), "/dev/other") // a live process, not us
+	if line, _ := out.ReadString('\n'); line != "locked\n" {
+		t.Fatalf("helper: %q", line)
+	}
+	live := cmd.Process.Pid
+	testHookStale = func(p string) {
+		// The other tool: the stale lock goes, its own lock comes.
+		os.Remove(p)
+		os.WriteFile(p, content(live), 0o644)
+	}
+	t.Cleanup(func() { testHookStale = nil })
+	h, err := Holder(dir, "/dev/ttyS0")
+	if b, _ := os.ReadFile(path); string(b) != string(content(live)) {
+		t.Fatalf("the live lock of %d was removed (Holder = %d, %v); the file holds %q", live, h, err, b)
+	}
+	if h != live || err != nil {
+		t.Errorf("Holder = %d, %v; want %d", h, err, live)
+	}
+}

@@ -43,12 +43,14 @@
 // States are short lower-case words. ttymon uses waiting (the line is
 // open, the prompt shown), prompting (a per-port child reads the login
 // name), session (a service runs), disabled, idle (not monitored now:
-// init-only or ttymon disabled), failed (respawning too rapidly),
+// init-only or ttymon disabled), failed (respawning too rapidly, or
+// its pseudo-terminal is gone),
 // yielded-to-dial-out (a dial-out program holds the line), busy (another
 // session owns the line), unavailable (the device cannot be opened) and
 // opening. listen uses listening, disabled, no-address (reached only
-// through the NLPS server) and not-bound (the address could not be
-// bound).
+// through the NLPS server), not-bound (the address could not be bound)
+// and socket-missing (its socket file was removed; listen binds it
+// again).
 //
 // # Versioning
 //
