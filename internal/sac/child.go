@@ -39,7 +39,7 @@ func startChild(tag string) int {
 	}
 	root := paths.FromEnv(os.Getenv)
 	logf := saflog.Discard
-	if log, err := saflog.Open(root.SacLog(), 0o644, saflog.Options{MaxLine: 512}); err == nil {
+	if log, err := saflog.Open(root.SacLog(), logMode, saflog.Options{MaxLine: 512}); err == nil {
 		logf = log.Printf // closed by the exec (close-on-exec)
 	}
 	home := root.PMDir(tag)

@@ -18,7 +18,10 @@ const helperEnv = "_SAF_SAC_TEST_HELPER"
 
 func TestMain(m *testing.M) {
 	testexec.HelperMain(m, helperEnv, map[string]func([]string) int{
-		"lock": lockHelper,
+		"lock":  lockHelper,
+		"squat": testexec.Squat,
+		"sac":   sacHelper,
+		"pm":    pmHelper,
 	})
 }
 

@@ -9,8 +9,10 @@
 //
 // sac runs in the foreground. Its log is /var/saf/_log, on which it holds a
 // POSIX record lock while it runs: that lock is how sacadm and pmadm know
-// sac is running, and why a second sac waits for the first to exit. Every
-// path is under $SAF_ROOT when it is set (linux.md D1).
+// sac is running, and why a second sac waits for the first to exit. The
+// log is mode 0600, and one that others could open or lock is replaced by
+// a copy at start-up (logfile.go), so that no other user can hold a lock
+// on it. Every path is under $SAF_ROOT when it is set (linux.md D1).
 //
 // Port monitors talk to sac over FIFOs (linux.md D4): sac writes 8-byte
 // messages to /etc/saf/<tag>/_pmpipe and reads 24-byte replies from
@@ -42,6 +44,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"sort"
@@ -219,18 +222,23 @@ func Run(ctx context.Context, cfg Config) int {
 	}
 	s := &sac{cfg: cfg, root: cfg.Root}
 	logPath := s.root.SacLog()
-	log, err := saflog.Open(logPath, 0o644, saflog.Options{MaxLine: 512, Syslog: saflog.Syslog("sac", 3 /* LOG_ERR */)})
-	if err != nil {
+	f, note, err := openLog(logPath, cfg.Stderr)
+	var le *lockError
+	switch {
+	case errors.As(err, &le):
+		console(cfg.Stderr, fmt.Sprintf("SAC: could not lock logfile %s:%s\n", logPath, lockMsg(le.err)))
+		return 1
+	case err != nil:
 		console(cfg.Stderr, fmt.Sprintf("SAC: could not open logfile %s: %s\n", logPath, exitcode.Strerror(err)))
 		return 1
 	}
+	log := saflog.New(f, saflog.Options{MaxLine: 512, Syslog: saflog.Syslog("sac", 3 /* LOG_ERR */)})
 	defer log.Close()
-	if err := lockLog(log.File(), cfg.Stderr); err != nil {
-		console(cfg.Stderr, fmt.Sprintf("SAC: could not lock logfile %s:%s\n", logPath, exitcode.Strerror(err)))
-		return 1
-	}
 	s.log, s.logf = log, log.Printf
 	s.logf("*** SAC starting ***")
+	if note != "" {
+		s.logf("%s", note)
+	}
 	for _, n := range cfg.SockNotes {
 		s.logf("%s", n)
 	}
@@ -245,24 +253,15 @@ func Run(ctx context.Context, cfg Config) int {
 	return 0
 }
 
-// lockLog takes the record lock on the log, waiting for a running sac to
-// exit as the original does (sac.md 8.2 step 2); it says so first.
-func lockLog(f *os.File, stderr io.Writer) error {
-	if err := lockfile.LockRecord(f); err == nil {
-		return nil
-	} else if !errors.Is(err, lockfile.ErrLocked) {
-		return err
+// lockMsg is the text after "could not lock logfile": the system's error
+// text (the original's strerror) for a failed system call, and the whole
+// story for a log that had to be replaced and could not be.
+func lockMsg(err error) string {
+	switch err.(type) {
+	case syscall.Errno, *fs.PathError:
+		return exitcode.Strerror(err)
 	}
-	if pid, locked, _ := lockfile.RecordLockedFile(f); locked && stderr != nil {
-		fmt.Fprintf(stderr, "sac: another sac (pid %d) is running; waiting for it to exit\n", pid)
-	}
-	lk := unix.Flock_t{Type: unix.F_WRLCK}
-	for {
-		err := unix.FcntlFlock(f.Fd(), unix.F_SETLKW, &lk)
-		if !errors.Is(err, unix.EINTR) {
-			return err
-		}
-	}
+	return err.Error()
 }
 
 func (s *sac) run(ctx context.Context) error {

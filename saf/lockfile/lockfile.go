@@ -5,17 +5,22 @@
 // command never loses or corrupts entries. Readers take no lock: they see
 // either the whole old file or the whole new one.
 //
-// It also tests the POSIX record locks that sac and the port monitors hold
-// on /var/saf/_log and _pid (linux.md D6).
+// It also takes and tests the POSIX record locks that sac and the port
+// monitors hold on /var/saf/_log and _pid (linux.md D6), and replaces
+// either file when a process that is neither holds a lock on it
+// (ReplaceLocked).
 package lockfile
 
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -153,10 +158,18 @@ func ModeOf(path string, def os.FileMode) os.FileMode {
 	return def
 }
 
-// RecordLocked tests whether another process holds a POSIX record lock
-// (fcntl, not flock: on Linux the two are independent, linux.md D6) on any
-// part of the file at path, and returns that process's pid. A lock held by
-// the calling process itself is not reported (that is how F_GETLK works).
+// RecordLocked tests whether another process holds a POSIX write lock
+// (fcntl, not flock: on Linux the two are independent, linux.md D6) on
+// any part of the file at path, and returns that process's pid. A lock
+// held by the calling process itself is not reported (that is how
+// F_GETLK works).
+//
+// A read lock is not reported either: sac and the port monitors take
+// only write locks, so a read lock is nobody's liveness. Anyone who can
+// open the file read-only can take one, and would otherwise pass for the
+// port monitor (and get its signals from sac) or for sac. A read lock
+// also keeps the daemon from its write lock; LockRecord says which kind
+// refused it, and ReplaceLocked gets past it.
 //
 // sac signals the pid it finds on a port monitor's _pid, in a directory
 // someone else may be able to write, so only the file itself counts: a
@@ -184,6 +197,25 @@ func RecordLocked(path string) (pid int, locked bool, err error) {
 
 // RecordLockedFile is RecordLocked on an open file.
 func RecordLockedFile(f *os.File) (pid int, locked bool, err error) {
+	h, locked, err := RecordHolder(f)
+	if err != nil || !locked || h.Shared {
+		return 0, false, err
+	}
+	return h.Pid, true, nil
+}
+
+// Holder is a process holding a record lock, as F_GETLK reports it.
+type Holder struct {
+	Pid int
+	// Shared: a read lock. sac and the port monitors take write locks
+	// only, so a read lock is never theirs.
+	Shared bool
+}
+
+// RecordHolder reports a POSIX record lock, read or write, that another
+// process holds on any part of f, and who holds it. Where several
+// processes hold read locks, the kernel names one of them.
+func RecordHolder(f *os.File) (h Holder, locked bool, err error) {
 	lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0, Start: 0, Len: 0}
 	for {
 		err = unix.FcntlFlock(f.Fd(), unix.F_GETLK, &lk)
@@ -193,34 +225,130 @@ func RecordLockedFile(f *os.File) (pid int, locked bool, err error) {
 	}
 	runtime.KeepAlive(f)
 	if err != nil {
-		return 0, false, &fs.PathError{Op: "fcntl F_GETLK", Path: f.Name(), Err: err}
+		return Holder{}, false, &fs.PathError{Op: "fcntl F_GETLK", Path: f.Name(), Err: err}
 	}
 	if lk.Type == unix.F_UNLCK {
-		return 0, false, nil
+		return Holder{}, false, nil
 	}
-	return int(lk.Pid), true, nil
+	return Holder{Pid: int(lk.Pid), Shared: lk.Type == unix.F_RDLCK}, true, nil
 }
 
+// HeldError is LockRecord's error when another process holds a lock on
+// the file. It matches ErrLocked.
+type HeldError struct {
+	Path string
+	Holder
+}
+
+func (e *HeldError) Error() string { return e.Path + ": " + ErrLocked.Error() }
+
+// Is makes errors.Is(err, ErrLocked) true.
+func (e *HeldError) Is(target error) bool { return target == ErrLocked }
+
 // LockRecord takes a non-blocking POSIX write lock on the whole of f, as
-// sac takes on /var/saf/_log and a port monitor on its _pid. It returns
-// ErrLocked when another process holds a conflicting lock.
+// sac takes on /var/saf/_log and a port monitor on its _pid. When another
+// process holds a conflicting lock it returns a *HeldError (matching
+// ErrLocked) that says who holds it and whether it is only a read lock.
 func LockRecord(f *os.File) error {
-	lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0, Start: 0, Len: 0}
-	var err error
-	for {
-		err = unix.FcntlFlock(f.Fd(), unix.F_SETLK, &lk)
-		if !errors.Is(err, unix.EINTR) {
+	// A lock released between the refusal and the F_GETLK that asks
+	// whose it was: try again, a few times (a holder that keeps taking
+	// and dropping its lock is reported as an unknown one, pid 0).
+	for range 10 {
+		lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0, Start: 0, Len: 0}
+		var err error
+		for {
+			err = unix.FcntlFlock(f.Fd(), unix.F_SETLK, &lk)
+			if !errors.Is(err, unix.EINTR) {
+				break
+			}
+		}
+		runtime.KeepAlive(f)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.EACCES) {
+			return &fs.PathError{Op: "fcntl F_SETLK", Path: f.Name(), Err: err}
+		}
+		h, locked, gerr := RecordHolder(f)
+		if gerr == nil && !locked {
+			continue
+		}
+		return &HeldError{Path: f.Name(), Holder: h}
+	}
+	return &HeldError{Path: f.Name()}
+}
+
+// ReplaceLocked puts a new file at path in place of whatever is there,
+// without writing, truncating or locking the old one: a file created in
+// the same directory (O_CREAT|O_EXCL|O_NOFOLLOW, so nothing planted at its
+// name is followed or reused) with exactly the mode perm, write-locked
+// (LockRecord) before its first byte, filled from data (nil: empty),
+// synced and renamed over path. It returns the new file, opened with flag
+// (os.O_WRONLY, with os.O_APPEND for a log), close-on-exec and locked.
+//
+// This is how sac and a port monitor get rid of a lock squatter: a
+// process that opened the old file (a descriptor survives chmod) keeps
+// its descriptor and its lock, on a file that is no longer at path and
+// that nobody looks at. The new file is locked from the moment it
+// appears at path.
+//
+// was is what the caller found at path (nil: nothing). If path holds
+// something else by the time of the rename (another process replaced it
+// meanwhile, such as a second copy of the same daemon doing this very
+// thing, whose new file is locked), nothing is replaced and the error
+// matches ErrChanged: the caller should look again. The check and the
+// rename are two steps; a replacement made between them is lost, a
+// window of a few system calls.
+func ReplaceLocked(path string, perm os.FileMode, flag int, data io.Reader, was os.FileInfo) (f *os.File, err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	flag |= os.O_CREATE | os.O_EXCL | unix.O_NOFOLLOW | unix.O_CLOEXEC
+	var tmp string
+	for try := 0; ; try++ {
+		tmp = filepath.Join(dir, "."+base+"."+strconv.FormatUint(uint64(rand.Uint32()), 36))
+		f, err = os.OpenFile(tmp, flag, perm)
+		if err == nil {
 			break
 		}
+		if !errors.Is(err, fs.ErrExist) || try == 100 {
+			return nil, err
+		}
 	}
-	runtime.KeepAlive(f)
-	if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EACCES) {
-		return fmt.Errorf("%s: %w", f.Name(), ErrLocked)
+	defer func() {
+		if err != nil {
+			_ = os.Remove(tmp) // ours, and never at path: best effort
+			_ = f.Close()      // the error to report is the first one
+			f = nil
+		}
+	}()
+	// The mode must not depend on the umask, which can only narrow it.
+	if err := f.Chmod(perm); err != nil {
+		return f, err
 	}
-	if err != nil {
-		return &fs.PathError{Op: "fcntl F_SETLK", Path: f.Name(), Err: err}
+	if err := LockRecord(f); err != nil {
+		return f, err
 	}
-	return nil
+	if data != nil {
+		if _, err := io.Copy(f, data); err != nil {
+			return f, err
+		}
+	}
+	if err := f.Sync(); err != nil {
+		return f, err
+	}
+	now, lerr := os.Lstat(path)
+	switch {
+	case was == nil && lerr == nil, was != nil && (lerr != nil || !os.SameFile(was, now)):
+		return f, &fs.PathError{Op: "replace", Path: path, Err: ErrChanged}
+	case lerr != nil && !errors.Is(lerr, fs.ErrNotExist):
+		return f, lerr
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return f, err
+	}
+	return f, SyncDir(dir)
 }
 
 // ErrNotRegular: RecordLocked found something other than a regular file
@@ -229,3 +357,7 @@ var ErrNotRegular = errors.New("not a regular file")
 
 // ErrLocked means another process holds the record lock.
 var ErrLocked = errors.New("locked by another process")
+
+// ErrChanged: ReplaceLocked found at its path something other than what
+// its caller had found there.
+var ErrChanged = errors.New("changed by another process meanwhile")

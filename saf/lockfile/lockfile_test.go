@@ -9,10 +9,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // The test binary doubles as a helper process, chosen by environment:
@@ -20,6 +23,9 @@ import (
 //	LOCKFILE_HELPER=stall-write  WriteFile(LOCKFILE_PATH, big data) with the
 //	                             partial-write hook stalling forever
 //	LOCKFILE_HELPER=hold-record  take a POSIX lock on LOCKFILE_PATH and wait
+//	LOCKFILE_HELPER=record-locked print RecordLocked(LOCKFILE_PATH)
+//	LOCKFILE_HELPER=read-record  open LOCKFILE_PATH read-only, take a POSIX
+//	                             read lock on all of it and wait
 func TestMain(m *testing.M) {
 	switch os.Getenv("LOCKFILE_HELPER") {
 	case "":
@@ -45,6 +51,26 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 		fmt.Println("locked")
+		waitToBeKilled()
+	case "record-locked":
+		pid, locked, err := RecordLocked(os.Getenv("LOCKFILE_PATH"))
+		if err != nil {
+			fmt.Println(err)
+			os.Exit(1)
+		}
+		fmt.Printf("pid=%d locked=%v\n", pid, locked)
+		os.Exit(0)
+	case "read-record":
+		f, err := os.Open(os.Getenv("LOCKFILE_PATH"))
+		if err == nil {
+			lk := syscall.Flock_t{Type: syscall.F_RDLCK}
+			err = syscall.FcntlFlock(f.Fd(), syscall.F_SETLK, &lk)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		fmt.Println("read-locked")
 		waitToBeKilled()
 	default:
 		fmt.Fprintln(os.Stderr, "unknown helper")
@@ -84,6 +110,19 @@ func helper(t *testing.T, mode, path string) *exec.Cmd {
 	}
 	t.Logf("helper %s says %q", mode, line)
 	return cmd
+}
+
+// lockSeenElsewhere runs RecordLocked on path in another process (F_GETLK
+// does not report the caller's own locks) and returns what it printed.
+func lockSeenElsewhere(t *testing.T, path string) string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "LOCKFILE_HELPER=record-locked", "LOCKFILE_PATH="+path)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("record-locked helper: %v %s", err, out)
+	}
+	return strings.TrimSpace(string(out))
 }
 
 func TestWriteFileReplacesAtomicallyWithMode(t *testing.T) {
@@ -391,5 +430,100 @@ func TestAcquireLeavesPlantedFilesAlone(t *testing.T) {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("Acquire blocked on a FIFO")
+	}
+}
+
+// Anyone who can open a file read-only can take a read lock on it, and a
+// read lock keeps every other process from the write lock sac and the
+// port monitors take. sac and the port monitors take only write locks,
+// so a read lock is never theirs: RecordLocked must not report its holder
+// as the port monitor or sac (sac would signal it, sacadm would think sac
+// runs), and LockRecord must say what kind of lock refused it, so that
+// its caller can tell a squatter from a running daemon.
+func TestReadLockIsNotALiveDaemon(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "_pid")
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	squatter := helper(t, "read-record", path)
+	if pid, locked, err := RecordLocked(path); err != nil || locked {
+		t.Errorf("RecordLocked = %d, %v, %v; a read lock (pid %d) is not a daemon's", pid, locked, err, squatter.Process.Pid)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	err = LockRecord(f)
+	var he *HeldError
+	if !errors.As(err, &he) || !errors.Is(err, ErrLocked) || !he.Shared || he.Pid != squatter.Process.Pid {
+		t.Fatalf("LockRecord = %v (%+v), want a HeldError for the read lock of pid %d", err, he, squatter.Process.Pid)
+	}
+	writer := filepath.Join(t.TempDir(), "_log")
+	os.WriteFile(writer, nil, 0o600)
+	holder := helper(t, "hold-record", writer)
+	w, err := os.OpenFile(writer, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if err := LockRecord(w); !errors.As(err, &he) || he.Shared || he.Pid != holder.Process.Pid {
+		t.Errorf("LockRecord = %v (%+v), want a HeldError for the write lock of pid %d", err, he, holder.Process.Pid)
+	}
+}
+
+// ReplaceLocked puts a new file in place of one a squatter holds open and
+// locked: the squatter's descriptor, and its lock, stay with the old file,
+// which is no longer at the path; the new file is locked by the caller
+// before it appears at the path, has exactly the mode asked for, and the
+// old file is never written.
+func TestReplaceLocked(t *testing.T) {
+	old := unix.Umask(0)
+	defer unix.Umask(old)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "_log")
+	if err := os.WriteFile(path, []byte("old line\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Lstat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	squatter := helper(t, "read-record", path)
+	f, err := ReplaceLocked(path, 0o600, os.O_WRONLY|os.O_APPEND, strings.NewReader("old line\n"), fi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString("new line\n"); err != nil {
+		t.Fatal(err)
+	}
+	nfi, err := os.Lstat(path)
+	if err != nil || nfi.Mode() != 0o600 || os.SameFile(fi, nfi) {
+		t.Fatalf("after ReplaceLocked: %v, %v; want a new file of mode 0600", nfi, err)
+	}
+	// Our lock, seen from another process; the squatter's is on the old
+	// file only.
+	if got, want := lockSeenElsewhere(t, path), fmt.Sprintf("pid=%d locked=true", os.Getpid()); got != want {
+		t.Errorf("lock on the new file seen from another process: %q, want %q (the squatter is %d)", got, want, squatter.Process.Pid)
+	}
+	// Last: closing the descriptor ReadFile opens drops this process's
+	// lock on the file.
+	if b, _ := os.ReadFile(path); string(b) != "old line\nnew line\n" {
+		t.Errorf("content %q", b)
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 {
+		t.Errorf("directory holds %v, want _log only", ents)
+	}
+	// The path changed under the caller: nothing is replaced.
+	if g, err := ReplaceLocked(path, 0o600, os.O_WRONLY, nil, fi); !errors.Is(err, ErrChanged) {
+		if g != nil {
+			g.Close()
+		}
+		t.Errorf("ReplaceLocked with a stale FileInfo = %v, want ErrChanged", err)
+	}
+	if n, _ := os.ReadDir(dir); len(n) != 1 {
+		t.Errorf("directory holds %v after a refused replace", n)
 	}
 }

@@ -18,13 +18,14 @@
 // environment, so services the port monitor starts do not see them (as
 // ttymon does). Open then, in ttymon's order:
 //
-//  1. opens /etc/saf/<tag>/_pid (created mode 0644), takes a POSIX record
+//  1. opens /etc/saf/<tag>/_pid (created mode 0600), takes a POSIX record
 //     write lock on the whole file (fcntl F_SETLK, linux.md D6: sac tests
 //     exactly this lock to decide the port monitor is alive and to find the
 //     pid it signals), truncates it and writes the decimal pid followed by
 //     one NUL byte. The file stays open, and so locked, until Close or exit.
-//     If another process holds the lock, Open fails with an error that
-//     matches ErrAlreadyRunning.
+//     If another process holds a write lock, Open fails with an error that
+//     matches ErrAlreadyRunning. A read lock is not a port monitor's (see
+//     below): the file is replaced instead.
 //  2. opens /etc/saf/_sacpipe write-only, for the replies;
 //  3. opens /etc/saf/<tag>/_pmpipe read/write, for sac's messages. Holding
 //     it for writing too means the port monitor never sees end-of-file,
@@ -86,11 +87,25 @@
 //     one that is running (ttymon tests the lock first, then truncates:
 //     racy). A symlink at _pid, _pmpipe or _sacpipe is not followed, and
 //     a _pid or FIFO of the wrong file type is refused rather than opened
-//     (opening a FIFO planted at _pid would block), as is one with more
+//     (opening a FIFO planted at _pid would block), as is a FIFO with more
 //     than one link (a hard link to a file elsewhere) or one that belongs
 //     to neither root nor the port monitor's user: a root port monitor
-//     whose directory someone else can write must not truncate and write
-//     their file, nor take messages from their FIFO.
+//     whose directory someone else can write must not take messages from
+//     their FIFO. A _pid like that is not written but replaced, as below.
+//   - _pid is mode 0600, not the original's 0644: anyone who can open it,
+//     even read-only, can take a POSIX read lock on it, which keeps the
+//     port monitor from its write lock (it would not start), and sac
+//     took the holder for the port monitor. A _pid found with a wider
+//     mode (sacadm made it 0644), of another owner or with other links,
+//     and one that another process holds a read lock on (port monitors
+//     take only write locks), is replaced: a new file, made 0600 in the
+//     same directory and write-locked, is renamed over it
+//     (lockfile.ReplaceLocked). Whoever had the old one open, before any
+//     chmod too, keeps a descriptor and a lock on a file that is no
+//     longer _pid. The replacement is logged through Config.Logf, except
+//     for a mode that was only too wide: "replaced <path>: <why>". A
+//     port monitor that may not create files in its directory narrows a
+//     too-wide mode in place instead.
 //   - POSIX locks belong to the process, and closing any descriptor of a
 //     file releases all of the process's locks on it. So a second Open of
 //     the same _pid in one process would succeed and its Close would drop

@@ -1,6 +1,7 @@
 package pmproto
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -108,7 +109,7 @@ func Open(cfg Config) (*PM, error) {
 	p := &PM{tag: cfg.Tag, state: cfg.State, hooks: cfg.Hooks, logf: cfg.Logf}
 
 	pidPath := cfg.Root.PMPid(cfg.Tag)
-	pid, id, err := lockPid(pidPath, cfg.Name)
+	pid, id, err := lockPid(pidPath, cfg.Name, cfg.Logf)
 	if err != nil {
 		return nil, err
 	}
@@ -131,56 +132,162 @@ func Open(cfg Config) (*PM, error) {
 	return p, nil
 }
 
+// pidMode is the mode of _pid. The original's 0644 let any local user
+// open it read-only, and a read-only descriptor is enough for a POSIX
+// read lock, which keeps the port monitor from its write lock.
+const pidMode = 0o600
+
 // lockPid opens, locks and writes the _pid file at path.
-func lockPid(path, name string) (*os.File, fileID, error) {
+//
+// A _pid that anyone but root and the port monitor's user could have
+// opened (a mode wider than 0600, as sacadm used to make it, another
+// owner, another name for the file) and one that another process holds a
+// read lock on (a squatter: port monitors take write locks only) is not
+// written or changed in mode but replaced (lockfile.ReplaceLocked): a
+// descriptor survives chmod, so only a new file shuts out whoever opened
+// the old one. A write lock is a running port monitor's, and its _pid is
+// left alone.
+//
+// WARNING: this is what keeps a local user from stopping a port monitor
+// with a read lock and from being signalled by sac as the port monitor.
+// Re-verify, as root, with
+//
+//	go test -count=1 -run 'TestSquatter|TestPidFileMode|TestPlantedFiles' ./saf/pmproto
+func lockPid(path, name string, logf saflog.Logf) (*os.File, fileID, error) {
 	heldMu.Lock()
 	defer heldMu.Unlock()
+	pidText := []byte(strconv.Itoa(os.Getpid()) + "\x00")
+	for try := 0; ; try++ {
+		f, st, err := openPid(path, name)
+		if err != nil {
+			return nil, fileID{}, err
+		}
+		fail := func(op string, err error) (*os.File, fileID, error) {
+			f.Close()
+			return nil, fileID{}, &OpenError{Op: op, Path: path, Err: err}
+		}
+		// Why the file must be replaced, if it must, and whether to say
+		// so in the log (not for the mode of a file sacadm made).
+		var why error
+		logIt := true
+		var he *lockfile.HeldError
+		if st.Nlink != 1 {
+			// Another name for some other file: a lock on it means
+			// nothing to us, and is not taken.
+			why = checkFile(&st, unix.S_IFREG)
+		} else {
+			switch err := lockfile.LockRecord(f); {
+			case err == nil:
+				if !stillAt(path, &st) {
+					// Replaced by another process since we opened
+					// it: that one's file is the one to lock.
+					f.Close()
+					if try < 10 {
+						continue
+					}
+					return nil, fileID{}, &OpenError{Op: OpLockPid, Path: path, Err: lockfile.ErrChanged}
+				}
+				if err := checkFile(&st, unix.S_IFREG); err != nil {
+					why = err // another owner's
+				} else if st.Mode&0o077 != 0 {
+					why, logIt = fmt.Errorf("mode %04o", st.Mode&0o7777), false
+				}
+			case errors.As(err, &he) && he.Shared:
+				why = fmt.Errorf("pid %d held a read lock on it", he.Pid)
+			case errors.As(err, &he):
+				// A write lock: a port monitor runs (of another
+				// user's too, if the file is theirs).
+				f.Close()
+				return nil, fileID{}, &LockedError{Path: path, Pid: he.Pid, Name: name}
+			default:
+				return fail(OpLockPid, err)
+			}
+		}
+		if why != nil {
+			was, err := f.Stat()
+			if err != nil {
+				return fail(OpOpenPid, err)
+			}
+			nf, err := lockfile.ReplaceLocked(path, pidMode, os.O_WRONLY, bytes.NewReader(pidText), was)
+			if errors.Is(err, lockfile.ErrChanged) && try < 10 {
+				f.Close()
+				continue
+			}
+			if err != nil {
+				if !logIt && errors.Is(err, fs.ErrPermission) {
+					// A port monitor that may not create files in
+					// its directory: a mode that is only too wide
+					// is narrowed in place instead, which shuts
+					// out whoever opens it from now on.
+					if err := f.Chmod(pidMode); err != nil {
+						return fail(OpOpenPid, err)
+					}
+					why = nil
+				} else {
+					return fail(OpLockPid, fmt.Errorf("%w; could not replace it: %w", why, err))
+				}
+			} else {
+				f.Close() // drops the lock on the old file, if we took one
+				f = nf
+				if st, err = fstat(f); err != nil {
+					return fail(OpOpenPid, err)
+				}
+				if logIt {
+					logf("replaced %s: %v", path, why)
+				}
+			}
+		}
+		if err := f.Truncate(0); err != nil {
+			return fail(OpWritePid, err)
+		}
+		// Digits and one NUL, no newline (ttymon.md 7 step 5); sac reads it
+		// with atol (sac.md 8.6).
+		if _, err := f.WriteAt(pidText, 0); err != nil {
+			return fail(OpWritePid, err)
+		}
+		id := idOf(&st)
+		held[id] = true
+		return f, id, nil
+	}
+}
+
+// openPid opens the _pid file at path for writing (creating it, mode
+// pidMode) without truncating it, and returns it with its fstat. It
+// refuses, without opening it, a _pid this process holds already, and
+// anything but a regular file.
+func openPid(path, name string) (*os.File, unix.Stat_t, error) {
 	var st unix.Stat_t
 	if err := unix.Lstat(path, &st); err == nil {
 		if held[idOf(&st)] {
-			return nil, fileID{}, &LockedError{Path: path, Pid: os.Getpid(), Name: name}
+			return nil, st, &LockedError{Path: path, Pid: os.Getpid(), Name: name}
 		}
 		if t := st.Mode & unix.S_IFMT; t != unix.S_IFREG && t != unix.S_IFLNK {
 			// A symlink is left to O_NOFOLLOW below, for its error text.
-			return nil, fileID{}, &OpenError{Op: OpOpenPid, Path: path, Err: fmt.Errorf("%w: not a regular file", ErrFileType)}
+			return nil, st, &OpenError{Op: OpOpenPid, Path: path, Err: fmt.Errorf("%w: not a regular file", ErrFileType)}
 		}
 	}
 	// No O_TRUNC: truncate only under the lock (package doc). O_NONBLOCK
 	// so that a FIFO planted here cannot block the open; it does nothing
 	// to a regular file.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|unix.O_CLOEXEC|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0o644)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|unix.O_CLOEXEC|unix.O_NOFOLLOW|unix.O_NONBLOCK, pidMode)
 	if err != nil {
-		return nil, fileID{}, &OpenError{Op: OpOpenPid, Path: path, Err: err}
-	}
-	fail := func(op string, err error) (*os.File, fileID, error) {
-		f.Close()
-		return nil, fileID{}, &OpenError{Op: op, Path: path, Err: err}
+		return nil, st, &OpenError{Op: OpOpenPid, Path: path, Err: err}
 	}
 	if st, err = fstat(f); err != nil {
-		return fail(OpOpenPid, err)
+		f.Close()
+		return nil, st, &OpenError{Op: OpOpenPid, Path: path, Err: err}
 	}
-	if err := checkFile(&st, unix.S_IFREG); err != nil {
-		return fail(OpOpenPid, err)
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		f.Close()
+		return nil, st, &OpenError{Op: OpOpenPid, Path: path, Err: fmt.Errorf("%w: not a regular file", ErrFileType)}
 	}
-	if err := lockfile.LockRecord(f); err != nil {
-		if errors.Is(err, lockfile.ErrLocked) {
-			holder, _, _ := lockfile.RecordLockedFile(f) // best effort: the pid is for the log only
-			f.Close()
-			return nil, fileID{}, &LockedError{Path: path, Pid: holder, Name: name}
-		}
-		return fail(OpLockPid, err)
-	}
-	if err := f.Truncate(0); err != nil {
-		return fail(OpWritePid, err)
-	}
-	// Digits and one NUL, no newline (ttymon.md 7 step 5); sac reads it
-	// with atol (sac.md 8.6).
-	if _, err := f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\x00"), 0); err != nil {
-		return fail(OpWritePid, err)
-	}
-	id := idOf(&st)
-	held[id] = true
-	return f, id, nil
+	return f, st, nil
+}
+
+// stillAt tells whether path still names the file whose fstat is st.
+func stillAt(path string, st *unix.Stat_t) bool {
+	var now unix.Stat_t
+	return unix.Lstat(path, &now) == nil && idOf(&now) == idOf(st)
 }
 
 // releasePid closes the _pid file, which drops the lock.
@@ -225,6 +332,8 @@ func openFIFO(path string, mode int) (*os.File, error) {
 // O_NOFOLLOW does not see it), and belong to root or to the port
 // monitor's own user (sac and sacadm make these files; a file of anyone
 // else's is one they can rewrite or read behind the port monitor's back).
+// A FIFO that fails is refused; a _pid that fails is replaced by one of
+// the port monitor's own (lockPid), never written.
 //
 // WARNING: this is what keeps a root port monitor from truncating and
 // writing a planted file or reading a planted FIFO. Re-verify with

@@ -40,9 +40,11 @@ var _ func(*net.UnixConn) (Cred, error) = peerCred
 //
 // The caller must already be the only sac (it holds the _log lock, sac.md
 // 8.2), since a live sac's socket is just as removable as a stale one.
-// Between bind and chmod the socket briefly has the mode the umask allows
-// (sac's umask is 0, sac.md 8.2 step 7): the peer credential check in
-// Serve, not the mode, is what keeps other users out.
+// The socket is born mode 0600 (unixsock.Listen sets the mode on the
+// socket before bind, so there is no moment when it is more open and no
+// chmod by name), but the mode is only the first gate: the peer credential
+// check in Serve is what keeps other users out, whatever a umask or an
+// administrator does to the file.
 func Listen(path string) (*net.UnixListener, error) {
 	ln, err := unixsock.Listen(path)
 	if err != nil {

@@ -3,6 +3,7 @@ package adm
 import (
 	"errors"
 	"io/fs"
+	"os"
 
 	"github.com/linux-saf/saf/saf/admfile"
 	"github.com/linux-saf/saf/saf/exitcode"
@@ -97,6 +98,14 @@ func (c *Cmd) OfType(t *SacTab, pmtype string) ([]*sactab.Entry, error) {
 func (c *Cmd) SacRunning() bool {
 	path := c.Root.SacLog()
 	_, locked, err := recordLocked(path)
+	if errors.Is(err, fs.ErrPermission) {
+		// sac keeps its log mode 0600 (sac(8)), so that nobody else can
+		// lock it. Only root and sac's user may test that lock, and only
+		// they may use the admin socket; anyone else goes by the socket,
+		// and a request to it is refused ("Can not contact SAC").
+		_, serr := os.Lstat(c.Root.CmdPipe())
+		return serr == nil
+	}
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			c.Warn("warning - could not ascertain sac status: %v", err)

@@ -362,7 +362,7 @@ func add(c *adm.Cmd, o options) error {
 		cleanup()
 		return adm.Fail(exitcode.SysErr, "could not create communications pipe %s: %s", pipe, adm.PathMsg(err))
 	}
-	if err := writeNew(c.Root.PMPid(o.tag), nil, 0o644); err != nil {
+	if err := writeNew(c.Root.PMPid(o.tag), nil, 0o600); err != nil {
 		cleanup()
 		return adm.Fail(exitcode.SysErr, "could not create _pid file %s: %s", c.Root.PMPid(o.tag), adm.PathMsg(err))
 	}
