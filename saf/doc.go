@@ -1,26 +1,28 @@
 // Package saf is the contract of the Service Access Facility: the files the
 // framework owns, their formats, the locks that guard them and the messages
-// its processes exchange. Every program (sac, ttymon, listen and the admin
-// commands) builds on the packages below this one:
+// its processes exchange. The packages below this one are what a port
+// monitor or an administration tool written by someone else needs, and
+// the only public API; everything else (the programs and their plumbing)
+// lives under internal/ and may change at any time.
 //
-//	paths     where every framework file lives under SAF_ROOT (linux.md D1)
-//	exitcode  the admin commands' exit statuses (sac.md 11.1) and ExitError
-//	admfile   version stamps and the common line reader (sac.md 3, 4)
-//	lockfile  the admin lock and atomic rewrites (linux.md D8)
-//	sactab    /etc/saf/_sactab (sac.md 5)
-//	pmtab     /etc/saf/<tag>/_pmtab, generic part (sac.md 6) and the typed
-//	          ttymon (ttymon.md 3) and listen (listen.md 2) tails
-//	sacmsg    the sac <-> port monitor and admin channel messages (sac.md 9, 10)
-//	pmstatus  a port monitor's status socket, for sacadm --status (ours)
+//	paths     where every framework file lives, under SAF_ROOT
+//	exitcode  the admin commands' exit statuses and ExitError
+//	admfile   the conventions every table shares: version stamps, the line
+//	          reader and line edits, flag letters
+//	lockfile  the admin lock, atomic rewrites and the liveness record locks
+//	sactab    /etc/saf/_sactab
+//	pmtab     /etc/saf/<tag>/_pmtab: the generic part and the typed ttymon
+//	          and listen tails
+//	sacmsg    the sac <-> port monitor and admin channel messages
 //	pmproto   the port-monitor side of the sac protocol, for ttymon, listen
-//	          and any Go port monitor (sac.md 9.5)
+//	          and any Go port monitor; pmproto/pmprototest fakes sac in tests
+//	pmstatus  a port monitor's status socket, which sacadm --status reads
 //	doconfig  the configuration-script language of _sysconfig, _config and
-//	          per-service scripts (sac.md 7)
-//	saflog    the SAF log files and syslog
-//	nlsaddr   listen's address strings (listen.md 3)
-//	nlps      the NLPS service-code protocol and its client (listen.md 6)
-//	passfd    handing a connection to a standing server (linux.md D17)
-//	sdnotify  readiness notification to systemd
+//	          per-service scripts
+//	saflog    the SAF log files' format, rotation and syslog
+//	nlsaddr   listen's address strings
+//	nlps      the NLPS service-code protocol and its client
+//	passfd    handing a connection to a standing server
 //
 // Who writes what: sacadm writes _sactab and creates the per-port-monitor
 // directories; pmadm writes _pmtab and per-service scripts; sac writes

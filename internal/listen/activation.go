@@ -2,6 +2,7 @@ package listen
 
 import (
 	"bytes"
+	"github.com/linux-saf/saf/internal/errno"
 	"os"
 	"strconv"
 
@@ -59,7 +60,7 @@ func inheritedSockets(lookup func(string) (string, bool), logf func(string, ...a
 		// Services must never inherit these (markCloexecFrom3 has
 		// done it already; this is the same for each on its own).
 		if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, unix.FD_CLOEXEC); err != nil {
-			logf("Socket activation: fd %d: %s", fd, strerror(err))
+			logf("Socket activation: fd %d: %s", fd, errno.Text(err))
 			continue
 		}
 		typ, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TYPE)
@@ -70,7 +71,7 @@ func inheritedSockets(lookup func(string) (string, bool), logf func(string, ...a
 		}
 		sa, err := unix.Getsockname(fd)
 		if err != nil {
-			logf("Socket activation: fd %d: getsockname: %s, closed", fd, strerror(err))
+			logf("Socket activation: fd %d: getsockname: %s, closed", fd, errno.Text(err))
 			unix.Close(fd)
 			continue
 		}

@@ -123,7 +123,7 @@
 //     stops watching it until the reaper has collected the service
 //     (wait.go). The service starts through launch/direct like any other.
 //   - allow, deny, wrap (hosts.allow and hosts.deny through package
-//     saf/hostsaccess), rate with doubling pauses, max, persource, in
+//     internal/hostsaccess), rate with doubling pauses, max, persource, in
 //     that order; refused connections are reset at once, and each kind
 //     of refusal is logged once per burst (options.go). timeout sends
 //     SIGHUP to the service's process group, SIGKILL five seconds later.

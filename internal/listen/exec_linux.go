@@ -3,7 +3,7 @@ package listen
 import (
 	"unsafe"
 
-	"github.com/linux-saf/saf/saf/cloexec"
+	"github.com/linux-saf/saf/internal/cloexec"
 	"golang.org/x/sys/unix"
 )
 

@@ -1,7 +1,5 @@
 package listen
 
-import "github.com/linux-saf/saf/saf/exitcode"
-
 // The listener's exit statuses (listen.md 5.13), and those of the launcher
 // process that becomes a service (5.6, 6.6). Nobody
 // waits for a launcher's status; it is kept for the log and for tests.
@@ -17,6 +15,3 @@ const (
 	exitChild      = 2  // launcher: the service could not be set up
 	exitExecFailed = 1  // launcher: execve failed (listener-started service)
 )
-
-// strerror is the C library's text for err ("No such file or directory").
-func strerror(err error) string { return exitcode.Strerror(err) }

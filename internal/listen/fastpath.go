@@ -1,6 +1,7 @@
 package listen
 
 import (
+	"github.com/linux-saf/saf/internal/errno"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -235,7 +236,7 @@ func (l *listener) direct(s *service, nfd int, peer unix.Sockaddr) (took bool, p
 			l.logf("Cannot chdir to %s", it.home)
 		} else {
 			l.logf("%s", listenerTexts.execFail)
-			l.logf("System error: %s", strerror(err))
+			l.logf("System error: %s", errno.Text(err))
 		}
 		return true, 0
 	}

@@ -3,6 +3,7 @@ package listen
 import (
 	"encoding/json"
 	"errors"
+	"github.com/linux-saf/saf/internal/errno"
 	"os"
 	"os/user"
 	"runtime"
@@ -181,7 +182,7 @@ func execService(root paths.Root, tag string, s *service, logf saflog.Logf, t te
 	resetSignals()
 	err = syscall.Exec(argv[0], argv, os.Environ())
 	logf("%s", t.execFail)
-	logf("System error: %s", strerror(err))
+	logf("System error: %s", errno.Text(err))
 	return t.execCode
 }
 

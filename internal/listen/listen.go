@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/linux-saf/saf/internal/errno"
 	"io"
 	"os"
 	"os/signal"
@@ -210,7 +211,7 @@ func Run(ctx context.Context, cfg Config) int {
 	logPath := cfg.Root.PMLog(tag)
 	lg, err := openLog(logPath, cfg.Root.PMOldLog(tag), !locked, logOptions)
 	if err != nil {
-		fmt.Fprintf(cfg.Stderr, "%s: cannot open log %s: %s\n", prog, logPath, strerror(err))
+		fmt.Fprintf(cfg.Stderr, "%s: cannot open log %s: %s\n", prog, logPath, errno.Text(err))
 		return exitFatal
 	}
 	l.log = lg
@@ -326,7 +327,7 @@ func openFailure(err error) (int, []string) {
 	if !errors.As(err, &oe) {
 		return exitFatal, []string{err.Error(), msgFailedStart}
 	}
-	detail := "  " + oe.Path + ": " + strerror(oe.Err)
+	detail := "  " + oe.Path + ": " + errno.Text(oe.Err)
 	switch oe.Op {
 	case pmproto.OpOpenSacPipe:
 		return exitNoFile, []string{"Can't open pipe to respond to SAC messages", detail}
@@ -473,7 +474,7 @@ func (l *listener) bind(s *service) {
 		var be *bindError
 		if errors.As(err, &be) {
 			l.logf("  Service %s ignored: %s", s.Code, be.Why)
-			l.logf("    %s", strerror(be.Err))
+			l.logf("    %s", errno.Text(be.Err))
 		} else {
 			l.logf("  Service %s ignored: %s: %v", s.Code, whyBind, err)
 		}
@@ -512,7 +513,7 @@ func (l *listener) acceptErrors() func(error) {
 			l.logf("TLI t_accept failed %d more times", suppressed)
 			suppressed = 0
 		}
-		l.logf("TLI t_accept failed: %s", strerror(err))
+		l.logf("TLI t_accept failed: %s", errno.Text(err))
 		last = time.Now()
 	}
 }
@@ -681,7 +682,7 @@ func (l *listener) passFD(s *service, nfd int) {
 		} else {
 			l.logf("Passfd failed: %s", s.Command)
 		}
-		l.logf("  %s", strerror(err))
+		l.logf("  %s", errno.Text(err))
 	}
 }
 
@@ -720,7 +721,7 @@ func (l *listener) startLauncher(spec launchSpec, nfd int, peer unix.Sockaddr) i
 	logFile, err := l.log.dup()
 	if err != nil {
 		l.logf("Error during fork() to start a service")
-		l.logf("  log: %s", strerror(err))
+		l.logf("  log: %s", errno.Text(err))
 		return 0
 	}
 	defer logFile.Close()
@@ -742,7 +743,7 @@ func (l *listener) startLauncher(spec launchSpec, nfd int, peer unix.Sockaddr) i
 	})
 	if err != nil {
 		l.logf("Error during fork() to start a service")
-		l.logf("  %s", strerror(err))
+		l.logf("  %s", errno.Text(err))
 		return 0
 	}
 	l.sessionStarted(spec.Code, pid, peer) // status.go

@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"errors"
 	"fmt"
+	"github.com/linux-saf/saf/internal/errno"
 	"io"
 	"os"
 	"sync/atomic"
@@ -76,7 +77,7 @@ type pendingConn struct {
 // the request phase is over.
 func (l *listener) serveNLPSConn(ep *endpoint, s *service, nfd int, peer unix.Sockaddr, release func()) {
 	if err := unix.SetNonblock(nfd, true); err != nil {
-		l.logf("Error trying to rcv message to start a service: %s", strerror(err))
+		l.logf("Error trying to rcv message to start a service: %s", errno.Text(err))
 		closeRaw(nfd)
 		if release != nil {
 			release()
@@ -213,7 +214,7 @@ func (l *listener) nlpsBadRead(err error) {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			err = io.EOF
 		}
-		l.logf("Error trying to rcv message to start a service: %s", strerror(err))
+		l.logf("Error trying to rcv message to start a service: %s", errno.Text(err))
 	}
 	l.logf("NLPS: No/bad service request received")
 }
@@ -260,7 +261,7 @@ func (l *listener) nlpsStart(ep *endpoint, pc *pendingConn, s *service, peer uni
 	}
 	if err != nil {
 		l.logf("Error during fork() to start a service")
-		l.logf("  %s", strerror(err))
+		l.logf("  %s", errno.Text(err))
 		if nfd >= 0 {
 			closeRaw(nfd)
 		}

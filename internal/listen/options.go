@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/linux-saf/saf/saf/hostsaccess"
+	"github.com/linux-saf/saf/internal/hostsaccess"
 	"github.com/linux-saf/saf/saf/pmtab"
 	"golang.org/x/sys/unix"
 )
@@ -27,7 +27,7 @@ import (
 // every connection (every datagram of an internal UDP service):
 //
 //	allow, deny   the peer's address against the lists
-//	wrap          hosts.allow, then hosts.deny (package saf/hostsaccess)
+//	wrap          hosts.allow, then hosts.deny (package internal/hostsaccess)
 //	rate          more than N in the period: a pause (doubling)
 //	max           instances running
 //	persource     instances running from the peer's network

@@ -3,6 +3,7 @@ package listen
 import (
 	"bytes"
 	"fmt"
+	"github.com/linux-saf/saf/internal/errno"
 	"os"
 	"strconv"
 	"strings"
@@ -108,7 +109,7 @@ func readTable(path string) ([]*service, []string, error) {
 		// The path and reason are an extension: the original said only
 		// the first line.
 		return nil, nil, &tableError{Code: exitBadTable, Fatal: true,
-			Lines: []string{"Trouble opening data base file", "  " + path + ": " + strerror(err)}}
+			Lines: []string{"Trouble opening data base file", "  " + path + ": " + errno.Text(err)}}
 	}
 	return parseTable(data)
 }

@@ -3,6 +3,7 @@ package listen
 import (
 	"errors"
 	"fmt"
+	"github.com/linux-saf/saf/internal/errno"
 	"time"
 
 	"github.com/linux-saf/saf/saf/sacmsg"
@@ -139,7 +140,7 @@ func (l *listener) waitLoop(ep *endpoint) {
 			if nfd >= 0 {
 				unix.Close(nfd)
 			}
-			l.logf("Service %s: cannot hand over its socket: %s", s.Code, strerror(derr))
+			l.logf("Service %s: cannot hand over its socket: %s", s.Code, errno.Text(derr))
 			time.Sleep(waitRetry)
 			continue
 		}

@@ -1,12 +1,12 @@
 package sac
 
 import (
+	"github.com/linux-saf/saf/internal/errno"
 	"os"
 	"strconv"
 	"syscall"
 
-	"github.com/linux-saf/saf/saf/cloexec"
-	"github.com/linux-saf/saf/saf/exitcode"
+	"github.com/linux-saf/saf/internal/cloexec"
 	"github.com/linux-saf/saf/saf/paths"
 	"github.com/linux-saf/saf/saf/saflog"
 	"golang.org/x/sys/unix"
@@ -79,7 +79,7 @@ func startChild(tag string) int {
 	_ = cloexec.From(0) // best effort: the exec follows regardless
 	if nsock > 0 {
 		if err := passSockets(tag, nsock); err != nil {
-			logf("cannot pass sockets to port monitor <%s>: %s", tag, exitcode.Strerror(err))
+			logf("cannot pass sockets to port monitor <%s>: %s", tag, errno.Text(err))
 			return 1
 		}
 	}
@@ -87,6 +87,6 @@ func startChild(tag string) int {
 	// (env.go); since then only _config, ISTATE, PMTAG and the
 	// activation variables went into it.
 	err = syscall.Exec(argv[0], argv, os.Environ())
-	logf("exec of port monitor <%s> failed: %s", tag, exitcode.Strerror(err))
+	logf("exec of port monitor <%s> failed: %s", tag, errno.Text(err))
 	return 1
 }

@@ -3,9 +3,9 @@ package sac
 import (
 	"strings"
 
+	"github.com/linux-saf/saf/internal/sdnotify"
 	"github.com/linux-saf/saf/saf/doconfig"
 	"github.com/linux-saf/saf/saf/paths"
-	"github.com/linux-saf/saf/saf/sdnotify"
 )
 
 // The port monitors' environment.

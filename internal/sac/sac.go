@@ -43,6 +43,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/linux-saf/saf/internal/errno"
 	"io"
 	"io/fs"
 	"os"
@@ -52,12 +53,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/linux-saf/saf/saf/exitcode"
+	"github.com/linux-saf/saf/internal/sdnotify"
 	"github.com/linux-saf/saf/saf/lockfile"
 	"github.com/linux-saf/saf/saf/paths"
 	"github.com/linux-saf/saf/saf/sacmsg"
 	"github.com/linux-saf/saf/saf/saflog"
-	"github.com/linux-saf/saf/saf/sdnotify"
 	"golang.org/x/sys/unix"
 )
 
@@ -229,7 +229,7 @@ func Run(ctx context.Context, cfg Config) int {
 		console(cfg.Stderr, fmt.Sprintf("SAC: could not lock logfile %s:%s\n", logPath, lockMsg(le.err)))
 		return 1
 	case err != nil:
-		console(cfg.Stderr, fmt.Sprintf("SAC: could not open logfile %s: %s\n", logPath, exitcode.Strerror(err)))
+		console(cfg.Stderr, fmt.Sprintf("SAC: could not open logfile %s: %s\n", logPath, errno.Text(err)))
 		return 1
 	}
 	log := saflog.New(f, saflog.Options{MaxLine: 512, Syslog: saflog.Syslog("sac", 3 /* LOG_ERR */)})
@@ -259,7 +259,7 @@ func Run(ctx context.Context, cfg Config) int {
 func lockMsg(err error) string {
 	switch err.(type) {
 	case syscall.Errno, *fs.PathError:
-		return exitcode.Strerror(err)
+		return errno.Text(err)
 	}
 	return err.Error()
 }
@@ -367,7 +367,7 @@ func (s *sac) openSacPipe() error {
 	}
 	f, err := openFIFO(path)
 	if err != nil {
-		return fatal(exitNoSacPipe, "could not open _sacpipe: %s", exitcode.Strerror(err))
+		return fatal(exitNoSacPipe, "could not open _sacpipe: %s", errno.Text(err))
 	}
 	s.sacpipe = f
 	return nil

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"github.com/linux-saf/saf/internal/errno"
 	"io"
 	"os"
 
@@ -106,7 +107,7 @@ func (s *session) runChild() error {
 	// line's owner and mode are changed later (ptyline.go).
 	ref, err := refLine(0, s.e.Device)
 	if err != nil {
-		s.logf("open \"%s\" failed: %s", s.e.Device, strerror(err))
+		s.logf("open \"%s\" failed: %s", s.e.Device, errno.Text(err))
 		return exitWith(1)
 	}
 	defer ref.close()
@@ -117,7 +118,7 @@ func (s *session) runChild() error {
 		unix.Close(0) // ours, inherited; nothing to report
 	}
 	if err := openLine(s.e.Device, ref); err != nil {
-		s.logf("open \"%s\" failed: %s", s.e.Device, strerror(err))
+		s.logf("open \"%s\" failed: %s", s.e.Device, errno.Text(err))
 		return exitWith(1)
 	}
 	ref.close() // fd 0 holds the line from now on
@@ -238,7 +239,7 @@ func (s *session) lockLine() bool {
 		if !errors.Is(err, uucplock.ErrLocked) {
 			// Not in the original, which exits silently: without a lock
 			// directory a b port would only end "respawning too rapidly".
-			s.logf("cannot lock %s: %s", s.e.Device, strerror(err))
+			s.logf("cannot lock %s: %s", s.e.Device, errno.Text(err))
 		}
 		return false
 	}

@@ -3,6 +3,7 @@ package ttymon
 import (
 	"errors"
 	"fmt"
+	"github.com/linux-saf/saf/internal/errno"
 	"io"
 	"os"
 	"strconv"
@@ -11,7 +12,6 @@ import (
 
 	"github.com/linux-saf/saf/internal/termios"
 	"github.com/linux-saf/saf/internal/utmp"
-	"github.com/linux-saf/saf/saf/exitcode"
 	"github.com/linux-saf/saf/saf/paths"
 	"github.com/linux-saf/saf/saf/pmtab"
 	"github.com/spf13/pflag"
@@ -221,7 +221,7 @@ func runExpress(root paths.Root, o expressOpts, stderr io.Writer) int {
 	} else {
 		fd, err := unix.Open(dev, unix.O_RDWR|unix.O_NOCTTY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 		if err != nil {
-			logf("open (%s) failed: %s", dev, strerror(err))
+			logf("open (%s) failed: %s", dev, errno.Text(err))
 			return 1
 		}
 		probe = fd
@@ -242,9 +242,9 @@ func runExpress(root paths.Root, o expressOpts, stderr io.Writer) int {
 	unix.Close(probe) // the line is opened again, blocking, as fd 0
 	if err := openLine(dev, ref); err != nil {
 		if o.device != "" {
-			logf("open (%s) failed: %s", dev, strerror(err))
+			logf("open (%s) failed: %s", dev, errno.Text(err))
 		} else {
-			logf("open %s failed: %s", dev, strerror(err))
+			logf("open %s failed: %s", dev, errno.Text(err))
 		}
 		return 1
 	}
@@ -272,7 +272,7 @@ func runExpress(root paths.Root, o expressOpts, stderr io.Writer) int {
 func expressLine(fd int, dev string) (*lineRef, error) {
 	ref, err := refLine(fd, dev)
 	if err != nil {
-		return nil, fmt.Errorf("open (%s) failed: %s", dev, strerror(err))
+		return nil, fmt.Errorf("open (%s) failed: %s", dev, errno.Text(err))
 	}
 	if ref.pin == nil {
 		return ref, nil
@@ -280,7 +280,7 @@ func expressLine(fd int, dev string) (*lineRef, error) {
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		ref.close()
-		return nil, fmt.Errorf("open (%s) failed: %s", dev, strerror(err))
+		return nil, fmt.Errorf("open (%s) failed: %s", dev, errno.Text(err))
 	}
 	var why string
 	if isControlling(fd) {
@@ -342,11 +342,11 @@ func expressAccount(root paths.Root, dev string, logf func(string, ...any)) {
 		}
 		r.Type, r.User, r.Line, r.Time = utmp.LoginProcess, "LOGIN", utmpLine(dev), time.Now()
 		if err := utmp.Put(root.Utmp(), r); err != nil {
-			logf("cannot write the utmp record of %s: %s", dev, exitcode.Strerror(err))
+			logf("cannot write the utmp record of %s: %s", dev, errno.Text(err))
 			return
 		}
 		if err := utmp.AppendWtmp(root.Wtmp(), r); err != nil {
-			logf("cannot write the wtmp record of %s: %s", dev, exitcode.Strerror(err))
+			logf("cannot write the wtmp record of %s: %s", dev, errno.Text(err))
 		}
 		return
 	}

@@ -2,13 +2,13 @@ package ttymon
 
 import (
 	"errors"
+	"github.com/linux-saf/saf/internal/errno"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/linux-saf/saf/internal/termios"
-	"github.com/linux-saf/saf/saf/exitcode"
 	"github.com/linux-saf/saf/saf/pmtab"
 	"github.com/linux-saf/saf/saf/saflog"
 	"github.com/linux-saf/saf/ttydefs"
@@ -45,7 +45,7 @@ var errMode = errors.New("unknown mode")
 func (lm lineModes) setTermio(fd int, flags, speed string, clear clearPreset, when termios.When) ([]string, error) {
 	t, err := termios.Get(fd)
 	if err != nil {
-		lm.logf("set_termio: get_ttymode failed: %s", exitcode.Strerror(err))
+		lm.logf("set_termio: get_ttymode failed: %s", errno.Text(err))
 		return nil, err
 	}
 	switch clear {
@@ -202,7 +202,7 @@ func pushFailure(list, device string, err error) string {
 			}
 		}
 	}
-	return "push (" + name + ") on " + device + " failed: " + exitcode.Strerror(err)
+	return "push (" + name + ") on " + device + " failed: " + errno.Text(err)
 }
 
 // promptText is what write_prompt writes (ttymon.md 9.4 steps 2 to 4):

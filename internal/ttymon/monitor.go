@@ -3,6 +3,7 @@ package ttymon
 import (
 	"context"
 	"errors"
+	"github.com/linux-saf/saf/internal/errno"
 	"io"
 	"os"
 	"os/signal"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/linux-saf/saf/internal/termios"
 	"github.com/linux-saf/saf/saf/admfile"
-	"github.com/linux-saf/saf/saf/exitcode"
 	"github.com/linux-saf/saf/saf/paths"
 	"github.com/linux-saf/saf/saf/pmproto"
 	"github.com/linux-saf/saf/saf/pmstatus"
@@ -156,7 +156,7 @@ func (m *monitor) run(ctx context.Context) int {
 	var err error
 	m.log, err = openLog(logPath, logPerm(), true)
 	if err != nil {
-		console(root, cfg.Stderr, "ttymon cannot create log file \""+logPath+"\": "+exitcode.Strerror(err)+"\n\x00")
+		console(root, cfg.Stderr, "ttymon cannot create log file \""+logPath+"\": "+errno.Text(err)+"\n\x00")
 		return 1
 	}
 	defer m.log.Close()
@@ -247,7 +247,7 @@ func (m *monitor) run(ctx context.Context) int {
 		case err := <-pmDone:
 			// _pmpipe cannot be read any more: without it sac cannot
 			// reach us. The original would loop on a dead pipe; we stop.
-			return m.fatal("read pmpipe failed: " + exitcode.Strerror(err))
+			return m.fatal("read pmpipe failed: " + errno.Text(err))
 		}
 	}
 }
@@ -268,14 +268,14 @@ func logPerm() os.FileMode {
 func (m *monitor) raiseNoFile() int {
 	var rl unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
-		m.logf("getrlimit failed: %s", exitcode.Strerror(err))
+		m.logf("getrlimit failed: %s", errno.Text(err))
 		return 0
 	}
 	m.noFile = rl.Cur
 	if rl.Cur < rl.Max {
 		raised := unix.Rlimit{Cur: rl.Max, Max: rl.Max}
 		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &raised); err != nil {
-			m.logf("setrlimit failed: %s", exitcode.Strerror(err))
+			m.logf("setrlimit failed: %s", errno.Text(err))
 		}
 	}
 	n := int(min(rl.Max, 1<<30))
@@ -335,7 +335,7 @@ func (m *monitor) shutdown() {
 func (m *monitor) softCarrier(e *entry) {
 	fd, err := unix.Open(e.Device, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		m.logf("open (%s) failed: %s", e.Device, exitcode.Strerror(err))
+		m.logf("open (%s) failed: %s", e.Device, errno.Text(err))
 		return
 	}
 	defer unix.Close(fd) // read-only; nothing to report
@@ -356,7 +356,7 @@ func (m *monitor) softCarrier(e *entry) {
 		}
 	}
 	if err := termios.SetSoftCarrier(fd, e.SoftCar == pmtab.SoftCarrierOn); err != nil {
-		m.logf("set soft-carrier (%s) failed: %s", e.Device, exitcode.Strerror(err))
+		m.logf("set soft-carrier (%s) failed: %s", e.Device, errno.Text(err))
 	}
 }
 

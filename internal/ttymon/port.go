@@ -2,6 +2,7 @@ package ttymon
 
 import (
 	"errors"
+	"github.com/linux-saf/saf/internal/errno"
 	"os"
 	"sync"
 	"syscall"
@@ -10,7 +11,6 @@ import (
 	"github.com/linux-saf/saf/internal/termios"
 	"github.com/linux-saf/saf/internal/utmp"
 	"github.com/linux-saf/saf/internal/uucplock"
-	"github.com/linux-saf/saf/saf/exitcode"
 	"github.com/linux-saf/saf/ttydefs"
 	"golang.org/x/sys/unix"
 )
@@ -242,7 +242,7 @@ func (p *port) open() pstate {
 
 	f, err := termios.Open(e.Device)
 	if err != nil {
-		p.logf("open (%s) failed: %s", e.Device, exitcode.Strerror(err))
+		p.logf("open (%s) failed: %s", e.Device, errno.Text(err))
 		if errors.Is(err, unix.ENODEV) || errors.Is(err, unix.EBUSY) {
 			p.why = retryUnaccess
 			return psRetry
@@ -262,7 +262,7 @@ func (p *port) open() pstate {
 	if err != nil {
 		// Nothing but a terminal gets a new owner and mode: the name
 		// may lead to any file by now (a link someone else can change).
-		p.logf("open (%s) failed: %s", e.Device, exitcode.Strerror(err))
+		p.logf("open (%s) failed: %s", e.Device, errno.Text(err))
 		p.closeLine()
 		return psDecide
 	}
@@ -349,7 +349,7 @@ func (p *port) takePty(fd int, st *unix.Stat_t) (pstate, bool) {
 	if p.pin == nil {
 		pin, err := pinLine(fd, p.cur.Device)
 		if err != nil {
-			p.logf("open (%s) failed: %s", p.cur.Device, exitcode.Strerror(err))
+			p.logf("open (%s) failed: %s", p.cur.Device, errno.Text(err))
 			p.closeLine()
 			return psDecide, false
 		}
@@ -652,7 +652,7 @@ func (p *port) childExited(ws syscall.WaitStatus) pstate {
 		// not worth a line.
 		err := markDead(p.m.cfg.Root.Utmp(), p.m.cfg.Root.Wtmp(), c.pid, utmpLine(c.entry.Device), int(ws), time.Now())
 		if err != nil && !errors.Is(err, utmp.ErrNoRecord) {
-			p.logf("cannot mark the utmp record of pid %d dead: %s", c.pid, exitcode.Strerror(err))
+			p.logf("cannot mark the utmp record of pid %d dead: %s", c.pid, errno.Text(err))
 		}
 	}
 	if c.entry.Flags.Bidirectional() {

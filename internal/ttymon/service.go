@@ -2,6 +2,7 @@ package ttymon
 
 import (
 	"errors"
+	"github.com/linux-saf/saf/internal/errno"
 	"os"
 	"os/signal"
 	"os/user"
@@ -12,9 +13,9 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/linux-saf/saf/internal/cloexec"
 	"github.com/linux-saf/saf/internal/termios"
 	"github.com/linux-saf/saf/internal/utmp"
-	"github.com/linux-saf/saf/saf/cloexec"
 	"github.com/linux-saf/saf/saf/doconfig"
 	"golang.org/x/sys/unix"
 )
@@ -76,7 +77,7 @@ func (s *session) invoke(argv []string, how handOff, line []byte) error {
 	// pop would flush the queue.
 	if how == handPushBack && len(line) > 0 {
 		if err := pushBack(0, line); err != nil {
-			s.logf("cannot give the typed line back to the service on %s: %s", dev, strerror(err))
+			s.logf("cannot give the typed line back to the service on %s: %s", dev, errno.Text(err))
 		}
 	}
 	// 8. The device belongs to the user while the service runs. Done
@@ -115,7 +116,7 @@ func (s *session) invoke(argv []string, how handOff, line []byte) error {
 	resetSignals()
 	err := syscall.Exec(argv[0], argv, os.Environ())
 	runtime.UnlockOSThread()
-	s.logf("tmchild: exec service failed: %s", strerror(err))
+	s.logf("tmchild: exec service failed: %s", errno.Text(err))
 	return exitWith(1)
 }
 
@@ -231,24 +232,24 @@ func (s *session) becomeUser() error {
 	if os.Geteuid() != e.UID || os.Getegid() != e.GID || os.Getuid() != e.UID || os.Getgid() != e.GID {
 		groups, err := supplementaryGroups(e.Identity, e.GID)
 		if err != nil {
-			s.logf("cannot find the groups of %s: %s", e.Identity, strerror(err))
+			s.logf("cannot find the groups of %s: %s", e.Identity, errno.Text(err))
 			return exitWith(1)
 		}
 		if err := syscall.Setgroups(groups); err != nil {
-			s.logf("cannot set the supplementary groups of %s: %s", e.Identity, strerror(err))
+			s.logf("cannot set the supplementary groups of %s: %s", e.Identity, errno.Text(err))
 			return exitWith(1)
 		}
 		if err := syscall.Setgid(e.GID); err != nil {
-			s.logf("cannot set group id to %d: %s", e.GID, strerror(err))
+			s.logf("cannot set group id to %d: %s", e.GID, errno.Text(err))
 			return exitWith(1)
 		}
 		if err := syscall.Setuid(e.UID); err != nil {
-			s.logf("cannot set user id to %d: %s", e.UID, strerror(err))
+			s.logf("cannot set user id to %d: %s", e.UID, errno.Text(err))
 			return exitWith(1)
 		}
 	}
 	if err := os.Chdir(e.Home); err != nil {
-		s.logf("cannot chdir to %s: %s", e.Home, strerror(err))
+		s.logf("cannot chdir to %s: %s", e.Home, errno.Text(err))
 		return exitWith(1)
 	}
 	return nil

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/linux-saf/saf/internal/termios"
-	"github.com/linux-saf/saf/saf/exitcode"
 	"github.com/linux-saf/saf/saf/paths"
 	"github.com/linux-saf/saf/saf/saflog"
 	"github.com/linux-saf/saf/ttydefs"
@@ -419,6 +418,3 @@ func logTo(path string) saflog.Logf {
 	}
 	return l.Printf // close-on-exec; lives until the exec or the exit
 }
-
-// strerror is exitcode.Strerror, short.
-func strerror(err error) string { return exitcode.Strerror(err) }

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"syscall"
 
-	"github.com/linux-saf/saf/saf/cloexec"
+	"github.com/linux-saf/saf/internal/cloexec"
 	"github.com/linux-saf/saf/saf/pmtab"
 )
 

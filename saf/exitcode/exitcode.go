@@ -6,8 +6,6 @@ package exitcode
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"syscall"
 )
 
 // The admin commands' exit statuses (sac.md 11.1).
@@ -59,25 +57,4 @@ func Code(err error, fallback int) int {
 		return e.Code
 	}
 	return fallback
-}
-
-// Strerror returns the C library's text for the errno inside err ("No such
-// file or directory"), as the original commands printed it: Go's errno
-// texts are glibc's with the first letter in lower case. Without an errno,
-// the text of the innermost *fs.PathError's error, or err's own, is used,
-// so a path is never printed twice.
-func Strerror(err error) string {
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		s := errno.Error()
-		if s != "" && s[0] >= 'a' && s[0] <= 'z' {
-			s = string(s[0]-'a'+'A') + s[1:]
-		}
-		return s
-	}
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
 }

@@ -142,7 +142,7 @@ func (r Root) LockDir() string { return r.Path(LockDir) }
 
 // HostsAllow and HostsDeny are the tcp_wrappers access files that listen
 // consults for entries with option wrap (issue 6, package
-// saf/hostsaccess). Like every framework file they are under the sandbox
+// internal/hostsaccess). Like every framework file they are under the sandbox
 // prefix; on the real system they are the usual /etc/hosts.allow and
 // /etc/hosts.deny.
 func (r Root) HostsAllow() string { return r.Path("/etc/hosts.allow") }

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/linux-saf/saf/internal/errno"
 	"io/fs"
 	"os"
 	"strconv"
 	"sync"
 
-	"github.com/linux-saf/saf/saf/exitcode"
 	"github.com/linux-saf/saf/saf/lockfile"
 	"github.com/linux-saf/saf/saf/paths"
 	"github.com/linux-saf/saf/saf/sacmsg"
@@ -50,7 +50,7 @@ type OpenError struct {
 // Error returns ttymon's log text, "<op> failed: <strerror>", with a hint
 // when _sacpipe has no reader.
 func (e *OpenError) Error() string {
-	s := e.Op + " failed: " + exitcode.Strerror(e.Err)
+	s := e.Op + " failed: " + errno.Text(e.Err)
 	if e.Op == OpOpenSacPipe && errors.Is(e.Err, unix.ENXIO) {
 		s += " (nobody reads " + e.Path + ": is sac running?)"
 	}

@@ -5,13 +5,13 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/linux-saf/saf/internal/errno"
 	"io"
 	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/linux-saf/saf/saf/exitcode"
 	"github.com/linux-saf/saf/saf/sacmsg"
 	"github.com/linux-saf/saf/saf/saflog"
 )
@@ -234,7 +234,7 @@ func (p *PM) handle(w io.Writer, m sacmsg.SacMsg, badSize bool) {
 	}
 	err := writeReply(w, out)
 	if err != nil {
-		p.logf("sanity response to SAC failed: %s", exitcode.Strerror(err))
+		p.logf("sanity response to SAC failed: %s", errno.Text(err))
 	}
 	if p.hooks.Replied != nil {
 		p.hooks.Replied(m, out, err)

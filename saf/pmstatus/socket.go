@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/linux-saf/saf/saf/unixsock"
+	"github.com/linux-saf/saf/internal/unixsock"
 )
 
 // writeTimeout bounds the write of one document: a client that connects

@@ -22,7 +22,7 @@ package pmtab
 import (
 	"errors"
 	"fmt"
-	"github.com/linux-saf/saf/saf/exitcode"
+	"github.com/linux-saf/saf/internal/errno"
 	"io/fs"
 	"math"
 	"os"
@@ -604,7 +604,7 @@ func CheckTTYDevice(dev string) error {
 		return &TTYCheckError{Msg: `error -- device "` + dev + `" does not exist`, Err: err}
 	}
 	if err != nil {
-		return &TTYCheckError{Msg: "stat(" + dev + ") failed: " + exitcode.Strerror(err), Err: err}
+		return &TTYCheckError{Msg: "stat(" + dev + ") failed: " + errno.Text(err), Err: err}
 	}
 	if fi.Mode()&fs.ModeCharDevice == 0 {
 		return &TTYCheckError{Msg: `error -- "` + dev + `" not character special device`}

@@ -20,7 +20,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/linux-saf/saf/saf/unixsock"
+	"github.com/linux-saf/saf/internal/unixsock"
 )
 
 // helperDialEnv makes the test binary a client that sends one AC_STATUS

@@ -9,7 +9,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/linux-saf/saf/saf/unixsock"
+	"github.com/linux-saf/saf/internal/unixsock"
 )
 
 // ReplyTimeout is how long Call waits for sac's reply when its context has

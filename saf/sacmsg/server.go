@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/linux-saf/saf/saf/unixsock"
+	"github.com/linux-saf/saf/internal/unixsock"
 )
 
 // RequestTimeout is how long Serve waits for a connected client to send

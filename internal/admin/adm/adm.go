@@ -8,6 +8,7 @@ package adm
 import (
 	"errors"
 	"fmt"
+	"github.com/linux-saf/saf/internal/errno"
 	"io"
 	"os"
 	"strings"
@@ -140,14 +141,14 @@ func ReadFile(path string) ([]byte, error) {
 func NoNewlinePtr(v *string) error { return NoNewline(*v) }
 
 // PathMsg renders the error of an os call without repeating its path.
-func PathMsg(err error) string { return exitcode.Strerror(err) }
+func PathMsg(err error) string { return errno.Text(err) }
 
 // Lock takes the admin lock that every change to the SAF files is made
 // under (linux.md D8); Close the result when the change is written.
 func (c *Cmd) Lock() (*lockfile.Lock, error) {
 	lk, err := lockfile.Acquire(c.Root.AdminLock())
 	if err != nil {
-		return nil, Fail(exitcode.SysErr, "could not lock %s: %s", c.Root.AdminLock(), exitcode.Strerror(err))
+		return nil, Fail(exitcode.SysErr, "could not lock %s: %s", c.Root.AdminLock(), errno.Text(err))
 	}
 	return lk, nil
 }

@@ -3,6 +3,7 @@ package adm
 import (
 	"context"
 	"errors"
+	"github.com/linux-saf/saf/internal/errno"
 	"os"
 
 	"github.com/linux-saf/saf/saf/exitcode"
@@ -20,9 +21,9 @@ func (c *Cmd) Request(typ byte, tag string) (sacmsg.AdmAck, []byte, error) {
 	case err == nil:
 		return ack, data, nil
 	case errors.Is(err, sacmsg.ErrNoReply):
-		return ack, nil, Fail(exitcode.SacNotRun, "Can not contact SAC: no reply on %s: %v", c.Root.CmdPipe(), exitcode.Strerror(err))
+		return ack, nil, Fail(exitcode.SacNotRun, "Can not contact SAC: no reply on %s: %v", c.Root.CmdPipe(), errno.Text(err))
 	default:
-		return ack, nil, Fail(exitcode.SysErr, "Can not contact SAC: %s: %v (is sac running?)", c.Root.CmdPipe(), exitcode.Strerror(err))
+		return ack, nil, Fail(exitcode.SysErr, "Can not contact SAC: %s: %v (is sac running?)", c.Root.CmdPipe(), errno.Text(err))
 	}
 }
 

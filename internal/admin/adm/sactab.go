@@ -2,6 +2,7 @@ package adm
 
 import (
 	"errors"
+	"github.com/linux-saf/saf/internal/errno"
 	"io/fs"
 	"os"
 
@@ -24,7 +25,7 @@ func (c *Cmd) ReadSacTab() (*SacTab, error) {
 	path := c.Root.SacTab()
 	data, err := ReadFile(path)
 	if err != nil {
-		return nil, Fail(exitcode.SysErr, "could not open %s: %v", path, exitcode.Strerror(err))
+		return nil, Fail(exitcode.SysErr, "could not open %s: %v", path, errno.Text(err))
 	}
 	v, err := admfile.Version(data)
 	if err != nil {

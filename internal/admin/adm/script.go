@@ -3,6 +3,7 @@ package adm
 import (
 	"bytes"
 	"errors"
+	"github.com/linux-saf/saf/internal/errno"
 	"io"
 	"io/fs"
 	"os"
@@ -26,7 +27,7 @@ func (c *Cmd) InstallScript(src, dst string) (installed bool, err error) {
 		return false, Fail(exitcode.NoExist, "Invalid request, %s does not exist", src)
 	}
 	if err != nil {
-		return false, Fail(exitcode.SysErr, "Could not stat %s: %s", src, exitcode.Strerror(err))
+		return false, Fail(exitcode.SysErr, "Could not stat %s: %s", src, errno.Text(err))
 	}
 	if !fi.Mode().IsRegular() {
 		c.Warn("warning - %s not a regular file - ignored", src)
@@ -34,7 +35,7 @@ func (c *Cmd) InstallScript(src, dst string) (installed bool, err error) {
 	}
 	data, err := os.ReadFile(src)
 	if err != nil {
-		return false, Fail(exitcode.SysErr, "Invalid request, can not open %s: %s", src, exitcode.Strerror(err))
+		return false, Fail(exitcode.SysErr, "Invalid request, can not open %s: %s", src, errno.Text(err))
 	}
 	// Checked again here, on the very bytes installed: the file may have
 	// changed since CheckScript read it.
@@ -42,7 +43,7 @@ func (c *Cmd) InstallScript(src, dst string) (installed bool, err error) {
 		return false, err
 	}
 	if err := lockfile.WriteFile(dst, data, ScriptMode); err != nil {
-		return false, Fail(exitcode.SysErr, "error in writing tempfile for %s: %s", dst, exitcode.Strerror(err))
+		return false, Fail(exitcode.SysErr, "error in writing tempfile for %s: %s", dst, errno.Text(err))
 	}
 	return true, nil
 }
@@ -91,7 +92,7 @@ func (c *Cmd) PrintScript(path string) error {
 		return Fail(exitcode.NoExist, "Invalid request, script does not exist")
 	}
 	if err != nil {
-		return Fail(exitcode.SysErr, "Invalid request, can not open script %s: %s", path, exitcode.Strerror(err))
+		return Fail(exitcode.SysErr, "Invalid request, can not open script %s: %s", path, errno.Text(err))
 	}
 	defer f.Close()
 	if _, err := io.Copy(c.Stdout, f); err != nil {

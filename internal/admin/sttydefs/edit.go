@@ -3,7 +3,7 @@ package sttydefs
 import (
 	"errors"
 	"fmt"
-	"github.com/linux-saf/saf/saf/exitcode"
+	"github.com/linux-saf/saf/internal/errno"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -165,18 +165,18 @@ func writeTable(path string, data []byte, mode os.FileMode) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &le):
-		return fail("Rename failed: %s", exitcode.Strerror(le.Err))
+		return fail("Rename failed: %s", errno.Text(le.Err))
 	case errors.As(err, &pe) && pe.Op == "open":
 		return couldNotOpen(pe.Path, err)
 	case errors.As(err, &pe):
-		return fail("%s %s: %s", pe.Op, pe.Path, exitcode.Strerror(pe.Err))
+		return fail("%s %s: %s", pe.Op, pe.Path, errno.Text(pe.Err))
 	}
 	return fail("%v", err)
 }
 
 // couldNotOpen is the original's open failure message.
 func couldNotOpen(path string, err error) error {
-	return fail("Could not open %q: %s", path, exitcode.Strerror(err))
+	return fail("Could not open %q: %s", path, errno.Text(err))
 }
 
 // checkLabel refuses a ttylabel or nextlabel that the table cannot hold

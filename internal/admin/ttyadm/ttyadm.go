@@ -76,6 +76,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/linux-saf/saf/internal/errno"
 	"io"
 	"io/fs"
 	"os"
@@ -491,12 +492,12 @@ func checkLabel(path, label string) string {
 		return `error -- "` + path + `" does not exist, can't verify ttylabel ` + label
 	}
 	if err != nil {
-		return `error -- can't open "` + path + `": ` + exitcode.Strerror(err) + `, can't verify ttylabel ` + label
+		return `error -- can't open "` + path + `": ` + errno.Text(err) + `, can't verify ttylabel ` + label
 	}
 	defer f.Close() // opened read-only: a close error cannot lose data
 	found, err := hasLabel(f, label)
 	if err != nil {
-		return `error -- can't read "` + path + `": ` + exitcode.Strerror(err) + `, can't verify ttylabel ` + label
+		return `error -- can't read "` + path + `": ` + errno.Text(err) + `, can't verify ttylabel ` + label
 	}
 	if !found {
 		return `error -- can't find ttylabel ` + label + ` in "` + path + `"`
