@@ -322,31 +322,12 @@ func clientCanMatch(w string) bool {
 	case strings.HasPrefix(w, ".") || strings.HasPrefix(w, "/"):
 		return false
 	case strings.HasPrefix(w, "["):
-		inner, rest, ok := strings.Cut(w[1:], "]")
-		if !ok {
-			return false
-		}
-		b, err := netip.ParseAddr(inner)
-		if err != nil || b.Zone() != "" {
-			return false
-		}
-		if rest == "" {
-			return true
-		}
-		bits, ok := strings.CutPrefix(rest, "/")
-		n, err := strconv.Atoi(bits)
-		return ok && err == nil && n >= 0 && n <= b.BitLen()
+		_, ok := v6Word(w)
+		return ok
 	case strings.Contains(w, "/"):
 		net, mask, _ := strings.Cut(w, "/")
-		n, err := netip.ParseAddr(net)
-		if err != nil || !n.Is4() {
-			return false
-		}
-		if m, err := netip.ParseAddr(mask); err == nil {
-			return m.Is4()
-		}
-		bits, err := strconv.Atoi(mask)
-		return err == nil && bits >= 0 && bits <= 32
+		_, _, ok := maskWord(net, mask)
+		return ok
 	case strings.ContainsAny(w, "*?"):
 		// Matched against an address's text: only digits, dots,
 		// colons and hex letters can ever be there.
@@ -396,57 +377,71 @@ func clientMatch(w string, a netip.Addr) bool {
 
 // v6Match matches "[addr]" and "[addr]/bits".
 func v6Match(w string, a netip.Addr) bool {
+	p, ok := v6Word(w)
+	return ok && p.Contains(a)
+}
+
+// v6Word parses "[addr]" (the one address) and "[addr]/bits" into the
+// network they match; an IPv4-mapped network is given as IPv4.
+func v6Word(w string) (netip.Prefix, bool) {
 	inner, rest, ok := strings.Cut(w[1:], "]")
 	if !ok {
-		return false
+		return netip.Prefix{}, false
 	}
 	b, err := netip.ParseAddr(inner)
 	if err != nil || b.Zone() != "" {
-		return false
+		return netip.Prefix{}, false
 	}
-	if rest == "" {
-		return b.Unmap() == a
+	n := b.BitLen()
+	if rest != "" {
+		bits, ok := strings.CutPrefix(rest, "/")
+		if !ok {
+			return netip.Prefix{}, false
+		}
+		if n, err = strconv.Atoi(bits); err != nil || n < 0 || n > b.BitLen() {
+			return netip.Prefix{}, false
+		}
 	}
-	bits, ok := strings.CutPrefix(rest, "/")
-	if !ok {
-		return false
-	}
-	n, err := strconv.Atoi(bits)
-	if err != nil || n < 0 || n > b.BitLen() {
-		return false
-	}
-	p := netip.PrefixFrom(b, n).Masked()
 	if b.Is4In6() && n >= 96 {
-		p = netip.PrefixFrom(b.Unmap(), n-96).Masked()
+		return netip.PrefixFrom(b.Unmap(), n-96).Masked(), true
 	}
-	return p.Contains(a)
+	return netip.PrefixFrom(b, n).Masked(), true
 }
 
 // maskMatch matches "n.n.n.n/m.m.m.m" and "n.n.n.n/bits" (IPv4 only, as
 // tcp_wrappers' masked_match).
 func maskMatch(net, mask string, a netip.Addr) bool {
+	nv, mv, ok := maskWord(net, mask)
+	return ok && a.Is4() && be32(a)&mv == nv
+}
+
+// maskWord parses the network and mask of "n.n.n.n/m.m.m.m" or
+// "n.n.n.n/bits"; a network with bits outside its mask matches nothing.
+func maskWord(net, mask string) (nv, mv uint32, ok bool) {
 	n, err := netip.ParseAddr(net)
-	if err != nil || !n.Is4() || !a.Is4() {
-		return false
+	if err != nil || !n.Is4() {
+		return 0, 0, false
 	}
-	var bits int
 	if m, err := netip.ParseAddr(mask); err == nil {
 		if !m.Is4() {
-			return false
+			return 0, 0, false
 		}
-		mb := m.As4()
-		mv := uint32(mb[0])<<24 | uint32(mb[1])<<16 | uint32(mb[2])<<8 | uint32(mb[3])
-		nb, ab := n.As4(), a.As4()
-		nv := uint32(nb[0])<<24 | uint32(nb[1])<<16 | uint32(nb[2])<<8 | uint32(nb[3])
-		av := uint32(ab[0])<<24 | uint32(ab[1])<<16 | uint32(ab[2])<<8 | uint32(ab[3])
-		return nv&mv == av&mv && nv&^mv == 0
+		mv = be32(m)
+	} else {
+		bits, err := strconv.Atoi(mask)
+		if err != nil || bits < 0 || bits > 32 {
+			return 0, 0, false
+		}
+		mv = ^uint32(0) << (32 - bits) // Go: a shift by 32 gives 0
 	}
-	bits, err = strconv.Atoi(mask)
-	if err != nil || bits < 0 || bits > 32 {
-		return false
-	}
-	p := netip.PrefixFrom(n, bits)
-	return p.Masked() == p && p.Contains(a)
+	nv = be32(n)
+	return nv, mv, nv&^mv == 0
+}
+
+// be32 is an IPv4 address as a number.
+func be32(a netip.Addr) uint32 {
+	b := a.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
 }
 
 // glob matches s against a pattern of literal characters, '*' (any run)

@@ -1,12 +1,9 @@
 package sac
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"strings"
 	"testing"
 
 	"github.com/linux-saf/saf/internal/testexec"
@@ -46,29 +43,7 @@ func lockHelper(args []string) int {
 // process ends with the test.
 func holdLock(t *testing.T, path string) int {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], path)
-	cmd.Env = append(os.Environ(), helperEnv+"=lock")
-	cmd.Stderr = os.Stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		in.Close()
-		cmd.Wait()
-	})
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if strings.TrimSpace(line) != "locked" {
-		t.Fatalf("lock helper: %q, %v", line, err)
-	}
-	return cmd.Process.Pid
+	return testexec.StartHelper(t, helperEnv+"=lock", "locked", path)
 }
 
 // replaceHook sets *hook to fn until the test ends.

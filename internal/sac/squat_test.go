@@ -1,7 +1,6 @@
 package sac
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -55,29 +54,7 @@ func pmHelper(args []string) int {
 // startPM runs pmHelper and returns its pid once it holds _pid.
 func startPM(t *testing.T, root paths.Root, tag string) int {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], root.Prefix(), tag)
-	cmd.Env = append(os.Environ(), helperEnv+"=pm")
-	cmd.Stderr = os.Stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		in.Close()
-		cmd.Wait()
-	})
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if line != "held\n" {
-		t.Fatalf("port monitor: %q, %v", line, err)
-	}
-	return cmd.Process.Pid
+	return testexec.StartHelper(t, helperEnv+"=pm", "held", root.Prefix(), tag)
 }
 
 // A squatter on a port monitor's _pid (made 0644 by sacadm) used to be

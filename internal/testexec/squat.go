@@ -66,8 +66,19 @@ func StartSquatter(t testing.TB, env, path string) int {
 	t.Helper()
 	RequireRoot(t)
 	Reachable(t, path)
-	cmd := exec.Command(os.Args[0], path)
-	cmd.Env = append(os.Environ(), env)
+	return StartHelper(t, env, "squatting", path)
+}
+
+// StartHelper runs the test binary again with the environment assignment
+// env (which its TestMain turns into a helper) and args, waits for the
+// helper to print the line ready, and returns its pid. The helper keeps
+// running until its standard input reaches end of file, which the test's
+// end brings; its standard error is the test's.
+func StartHelper(t testing.TB, env, ready string, args ...string) int {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	// GORACE: a helper built with -race must not sleep a second at exit.
+	cmd.Env = append(os.Environ(), env, "GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -85,8 +96,8 @@ func StartSquatter(t testing.TB, env, path string) int {
 		cmd.Wait()
 	})
 	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if line != "squatting\n" {
-		t.Fatalf("squatter on %s said %q, %v", path, line, err)
+	if line != ready+"\n" {
+		t.Fatalf("helper %s %q said %q, %v", env, args, line, err)
 	}
 	return cmd.Process.Pid
 }

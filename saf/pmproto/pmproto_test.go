@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/linux-saf/saf/internal/testexec"
 	"github.com/linux-saf/saf/saf/paths"
 	"github.com/linux-saf/saf/saf/pmproto/pmprototest"
 	"github.com/linux-saf/saf/saf/sacmsg"
@@ -29,7 +30,8 @@ import (
 //	open   Open the PM named by SAF_ROOT and PMTAG, print the outcome, exit
 //	hold   Open it, print "held", keep it until stdin reaches EOF
 //	stdio  close fds 0-2, EnsureStdio, write what 0-2 are to PMPROTO_OUT
-//	squat  become nobody, read-lock PMPROTO_PATH, print "squatting", keep
+//	squat  testexec.Squat: become nobody, read-lock the file named by the
+//	       argument, print "squatting", keep
 //	       it until stdin reaches EOF (squat_test.go)
 //	locked print lockfile.RecordLocked(PMPROTO_PATH), as sac sees the lock
 const helperEnv = "PMPROTO_HELPER"
@@ -44,7 +46,7 @@ func TestMain(m *testing.M) {
 func helper(mode string) int {
 	switch mode {
 	case "squat":
-		return squat(os.Getenv("PMPROTO_PATH"))
+		return testexec.Squat(os.Args[1:])
 	case "locked":
 		return printLocked(os.Getenv("PMPROTO_PATH"))
 	}

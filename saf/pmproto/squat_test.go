@@ -4,54 +4,18 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
+	"github.com/linux-saf/saf/internal/testexec"
 	"github.com/linux-saf/saf/saf/lockfile"
 	"github.com/linux-saf/saf/saf/pmproto/pmprototest"
 	"github.com/linux-saf/saf/saf/sacmsg"
 	"golang.org/x/sys/unix"
 )
-
-// nobody is the unprivileged local user the squatter runs as.
-const nobody = 65534
-
-// squat is the "squat" helper: a local user with no privilege at all who
-// can read a file. It drops to nobody (set-id calls apply to every thread
-// of a Go program), opens path read-only, takes a POSIX read lock on the
-// whole file, says so and keeps it until its stdin reaches EOF.
-func squat(path string) int {
-	if err := syscall.Setgroups(nil); err != nil {
-		fmt.Println("setgroups:", err)
-		return 1
-	}
-	if err := syscall.Setgid(nobody); err != nil {
-		fmt.Println("setgid:", err)
-		return 1
-	}
-	if err := syscall.Setuid(nobody); err != nil {
-		fmt.Println("setuid:", err)
-		return 1
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		fmt.Println("open:", err)
-		return 1
-	}
-	lk := unix.Flock_t{Type: unix.F_RDLCK}
-	if err := unix.FcntlFlock(f.Fd(), unix.F_SETLK, &lk); err != nil {
-		fmt.Println("read lock:", err)
-		return 1
-	}
-	fmt.Println("squatting")
-	io.Copy(io.Discard, os.Stdin) // until the test closes our stdin
-	return 0
-}
 
 // printLocked is the "locked" helper: what sac's lock test sees, and
 // what the file holds. (Not read by the test itself: closing any
@@ -63,45 +27,11 @@ func printLocked(path string) int {
 	return 0
 }
 
-// reachable lets nobody reach path: every directory from path's own up
-// to the temp directory becomes mode 0755 (t.TempDir makes them 0700).
-func reachable(t *testing.T, path string) {
-	t.Helper()
-	for d := filepath.Dir(path); strings.HasPrefix(d, os.TempDir()+"/"); d = filepath.Dir(d) {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // startSquatter starts the squat helper on path and returns its pid once
 // it holds its read lock; it ends with the test.
 func startSquatter(t *testing.T, path string) int {
 	t.Helper()
-	reachable(t, path)
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"=squat", "PMPROTO_PATH="+path, noRaceSleep())
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stdin.Close()
-		cmd.Wait()
-	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if line != "squatting\n" {
-		t.Fatalf("squatter said %q, %v", line, err)
-	}
-	return cmd.Process.Pid
+	return testexec.StartSquatter(t, helperEnv+"=squat", path)
 }
 
 // lockSeen runs the "locked" helper on path.
