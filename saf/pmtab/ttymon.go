@@ -332,21 +332,7 @@ func (p *ttyParser) skipSpace() {
 // token's last byte.
 func (p *ttyParser) token() (string, int) {
 	p.skipSpace()
-	var b []byte
-	for !p.atEnd() {
-		c := p.s[p.pos]
-		if ttyIsSpace(c) || c == ':' {
-			break
-		}
-		if c == '\\' {
-			v, n := ttyEscape(p.s[p.pos:])
-			b = append(b, v)
-			p.pos += n
-			continue
-		}
-		b = append(b, c)
-		p.pos++
-	}
+	b := p.scan(true)
 	end := p.pos
 	p.skipSpace()
 	return ttyCString(b), end
@@ -355,10 +341,16 @@ func (p *ttyParser) token() (string, int) {
 // whole reads a whole-mode field: everything up to the next unescaped ':'
 // or the end of the line, blanks included.
 func (p *ttyParser) whole() (string, int) {
+	return ttyCString(p.scan(false)), p.pos
+}
+
+// scan decodes bytes up to the next unescaped ':', the end of the line
+// or, when blankEnds, a blank.
+func (p *ttyParser) scan(blankEnds bool) []byte {
 	var b []byte
 	for !p.atEnd() {
 		c := p.s[p.pos]
-		if c == ':' {
+		if c == ':' || blankEnds && ttyIsSpace(c) {
 			break
 		}
 		if c == '\\' {
@@ -370,7 +362,7 @@ func (p *ttyParser) whole() (string, int) {
 		b = append(b, c)
 		p.pos++
 	}
-	return ttyCString(b), p.pos
+	return b
 }
 
 // checkValue checks what the text of a field can tell (ttymon.md §3.1);
