@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"os"
@@ -40,20 +39,15 @@ func TestSacSocketActivation(t *testing.T) {
 		t.Fatalf("sacadm -a: exit %d\n%s%s", code, out, errs)
 	}
 	spec := nlsformat(t, sb, "-c", opsScript(t), "-A", addr)
-	if out, errs, code := sacadm(t, sb, "pmadm", "-a", "-p", "tcp", "-s", "echo", "-i", lsvc(t), "-v", "4", "-m", spec); code != 0 && code != 4 {
+	if out, errs, code := sacadm(t, sb, "pmadm", "-a", "-p", "tcp", "-s", "echo", "-i", svcUser(t), "-v", "4", "-m", spec); code != 0 && code != 4 {
 		t.Fatalf("pmadm -a: exit %d\n%s%s", code, out, errs)
 	}
 
 	// LISTEN_PID must be sac's pid: the shell's, kept by exec.
-	r := &sacRun{t: t, sb: sb, out: &bytes.Buffer{}, tags: map[string]bool{}}
-	r.cmd = exec.Command("/bin/sh", "-c", `LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=tcp exec "$0" -t 1`, testexec.Bin(t, "sac"))
-	r.cmd.Env = sb.Env()
-	r.cmd.ExtraFiles = []*os.File{sock}
-	r.cmd.Stdout, r.cmd.Stderr = r.out, r.out
-	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(r.cleanup)
+	sac := exec.Command("/bin/sh", "-c", `LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=tcp exec "$0" -t 1`, testexec.Bin(t, "sac"))
+	sac.Env = sb.Env()
+	sac.ExtraFiles = []*os.File{sock}
+	runSac(t, sb, sac)
 	sock.Close() // sac holds it now
 
 	waitLog(t, "sac", func() string { return sacLog(sb) }, `socket activation: 1 socket\(s\) for port monitor <tcp>`)

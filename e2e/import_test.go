@@ -24,7 +24,7 @@ import (
 // script again changes nothing.
 func TestImportInetd(t *testing.T) {
 	sb := testexec.NewSandbox(t)
-	id := lsvc(t)
+	id := svcUser(t)
 	var bin string
 	for _, p := range []string{"sac", "listen", "sacadm", "pmadm", "nlsadmin"} {
 		bin = filepath.Dir(testexec.Bin(t, p))
@@ -45,7 +45,7 @@ func TestImportInetd(t *testing.T) {
 	// echo and daytime get free ports of their own: the importer takes an
 	// internal service from its name, and the ports come from the
 	// services file, as for the command service e2ecat.
-	pUDP := lportUDP(t)
+	pUDP := uport(t, "127.0.0.1")
 	write(services, fmt.Sprintf("e2ecat\t%d/tcp\necho\t%d/tcp\necho\t%d/udp\ndaytime\t%d/tcp\n", pCat, pEcho, pUDP, pDaytime))
 	write(conf, fmt.Sprintf(`# imported by e2e TestImportInetd
 127.0.0.1:e2ecat	stream	tcp	nowait	%[1]s	/bin/cat	cat
@@ -113,9 +113,6 @@ rusers/1-3	dgram	rpc/udp	wait	%[1]s	/usr/lib/rpc.rusersd	rpc.rusersd
 		echo := fmt.Sprintf("127.0.0.1:%d", pEcho)
 		c, err := net.DialTimeout("tcp4", echo, 5*time.Second)
 		if err != nil {
-			if log := pmLog(sb, "tcp"); strings.Contains(log, "unknown flag o ignored") || strings.Contains(log, "in its options") {
-				t.Skipf("the listener does not serve internal services yet (flag o / internal=; issue 6, internal/listen): %v\n%s", err, log)
-			}
 			t.Fatalf("dial the internal echo service: %v\n%s", err, pmLog(sb, "tcp"))
 		}
 		defer c.Close()
@@ -141,17 +138,6 @@ rusers/1-3	dgram	rpc/udp	wait	%[1]s	/usr/lib/rpc.rusersd	rpc.rusersd
 			t.Errorf("udp echo answered %q, %v", b[:n], err)
 		}
 	})
-}
-
-// lportUDP returns a loopback UDP port nobody uses right now.
-func lportUDP(t *testing.T) int {
-	t.Helper()
-	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Skipf("no udp4 on 127.0.0.1: %v", err)
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
 }
 
 func readString(t *testing.T, p string) string {

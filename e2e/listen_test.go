@@ -18,7 +18,6 @@ import (
 	"github.com/linux-saf/saf/internal/testexec"
 	"github.com/linux-saf/saf/saf/nlps"
 	"github.com/linux-saf/saf/saf/passfd"
-	"github.com/linux-saf/saf/saf/pmproto/pmprototest"
 	"github.com/linux-saf/saf/saf/sacmsg"
 )
 
@@ -28,10 +27,11 @@ import (
 // bounded loop on observable state. The NLPS request timer (45 s) is
 // tested in internal/listen, where a test seam shortens it.
 
-// lsvc is the identity the services run as: the user running the tests
-// (root in CI, so the identity switch is exercised; the sandbox rule
-// lets any user run its own services).
-func lsvc(t *testing.T) string {
+// svcUser is the identity the tests' services run as: the user running
+// the tests. The sandbox rule lets any user run its own services (so
+// ttymon and listen need no identity switch, linux.md D3); as root in CI
+// listen's switch to the identity is exercised all the same.
+func svcUser(t *testing.T) string {
 	t.Helper()
 	u, err := user.Current()
 	if err != nil {
@@ -156,10 +156,8 @@ func zombies(pid int) []int {
 
 func TestListenUnderSac(t *testing.T) {
 	sb := testexec.NewSandbox(t)
-	id := lsvc(t)
-	startSac(t, sb)
-	addListenPM(t, sb, "tcp", "tcp")
-	waitState(t, sb, "tcp", "ENABLED")
+	id := svcUser(t)
+	startSacListen(t, sb)
 	waitLog(t, "listen", func() string { return pmLog(sb, "tcp") }, `Initialization Complete`)
 	pid := pmPid(sb, "tcp")
 	if pid == 0 {
@@ -279,10 +277,8 @@ func hexForm(t *testing.T, sb *testexec.Sandbox, host string, port int) string {
 
 func TestListenNLPS(t *testing.T) {
 	sb := testexec.NewSandbox(t)
-	id := lsvc(t)
-	startSac(t, sb)
-	addListenPM(t, sb, "tcp", "tcp")
-	waitState(t, sb, "tcp", "ENABLED")
+	id := svcUser(t)
+	startSacListen(t, sb)
 	p := lport(t, "tcp4", "127.0.0.1")
 	addr := fmt.Sprintf("127.0.0.1:%d", p)
 	// Service 0 as nlsadmin -i makes it, with an address as nlsadmin -l
@@ -356,16 +352,14 @@ func TestListenNLPS(t *testing.T) {
 
 func TestListenPassFD(t *testing.T) {
 	sb := testexec.NewSandbox(t)
-	id := lsvc(t)
+	id := svcUser(t)
 	sock := filepath.Join(t.TempDir(), "standing.sock")
 	pl, err := passfd.Listen(sock)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pl.Close()
-	startSac(t, sb)
-	addListenPM(t, sb, "tcp", "tcp")
-	waitState(t, sb, "tcp", "ENABLED")
+	startSacListen(t, sb)
 	p, p0 := lport(t, "tcp4", "127.0.0.1"), lport(t, "tcp4", "127.0.0.1")
 	addSvc(t, sb, "tcp", "lp", id, fmt.Sprintf("%s::p::%s", hexForm(t, sb, "127.0.0.1", p), sock))
 	addSvc(t, sb, "tcp", "0", "root", nlsformat(t, sb, "-c", "/usr/lib/saf/nlps_server", "-A", fmt.Sprintf("127.0.0.1:%d", p0)))
@@ -404,10 +398,8 @@ func TestListenPassFD(t *testing.T) {
 // every unchanged endpoint (same socket), drops removed ones.
 func TestListenRereadWithLiveSession(t *testing.T) {
 	sb := testexec.NewSandbox(t)
-	id := lsvc(t)
-	startSac(t, sb)
-	addListenPM(t, sb, "tcp", "tcp")
-	waitState(t, sb, "tcp", "ENABLED")
+	id := svcUser(t)
+	startSacListen(t, sb)
 	pa, pb := lport(t, "tcp4", "127.0.0.1"), lport(t, "tcp4", "127.0.0.1")
 	a, b := fmt.Sprintf("127.0.0.1:%d", pa), fmt.Sprintf("127.0.0.1:%d", pb)
 	addSvc(t, sb, "tcp", "a", id, nlsformat(t, sb, "-c", "/bin/cat", "-A", a))
@@ -432,10 +424,8 @@ func TestListenRereadWithLiveSession(t *testing.T) {
 // Stopping listen (sacadm -k sends SIGTERM) leaves running sessions alone.
 func TestListenStopLeavesSession(t *testing.T) {
 	sb := testexec.NewSandbox(t)
-	id := lsvc(t)
-	startSac(t, sb)
-	addListenPM(t, sb, "tcp", "tcp")
-	waitState(t, sb, "tcp", "ENABLED")
+	id := svcUser(t)
+	startSacListen(t, sb)
 	p := lport(t, "tcp4", "127.0.0.1")
 	addr := fmt.Sprintf("127.0.0.1:%d", p)
 	addSvc(t, sb, "tcp", "cat", id, nlsformat(t, sb, "-c", "/bin/cat", "-A", addr))
@@ -460,7 +450,7 @@ func TestListenStopLeavesSession(t *testing.T) {
 
 func TestListenIPv6AndUnix(t *testing.T) {
 	sb := testexec.NewSandbox(t)
-	id := lsvc(t)
+	id := svcUser(t)
 	startSac(t, sb)
 	addListenPM(t, sb, "tcp", "tcp")
 	addListenPM(t, sb, "local", "unix")
@@ -494,50 +484,29 @@ func TestListenIPv6AndUnix(t *testing.T) {
 // listen started by hand with PMTAG set, a fake sac on its pipes: the
 // start-up and SIGTERM exit statuses of listen.md 5.2 and 5.13.
 func TestListenByHand(t *testing.T) {
-	bin := testexec.Bin(t, "listen")
-	root := t.TempDir()
-	s := pmprototest.New(t, root, "tcp")
-	run := func(env []string, args ...string) *exec.Cmd {
-		cmd := exec.Command(bin, args...)
-		cmd.Env = env
-		cmd.Dir = s.Dir()
-		return cmd
-	}
 	// No PMTAG: exit 1, silently.
-	noTag := run([]string{"SAF_ROOT=" + root, "ISTATE=enabled"}, "tcp")
+	noTag := exec.Command(testexec.Bin(t, "listen"), "tcp")
+	noTag.Env = []string{"SAF_ROOT=" + t.TempDir(), "ISTATE=enabled"}
+	noTag.Dir = t.TempDir()
 	if out, err := noTag.CombinedOutput(); exitCode(err) != 1 || len(out) != 0 {
 		t.Errorf("without PMTAG: exit %d, output %q", exitCode(err), out)
 	}
-	if err := os.WriteFile(filepath.Join(s.Dir(), "_pmtab"), []byte("# VERSION=4\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := run(s.Env("enabled"), "tcp")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	defer cmd.Process.Kill()
-	readLog := func() string { b, _ := os.ReadFile(s.Log()); return string(b) }
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("listen's log:\n%s", readLog())
-		}
-	})
-	waitLog(t, "listen", readLog, `(?s)No database\?  0 entries\?\n.*Net opened, 0 addresses bound, \d+ fds free\n.*Initialization Complete`)
+	x := startFakeListen(t, "tcp", "", "")
+	waitLog(t, "listen", x.log, `(?s)No database\?  0 entries\?\n.*Net opened, 0 addresses bound, \d+ fds free\n.*Initialization Complete`)
+	s := x.sac
 	s.Want(t, s.Poll(t, sacmsg.SCStatus), sacmsg.PMStatus, sacmsg.Enabled)
 	s.Want(t, s.Poll(t, sacmsg.SCDisable), sacmsg.PMStatus, sacmsg.Disabled)
-	cmd.Process.Signal(syscall.SIGTERM)
+	x.cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case err := <-done:
-		if code := exitCode(err); code != 15 {
+	case <-x.done:
+		if code := exitCode(x.err); code != 15 {
 			t.Errorf("after SIGTERM: exit %d, want 15", code)
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("listen did not exit on SIGTERM")
 	}
-	if !regexp.MustCompile(`New state: DISABLED\n.*caught SIGTERM \(exiting\)\n.*\*\*\* listener terminating!!! \*\*\*\n$`).MatchString(readLog()) {
-		t.Errorf("log:\n%s", readLog())
+	if !regexp.MustCompile(`New state: DISABLED\n.*caught SIGTERM \(exiting\)\n.*\*\*\* listener terminating!!! \*\*\*\n$`).MatchString(x.log()) {
+		t.Errorf("log:\n%s", x.log())
 	}
 }
 
@@ -547,7 +516,7 @@ func TestListenByHand(t *testing.T) {
 // -v lists, -d disables, -q and -k query and stop (listen.md 4).
 func TestListenAdministeredWithNlsadmin(t *testing.T) {
 	sb := testexec.NewSandbox(t)
-	id := lsvc(t)
+	id := svcUser(t)
 	testexec.Bin(t, "listen") // the program nlsadmin -i registers
 	startSac(t, sb)
 	nls := func(want int, args ...string) string {

@@ -62,11 +62,9 @@ func readPID(t *testing.T, r io.Reader) int {
 // opsScript as service "echo" on a loopback address it returns.
 func opsListen(t *testing.T, sb *testexec.Sandbox) string {
 	t.Helper()
-	opsStartSac(t, sb)
-	addListenPM(t, sb, "tcp", "tcp")
-	waitState(t, sb, "tcp", "ENABLED")
+	startSacListen(t, sb)
 	addr := fmt.Sprintf("127.0.0.1:%d", lport(t, "tcp4", "127.0.0.1"))
-	addSvc(t, sb, "tcp", "echo", lsvc(t), nlsformat(t, sb, "-c", opsScript(t), "-A", addr))
+	addSvc(t, sb, "tcp", "echo", svcUser(t), nlsformat(t, sb, "-c", opsScript(t), "-A", addr))
 	return addr
 }
 
@@ -81,13 +79,6 @@ func opsEcho(t *testing.T, c io.ReadWriter, line string) {
 	if _, err := io.ReadFull(c, b); err != nil || string(b) != want {
 		t.Fatalf("echo of %q: got %q, %v", line, b, err)
 	}
-}
-
-// opsStartSac is startSac, made sure that sac takes requests: with port
-// monitors in _sactab, sacadm -L answers before sac does (NO_SAC).
-func opsStartSac(t *testing.T, sb *testexec.Sandbox) *sacRun {
-	t.Helper()
-	return startSac(t, sb) // it waits for sac's own answer
 }
 
 func mustSacadm(t *testing.T, sb *testexec.Sandbox, args ...string) string {
@@ -141,7 +132,7 @@ func opsTTYMon(t *testing.T, sb *testexec.Sandbox, pty *testpty.Pair, svc string
 	if code != 0 {
 		t.Fatalf("ttyadm: exit %d: %s", code, errs)
 	}
-	if out, errs, code := sacadm(t, sb, "pmadm", "-a", "-p", "ttys", "-s", "p1", "-i", tmUser(t), "-f", "u", "-v", "1", "-m", spec); code != 0 && code != 4 {
+	if out, errs, code := sacadm(t, sb, "pmadm", "-a", "-p", "ttys", "-s", "p1", "-i", svcUser(t), "-f", "u", "-v", "1", "-m", spec); code != 0 && code != 4 {
 		t.Fatalf("pmadm -a: exit %d\n%s%s", code, out, errs)
 	}
 }
@@ -163,8 +154,7 @@ func TestOpsTTYMonStopNormalAndForce(t *testing.T) {
 	sb := tmSandbox(t)
 	pty := testpty.Open(t)
 	opsTTYMon(t, sb, pty, opsScript(t))
-	opsStartSac(t, sb)
-	waitState(t, sb, "ttys", "ENABLED")
+	startSac(t, sb, "ttys")
 	pid := ttyLogin(t, pty, "gina")
 
 	mustSacadm(t, sb, "-k", "-p", "ttys")
@@ -187,7 +177,7 @@ func TestOpsTTYMonStopNormalAndForce(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("ttyadm: exit %d: %s", code, errs)
 	}
-	if out, errs, code := sacadm(t, sb, "pmadm", "-a", "-p", "ttys", "-s", "p2", "-i", tmUser(t), "-v", "1", "-m", spec); code != 0 {
+	if out, errs, code := sacadm(t, sb, "pmadm", "-a", "-p", "ttys", "-s", "p2", "-i", svcUser(t), "-v", "1", "-m", spec); code != 0 {
 		t.Fatalf("pmadm -a p2: exit %d\n%s%s", code, out, errs)
 	}
 	pty2pid := ttyLogin(t, pty2, "hank")
@@ -297,20 +287,15 @@ func TestOpsStatus(t *testing.T) {
 	}
 }
 
-// startSacSlow is startSac with a long sanity interval, so that a port
-// monitor may be stopped (SIGSTOP) for a while without sac killing it.
-func startSacSlow(t *testing.T, sb *testexec.Sandbox) *sacRun {
-	t.Helper()
-	return startSacInterval(t, sb, "60")
-}
-
 // Every kind of reload (sacadm -x, pmadm -a and -r, SIGHUP to sac) keeps
 // a long-running listen session and a connection still waiting in the
 // listen queue.
 func TestOpsReloadKeepsSessionsAndQueue(t *testing.T) {
 	sb := testexec.NewSandbox(t)
-	id := lsvc(t)
-	sac := startSacSlow(t, sb)
+	id := svcUser(t)
+	// A long sanity interval: the port monitor may be stopped (SIGSTOP)
+	// for a while without sac killing it.
+	sac := startSacInterval(t, sb, "60")
 	addListenPM(t, sb, "tcp", "tcp")
 	// The first poll comes a whole interval after the start: until
 	// then sac shows STARTING, while listen already serves (ISTATE
@@ -394,7 +379,7 @@ func TestOpsDryRun(t *testing.T) {
 	// Edit the tables behind the port monitors' backs: service echo
 	// goes, service added comes; a port monitor is added to _sactab.
 	other := fmt.Sprintf("127.0.0.1:%d", lport(t, "tcp4", "127.0.0.1"))
-	tab := "# VERSION=4\nadded::" + lsvc(t) + ":reserved:reserved:reserved:" + nlsformat(t, sb, "-c", "/bin/cat", "-A", other) + "#\n"
+	tab := "# VERSION=4\nadded::" + svcUser(t) + ":reserved:reserved:reserved:" + nlsformat(t, sb, "-c", "/bin/cat", "-A", other) + "#\n"
 	sactab, _ := os.ReadFile(sb.Path("/etc/saf/_sactab"))
 	sb.WriteFile(t, "etc/saf/tcp/_pmtab", tab)
 	sb.WriteFile(t, "etc/saf/_sactab", string(sactab)+"extra:listen::0:/bin/true #\n")

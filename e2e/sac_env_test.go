@@ -43,14 +43,9 @@ func TestSacPortMonitorEnvironment(t *testing.T) {
 		"NOTIFY_SOCKET=/nonexistent/notify",
 		"LISTEN_PID=1", "LISTEN_FDS=1", "LISTEN_FDNAMES=pm",
 	}
-	r := &sacRun{t: t, sb: sb, out: &bytes.Buffer{}, tags: map[string]bool{}}
-	r.cmd = exec.Command(testexec.Bin(t, "sac"), "-t", "1")
-	r.cmd.Env = env
-	r.cmd.Stdout, r.cmd.Stderr = r.out, r.out
-	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(r.cleanup)
+	cmd := exec.Command(testexec.Bin(t, "sac"), "-t", "1")
+	cmd.Env = env
+	runSac(t, sb, cmd)
 	waitState(t, sb, "pm", "ENABLED")
 
 	// What sac handed the port monitor at its exec, read from the
@@ -101,7 +96,7 @@ func TestSacPortMonitorEnvironment(t *testing.T) {
 		addListenPM(t, sb, "tcp", "tcp")
 		waitState(t, sb, "tcp", "ENABLED")
 		p := lport(t, "tcp4", "127.0.0.1")
-		addSvc(t, sb, "tcp", "env", lsvc(t), nlsformat(t, sb, "-c", "/usr/bin/env", "-A", fmt.Sprintf("127.0.0.1:%d", p)))
+		addSvc(t, sb, "tcp", "env", svcUser(t), nlsformat(t, sb, "-c", "/usr/bin/env", "-A", fmt.Sprintf("127.0.0.1:%d", p)))
 		c := ldial(t, "tcp4", fmt.Sprintf("127.0.0.1:%d", p))
 		out := lreadAll(t, c)
 		if !regexp.MustCompile(`(?m)^SYSVAR=from-sysconfig$`).MatchString(out) {

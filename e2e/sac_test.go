@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -22,14 +21,6 @@ import (
 // These tests run the built sac with the test port monitor (internal/testpm)
 // in a SAF_ROOT sandbox, at the shortest sanity interval, 1 second. Waits
 // are bounded loops on observable state, never fixed sleeps.
-
-type sacRun struct {
-	t    *testing.T
-	sb   *testexec.Sandbox
-	cmd  *exec.Cmd
-	out  *bytes.Buffer
-	tags map[string]bool
-}
 
 // sacadm runs sacadm in the sandbox and returns its stdout, stderr and
 // exit status.
@@ -53,88 +44,6 @@ func addTestPM(t *testing.T, sb *testexec.Sandbox, tag, pmArgs string, extra ...
 	if out, errs, code := sacadm(t, sb, "sacadm", args...); code != 0 {
 		t.Fatalf("sacadm -a %s: exit %d\n%s%s", tag, code, out, errs)
 	}
-}
-
-// startSac starts sac -t 1 and waits until it answers on the admin channel.
-func startSac(t *testing.T, sb *testexec.Sandbox) *sacRun {
-	t.Helper()
-	return startSacInterval(t, sb, "1")
-}
-
-// startSacInterval is startSac with a sanity poll interval of secs.
-func startSacInterval(t *testing.T, sb *testexec.Sandbox, secs string) *sacRun {
-	t.Helper()
-	r := &sacRun{t: t, sb: sb, out: &bytes.Buffer{}, tags: map[string]bool{}}
-	r.cmd = sb.Command(t, "sac", "-t", secs)
-	r.cmd.Stdout, r.cmd.Stderr = r.out, r.out
-	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(r.cleanup)
-	// sacadm -L answers from _sactab (NO_SAC) without a sac, so also
-	// wait for the admin socket and for the answer to be sac's.
-	waitFor(t, "sac to answer", func() bool {
-		if _, err := os.Stat(sb.Path("/etc/saf/_cmdpipe")); err != nil {
-			return false
-		}
-		out, _, code := sacadm(t, sb, "sacadm", "-L")
-		return (code == 0 || code == 5) && !strings.Contains(out, "NO_SAC")
-	})
-	return r
-}
-
-// stop ends sac with SIGTERM and returns its exit status.
-func (r *sacRun) stop() int {
-	if r.cmd.Process == nil || r.cmd.ProcessState != nil {
-		return -1
-	}
-	r.cmd.Process.Signal(syscall.SIGTERM)
-	err := r.cmd.Wait()
-	return exitCode(err)
-}
-
-// cleanup stops sac and every port monitor still holding its _pid lock.
-func (r *sacRun) cleanup() {
-	r.stop()
-	entries, _ := filepath.Glob(r.sb.Path("/etc/saf/*/_pid"))
-	for _, pidfile := range entries {
-		if pid, locked, _ := lockfile.RecordLocked(pidfile); locked {
-			syscall.Kill(pid, syscall.SIGKILL)
-		}
-	}
-	// A port monitor sac was starting when it stopped holds no lock
-	// yet; anything else still running in this sandbox goes too, before
-	// the sandbox is removed under it.
-	deadline := time.Now().Add(5 * time.Second)
-	for left := sandboxProcs(r.sb.Root); len(left) > 0 && time.Now().Before(deadline); left = sandboxProcs(r.sb.Root) {
-		for _, pid := range left {
-			syscall.Kill(pid, syscall.SIGKILL)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if r.t.Failed() {
-		log, _ := os.ReadFile(r.sb.Path("/var/saf/_log"))
-		r.t.Logf("sac output:\n%s\n/var/saf/_log:\n%s", r.out, log)
-	}
-}
-
-// sandboxProcs returns the processes whose environment names root as
-// their SAF_ROOT.
-func sandboxProcs(root string) []int {
-	var pids []int
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/environ")
-		if err == nil && (bytes.Contains(b, []byte("\x00SAF_ROOT="+root+"\x00")) || bytes.HasPrefix(b, []byte("SAF_ROOT="+root+"\x00"))) {
-			// A zombie has an empty environ; only live ones match.
-			pids = append(pids, pid)
-		}
-	}
-	return pids
 }
 
 // waitFor polls cond for up to 30 seconds (generous: a loaded CI machine).
@@ -241,8 +150,7 @@ func TestSacStartsPortMonitorsAndObeysSacadm(t *testing.T) {
 	addTestPM(t, sb, "alpha", "", "-y", "first")
 	addTestPM(t, sb, "beta", "", "-f", "d")
 	addTestPM(t, sb, "gamma", "", "-f", "x")
-	r := startSac(t, sb)
-	waitState(t, sb, "alpha", "ENABLED")
+	r := startSac(t, sb, "alpha")
 	waitState(t, sb, "beta", "DISABLED")
 	if st := states(t, sb)["gamma"]; st != "NOTRUNNING" {
 		t.Errorf("gamma (flag x) is %s, want NOTRUNNING", st)
@@ -322,8 +230,7 @@ func TestSacStartsPortMonitorsAndObeysSacadm(t *testing.T) {
 func TestSacRestartsWithinCountThenFails(t *testing.T) {
 	sb := testexec.NewSandbox(t)
 	addTestPM(t, sb, "crashy", "", "-n", "2")
-	r := startSac(t, sb)
-	waitState(t, sb, "crashy", "ENABLED")
+	r := startSac(t, sb, "crashy")
 	sacPid := r.cmd.Process.Pid
 	fds := fdCount(sacPid)
 	for i := 1; i <= 3; i++ {
@@ -379,9 +286,7 @@ func TestSacKillAndStart(t *testing.T) {
 	sb := testexec.NewSandbox(t)
 	addTestPM(t, sb, "pm", "")
 	addTestPM(t, sb, "stubborn", "--ignore-term")
-	startSac(t, sb)
-	waitState(t, sb, "pm", "ENABLED")
-	waitState(t, sb, "stubborn", "ENABLED")
+	startSac(t, sb, "pm", "stubborn")
 	if _, e, code := sacadm(t, sb, "sacadm", "-k", "-p", "pm"); code != 0 {
 		t.Fatalf("sacadm -k: %d %s", code, e)
 	}
@@ -409,8 +314,7 @@ func TestSacKillAndStart(t *testing.T) {
 func TestSacRereadsSactab(t *testing.T) {
 	sb := testexec.NewSandbox(t)
 	addTestPM(t, sb, "one", "")
-	startSac(t, sb)
-	waitState(t, sb, "one", "ENABLED")
+	startSac(t, sb, "one")
 	// sacadm -a with sac running starts the new port monitor at once.
 	addTestPM(t, sb, "two", "")
 	waitState(t, sb, "two", "ENABLED")
@@ -465,8 +369,7 @@ func TestSacRecoversRunningPortMonitors(t *testing.T) {
 	sb := testexec.NewSandbox(t)
 	addTestPM(t, sb, "keep", "")
 	addTestPM(t, sb, "idle", "", "-f", "x")
-	r := startSac(t, sb)
-	waitState(t, sb, "keep", "ENABLED")
+	r := startSac(t, sb, "keep")
 	pid := pmPid(sb, "keep")
 	r.stop()
 	if pmPid(sb, "keep") != pid {
@@ -603,11 +506,7 @@ func TestSacNotifiesSystemd(t *testing.T) {
 	defer ln.Close()
 	cmd := sb.Command(t, "sac", "-t", "1")
 	cmd.Env = append(cmd.Env, "NOTIFY_SOCKET="+sock)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	r := &sacRun{t: t, sb: sb, cmd: cmd, out: &bytes.Buffer{}}
-	t.Cleanup(r.cleanup)
+	r := runSac(t, sb, cmd)
 	read := func() string {
 		ln.SetReadDeadline(time.Now().Add(10 * time.Second))
 		buf := make([]byte, 512)
@@ -634,8 +533,7 @@ func TestSacAdminChannelRefusesOtherUsers(t *testing.T) {
 	testexec.RequireRoot(t)
 	sb := testexec.NewSandbox(t)
 	addTestPM(t, sb, "pm", "")
-	startSac(t, sb)
-	waitState(t, sb, "pm", "ENABLED")
+	startSac(t, sb, "pm")
 	for _, d := range []string{sb.Root, filepath.Dir(sb.Root)} {
 		os.Chmod(d, 0o755) // let nobody reach the sandbox's files
 	}

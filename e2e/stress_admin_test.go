@@ -98,8 +98,7 @@ func TestStressAdminKilledWriters(t *testing.T) {
 	row := newRow(t, "admin: SIGKILLed pmadm/sacadm writers")
 	sb := testexec.NewSandbox(t)
 	addTestPM(t, sb, "mbmon", "")
-	r := startSac(t, sb)
-	waitState(t, sb, "mbmon", "ENABLED")
+	r := startSac(t, sb, "mbmon")
 	sacPid := r.cmd.Process.Pid
 	row.before(sacPid)
 

@@ -22,17 +22,22 @@ import (
 // logFollower collects every line a listener logs, across its log
 // rotations (listen.md 5.10: after 1000 lines the log is renamed o.log and
 // a new one started, or emptied when that fails), so that a phase's lines
-// can be counted whatever the rotation did to the files.
+// can be counted whatever the rotation did to the files. It reads every
+// 20 ms, so as not to miss a rotation, and whenever it is asked for the
+// text, so that the text holds all that was logged before.
 type logFollower struct {
 	path string
 	mu   sync.Mutex
 	text strings.Builder
+	file *os.File // the log being read, nil until it exists
+	ino  uint64
+	buf  []byte
 	stop chan struct{}
 	done chan struct{}
 }
 
 func followLog(t *testing.T, path string) *logFollower {
-	f := &logFollower{path: path, stop: make(chan struct{}), done: make(chan struct{})}
+	f := &logFollower{path: path, buf: make([]byte, 64<<10), stop: make(chan struct{}), done: make(chan struct{})}
 	go f.run()
 	t.Cleanup(f.close)
 	return f
@@ -40,55 +45,54 @@ func followLog(t *testing.T, path string) *logFollower {
 
 func (f *logFollower) run() {
 	defer close(f.done)
-	var file *os.File
-	var ino uint64
-	buf := make([]byte, 64<<10)
 	for {
-		if file == nil {
-			if fl, err := os.Open(f.path); err == nil {
-				var st unix.Stat_t
-				unix.Fstat(int(fl.Fd()), &st)
-				file, ino = fl, st.Ino
-			}
-		}
-		if file != nil {
-			for {
-				n, _ := file.Read(buf)
-				if n == 0 {
-					break
-				}
-				f.mu.Lock()
-				f.text.Write(buf[:n])
-				f.mu.Unlock()
-			}
-			// Emptied in place (listen.md 5.10, when a rotation
-			// fails): read it again from its start.
-			var fst unix.Stat_t
-			if off, err := file.Seek(0, io.SeekCurrent); err == nil && unix.Fstat(int(file.Fd()), &fst) == nil && fst.Size < off {
-				file.Seek(0, io.SeekStart)
-			}
-			// Rotated: the name now holds a new file; finish the old
-			// one (read above, to its end) and move on.
-			var st unix.Stat_t
-			if err := unix.Stat(f.path, &st); err == nil && st.Ino != ino {
-				for n, _ := file.Read(buf); n > 0; n, _ = file.Read(buf) {
-					f.mu.Lock()
-					f.text.Write(buf[:n])
-					f.mu.Unlock()
-				}
-				file.Close()
-				file = nil
-				continue
-			}
-		}
+		f.mu.Lock()
+		f.readLocked()
+		f.mu.Unlock()
 		select {
 		case <-f.stop:
-			if file != nil {
-				file.Close()
-			}
 			return
 		case <-time.After(20 * time.Millisecond):
 		}
+	}
+}
+
+// readLocked reads what was logged since the last call.
+func (f *logFollower) readLocked() {
+	for {
+		if f.file == nil {
+			fl, err := os.Open(f.path)
+			if err != nil {
+				return
+			}
+			var st unix.Stat_t
+			unix.Fstat(int(fl.Fd()), &st)
+			f.file, f.ino = fl, st.Ino
+		}
+		f.drainLocked()
+		// Emptied in place (listen.md 5.10, when a rotation fails):
+		// read it again from its start.
+		var fst unix.Stat_t
+		if off, err := f.file.Seek(0, io.SeekCurrent); err == nil && unix.Fstat(int(f.file.Fd()), &fst) == nil && fst.Size < off {
+			f.file.Seek(0, io.SeekStart)
+			f.drainLocked()
+		}
+		// Rotated: the name now holds a new file; finish the old one
+		// and go on with the new one.
+		var st unix.Stat_t
+		if err := unix.Stat(f.path, &st); err != nil || st.Ino == f.ino {
+			return
+		}
+		f.drainLocked()
+		f.file.Close()
+		f.file = nil
+	}
+}
+
+// drainLocked reads the current file to its end.
+func (f *logFollower) drainLocked() {
+	for n, _ := f.file.Read(f.buf); n > 0; n, _ = f.file.Read(f.buf) {
+		f.text.Write(f.buf[:n])
 	}
 }
 
@@ -98,14 +102,17 @@ func (f *logFollower) close() {
 	default:
 		close(f.stop)
 		<-f.done
+		if f.file != nil {
+			f.file.Close()
+		}
 	}
 }
 
 // String returns everything logged so far.
 func (f *logFollower) String() string {
-	time.Sleep(60 * time.Millisecond) // let the follower catch up
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.readLocked()
 	return f.text.String()
 }
 
@@ -187,10 +194,8 @@ func TestStressListen(t *testing.T) {
 		t.Errorf(format, args...)
 	}
 	sb := testexec.NewSandbox(t)
-	id := lsvc(t)
-	startSac(t, sb)
-	addListenPM(t, sb, "tcp", "tcp")
-	waitState(t, sb, "tcp", "ENABLED")
+	id := svcUser(t)
+	startSacListen(t, sb)
 	lf := followLog(t, sb.Path("/var/saf/tcp/log"))
 	addrs := map[string]string{}
 	for _, name := range []string{"a", "b", "nlps"} {
@@ -235,7 +240,7 @@ func TestStressListen(t *testing.T) {
 	}
 	// Warm up, then the baseline.
 	serving("at the start")
-	time.Sleep(200 * time.Millisecond)
+	waitReaped(pid, 5*time.Second)
 	row.before(pid)
 	t.Logf("baseline: %d fds, %d KiB", row.FDsBefore, row.MemBefore)
 

@@ -24,7 +24,6 @@ import (
 	"github.com/linux-saf/saf/internal/testexec"
 	"github.com/linux-saf/saf/internal/testpty"
 	"github.com/linux-saf/saf/saf/nlps"
-	"github.com/linux-saf/saf/saf/pmproto/pmprototest"
 	"github.com/linux-saf/saf/saf/pmtab"
 )
 
@@ -132,9 +131,7 @@ func TestStressPrivilege(t *testing.T) {
 
 	t.Run("listen", func(t *testing.T) {
 		sb := testexec.NewSandbox(t)
-		r := startSac(t, sb)
-		addListenPM(t, sb, "tcp", "tcp")
-		waitState(t, sb, "tcp", "ENABLED")
+		r := startSacListen(t, sb)
 		direct := fmt.Sprintf("127.0.0.1:%d", lport(t, "tcp4", "127.0.0.1"))
 		launched := fmt.Sprintf("127.0.0.1:%d", lport(t, "tcp4", "127.0.0.1"))
 		addSvc(t, sb, "tcp", "direct", name, nlsformat(t, sb, "-c", idreport, "-A", direct))
@@ -216,11 +213,7 @@ func TestStressPrivilege(t *testing.T) {
 			run("pmadm", "-r", "-p", "m", "-s", "s2") // _pmtab rewritten
 			sac := exec.Command("/bin/sh", "-c", `umask `+umask+`; exec "$0" "$@"`, testexec.Bin(t, "sac"), "-t", "1")
 			sac.Env = sb.Env()
-			if err := sac.Start(); err != nil {
-				t.Fatal(err)
-			}
-			sr := &sacRun{t: t, sb: sb, cmd: sac, out: &bytes.Buffer{}}
-			t.Cleanup(sr.cleanup)
+			sr := runSac(t, sb, sac)
 			waitFor(t, "the port monitor", func() bool { return pmPid(sb, "m") != 0 })
 			for path, mode := range map[string]fs.FileMode{
 				"/etc/saf/_sactab":   0o444,
@@ -255,19 +248,19 @@ func TestStressPrivilege(t *testing.T) {
 			setup      func(sb *testexec.Sandbox)
 			run        func(sb *testexec.Sandbox)
 		}{
-			{"pmadm -a: _pmtab", "/etc/saf/m/_pmtab", addM(t, tpm), pmadmAdd(t)},
-			{"pmadm -a: ._pmtab", "/etc/saf/m/._pmtab", addM(t, tpm), pmadmAdd(t)},
-			{"pmadm -a -z: service script", "/etc/saf/m/s1", addM(t, tpm), pmadmAdd(t)},
+			{"pmadm -a: _pmtab", "/etc/saf/m/_pmtab", addM(t), pmadmAdd(t)},
+			{"pmadm -a: ._pmtab", "/etc/saf/m/._pmtab", addM(t), pmadmAdd(t)},
+			{"pmadm -a -z: service script", "/etc/saf/m/s1", addM(t), pmadmAdd(t)},
 			{"sacadm -a: ._sactab", "/etc/saf/._sactab", nil, sacadmAdd(t, tpm)},
 			{"sacadm -a: admin lock", "/etc/saf/.lock", nil, sacadmAdd(t, tpm)},
 			{"sacadm -a: /var/saf/<tag>", "/var/saf/m", nil, sacadmAdd(t, tpm)},
-			{"sacadm -g -z: _config", "/etc/saf/m/_config", addM(t, tpm), func(sb *testexec.Sandbox) {
+			{"sacadm -g -z: _config", "/etc/saf/m/_config", addM(t), func(sb *testexec.Sandbox) {
 				sacadm(t, sb, "sacadm", "-g", "-p", "m", "-z", privScript(t))
 			}},
-			{"sac: _log", "/var/saf/_log", addM(t, tpm), sacRunFor(t)},
-			{"sac: _sacpipe", "/etc/saf/_sacpipe", addM(t, tpm), sacRunFor(t)},
-			{"sac and the port monitor: _pid", "/etc/saf/m/_pid", addM(t, tpm), sacRunFor(t)},
-			{"sac and the port monitor: _pmpipe", "/etc/saf/m/_pmpipe", addM(t, tpm), sacRunFor(t)},
+			{"sac: _log", "/var/saf/_log", addM(t), sacRunFor(t)},
+			{"sac: _sacpipe", "/etc/saf/_sacpipe", addM(t), sacRunFor(t)},
+			{"sac and the port monitor: _pid", "/etc/saf/m/_pid", addM(t), sacRunFor(t)},
+			{"sac and the port monitor: _pmpipe", "/etc/saf/m/_pmpipe", addM(t), sacRunFor(t)},
 			{"ttymon: its log", "/var/saf/tm/log", nil, ttymonRunFor(t, false)},
 			{"ttymon: lock file", "", nil, ttymonRunFor(t, true)},
 			{"listen: its log", "/var/saf/tcp/log", nil, listenRunFor(t)},
@@ -313,12 +306,8 @@ func privScript(t *testing.T) string {
 	return script
 }
 
-func addM(t *testing.T, tpm string) func(sb *testexec.Sandbox) {
-	return func(sb *testexec.Sandbox) {
-		if _, e, code := sacadm(t, sb, "sacadm", "-a", "-p", "m", "-t", "testpm", "-c", tpm, "-v", "1"); code != 0 {
-			t.Fatalf("sacadm -a: %d %s", code, e)
-		}
-	}
+func addM(t *testing.T) func(sb *testexec.Sandbox) {
+	return func(sb *testexec.Sandbox) { addTestPM(t, sb, "m", "") }
 }
 
 func pmadmAdd(t *testing.T) func(sb *testexec.Sandbox) {
@@ -360,23 +349,14 @@ func ttymonRunFor(t *testing.T, lock bool) func(sb *testexec.Sandbox) {
 		if lock {
 			flags = "b"
 		}
-		// As startTTYMon, without waiting for a log it may refuse to
-		// write.
-		fake := pmprototest.New(t, sb.Root, "tm")
-		sb.WriteFile(t, "etc/saf/tm/_pmtab", "# VERSION=1\n"+tmLine("p1", flags, tmUser(t), pmtab.TTY{
+		r := launchTTYMon(t, sb, "tm", tmLine("p1", flags, svcUser(t), pmtab.TTY{
 			Device: pty.SlavePath, Service: "/bin/cat", Label: "fast", Prompt: "login: ",
 		}))
-		cmd := exec.Command(testexec.Bin(t, "ttymon"))
-		cmd.Env = fake.Env("enabled")
-		cmd.Dir = fake.Dir()
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
 		time.Sleep(time.Second)
 		pty.Type(t, "x\r")
 		time.Sleep(time.Second)
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
+		r.cmd.Process.Signal(syscall.SIGTERM)
+		r.cmd.Wait()
 	}
 }
 

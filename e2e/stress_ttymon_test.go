@@ -53,8 +53,8 @@ func TestStressTTYMon(t *testing.T) {
 	}
 	p2 := testpty.Open(t)
 	svc := tmScript(t, "svc", "echo SVC-RAN\n")
-	tab := tmLine("p1", "", tmUser(t), pmtab.TTY{Device: link, Service: svc, Label: "fast", Prompt: "login: "}) +
-		tmLine("p2", "", tmUser(t), pmtab.TTY{Device: p2.SlavePath, Service: svc, Label: "fast", Prompt: "login: "})
+	tab := tmLine("p1", "", svcUser(t), pmtab.TTY{Device: link, Service: svc, Label: "fast", Prompt: "login: "}) +
+		tmLine("p2", "", svcUser(t), pmtab.TTY{Device: p2.SlavePath, Service: svc, Label: "fast", Prompt: "login: "})
 	r := startTTYMon(t, sb, "tm", tab)
 	pid := r.cmd.Process.Pid
 	p1.Expect(t, `login: $`, tmWait)

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"os"
@@ -130,21 +129,12 @@ func loginLine(t *testing.T, private bool) (sb *testexec.Sandbox, pty *testpty.P
 	// Made first, so that its removal comes last: after the pty is
 	// closed and sac and ttymon have stopped, the session is gone.
 	name, password = loginUser(t)
-	sb = testexec.NewSandbox(t)
-	if err := os.Chmod(sb.Root, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	sb = tmSandbox(t)
 	defs, err := os.ReadFile(filepath.Join(repoRoot(t), "install", "etc", "ttydefs"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	sb.WriteFile(t, "etc/ttydefs", string(defs))
-	sb.WriteFile(t, "etc/issue", tmIssue)
-	for _, d := range []string{"/var/lock", "/var/run", "/var/log"} {
-		if err := os.MkdirAll(sb.Path(d), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	sb.WriteFile(t, "etc/ttydefs", string(defs)) // the shipped one
 	pty = testpty.Open(t)
 
 	if private {
@@ -399,21 +389,11 @@ func startSacPrivate(t *testing.T, sb *testexec.Sandbox) *sacRun {
 	}
 	sb.WriteFile(t, "var/log/wtmp", "")
 	sb.WriteFile(t, "var/run/utmp", "")
-	r := &sacRun{t: t, sb: sb, out: &bytes.Buffer{}, tags: map[string]bool{}}
-	r.cmd = exec.Command("unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
+	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
 		`mount --bind "$1/var/run" /run && mount --bind "$1/var/log/wtmp" /var/log/wtmp && exec "$2" -t 1`,
 		"sh", sb.Root, testexec.Bin(t, "sac"))
-	r.cmd.Env = sb.Env()
-	r.cmd.Stdout, r.cmd.Stderr = r.out, r.out
-	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(r.cleanup)
-	waitFor(t, "sac to answer", func() bool {
-		_, _, code := sacadm(t, sb, "sacadm", "-L")
-		return code == 0 || code == 5
-	})
-	return r
+	cmd.Env = sb.Env()
+	return runSac(t, sb, cmd)
 }
 
 // TestTTYMonRealLoginSharedUtmp logs in as TestTTYMonRealLogin does,

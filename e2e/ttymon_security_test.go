@@ -43,7 +43,7 @@ func TestTTYMonPtyNotCaptured(t *testing.T) {
 	sb := tmSandbox(t)
 	a := testpty.Open(t)
 	svc := tmScript(t, "svc", "echo SVC-RAN\n")
-	tab := tmLine("p1", "", tmUser(t), pmtab.TTY{Device: a.SlavePath, Service: svc, Label: "fast", Prompt: "login: "})
+	tab := tmLine("p1", "", svcUser(t), pmtab.TTY{Device: a.SlavePath, Service: svc, Label: "fast", Prompt: "login: "})
 	r := startTTYMon(t, sb, "tm", tab)
 	a.Expect(t, `login: $`, tmWait)
 
@@ -72,9 +72,22 @@ func TestTTYMonPtyNotCaptured(t *testing.T) {
 	if err := unix.Stat(b.SlavePath, &before); err != nil {
 		t.Fatal(err)
 	}
-	untouched := func(when string) {
+	// untouched reads nobody's terminal from the re-read until ttymon
+	// has logged that it leaves it alone (re), and for at least 1.5 s:
+	// ttymon must have written nothing on it nor changed its owner or
+	// mode.
+	untouched := func(when, re string) {
 		t.Helper()
-		if got := b.ReadAll(t, 1500*time.Millisecond); got != "" {
+		rx := regexp.MustCompile(re)
+		start := time.Now()
+		var got string
+		for !rx.MatchString(r.log()) || time.Since(start) < 1500*time.Millisecond {
+			if time.Since(start) > tmWait {
+				t.Fatalf("%s: ttymon did not log %s", when, re)
+			}
+			got += b.ReadAll(t, 100*time.Millisecond)
+		}
+		if got != "" {
 			t.Fatalf("%s: ttymon wrote on nobody's terminal %s: %q", when, b.SlavePath, got)
 		}
 		var st unix.Stat_t
@@ -94,16 +107,14 @@ func TestTTYMonPtyNotCaptured(t *testing.T) {
 	// 1. Owned by nobody, no session yet (sshd between its chown and the
 	// shell's start).
 	reread()
-	untouched("nobody's pty, re-read")
-	r.waitLog(`service p1: not taking ` + regexp.QuoteMeta(b.SlavePath) + `: it belongs to uid ` + nobody.Uid)
+	untouched("nobody's pty, re-read", `service p1: not taking `+regexp.QuoteMeta(b.SlavePath)+`: it belongs to uid `+nobody.Uid)
 
 	// 2. nobody's shell holds it as its controlling terminal.
 	sh := exec.Command("sleep", "60")
 	sh.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
 	b.StartControlled(t, sh)
 	reread()
-	untouched("nobody's session, re-read")
-	r.waitLog(`service p1: not taking ` + regexp.QuoteMeta(b.SlavePath) + `: .*controlling terminal`)
+	untouched("nobody's session, re-read", `service p1: not taking `+regexp.QuoteMeta(b.SlavePath)+`: .*controlling terminal`)
 
 	// 3. The session ends and root takes the pty back: it is a line
 	// again.

@@ -51,17 +51,6 @@ type tmRun struct {
 	out bytes.Buffer
 }
 
-// tmUser is the identity of the tests' services: the current user, so
-// that ttymon needs no identity switch (linux.md D3).
-func tmUser(t *testing.T) string {
-	t.Helper()
-	u, err := user.Current()
-	if err != nil {
-		t.Skip(err)
-	}
-	return u.Username
-}
-
 // tmNeedHome skips a test that starts a service when the current user's
 // home directory does not exist (nobody's): ttymon changes to it before
 // the exec, and fails without it.
@@ -101,6 +90,15 @@ func tmSandbox(t *testing.T) *testexec.Sandbox {
 // would (environment, cwd), and waits for "Initialization Completed".
 func startTTYMon(t *testing.T, sb *testexec.Sandbox, tag, tab string) *tmRun {
 	t.Helper()
+	r := launchTTYMon(t, sb, tag, tab)
+	r.waitLog("Initialization Completed")
+	return r
+}
+
+// launchTTYMon is startTTYMon without the wait, for a ttymon that may be
+// unable to write its log.
+func launchTTYMon(t *testing.T, sb *testexec.Sandbox, tag, tab string) *tmRun {
+	t.Helper()
 	r := &tmRun{t: t, sb: sb, sac: pmprototest.New(t, sb.Root, tag)}
 	sb.WriteFile(t, "etc/saf/"+tag+"/_pmtab", "# VERSION=1\n"+tab)
 	// Started with SIGINT, SIGHUP and SIGQUIT ignored, as a shell's
@@ -120,7 +118,6 @@ func startTTYMon(t *testing.T, sb *testexec.Sandbox, tag, tab string) *tmRun {
 			t.Logf("ttymon output:\n%s\nlog:\n%s", r.out.String(), r.log())
 		}
 	})
-	r.waitLog("Initialization Completed")
 	return r
 }
 
@@ -180,7 +177,7 @@ func TestTTYMonPromptAndService(t *testing.T) {
 	sb := tmSandbox(t)
 	pty := testpty.Open(t)
 	svc := tmScript(t, "report", tmReport)
-	tab := tmLine("p1", "", tmUser(t), pmtab.TTY{
+	tab := tmLine("p1", "", svcUser(t), pmtab.TTY{
 		Device: pty.SlavePath, Service: svc + " -x %d", Label: "fast", Prompt: "Name: ", TermType: "vt220",
 	})
 	sb.WriteFile(t, "etc/saf/tm/p1", "assign FROM=script\n")
@@ -198,7 +195,7 @@ func TestTTYMonPromptAndService(t *testing.T) {
 		"ARGV=[" + svc + " -x " + pty.SlavePath + "]",
 		"TERM=[vt220] TTYPROMPT=[Name: ] HOME=[",
 		"PMTAG=[unset] ISTATE=[unset] FROM=[script]",
-		"TTY=[" + pty.SlavePath + "] ID=[" + tmUser(t) + "]",
+		"TTY=[" + pty.SlavePath + "] ID=[" + svcUser(t) + "]",
 		"UMASK=[0022]",
 		"SIGNALS=[SigBlk: 0000000000000000 SigIgn: 0000000000000000 ]",
 		"READ=[alice]", // linux.md D11: the typed line was given back
@@ -222,8 +219,8 @@ func TestTTYMonHuntAndAutobaud(t *testing.T) {
 	sb := tmSandbox(t)
 	p1, p2 := testpty.Open(t), testpty.Open(t)
 	svc := tmScript(t, "svc", `echo STARTED; read x`)
-	tab := tmLine("p1", "", tmUser(t), pmtab.TTY{Device: p1.SlavePath, Service: svc, Label: "fast", Prompt: "login: "}) +
-		tmLine("p2", "", tmUser(t), pmtab.TTY{Device: p2.SlavePath, Service: svc, Label: "auto", Prompt: "login: "})
+	tab := tmLine("p1", "", svcUser(t), pmtab.TTY{Device: p1.SlavePath, Service: svc, Label: "fast", Prompt: "login: "}) +
+		tmLine("p2", "", svcUser(t), pmtab.TTY{Device: p2.SlavePath, Service: svc, Label: "auto", Prompt: "login: "})
 	startTTYMon(t, sb, "tm", tab)
 
 	p1.Expect(t, `login: $`, tmWait)
@@ -256,9 +253,9 @@ func TestTTYMonHuntAndAutobaud(t *testing.T) {
 func TestTTYMonWaitReadTimeoutDisabled(t *testing.T) {
 	sb := tmSandbox(t)
 	p1, p2, p3 := testpty.Open(t), testpty.Open(t), testpty.Open(t)
-	tab := tmLine("p1", "", tmUser(t), pmtab.TTY{Device: p1.SlavePath, Flags: "r", Service: "/bin/true", Label: "fast", Prompt: "after-key: "}) +
-		tmLine("p2", "", tmUser(t), pmtab.TTY{Device: p2.SlavePath, Service: "/bin/true", Label: "fast", Prompt: "quick: ", Timeout: "1"}) +
-		tmLine("p3", "x", tmUser(t), pmtab.TTY{Device: p3.SlavePath, Service: "/bin/true", Label: "fast", Prompt: "never: ", DisableMsg: "p3 is out of order"})
+	tab := tmLine("p1", "", svcUser(t), pmtab.TTY{Device: p1.SlavePath, Flags: "r", Service: "/bin/true", Label: "fast", Prompt: "after-key: "}) +
+		tmLine("p2", "", svcUser(t), pmtab.TTY{Device: p2.SlavePath, Service: "/bin/true", Label: "fast", Prompt: "quick: ", Timeout: "1"}) +
+		tmLine("p3", "x", svcUser(t), pmtab.TTY{Device: p3.SlavePath, Service: "/bin/true", Label: "fast", Prompt: "never: ", DisableMsg: "p3 is out of order"})
 	startTTYMon(t, sb, "tm", tab)
 
 	if got := p1.ReadAll(t, 300*time.Millisecond); got != "" {
@@ -284,7 +281,7 @@ func TestTTYMonUtmpWtmp(t *testing.T) {
 	sb := tmSandbox(t)
 	pty := testpty.Open(t)
 	svc := tmScript(t, "svc", `read name; echo "PID=[$$]"; read x`)
-	tab := tmLine("p1", "u", tmUser(t), pmtab.TTY{Device: pty.SlavePath, Service: svc, Label: "fast", Prompt: "login: "})
+	tab := tmLine("p1", "u", svcUser(t), pmtab.TTY{Device: pty.SlavePath, Service: svc, Label: "fast", Prompt: "login: "})
 	startTTYMon(t, sb, "tm", tab)
 	pty.Expect(t, `login: $`, tmWait)
 	pty.Type(t, "carol\r")
@@ -362,7 +359,7 @@ func TestTTYMonBidirectionalYieldsToLock(t *testing.T) {
 	if err := uucplock.Lock(sb.Path("/var/lock"), pty.SlavePath, other.Process.Pid); err != nil {
 		t.Fatal(err)
 	}
-	tab := tmLine("p1", "", tmUser(t), pmtab.TTY{Device: pty.SlavePath, Flags: "b", Service: "/bin/true", Label: "fast", Prompt: "bidi: "})
+	tab := tmLine("p1", "", svcUser(t), pmtab.TTY{Device: pty.SlavePath, Flags: "b", Service: "/bin/true", Label: "fast", Prompt: "bidi: "})
 	startTTYMon(t, sb, "tm", tab)
 	if got := pty.ReadAll(t, 500*time.Millisecond); strings.Contains(got, "bidi:") {
 		t.Fatalf("locked port prompted: %q", got)
@@ -383,17 +380,17 @@ func TestTTYMonRereadWithLiveSession(t *testing.T) {
 	sb := tmSandbox(t)
 	p1, p2, p3 := testpty.Open(t), testpty.Open(t), testpty.Open(t)
 	svc := tmScript(t, "svc", `echo "IN SERVICE"; while read x; do echo "ECHO [$x]"; done`)
-	line1 := tmLine("p1", "", tmUser(t), pmtab.TTY{Device: p1.SlavePath, Service: svc, Label: "fast", Prompt: "one: "})
+	line1 := tmLine("p1", "", svcUser(t), pmtab.TTY{Device: p1.SlavePath, Service: svc, Label: "fast", Prompt: "one: "})
 	r := startTTYMon(t, sb, "tm", line1+
-		tmLine("p2", "", tmUser(t), pmtab.TTY{Device: p2.SlavePath, Service: svc, Label: "fast", Prompt: "two: "}))
+		tmLine("p2", "", svcUser(t), pmtab.TTY{Device: p2.SlavePath, Service: svc, Label: "fast", Prompt: "two: "}))
 	p1.Expect(t, `one: $`, tmWait)
 	p2.Expect(t, `two: $`, tmWait)
 	p1.Type(t, "dave\r")
 	p1.Expect(t, `ECHO \[dave\]`, tmWait)
 
 	r.rewrite(line1 +
-		tmLine("p2", "", tmUser(t), pmtab.TTY{Device: p2.SlavePath, Service: svc, Label: "fast", Prompt: "TWO: "}) +
-		tmLine("p3", "", tmUser(t), pmtab.TTY{Device: p3.SlavePath, Service: svc, Label: "fast", Prompt: "three: "}))
+		tmLine("p2", "", svcUser(t), pmtab.TTY{Device: p2.SlavePath, Service: svc, Label: "fast", Prompt: "TWO: "}) +
+		tmLine("p3", "", svcUser(t), pmtab.TTY{Device: p3.SlavePath, Service: svc, Label: "fast", Prompt: "three: "}))
 	p2.Expect(t, `TWO: $`, tmWait)
 	p3.Expect(t, `three: $`, tmWait)
 	p1.Type(t, "still here\r")
@@ -437,12 +434,19 @@ func TestTTYMonExpress(t *testing.T) {
 	}
 
 	// As getty, with a name: it becomes /usr/bin/login -- NAME.
-	if os.Geteuid() != 0 {
-		return // the service runs as root
-	}
-	if _, err := os.Stat("/usr/bin/login"); err != nil {
-		t.Skip("no /usr/bin/login")
-	}
+	t.Run("getty", func(t *testing.T) {
+		if os.Geteuid() != 0 {
+			t.Skip("needs root: as getty, ttymon runs login as root")
+		}
+		if _, err := os.Stat("/usr/bin/login"); err != nil {
+			t.Skip("no /usr/bin/login")
+		}
+		testTTYMonGetty(t, sb)
+	})
+}
+
+// testTTYMonGetty runs ttymon as getty on a new pty and types a name.
+func testTTYMonGetty(t *testing.T, sb *testexec.Sandbox) {
 	dir := t.TempDir()
 	getty := filepath.Join(dir, "getty")
 	if err := os.Symlink(testexec.Bin(t, "ttymon"), getty); err != nil {
@@ -486,14 +490,13 @@ func TestTTYMonUnderSac(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("ttyadm: exit %d: %s", code, errs)
 	}
-	if out, errs, code := sacadm(t, sb, "pmadm", "-a", "-p", "ttys", "-s", "p1", "-i", tmUser(t), "-v", "1", "-m", spec); code != 0 && code != 4 {
+	if out, errs, code := sacadm(t, sb, "pmadm", "-a", "-p", "ttys", "-s", "p1", "-i", svcUser(t), "-v", "1", "-m", spec); code != 0 && code != 4 {
 		t.Fatalf("pmadm -a: exit %d\n%s%s", code, out, errs)
 	}
-	startSac(t, sb)
-	waitState(t, sb, "ttys", "ENABLED")
+	startSac(t, sb, "ttys")
 	pty.Expect(t, `sac login: $`, tmWait)
 	pty.Type(t, "erin\r")
-	pty.Expect(t, `HELLO `+regexp.QuoteMeta(tmUser(t)), tmWait)
+	pty.Expect(t, `HELLO `+regexp.QuoteMeta(svcUser(t)), tmWait)
 	pty.Type(t, "\r")
 	pty.Expect(t, `sac login: $`, tmWait)
 	// Disabled by sacadm: the port has no disable message, so it closes.
@@ -513,8 +516,8 @@ func TestTTYMonSIGTERM(t *testing.T) {
 	p1, p2 := testpty.Open(t), testpty.Open(t)
 	svc := tmScript(t, "svc", `while read x; do echo "ECHO [$x]"; done`)
 	r := startTTYMon(t, sb, "tm",
-		tmLine("p1", "", tmUser(t), pmtab.TTY{Device: p1.SlavePath, Service: svc, Label: "fast", Prompt: "one: "})+
-			tmLine("p2", "", tmUser(t), pmtab.TTY{Device: p2.SlavePath, Service: svc, Label: "fast", Prompt: "two: ", Timeout: "60"}))
+		tmLine("p1", "", svcUser(t), pmtab.TTY{Device: p1.SlavePath, Service: svc, Label: "fast", Prompt: "one: "})+
+			tmLine("p2", "", svcUser(t), pmtab.TTY{Device: p2.SlavePath, Service: svc, Label: "fast", Prompt: "two: ", Timeout: "60"}))
 	p1.Expect(t, `one: $`, tmWait)
 	p1.Type(t, "frank\r")
 	p1.Expect(t, `ECHO \[frank\]`, tmWait)

@@ -247,26 +247,28 @@ func TestAdmit(t *testing.T) {
 	try(e, s, netip.Addr{}, refAccess, false) // a unix peer is in no allow list
 	try(e, s, netip.MustParseAddr("::ffff:10.0.0.1"), 0, true)
 
-	// rate: 2 per hour, pause 100ms doubling to 250ms
-	s, e = optService(t, "rate=2/1h&pause=100ms&pausemax=250ms"), ep()
+	// rate: 2 per hour, pause 10m doubling to 25m. The time between
+	// the calls is made up by elapse; the few microseconds that really
+	// pass are nothing next to minutes.
+	s, e = optService(t, "rate=2/1h&pause=10m&pausemax=25m"), ep()
 	try(e, s, a1, 0, true)
 	try(e, s, a1, 0, true)
 	try(e, s, a1, refRate, false) // the pause starts
 	try(e, s, a2, refRate, false)
-	time.Sleep(120 * time.Millisecond)
+	elapse(e.ext, 12*time.Minute)
 	try(e, s, a1, 0, true) // a new window
 	try(e, s, a1, 0, true)
-	try(e, s, a1, refRate, false) // again soon: 200ms
-	if e.ext.pause != 200*time.Millisecond {
+	try(e, s, a1, refRate, false) // again soon: 20m
+	if e.ext.pause != 20*time.Minute {
 		t.Errorf("second pause %v", e.ext.pause)
 	}
-	time.Sleep(120 * time.Millisecond)
+	elapse(e.ext, 12*time.Minute)
 	try(e, s, a1, refRate, false) // still paused
-	time.Sleep(100 * time.Millisecond)
+	elapse(e.ext, 10*time.Minute)
 	try(e, s, a1, 0, true)
 	try(e, s, a1, 0, true)
 	try(e, s, a1, refRate, false)
-	if e.ext.pause != 250*time.Millisecond {
+	if e.ext.pause != 25*time.Minute {
 		t.Errorf("third pause %v, want pausemax", e.ext.pause)
 	}
 	// Wait services skip the access checks, not the limits.
@@ -276,6 +278,19 @@ func TestAdmit(t *testing.T) {
 	}
 	if kind, _, release := l.admit(e, s, netip.Addr{}, false); release != nil || kind != refMax {
 		t.Error("second wait instance admitted")
+	}
+}
+
+// elapse makes x's rate state d older, as if d had passed: admit
+// compares the clock with these times only. A zero time (no window, no
+// pause yet) stays zero.
+func elapse(x *extState, d time.Duration) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, at := range []*time.Time{&x.winStart, &x.pausedUntil, &x.pauseEnd} {
+		if !at.IsZero() {
+			*at = at.Add(-d)
+		}
 	}
 }
 
@@ -345,19 +360,37 @@ func TestBurstLog(t *testing.T) {
 		l.refuse(e, "svc", refMax, func() string { return "first" })
 	}
 	l.refuse(e, "svc", refAccess, func() string { return "other kind" })
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(read(), "Service svc: 4 more refused by max") {
-		if time.Now().After(deadline) {
-			t.Fatalf("no summary:\n%s", read())
-		}
-		time.Sleep(20 * time.Millisecond)
+	burstOver(t, e, refMax)
+	burstOver(t, e, refAccess)
+	if !strings.Contains(read(), "Service svc: 4 more refused by max") {
+		t.Fatalf("no summary:\n%s", read())
 	}
-	time.Sleep(200 * time.Millisecond)
+	// A new burst of one: its line, and no summary when it ends.
 	l.refuse(e, "svc", refMax, func() string { return "first" })
-	time.Sleep(200 * time.Millisecond)
+	burstOver(t, e, refMax)
 	log := read()
 	if strings.Count(log, "; first\n") != 2 || strings.Count(log, "; other kind\n") != 1 || strings.Count(log, "more refused") != 1 {
 		t.Errorf("log:\n%s", log)
+	}
+}
+
+// burstOver waits until the burst of kind on e has ended: its summary,
+// if it has one, is logged by then.
+func burstOver(t *testing.T, e *endpoint, kind refusal) {
+	t.Helper()
+	b := &e.ext.logs[kind]
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b.mu.Lock()
+		active := b.active
+		b.mu.Unlock()
+		if !active {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the burst of refusal kind %d did not end", kind)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -1,9 +1,12 @@
 package sac
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -24,6 +27,35 @@ func startSession(t *testing.T, script string) *exec.Cmd {
 		cmd.Wait()
 	})
 	return cmd
+}
+
+// waitIgnoring waits until pid ignores every one of sigs, as the kernel
+// shows it (SigIgn in /proc/<pid>/status): the shell has run its trap,
+// so a signal sent from now on finds it set.
+func waitIgnoring(t *testing.T, pid int, sigs ...syscall.Signal) {
+	t.Helper()
+	var want uint64
+	for _, s := range sigs {
+		want |= 1 << (s - 1)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			t.Fatalf("process %d: %v", pid, err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "SigIgn:"); ok {
+				if ign, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64); err == nil && ign&want == want {
+					return
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("process %d does not ignore %v", pid, sigs)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func TestChildrenOf(t *testing.T) {
@@ -80,7 +112,7 @@ func TestEndSessions(t *testing.T) {
 	other := startSession(t, "sleep 30")
 	sessions = append(sessions, session{pid: other.Process.Pid, start: "1"})
 
-	time.Sleep(100 * time.Millisecond) // let the traps be set
+	waitIgnoring(t, stubborn.Process.Pid, syscall.SIGHUP, syscall.SIGTERM)
 	var mu sync.Mutex
 	var logs []string
 	logf := func(format string, args ...any) {
@@ -139,7 +171,7 @@ func TestEndSessionsStraggler(t *testing.T) {
 	if straggler == 0 {
 		t.Fatal("the background process did not start")
 	}
-	time.Sleep(100 * time.Millisecond) // let its trap be set
+	waitIgnoring(t, straggler, syscall.SIGHUP, syscall.SIGTERM)
 	_, start, _ := procState(leader.Process.Pid)
 	endSessions("tcp", []session{{pid: leader.Process.Pid, start: start}}, func(string, ...any) {})
 	leader.Wait()
