@@ -1,8 +1,10 @@
-// Package adm holds what sacadm and pmadm share: the reporter that prints
-// their messages and keeps the exit status (sac.md 11.1), the option values
-// that check arguments as they are parsed (sac.md 11.5), the _sactab reading
-// both commands do first, the "is sac running" test (11.3), script install
-// and print (11.4) and the requests to a running sac (10).
+// Package adm holds what the admin commands share. All five read their
+// options with Getopt and word a refused command line with Usage. sacadm
+// and pmadm also share the reporter that prints their messages and keeps
+// the exit status (sac.md 11.1), the options they have in common with
+// the checks each value gets as it is read (sac.md 11.5), the _sactab
+// reading both commands do first, the "is sac running" test (11.3),
+// script install and print (11.4) and the requests to a running sac (10).
 package adm
 
 import (
@@ -17,6 +19,7 @@ import (
 	"github.com/linux-saf/saf/saf/exitcode"
 	"github.com/linux-saf/saf/saf/lockfile"
 	"github.com/linux-saf/saf/saf/paths"
+	"github.com/linux-saf/saf/saf/sactab"
 )
 
 // Cmd is one run of an admin command.
@@ -43,30 +46,103 @@ func Fail(code int, format string, args ...any) error {
 	return exitcode.New(code, format, args...)
 }
 
+// Seen records the options given, by letter (and long name).
+type Seen map[string]bool
+
+// Any reports whether any of the option letters was given.
+func (s Seen) Any(letters string) bool {
+	return strings.ContainsFunc(letters, func(l rune) bool { return s[string(l)] })
+}
+
+// All reports whether every one of the option letters was given.
+func (s Seen) All(letters string) bool {
+	return !strings.ContainsFunc(letters, func(l rune) bool { return !s[string(l)] })
+}
+
+// Opts holds the options sacadm and pmadm share, as read.
+type Opts struct {
+	Tag, Type       string // -p, -t
+	Comment, Script string // -y (DefaultComment without it), -z
+	Version         int    // -v
+	FlagLetters     string // -f, which each command checks against its flags
+	Seen            Seen   // every option given
+}
+
+// ReadOptions reads args with the getopt string short and the long options
+// long (NewGetopt). Each value is checked as it is read, in argument
+// order, and the first check that fails decides the exit status: the
+// shared options -f, -p, -t, -v, -y and -z here, then take, which sees
+// every option, checks the command's own. No arguments at all, and
+// operands, are usage errors.
+func (c *Cmd) ReadOptions(args []string, short string, long []string, take func(opt, arg string) error) (*Opts, error) {
+	if len(args) == 0 {
+		return nil, &UsageError{}
+	}
+	o := &Opts{Comment: DefaultComment, Seen: Seen{}}
+	var vers string
+	g := NewGetopt(args, short, long...)
+	for g.Next() {
+		o.Seen[g.Opt] = true
+		var err error
+		switch g.Opt {
+		case "f":
+			o.FlagLetters, err = g.Arg, NoNewline(g.Arg)
+		case "p":
+			o.Tag = g.Arg
+			err = c.CheckTag(&o.Tag, sactab.TagSize, "port monitor tag", "tag", "port monitor tag must be alphanumeric")
+		case "t":
+			o.Type = g.Arg
+			err = c.CheckTag(&o.Type, sactab.TypeSize, "port monitor type", "type", "port monitor type must be alphanumeric")
+		case "v":
+			vers, err = g.Arg, CheckNumber(g.Arg, "version number", "version number can not be negative")
+		case "y":
+			o.Comment, err = g.Arg, NoNewline(g.Arg)
+		case "z":
+			o.Script, err = g.Arg, NoNewline(g.Arg)
+		}
+		if err == nil {
+			err = take(g.Opt, g.Arg)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := g.NoOperands(); err != nil {
+		return nil, err
+	}
+	o.Version = admfile.Atoi(vers)
+	return o, nil
+}
+
+// BadFlags refuses the -f letters bad that are no flags of the command.
+func BadFlags(bad string) error {
+	if bad == "" {
+		return nil
+	}
+	return Fail(exitcode.BadArgs, "Invalid request, %s are not valid arguments for \"-f\"", bad)
+}
+
 // Finish prints err (if any) and returns the exit status.
 func (c *Cmd) Finish(err error) int {
+	if err != nil {
+		fmt.Fprintf(c.Stderr, "%s: %v\n", c.Prog, err)
+	}
+	return c.Status(err)
+}
+
+// Status is the exit status the command ends with after err: the code err
+// carries (4 when it carries none), or with no error the last code set by
+// a message that did not stop the program.
+func (c *Cmd) Status(err error) int {
 	if err == nil {
 		return c.Code
 	}
-	var u *UsageError
-	if errors.As(err, &u) {
-		if u.Msg != "" {
-			fmt.Fprintf(c.Stderr, "%s: %s\n", c.Prog, u.Msg)
-		}
-		io.WriteString(c.Stderr, u.Usage)
-		return exitcode.BadArgs
-	}
-	fmt.Fprintf(c.Stderr, "%s: %v\n", c.Prog, err)
 	return exitcode.Code(err, exitcode.SysErr)
 }
 
-// UsageError prints an optional message, then the usage text; exit 1.
-type UsageError struct {
-	Msg   string
-	Usage string
-}
-
-func (u *UsageError) Error() string { return strings.TrimSpace(u.Msg + " " + u.Usage) }
+// DefaultComment is the comment sacadm -a and pmadm -a write without -y:
+// one blank, as the illumos commands did.
+const DefaultComment = " "
 
 // RequirePriv fails unless the user may change the SAF (sac.md 11.2,
 // linux.md D3).
@@ -131,15 +207,6 @@ func (c *Cmd) CheckTag(v *string, max int, what, tooLong, notAlnum string) error
 	return nil
 }
 
-// ReadFile reads a framework file; a missing file is reported as the
-// caller's "could not open" message.
-func ReadFile(path string) ([]byte, error) {
-	return os.ReadFile(path)
-}
-
-// NoNewlinePtr is NoNewline for option checks.
-func NoNewlinePtr(v *string) error { return NoNewline(*v) }
-
 // PathMsg renders the error of an os call without repeating its path.
 func PathMsg(err error) string { return errno.Text(err) }
 
@@ -153,16 +220,38 @@ func (c *Cmd) Lock() (*lockfile.Lock, error) {
 	return lk, nil
 }
 
+// Prepare is what sacadm and pmadm do before a change: the _sactab check
+// every run makes, then the privilege check.
+func (c *Cmd) Prepare() (*SacTab, error) {
+	t, err := c.ReadSacTab()
+	if err != nil {
+		return nil, err
+	}
+	return t, c.RequirePriv()
+}
+
+// LockFor takes the admin lock for a change that installs the script src
+// ("" for none), after checking src: a script that does not parse is
+// refused before anything changes. Close the result when the change is
+// written.
+func (c *Cmd) LockFor(src string) (*lockfile.Lock, error) {
+	if src != "" {
+		if err := CheckScript(src); err != nil {
+			return nil, err
+		}
+	}
+	return c.Lock()
+}
+
 // Main is the common body of sacadm's and pmadm's Main: it reads SAF_ROOT,
 // decides the privilege (sac.md 11.2, linux.md D3), runs run and turns its
-// error into the exit status; --help prints usage on stdout.
-func Main(prog, usage string, args []string, stdout, stderr io.Writer, run func(*Cmd, []string) error) int {
+// error into the exit status and messages.
+func Main(u Usage, args []string, stdout, stderr io.Writer, run func(*Cmd, []string) error) int {
 	root := paths.FromEnv(os.Getenv)
-	c := &Cmd{Prog: prog, Root: root, Privileged: root.Privileged(os.Getuid()), Stdout: stdout, Stderr: stderr}
+	c := &Cmd{Prog: u.Prog, Root: root, Privileged: root.Privileged(os.Getuid()), Stdout: stdout, Stderr: stderr}
 	err := run(c, args)
-	if errors.Is(err, ErrHelp) {
-		io.WriteString(stdout, usage)
-		return exitcode.OK
+	if code, ok := u.Report(err, stdout, stderr); ok {
+		return code
 	}
 	return c.Finish(err)
 }

@@ -23,7 +23,7 @@ type SacTab struct {
 // invocation does first (sac.md 11.5).
 func (c *Cmd) ReadSacTab() (*SacTab, error) {
 	path := c.Root.SacTab()
-	data, err := ReadFile(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, Fail(exitcode.SysErr, "could not open %s: %v", path, errno.Text(err))
 	}

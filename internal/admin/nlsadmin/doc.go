@@ -22,8 +22,9 @@
 //	    -m "$(nlsadmin -o /var/spool/lp/fifos/listenS5)"
 //
 // The administrative front end manages listen port monitors and their
-// services by running sacadm and pmadm (in this process, with their
-// standard error discarded) and translating their exit statuses. It never
+// services through the operations of sacadm and pmadm (their Go
+// functions, in this process, with their messages discarded) and
+// translates the exit statuses those operations end with. It never
 // talks to a running listener: pmadm has sac tell the listener to re-read
 // its table. net_spec is the port monitor's tag, used verbatim (tcp, not
 // /dev/tcp).
@@ -212,7 +213,6 @@
 //
 // Both -A addr -D and -D -A addr are refused. -R wants digits on both
 // sides of the colon. Messages name the program nlsadmin rather than
-// argv[0]. -c=x is read as -c x (pflag), where getopt would pass "=x".
-// The long options (--help, service options, --import-inetd) and service
-// names in addresses are additions.
+// argv[0]. The long options (--help, service options, --import-inetd)
+// and service names in addresses are additions.
 package nlsadmin

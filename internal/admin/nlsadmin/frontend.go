@@ -1,108 +1,117 @@
 package nlsadmin
 
 import (
-	"bytes"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 
+	"github.com/linux-saf/saf/internal/admin/adm"
 	"github.com/linux-saf/saf/internal/admin/pmadm"
 	"github.com/linux-saf/saf/internal/admin/sacadm"
 	"github.com/linux-saf/saf/saf/admfile"
 	"github.com/linux-saf/saf/saf/exitcode"
+	"github.com/linux-saf/saf/saf/paths"
 	"github.com/linux-saf/saf/saf/pmtab"
+	"github.com/linux-saf/saf/saf/sacmsg"
 	"github.com/linux-saf/saf/saf/sactab"
 )
 
-// runner runs prog ("sacadm" or "pmadm") with args and returns its standard
-// output and exit status; a negative status means it could not be run.
-// Its standard error is discarded, as the original's 2>/dev/null did
-// (listen.md 4.8).
-type runner func(prog string, args []string) (stdout string, code int)
-
-// inProcess runs our own sacadm and pmadm in this process: no shell and no
-// PATH search, the arguments passed as a vector (listen.md 4.8 [LINUX]).
-func inProcess(prog string, args []string) (string, int) {
-	var m func([]string, io.Reader, io.Writer, io.Writer) int
-	switch prog {
-	case "sacadm":
-		m = sacadm.Main
-	case "pmadm":
-		m = pmadm.Main
-	default:
-		return "", -1
-	}
-	var out bytes.Buffer
-	code := m(args, strings.NewReader(""), &out, io.Discard)
-	return out.String(), code
+// safAdmin is what the front end asks of sacadm and pmadm. Each operation
+// answers with the exit status the command would have exited with, which
+// nlsadmin translates as the original translated the status of the
+// sacadm and pmadm it ran; their messages are not shown, as the original
+// sent them to /dev/null. That status is all the original's behaviour
+// depends on: nothing it printed came from their output but the listings,
+// which come here as typed rows.
+type safAdmin interface {
+	portMonitors(tag, pmtype string) ([]sacmsg.StatusEntry, int) // sacadm -L [-p tag] [-t pmtype]
+	addPortMonitor(e sactab.Entry, version int) int              // sacadm -a
+	tell(req byte, tag string) int                               // sacadm -s, -k, -e
+	services(tag, svc string) ([]pmadm.Service, int)             // pmadm -L -p tag [-s svc]
+	addService(tag string, e pmtab.Entry, version int) int       // pmadm -a -p tag
+	changeService(op pmadm.Op, tag, svc string) int              // pmadm -r, -e, -d
 }
 
-// nonEmptyLines splits command output into lines, dropping empty ones.
-func nonEmptyLines(out string) []string {
-	var lines []string
-	for _, l := range strings.Split(out, "\n") {
-		if l != "" {
-			lines = append(lines, l)
-		}
-	}
-	return lines
+// inProcess is safAdmin through the Go functions of our sacadm and pmadm:
+// no shell, no PATH search, no arguments to quote or output to parse.
+type inProcess struct {
+	root paths.Root
+	uid  int // the real uid, as sacadm and pmadm check it
 }
 
-// pmLine is one line of sacadm -L: tag:type:flags:rcnt:STATE:cmd#comment.
-type pmLine struct {
-	tag, typ, state string
+// cmd is a run of sacadm or pmadm: what they would print is discarded.
+func (p inProcess) cmd() *adm.Cmd {
+	return &adm.Cmd{Root: p.root, Privileged: p.root.Privileged(p.uid), Stdout: io.Discard, Stderr: io.Discard}
 }
 
-func parsePMLine(line string) (pmLine, bool) {
-	f := strings.SplitN(line, ":", 6)
-	if len(f) < 6 {
-		return pmLine{}, false
-	}
-	return pmLine{tag: f[0], typ: f[1], state: f[4]}, true
+func (p inProcess) portMonitors(tag, pmtype string) ([]sacmsg.StatusEntry, int) {
+	c := p.cmd()
+	pms, err := sacadm.List(c, tag, pmtype)
+	return pms, c.Status(err)
+}
+
+func (p inProcess) addPortMonitor(e sactab.Entry, version int) int {
+	c := p.cmd()
+	return c.Status(sacadm.Add(c, e, version))
+}
+
+func (p inProcess) tell(req byte, tag string) int {
+	c := p.cmd()
+	return c.Status(sacadm.Tell(c, req, tag))
+}
+
+func (p inProcess) services(tag, svc string) ([]pmadm.Service, int) {
+	c := p.cmd()
+	svcs, err := pmadm.List(c, tag, svc)
+	return svcs, c.Status(err)
+}
+
+func (p inProcess) addService(tag string, e pmtab.Entry, version int) int {
+	c := p.cmd()
+	return c.Status(pmadm.Add(c, tag, e, version))
+}
+
+func (p inProcess) changeService(op pmadm.Op, tag, svc string) int {
+	c := p.cmd()
+	return c.Status(pmadm.Change(c, op, tag, svc))
 }
 
 // active is the state the queries call active (listen.md 4.3: ENABLED or
 // STARTING; the same test serves -x and net_spec alone).
-func (p pmLine) active() bool { return p.state == "ENABLED" || p.state == "STARTING" }
-
-func (p pmLine) status() string {
-	if p.active() {
-		return p.tag + "\tACTIVE"
-	}
-	return p.tag + "\tINACTIVE"
+func active(pm sacmsg.StatusEntry) bool {
+	return pm.State == sacmsg.Enabled || pm.State == sacmsg.Starting
 }
 
-// svcLine is one line of pmadm -L,
-// PMTAG:PMTYPE:SVCTAG:FLAGS:ID:res1:res2:res3:PMSPECIFIC#COMMENT, with the
-// listen part split into its five fields (without checking them).
+// pmStatus is the line of -x and of net_spec alone.
+func pmStatus(pm sacmsg.StatusEntry) string {
+	if active(pm) {
+		return pm.Tag + "\tACTIVE"
+	}
+	return pm.Tag + "\tINACTIVE"
+}
+
+// svcLine is a service with the listen part of its entry split into its
+// five fields (without checking them).
 type svcLine struct {
-	pmtag, pmtype, svc, flags, id       string
+	pmtag, pmtype, svc, id              string
+	flags                               pmtab.Flags
 	addr, rpc, lflags, modules, command string
 	comment                             string
 }
 
-// parseSvcLine splits a pmadm -L line. ok is false when the line does not
-// hold the 8 generic fields, the 5 listen fields and a '#'; svc is set as
-// far as it could be read, for the warning.
-func parseSvcLine(line string) (s svcLine, ok bool) {
-	body, comment, hasHash := strings.Cut(line, "#")
-	f := strings.SplitN(body, ":", 13)
-	if len(f) > 2 {
-		s.svc = f[2]
+// listenService splits s's port monitor specific data. ok is false when it
+// does not hold the 5 listen fields.
+func listenService(s pmadm.Service) (l svcLine, ok bool) {
+	f := strings.SplitN(s.PMSpecific, ":", 5)
+	l = svcLine{pmtag: s.PMTag, pmtype: s.PMType, svc: s.Svc, id: s.Identity, flags: s.Flags, comment: s.Comment}
+	if len(f) < 5 {
+		return l, false
 	}
-	if !hasHash || len(f) < 13 {
-		return s, false
-	}
-	s = svcLine{
-		pmtag: f[0], pmtype: f[1], svc: f[2], flags: f[3], id: f[4],
-		addr: f[8], rpc: f[9], lflags: f[10], modules: f[11], command: f[12],
-		comment: comment,
-	}
-	return s, true
+	l.addr, l.rpc, l.lflags, l.modules, l.command = f[0], f[1], f[2], f[3], f[4]
+	return l, true
 }
 
-func (s svcLine) disabled() bool { return strings.ContainsAny(s.flags, "xX") }
+func (s svcLine) disabled() bool { return s.flags&pmtab.FlagX != 0 }
 
 // report is the -v/-z line of listen.md 4.6.
 func (s svcLine) report() string {
@@ -138,7 +147,7 @@ func (c *cmd) frontEnd(o *options) error {
 		// monitor tag is 1-14 letters and digits (linux.md D7).
 		return fail(exitBadPM, "Invalid network specification %q: a port monitor tag is 1-%d letters and digits", net, sactab.TagSize)
 	}
-	var pm pmLine
+	var pm sacmsg.StatusEntry
 	if m&modeInit == 0 {
 		var err error
 		if pm, err = c.checkNet(net); err != nil {
@@ -181,14 +190,14 @@ func (c *cmd) frontEnd(o *options) error {
 	case m&modeKill != 0:
 		return c.killPM(net)
 	case o.has('q'):
-		if pm.active() {
+		if active(pm) {
 			return nil
 		}
 		return quiet(exitNo)
 	}
 	// net_spec alone (-m and -N may come with it).
-	fmt.Fprintln(c.stdout, pm.status())
-	if !pm.active() {
+	fmt.Fprintln(c.stdout, pmStatus(pm))
+	if !active(pm) {
 		return quiet(exitNo)
 	}
 	return nil
@@ -200,29 +209,23 @@ func isQuery(arg string) bool { return strings.HasPrefix(arg, "-") }
 
 // checkNet is listen.md 4.4 step 4: net_spec must name a port monitor of
 // type listen.
-func (c *cmd) checkNet(net string) (pmLine, error) {
-	out, code := c.run("sacadm", []string{"-L", "-p", net})
-	if code < 0 {
-		return pmLine{}, fail(exitSystem, "System error")
+func (c *cmd) checkNet(net string) (sacmsg.StatusEntry, error) {
+	// sacadm -L lists nothing whenever it fails: no such port monitor,
+	// or anything else.
+	pms, _ := c.saf.portMonitors(net, "")
+	if len(pms) == 0 {
+		return sacmsg.StatusEntry{}, fail(exitBadPM, "Invalid network specification")
 	}
-	lines := nonEmptyLines(out)
-	if len(lines) == 0 {
-		return pmLine{}, fail(exitBadPM, "Invalid network specification")
+	if pms[0].Type != "listen" {
+		return sacmsg.StatusEntry{}, fail(exitBadPM, "Network specification \"%s\" is not of type listen", net)
 	}
-	pm, ok := parsePMLine(lines[0])
-	if !ok {
-		return pmLine{}, fail(exitBadPM, "Invalid network specification")
-	}
-	if pm.typ != "listen" {
-		return pmLine{}, fail(exitBadPM, "Network specification \"%s\" is not of type listen", net)
-	}
-	return pm, nil
+	return pms[0], nil
 }
 
 // listAll is -x: every listen port monitor and whether it is active.
 func (c *cmd) listAll() error {
-	out, code := c.run("sacadm", []string{"-L", "-t", "listen"})
-	switch code {
+	pms, st := c.saf.portMonitors("", "listen")
+	switch st {
 	case exitcode.OK:
 	case exitcode.NoExist:
 		// No listen port monitors: nothing to print.
@@ -230,22 +233,16 @@ func (c *cmd) listAll() error {
 	default:
 		return sacFail("Could not list port monitors")
 	}
-	for _, l := range nonEmptyLines(out) {
-		if pm, ok := parsePMLine(l); ok && pm.typ == "listen" {
-			fmt.Fprintln(c.stdout, pm.status())
-		}
+	for _, pm := range pms {
+		fmt.Fprintln(c.stdout, pmStatus(pm))
 	}
 	return nil
 }
 
-// services runs pmadm -L for net (and code, if not empty) and returns its
-// lines, warning about malformed ones.
+// services lists the services of net (only code, if not empty) as pmadm
+// -L does, warning about those that are no listen entry.
 func (c *cmd) services(net, code string) ([]svcLine, error) {
-	args := []string{"-L", "-p", net}
-	if code != "" {
-		args = append(args, "-s", code)
-	}
-	out, st := c.run("pmadm", args)
+	all, st := c.saf.services(net, code)
 	switch st {
 	case exitcode.OK, exitcode.NoExist:
 		// NoExist: "No services defined" or "Service CODE does not exist".
@@ -253,13 +250,13 @@ func (c *cmd) services(net, code string) ([]svcLine, error) {
 		return nil, sacFail("Could not list services")
 	}
 	var svcs []svcLine
-	for _, l := range nonEmptyLines(out) {
-		s, ok := parseSvcLine(l)
+	for _, s := range all {
+		l, ok := listenService(s)
 		if !ok {
-			c.warnf("Entry for code \"%s\" has incorrect format", s.svc)
+			c.warnf("Entry for code \"%s\" has incorrect format", l.svc)
 			continue
 		}
-		svcs = append(svcs, s)
+		svcs = append(svcs, l)
 	}
 	return svcs, nil
 }
@@ -300,10 +297,10 @@ type outcome struct {
 	msg  string
 }
 
-// translate maps the exit status of a sacadm/pmadm run onto nlsadmin's
-// (listen.md 4.8): 0 is success; the statuses in table have their own
-// outcome; any other status (or a command that could not run) is exit 6
-// with the message other, if any, and "System error in SAC command".
+// translate maps the exit status of a sacadm/pmadm operation onto
+// nlsadmin's (listen.md 4.8): 0 is success; the statuses in table have
+// their own outcome; any other status is exit 6 with the message other,
+// if any, and "System error in SAC command".
 func translate(st int, table map[int]outcome, other string) error {
 	if st == exitcode.OK {
 		return nil
@@ -354,22 +351,17 @@ func (c *cmd) add(o *options) error {
 		// A safety net, as in format.
 		return fail(exitUsage, "%v", err)
 	}
-	return c.addService(o.net, o.svc, id, "", l.Format(), l.Command, o.comment)
+	return c.addService(o.net, o.svc, id, 0, l.Format(), l.Command, o.comment)
 }
 
 // addService stats the command (if any: an internal service may have
-// none) and runs pmadm -a (listen.md 4.8).
-func (c *cmd) addService(net, code, id, flags, pmspecific, command, comment string) error {
+// none) and adds the service as pmadm -a does (listen.md 4.8).
+func (c *cmd) addService(net, code, id string, flags pmtab.Flags, pmspecific, command, comment string) error {
 	if command != "" {
 		c.checkExists(command)
 	}
-	args := []string{"-a", "-p", net, "-s", code, "-i", id}
-	if flags != "" {
-		args = append(args, "-f", flags)
-	}
-	args = append(args, "-m", pmspecific, "-v", strconv.Itoa(pmtab.ListenVersion), "-y", comment)
-	_, st := c.run("pmadm", args)
-	return translate(st, addTable, "Could not add service")
+	e := pmtab.Entry{Svc: code, Flags: flags, Identity: id, PMSpecific: pmspecific, Comment: comment}
+	return translate(c.saf.addService(net, e, pmtab.ListenVersion), addTable, "Could not add service")
 }
 
 // changeTable is -r, -e and -d.
@@ -381,15 +373,14 @@ var changeTable = map[int]outcome{
 
 // changeService is -r, -e or -d code net_spec.
 func (c *cmd) changeService(o *options) error {
-	op := "-r"
+	op := pmadm.Remove
 	switch {
 	case o.modes&modeEnable != 0:
-		op = "-e"
+		op = pmadm.Enable
 	case o.modes&modeDisable != 0:
-		op = "-d"
+		op = pmadm.Disable
 	}
-	_, st := c.run("pmadm", []string{op, "-p", o.net, "-s", o.svc})
-	return translate(st, changeTable, "")
+	return translate(c.saf.changeService(op, o.net, o.svc), changeTable, "")
 }
 
 // addresses is -l and -t: print (argument starting with '-') or replace
@@ -433,8 +424,7 @@ func (c *cmd) address(net, code, opt, arg, undefined string) error {
 		fmt.Fprintln(c.stdout, s.addr)
 		return nil
 	}
-	_, st := c.run("pmadm", []string{"-r", "-p", net, "-s", code})
-	if err := translate(st, changeTable, ""); err != nil {
+	if err := translate(c.saf.changeService(pmadm.Remove, net, code), changeTable, ""); err != nil {
 		// pmadm exits non-zero when it changed the table but could not
 		// tell sac (sac.md 13.4). If the entry is gone, re-add it all the
 		// same, so that a failed notification never loses the service.
@@ -455,7 +445,7 @@ func (c *cmd) address(net, code, opt, arg, undefined string) error {
 	if lflags == "co" {
 		_, command, _ = strings.Cut(command, ":")
 	}
-	return c.addService(net, code, s.id, s.flags, pmspecific, command, strings.TrimSuffix(s.comment, "\n"))
+	return c.addService(net, code, s.id, s.flags, pmspecific, command, s.comment)
 }
 
 // initTable is -i's sacadm -a.
@@ -471,18 +461,17 @@ func (c *cmd) initPM(net string) error {
 	if net == "starlan" {
 		command = listenPath + " -m slan " + net
 	}
-	_, st := c.run("sacadm", []string{"-a", "-p", net, "-t", "listen", "-c", command, "-v", strconv.Itoa(pmtab.ListenVersion)})
-	if err := translate(st, initTable, ""); err != nil {
+	pm := sactab.Entry{Tag: net, Type: "listen", Command: command, Comment: adm.DefaultComment}
+	if err := translate(c.saf.addPortMonitor(pm, pmtab.ListenVersion), initTable, ""); err != nil {
 		return err
 	}
 	l := pmtab.Listen{Flags: pmtab.LFlagCommand, Command: nlpsServerPath}
-	return c.addService(net, "0", "root", "", l.Format(), l.Command, "NLPS server")
+	return c.addService(net, "0", "root", 0, l.Format(), l.Command, "NLPS server")
 }
 
 // startPM is -s: sacadm -s, then sacadm -e.
 func (c *cmd) startPM(net string) error {
-	_, st := c.run("sacadm", []string{"-s", "-p", net})
-	if err := translate(st, map[int]outcome{
+	if err := translate(c.saf.tell(sacmsg.ACStart, net), map[int]outcome{
 		exitcode.NoExist: {exitBadPM, "Non-existent port monitor."},
 		exitcode.Dup:     {exitBadPM, "Non-existent port monitor."},
 		exitcode.PMRun:   {exitFailed, "Listener already running"},
@@ -490,8 +479,7 @@ func (c *cmd) startPM(net string) error {
 	}, ""); err != nil {
 		return err
 	}
-	_, st = c.run("sacadm", []string{"-e", "-p", net})
-	return translate(st, map[int]outcome{
+	return translate(c.saf.tell(sacmsg.ACEnable, net), map[int]outcome{
 		exitcode.NoExist:  {exitBadPM, "Non-existent port monitor."},
 		exitcode.Dup:      {exitBadPM, "Non-existent port monitor."},
 		exitcode.PMRun:    {exitFailed, "Listener already running"},
@@ -502,8 +490,7 @@ func (c *cmd) startPM(net string) error {
 
 // killPM is -k: sacadm -k.
 func (c *cmd) killPM(net string) error {
-	_, st := c.run("sacadm", []string{"-k", "-p", net})
-	return translate(st, map[int]outcome{
+	return translate(c.saf.tell(sacmsg.ACKill, net), map[int]outcome{
 		exitcode.PMNotRun: {exitFailed, fmt.Sprintf("No listener active on network \"%s\"", net)},
 		exitcode.NoExist:  {exitService, "Non-existent port monitor."},
 		exitcode.NoPriv:   notRoot,

@@ -2,26 +2,42 @@ package nlsadmin
 
 import (
 	"bytes"
+	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/linux-saf/saf/internal/admin/adm"
+	"github.com/linux-saf/saf/internal/admin/pmadm"
+	"github.com/linux-saf/saf/saf/exitcode"
 	"github.com/linux-saf/saf/saf/paths"
+	"github.com/linux-saf/saf/saf/pmtab"
+	"github.com/linux-saf/saf/saf/sacmsg"
+	"github.com/linux-saf/saf/saf/sactab"
 )
 
-// reply is a canned answer of the fake sacadm/pmadm.
+// reply is a canned answer of the fake sacadm/pmadm: for a listing, the
+// lines sacadm -L or pmadm -L would print (a compact way to write the
+// rows), and the exit status.
 type reply struct {
 	out  string
 	code int
 }
 
-// fakeRunner answers sacadm and pmadm calls from a table keyed by the
-// command line (arguments with blanks, or empty, in double quotes) and records every call.
-// A key may have several replies, used in turn; the last one repeats.
-type fakeRunner struct {
-	replies map[string][]reply
-	calls   []string
+// fakeSAF answers the front end's sacadm and pmadm operations from a table
+// keyed by the command line that does the same (arguments with blanks, or
+// empty, in double quotes), and records every call that way. A key may
+// have several replies, used in turn; the last one repeats. A call the
+// table does not hold gets the reply of fallback for its program, or exit
+// 4 and nothing.
+type fakeSAF struct {
+	replies  map[string][]reply
+	fallback map[string]reply // by program
+	calls    []string
 }
 
 func commandLine(prog string, args []string) string {
@@ -35,18 +51,93 @@ func commandLine(prog string, args []string) string {
 	return strings.Join(parts, " ")
 }
 
-func (f *fakeRunner) run(prog string, args []string) (string, int) {
+func (f *fakeSAF) answer(prog string, args ...string) reply {
 	key := commandLine(prog, args)
 	f.calls = append(f.calls, key)
 	rs, ok := f.replies[key]
 	if !ok || len(rs) == 0 {
-		return "", -1 // "could not run": the test did not expect this call
+		if r, ok := f.fallback[prog]; ok {
+			return r
+		}
+		return reply{code: exitcode.SysErr}
 	}
 	r := rs[0]
 	if len(rs) > 1 {
 		f.replies[key] = rs[1:]
 	}
-	return r.out, r.code
+	return r
+}
+
+// lines splits a reply's output into its non-empty lines.
+func lines(out string) []string {
+	return strings.FieldsFunc(out, func(r rune) bool { return r == '\n' })
+}
+
+func (f *fakeSAF) portMonitors(tag, pmtype string) ([]sacmsg.StatusEntry, int) {
+	args := []string{"-L"}
+	if tag != "" {
+		args = append(args, "-p", tag)
+	}
+	if pmtype != "" {
+		args = append(args, "-t", pmtype)
+	}
+	r := f.answer("sacadm", args...)
+	var pms []sacmsg.StatusEntry
+	for _, l := range lines(r.out) {
+		// TAG:TYPE:FLAGS:RCNT:STATE:COMMAND#COMMENT
+		fields := strings.SplitN(l, ":", 6)
+		state, err := sacmsg.ParseState(fields[4])
+		if err != nil {
+			panic(fmt.Sprintf("reply %q: %v", l, err))
+		}
+		pms = append(pms, sacmsg.StatusEntry{Tag: fields[0], Type: fields[1], State: state})
+	}
+	return pms, r.code
+}
+
+func (f *fakeSAF) services(tag, svc string) ([]pmadm.Service, int) {
+	args := []string{"-L", "-p", tag}
+	if svc != "" {
+		args = append(args, "-s", svc)
+	}
+	r := f.answer("pmadm", args...)
+	var svcs []pmadm.Service
+	for _, l := range lines(r.out) {
+		// PMTAG:PMTYPE: and the _pmtab line
+		fields := strings.SplitN(l, ":", 3)
+		e := pmtab.Parse([]byte(fields[2]))[0]
+		svcs = append(svcs, pmadm.Service{PMTag: fields[0], PMType: fields[1], Entry: e})
+	}
+	return svcs, r.code
+}
+
+func (f *fakeSAF) addPortMonitor(e sactab.Entry, version int) int {
+	args := []string{"-a", "-p", e.Tag, "-t", e.Type, "-c", e.Command, "-v", strconv.Itoa(version)}
+	if e.Comment != adm.DefaultComment {
+		args = append(args, "-y", e.Comment)
+	}
+	return f.answer("sacadm", args...).code
+}
+
+var requestOption = map[byte]string{sacmsg.ACStart: "-s", sacmsg.ACKill: "-k", sacmsg.ACEnable: "-e"}
+
+func (f *fakeSAF) tell(req byte, tag string) int {
+	return f.answer("sacadm", requestOption[req], "-p", tag).code
+}
+
+func (f *fakeSAF) addService(tag string, e pmtab.Entry, version int) int {
+	args := []string{"-a", "-p", tag, "-s", e.Svc, "-i", e.Identity}
+	if fl := e.Flags.String(); fl != "" {
+		args = append(args, "-f", fl)
+	}
+	args = append(args, "-m", e.PMSpecific, "-v", strconv.Itoa(version), "-y", e.Comment)
+	return f.answer("pmadm", args...).code
+}
+
+var changeOption = map[pmadm.Op]string{pmadm.Remove: "-r", pmadm.Enable: "-e", pmadm.Disable: "-d"}
+
+func (f *fakeSAF) changeService(op pmadm.Op, tag, svc string) int {
+	return f.answer("pmadm", changeOption[op], "-p", tag, "-s", svc).code
 }
 
 // existing pretends that only the named files exist.
@@ -147,10 +238,6 @@ var frontEndTests = []frontEndTest{
 	{
 		name: "not of type listen", args: "tcp", replies: map[string][]reply{sacTCP: {pmTTY}},
 		calls: []string{sacTCP}, stderr: "nlsadmin: error: Network specification \"tcp\" is not of type listen\n", code: 7,
-	},
-	{
-		name: "sacadm cannot run", args: "-q tcp", replies: map[string][]reply{},
-		calls: []string{sacTCP}, stderr: "nlsadmin: error: System error\n", code: 6,
 	},
 	{
 		name: "net_spec not a tag", args: "tc/p",
@@ -547,7 +634,7 @@ var frontEndTests = []frontEndTest{
 func TestFrontEnd(t *testing.T) {
 	for _, tt := range frontEndTests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := &fakeRunner{replies: map[string][]reply{}}
+			f := &fakeSAF{replies: map[string][]reply{}}
 			for k, v := range tt.replies {
 				f.replies[k] = append([]reply(nil), v...)
 			}
@@ -556,7 +643,7 @@ func TestFrontEnd(t *testing.T) {
 			if tt.sandbox {
 				root = paths.New(t.TempDir())
 			}
-			c := &cmd{stdout: &stdout, stderr: &stderr, root: root, euid: tt.euid, run: f.run, stat: existing(tt.exists...)}
+			c := &cmd{stdout: &stdout, stderr: &stderr, root: root, euid: tt.euid, saf: f, stat: existing(tt.exists...)}
 			var args []string
 			for _, a := range strings.Split(tt.args, " ") {
 				if a == `""` {
@@ -585,33 +672,62 @@ func TestFrontEnd(t *testing.T) {
 	}
 }
 
-// TestInProcess checks the default runner reaches our sacadm and pmadm
-// (whatever they answer) and refuses other programs.
+// TestInProcess checks the real operations on a sandbox: what sacadm -L
+// and pmadm -L list, a service added and removed, and the exit statuses.
 func TestInProcess(t *testing.T) {
-	t.Setenv("SAF_ROOT", t.TempDir())
-	if _, code := inProcess("sh", []string{"-c", "true"}); code >= 0 {
-		t.Errorf("inProcess(sh) = %d, want a negative status", code)
-	}
-	for _, p := range []string{"sacadm", "pmadm"} {
-		if _, code := inProcess(p, []string{"-L"}); code < 0 {
-			t.Errorf("inProcess(%s) = %d, want it run", p, code)
+	dir := t.TempDir()
+	for name, data := range map[string]string{
+		"etc/saf/_sactab":    "# VERSION=1\ntcp:listen::0:/usr/lib/saf/listen tcp\t#\n",
+		"etc/saf/tcp/_pmtab": "# VERSION=4\n0::root:reserved:reserved:reserved:::c::/usr/lib/saf/nlps_server#NLPS server\n",
+	} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
 		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := inProcess{root: paths.New(dir), uid: 1000} // a sandbox: any user may change it
+	pms, st := p.portMonitors("tcp", "")
+	if st != 0 || len(pms) != 1 || pms[0].Type != "listen" || pms[0].State != sacmsg.NoSac {
+		t.Errorf("portMonitors(tcp) = %+v, %d", pms, st)
+	}
+	if _, st := p.portMonitors("", "ttymon"); st != exitcode.NoExist {
+		t.Errorf("portMonitors of type ttymon: exit %d, want %d", st, exitcode.NoExist)
+	}
+	e := pmtab.Entry{Svc: "lp", Identity: "listen", PMSpecific: "::c::/bin/cat", Comment: "printer"}
+	// The table changes; sac, not running, cannot be told: exit 4.
+	if st := p.addService("tcp", e, pmtab.ListenVersion); st != exitcode.SysErr {
+		t.Errorf("addService: exit %d, want %d", st, exitcode.SysErr)
+	}
+	svcs, st := p.services("tcp", "lp")
+	if st != 0 || len(svcs) != 1 || svcs[0].PMTag != "tcp" || svcs[0].PMSpecific != e.PMSpecific || svcs[0].Comment != e.Comment {
+		t.Errorf("services(tcp, lp) = %+v, %d", svcs, st)
+	}
+	if st := p.addService("tcp", e, pmtab.ListenVersion); st != exitcode.Dup {
+		t.Errorf("addService again: exit %d, want %d", st, exitcode.Dup)
+	}
+	if st := p.changeService(pmadm.Remove, "tcp", "nope"); st != exitcode.NoExist {
+		t.Errorf("changeService(nope): exit %d, want %d", st, exitcode.NoExist)
+	}
+	if st := p.tell(sacmsg.ACStart, "tcp"); st != exitcode.SysErr {
+		t.Errorf("tell without sac: exit %d, want %d", st, exitcode.SysErr)
 	}
 }
 
-func TestParseSvcLine(t *testing.T) {
-	s, ok := parseSvcLine(ttyLine[:len(ttyLine)-1])
+func TestListenService(t *testing.T) {
+	f := &fakeSAF{replies: map[string][]reply{pmTCP: {{out: ttyLine + badLine}}}}
+	svcs, _ := f.services("tcp", "")
+	s, ok := listenService(svcs[0])
 	want := svcLine{
-		pmtag: "tcp", pmtype: "listen", svc: "tty", flags: "u", id: "uucp",
+		pmtag: "tcp", pmtype: "listen", svc: "tty", flags: pmtab.FlagU, id: "uucp",
 		addr: `\x00020ACF810b8b6e0000000000000000`, lflags: "c", modules: "ntty,tirdwr",
 		command: "/usr/bin/shserv -x a:b", comment: "Server-side for cu",
 	}
 	if !ok || s != want {
-		t.Errorf("parseSvcLine = %+v, %v; want %+v", s, ok, want)
+		t.Errorf("listenService = %+v, %v; want %+v", s, ok, want)
 	}
-	for _, l := range []string{"tcp:listen:x:::::::::c::/x", "tcp:listen:x::::::a:b:c:d#", "tcp"} {
-		if _, ok := parseSvcLine(l); ok {
-			t.Errorf("parseSvcLine(%q) ok, want not", l)
-		}
+	if s, ok := listenService(svcs[1]); ok || s.svc != "bad" {
+		t.Errorf("listenService(%q) = %+v, ok; want not", svcs[1].PMSpecific, s)
 	}
 }

@@ -31,6 +31,7 @@ package nlsadmin
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -38,6 +39,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/linux-saf/saf/internal/admin/adm"
 	"github.com/linux-saf/saf/internal/inetdconf"
 	"github.com/linux-saf/saf/saf/admfile"
 	"github.com/linux-saf/saf/saf/pmtab"
@@ -141,149 +143,190 @@ sacadm -L -p %s >/dev/null 2>&1 ||
 	return b.String(), out
 }
 
+// service is an inetd.conf entry as the listener will run it.
+type service struct {
+	proto string   // tcp or udp
+	v6    bool     // an IPv6 protocol: tcp6, udp46, ...
+	host  string   // the host part of inetd's service field, "" for none
+	name  string   // the service name or port after it
+	port  uint16   // the port name stands for
+	addr  string   // the address nlsadmin -A gets
+	args  []string // nlsadmin's arguments
+	notes []string // what the import could not carry over
+}
+
 // entry returns the commands for one entry, or why it cannot be imported.
 func (im *importer) entry(e inetdconf.Entry, base string) (string, error) {
-	var notes []string
-	var args []string // nlsadmin's arguments
+	s := &service{}
+	if err := s.protocol(e); err != nil {
+		return "", err
+	}
+	if err := im.address(s, e); err != nil {
+		return "", err
+	}
+	if err := s.server(e); err != nil {
+		return "", err
+	}
+	s.transport(e)
+	if err := s.identity(e); err != nil {
+		return "", err
+	}
+	// Check the tail the script's nlsadmin will print, so that the
+	// script does not fail half-way.
+	if err := im.check(s.args); err != nil {
+		return "", err
+	}
+	key := s.proto + " " + s.addr
+	if l, ok := im.bound[key]; ok {
+		return "", fmt.Errorf("%s %s is already the address of line %d", s.proto, s.addr, l)
+	}
+	im.bound[key] = e.Line
+	code := im.code(s.name, s.proto, s.v6 && !strings.HasSuffix(e.Proto, "46"))
+	return im.commands(e, base, s, code), nil
+}
 
-	// Protocol and socket type.
-	var proto string
-	v6 := false
+// protocol reads the protocol and the socket type.
+func (s *service) protocol(e inetdconf.Entry) error {
 	switch {
 	case strings.HasPrefix(e.Proto, "rpc/"):
-		return "", fmt.Errorf("%s: RPC services are not imported (give the program and version to nlsadmin -R by hand)", e.Proto)
+		return fmt.Errorf("%s: RPC services are not imported (give the program and version to nlsadmin -R by hand)", e.Proto)
 	case e.Proto == "unix":
-		return "", errors.New("unix: Unix-domain services are not imported")
+		return errors.New("unix: Unix-domain services are not imported")
 	case slices.Contains([]string{"tcp", "tcp4", "tcp6", "tcp46"}, e.Proto):
-		proto = "tcp"
+		s.proto = "tcp"
 	case slices.Contains([]string{"udp", "udp4", "udp6", "udp46"}, e.Proto):
-		proto = "udp"
+		s.proto = "udp"
 	default:
-		return "", fmt.Errorf("protocol %q is not supported (tcp, tcp4, tcp6, tcp46, udp, udp4, udp6, udp46)", e.Proto)
+		return fmt.Errorf("protocol %q is not supported (tcp, tcp4, tcp6, tcp46, udp, udp4, udp6, udp46)", e.Proto)
 	}
-	v6 = strings.HasSuffix(e.Proto, "6")
-	want := map[string]string{"tcp": "stream", "udp": "dgram"}[proto]
+	s.v6 = strings.HasSuffix(e.Proto, "6")
+	want := map[string]string{"tcp": "stream", "udp": "dgram"}[s.proto]
 	if e.SocketType != want {
-		return "", fmt.Errorf("socket type %q with protocol %s is not supported (want %s)", e.SocketType, e.Proto, want)
+		return fmt.Errorf("socket type %q with protocol %s is not supported (want %s)", e.SocketType, e.Proto, want)
 	}
+	return nil
+}
 
-	// Address.
-	host, name := "", e.Service
-	if i := strings.LastIndexByte(name, ':'); i >= 0 {
-		host, name = name[:i], name[i+1:]
+// address reads the service field: the address to bind and its port.
+func (im *importer) address(s *service, e inetdconf.Entry) error {
+	s.name = e.Service
+	if i := strings.LastIndexByte(s.name, ':'); i >= 0 {
+		s.host, s.name = s.name[:i], s.name[i+1:]
 	}
 	var ip netip.Addr
-	switch host {
+	switch s.host {
 	case "", "*":
 		ip = netip.IPv4Unspecified()
-		if v6 {
+		if s.v6 {
 			ip = netip.IPv6Unspecified()
 		}
 	default:
 		var err error
-		if ip, err = netip.ParseAddr(strings.Trim(host, "[]")); err != nil || ip.Zone() != "" {
-			return "", fmt.Errorf("host %q is not a numeric address (host names are not looked up)", host)
+		if ip, err = netip.ParseAddr(strings.Trim(s.host, "[]")); err != nil || ip.Zone() != "" {
+			return fmt.Errorf("host %q is not a numeric address (host names are not looked up)", s.host)
 		}
 	}
-	if strings.Contains(name, "/") || name == "" {
-		return "", fmt.Errorf("service %q is not supported (tcpmux and RPC names are not imported)", e.Service)
+	if strings.Contains(s.name, "/") || s.name == "" {
+		return fmt.Errorf("service %q is not supported (tcpmux and RPC names are not imported)", e.Service)
 	}
-	var port uint16
-	if strings.Trim(name, "0123456789") == "" {
-		p, err := strconv.ParseUint(name, 10, 16)
+	if strings.Trim(s.name, "0123456789") == "" {
+		p, err := strconv.ParseUint(s.name, 10, 16)
 		if err != nil || p == 0 {
-			return "", fmt.Errorf("port %q is not from 1 to 65535", name)
+			return fmt.Errorf("port %q is not from 1 to 65535", s.name)
 		}
-		port = uint16(p)
+		s.port = uint16(p)
 	} else {
-		p, err := im.c.servicePort(name, proto)
+		p, err := im.c.servicePort(s.name, s.proto)
 		if err != nil {
-			return "", err
+			return err
 		}
-		port = p
+		s.port = p
 	}
-	addr := netip.AddrPortFrom(ip, port).String()
+	s.addr = netip.AddrPortFrom(ip, s.port).String()
 	if ip.IsUnspecified() && ip.Is4() {
-		addr = ":" + strconv.Itoa(int(port))
+		s.addr = ":" + strconv.Itoa(int(s.port))
 	}
+	return nil
+}
 
-	// Server.
+// server reads the server program and its arguments.
+func (s *service) server(e inetdconf.Entry) error {
 	if e.Server == "internal" {
-		if !slices.Contains(pmtab.ListenInternalServices, name) {
-			return "", fmt.Errorf("internal service %q is not supported (%s)", name, strings.Join(pmtab.ListenInternalServices, ", "))
+		if !slices.Contains(pmtab.ListenInternalServices, s.name) {
+			return fmt.Errorf("internal service %q is not supported (%s)", s.name, strings.Join(pmtab.ListenInternalServices, ", "))
 		}
-		args = append(args, "--internal="+name)
+		s.args = append(s.args, "--internal="+s.name)
 		if len(e.Args) > 0 {
-			notes = append(notes, "the arguments of the internal service are ignored")
+			s.notes = append(s.notes, "the arguments of the internal service are ignored")
 		}
-	} else {
-		command, wrap, cnotes, err := importCommand(e.Server, e.Args)
-		if err != nil {
-			return "", err
-		}
-		notes = append(notes, cnotes...)
-		args = append(args, "-c", command)
-		if wrap != "" {
-			args = append(args, "--wrap="+wrap)
-		}
+		return nil
 	}
-	args = append(args, "-A", addr)
-	if proto == "udp" {
-		args = append(args, "--proto=udp")
+	command, wrap, notes, err := importCommand(e.Server, e.Args)
+	if err != nil {
+		return err
+	}
+	s.notes = append(s.notes, notes...)
+	s.args = append(s.args, "-c", command)
+	if wrap != "" {
+		s.args = append(s.args, "--wrap="+wrap)
+	}
+	return nil
+}
+
+// transport gives the address, the protocol, wait and the rate limit.
+func (s *service) transport(e inetdconf.Entry) {
+	s.args = append(s.args, "-A", s.addr)
+	if s.proto == "udp" {
+		s.args = append(s.args, "--proto=udp")
 		if !e.Wait && e.Server != "internal" {
-			notes = append(notes, "dgram nowait: the listener hands a udp service its socket, as for wait")
+			s.notes = append(s.notes, "dgram nowait: the listener hands a udp service its socket, as for wait")
 		}
 	} else if e.Wait {
 		if e.Server == "internal" {
-			notes = append(notes, "wait is ignored for an internal service")
+			s.notes = append(s.notes, "wait is ignored for an internal service")
 		} else {
-			args = append(args, "--wait")
+			s.args = append(s.args, "--wait")
 		}
 	}
 	if e.Max != 0 {
-		args = append(args, fmt.Sprintf("--rate=%d/60", e.Max))
+		s.args = append(s.args, fmt.Sprintf("--rate=%d/60", e.Max))
 	}
-	if strings.HasSuffix(e.Proto, "46") && (host == "" || host == "*") {
-		notes = append(notes, fmt.Sprintf("%s: the listener binds [::] for IPv6 only; IPv4 clients need another entry for :%d", e.Proto, port))
+	if strings.HasSuffix(e.Proto, "46") && (s.host == "" || s.host == "*") {
+		s.notes = append(s.notes, fmt.Sprintf("%s: the listener binds [::] for IPv6 only; IPv4 clients need another entry for :%d", e.Proto, s.port))
 	}
+}
 
-	// Identity.
+// identity reads the user (and what of the group cannot be kept).
+func (s *service) identity(e inetdconf.Entry) error {
 	if e.Group != "" {
-		notes = append(notes, fmt.Sprintf("group %s cannot be expressed: the service runs with the groups of %s", e.Group, e.User))
+		s.notes = append(s.notes, fmt.Sprintf("group %s cannot be expressed: the service runs with the groups of %s", e.Group, e.User))
 	}
 	if e.Class != "" {
-		notes = append(notes, fmt.Sprintf("login class %s cannot be expressed", e.Class))
+		s.notes = append(s.notes, fmt.Sprintf("login class %s cannot be expressed", e.Class))
 	}
 	if strings.ContainsAny(e.User, ":#\n") {
-		return "", fmt.Errorf("user %q cannot be stored in _pmtab", e.User)
+		return fmt.Errorf("user %q cannot be stored in _pmtab", e.User)
 	}
+	return nil
+}
 
-	// Check the tail the script's nlsadmin will print, so that the
-	// script does not fail half-way.
-	if err := im.check(args); err != nil {
-		return "", err
-	}
-	key := proto + " " + addr
-	if l, ok := im.bound[key]; ok {
-		return "", fmt.Errorf("%s %s is already the address of line %d", proto, addr, l)
-	}
-	im.bound[key] = e.Line
-	code := im.code(name, proto, v6 && !strings.HasSuffix(e.Proto, "46"))
-
+// commands is the script's part for the entry e, imported as s under the
+// service code code.
+func (im *importer) commands(e inetdconf.Entry, base string, s *service, code string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s line %d: %s\n", base, e.Line, e.Text)
-	for _, n := range notes {
+	for _, n := range s.notes {
 		fmt.Fprintf(&b, "# NOTE: %s\n", n)
 	}
-	quoted := make([]string, len(args))
-	for i, a := range args {
+	quoted := make([]string, len(s.args))
+	for i, a := range s.args {
 		quoted[i] = shQuote(a)
 	}
 	fmt.Fprintf(&b, "pmadm -L -p %s -s %s >/dev/null 2>&1 ||\n", im.tag, code)
 	fmt.Fprintf(&b, "\tpmadm -a -p %s -s %s -i %s -v \"$(nlsadmin -V)\" \\\n", im.tag, code, shQuote(e.User))
 	fmt.Fprintf(&b, "\t\t-m \"$(nlsadmin %s)\" \\\n", strings.Join(quoted, " "))
 	fmt.Fprintf(&b, "\t\t-y %s\n", shQuote(fmt.Sprintf("imported from %s line %d", base, e.Line)))
-	return b.String(), nil
+	return b.String()
 }
 
 // check runs the formatter on args, as the script will, and returns its
@@ -294,22 +337,18 @@ func (im *importer) check(args []string) error {
 		err = checkServiceOptions(o)
 	}
 	if err == nil {
-		probe := &cmd{stdout: discard{}, stderr: discard{}, euid: 0, stat: func(string) (os.FileInfo, error) { return nil, nil }}
+		probe := &cmd{stdout: io.Discard, stderr: io.Discard, euid: 0, stat: func(string) (os.FileInfo, error) { return nil, nil }}
 		err = probe.format(o)
 	}
 	if err != nil {
-		var u *usageError
-		if errors.As(err, &u) && u.line != "" {
-			return errors.New(strings.TrimPrefix(u.line, prog+": error: "))
+		var u *adm.UsageError
+		if errors.As(err, &u) && u.Msg != "" {
+			return errors.New(strings.TrimPrefix(u.Msg, "error: "))
 		}
 		return err
 	}
 	return nil
 }
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // code makes a service code from the service name: its letters and
 // digits, u for udp, 6 for IPv6-only, a number when taken; at most 13

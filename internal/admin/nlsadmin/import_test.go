@@ -18,7 +18,7 @@ var update = flag.Bool("update", false, "rewrite the golden files of TestImportI
 func importCmd(stdout, stderr io.Writer, services string) *cmd {
 	return &cmd{
 		stdout: stdout, stderr: stderr, root: paths.New(""),
-		run:          (&fakeRunner{}).run,
+		saf:          &fakeSAF{},
 		stat:         existing(),
 		servicesPath: services,
 		open:         func(p string) (io.ReadCloser, error) { return os.Open(p) },
@@ -152,8 +152,8 @@ func TestImportInetdErrors(t *testing.T) {
 		{[]string{"--import-inetd", "x", "-N", "a-b"}, exitUsage, "nlsadmin: error: Invalid port monitor tag \"a-b\": 1-14 letters and digits\n"},
 		{[]string{"--import-inetd", "x", "-v", "tcp"}, exitUsage, "nlsadmin: error: --import-inetd takes only a port monitor tag (net_spec or -N)\n" + usageText},
 		{[]string{"--import-inetd", "x", "--max=1"}, exitUsage, "nlsadmin: error: --import-inetd takes only a port monitor tag (net_spec or -N)\n" + usageText},
-		{[]string{"--import-inetd"}, exitUsage, "nlsadmin: option requires an argument --import-inetd\n" + usageText},
-		{[]string{"-c", "/x", "--max"}, exitUsage, "nlsadmin: option requires an argument --max\n" + usageText},
+		{[]string{"--import-inetd"}, exitUsage, "nlsadmin: option requires an argument -- import-inetd\n" + usageText},
+		{[]string{"-c", "/x", "--max"}, exitUsage, "nlsadmin: option requires an argument -- max\n" + usageText},
 	} {
 		var stdout, stderr bytes.Buffer
 		c := importCmd(&stdout, &stderr, "")

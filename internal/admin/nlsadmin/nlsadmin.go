@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/linux-saf/saf/internal/admin/adm"
 	"github.com/linux-saf/saf/internal/etcservices"
 	"github.com/linux-saf/saf/saf/exitcode"
 	"github.com/linux-saf/saf/saf/paths"
@@ -136,7 +137,7 @@ type cmd struct {
 	stdout, stderr io.Writer
 	root           paths.Root
 	euid           int
-	run            runner                            // runs sacadm and pmadm
+	saf            safAdmin                          // sacadm's and pmadm's operations
 	stat           func(string) (fs.FileInfo, error) // checks service commands exist
 
 	// servicesPath is the services(5) file that resolves service names in
@@ -152,12 +153,13 @@ type cmd struct {
 // Main runs nlsadmin with args (without the program name) and returns the
 // exit status.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := paths.FromEnv(os.Getenv)
 	c := &cmd{
 		stdout: stdout,
 		stderr: stderr,
-		root:   paths.FromEnv(os.Getenv),
+		root:   root,
 		euid:   os.Geteuid(),
-		run:    inProcess,
+		saf:    inProcess{root: root, uid: os.Getuid()},
 		stat:   os.Stat,
 
 		servicesPath: etcservices.DefaultPath,
@@ -188,19 +190,17 @@ func sacFail(msg string) error {
 	return exitcode.Wrap(exitSystem, &sacError{msg: msg})
 }
 
+// usage is nlsadmin's usage, with the help that follows it on --help.
+var usage = adm.Usage{Prog: prog, Text: usageText, Help: usageText + helpText, Code: exitUsage}
+
 // main turns the outcome of exec into messages and the exit status.
 func (c *cmd) main(args []string) int {
 	err := c.exec(args)
 	if err == nil {
 		return exitOK
 	}
-	var u *usageError
-	if errors.As(err, &u) {
-		if u.line != "" {
-			fmt.Fprintln(c.stderr, u.line)
-		}
-		fmt.Fprint(c.stderr, usageText)
-		return exitUsage
+	if code, ok := usage.Report(err, c.stdout, c.stderr); ok {
+		return code
 	}
 	var se *sacError
 	switch {
@@ -221,7 +221,7 @@ func (c *cmd) main(args []string) int {
 // with each other (pmtab.ListenOptions.Check).
 func checkServiceOptions(o *options) error {
 	if o.modes&^(modeAdd|modeCmd|modePipe) != 0 || (o.modes == 0 && o.internal() == "") {
-		return &usageError{line: fmt.Sprintf("%s: error: %s applies only to a service: give -c, -o or --internal, or add one with -a", prog, o.svcKeys[0])}
+		return usageError("%s applies only to a service: give -c, -o or --internal, or add one with -a", o.svcKeys[0])
 	}
 	if o.modes&modePipe != 0 && o.internal() != "" {
 		return fail(exitUsage, "--internal cannot be combined with -o: an internal service has no server")
@@ -256,16 +256,12 @@ func (c *cmd) exec(args []string) error {
 	if err != nil {
 		return err
 	}
-	if o.help {
-		fmt.Fprint(c.stdout, usageText+helpText)
-		return nil
-	}
 	m := o.modes
 	if o.hasImport {
 		// --import-inetd FILE [net_spec | -N net_spec] [service options
 		// are refused]: nothing else goes with it.
 		if m != 0 || len(o.seen) > 1 || (len(o.seen) == 1 && !o.has('N')) || o.hasSvcOpts() {
-			return &usageError{line: prog + ": error: --import-inetd takes only a port monitor tag (net_spec or -N)"}
+			return usageError("--import-inetd takes only a port monitor tag (net_spec or -N)")
 		}
 		return c.importInetd(o)
 	}
@@ -280,32 +276,32 @@ func (c *cmd) exec(args []string) error {
 	switch {
 	case m&modeVersion != 0:
 		if o.hasNet {
-			return &usageError{}
+			return &adm.UsageError{}
 		}
 		fmt.Fprintln(c.stdout, "4")
 		return nil
 	case m&modeList != 0:
 		if o.hasNet {
-			return &usageError{}
+			return &adm.UsageError{}
 		}
 		return c.listAll()
 	case m&modePipe != 0:
 		if o.hasNet {
-			return &usageError{}
+			return &adm.UsageError{}
 		}
 		return c.format(o)
 	case m&modeAdd != 0 || o.has('y') || o.has('w') || (service && o.hasNet):
 		if m&modeAdd == 0 || !service || !o.has('y') || !o.hasNet {
-			return &usageError{line: prog + ": error: Missing argument"}
+			return usageError("Missing argument")
 		}
 		return c.frontEnd(o)
 	case service:
 		return c.format(o)
 	case !o.hasNet:
-		return &usageError{}
+		return &adm.UsageError{}
 	case o.has('p') || o.has('A') || o.has('D') || o.has('R'):
 		// Formatter options without -c or -o.
-		return &usageError{}
+		return &adm.UsageError{}
 	}
 	return c.frontEnd(o)
 }

@@ -1,13 +1,11 @@
 package nlsadmin
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 
+	"github.com/linux-saf/saf/internal/admin/adm"
 	"github.com/linux-saf/saf/saf/pmtab"
-	"github.com/spf13/pflag"
 )
 
 // mode is the set of "mode" options met so far. The original keeps one
@@ -86,10 +84,6 @@ var modeOf = map[byte]mode{
 	't': modeTNet, 'v': modeVerbose, 'x': modeList, 'z': modeZ, 'V': modeVersion,
 }
 
-// switches take no argument (the getopt string of listen.md 4.1:
-// "a: c: d: e: i k l: m o: p: q r: s t: v w: x y: z: A: N: V D R:").
-const switches = "ikmqsvxVD"
-
 // options is what the command line asked for.
 type options struct {
 	modes  mode
@@ -108,7 +102,6 @@ type options struct {
 	tAddr   string // -t
 	net     string // net_spec or -N
 	hasNet  bool
-	help    bool // --help
 
 	// Service options (issue 6): the long options that set pmtab's
 	// ListenOptions, in the order given ("--max", "--option max", ...).
@@ -118,8 +111,6 @@ type options struct {
 
 	importFile string // --import-inetd
 	hasImport  bool
-
-	refused error // the first option check that failed
 }
 
 // hasSvcOpts reports whether any service option was given.
@@ -132,48 +123,17 @@ type rpcSpec struct{ prog, vers uint32 }
 
 func (o *options) has(letter byte) bool { return o.seen[letter] }
 
-// usageError asks Main to print line (if any) and the usage, exit 5.
-type usageError struct{ line string }
-
-func (u *usageError) Error() string { return u.line }
-
 // errInconsistent is the refusal of a consistency rule.
-var errInconsistent = &usageError{line: prog + ": error: Inconsistent options"}
+var errInconsistent = usageError("Inconsistent options")
 
-// errStop ends pflag's walk after a check failed; the check's own error is
-// kept in options.refused (pflag flattens the errors of Value.Set).
-var errStop = errors.New("option check failed")
-
-// switchValue is what pflag hands a switch's Set; anything else means the
-// switch was written "-q=x", which getopt would read as "-q -= -x".
-const switchValue = "\x00switch"
-
-// optValue is the pflag.Value of one option letter. Set runs the option's
-// consistency rule against what came before, in command-line order, as the
-// original's getopt loop does.
-type optValue struct {
-	o      *options
-	letter byte
-}
-
-func (v *optValue) String() string { return "" }
-func (v *optValue) Type() string   { return "string" }
-
-func (v *optValue) Set(s string) error {
-	if err := v.o.take(v.letter, s); err != nil {
-		if v.o.refused == nil {
-			v.o.refused = err
-		}
-		return errStop
-	}
-	return nil
+// usageError is a usage error (exit 5) whose line is "nlsadmin: error:
+// MSG", as every message of nlsadmin's own.
+func usageError(format string, args ...any) error {
+	return &adm.UsageError{Msg: "error: " + fmt.Sprintf(format, args...)}
 }
 
 // take applies one option.
 func (o *options) take(letter byte, arg string) error {
-	if strings.IndexByte(switches, letter) >= 0 && arg != switchValue {
-		return &usageError{line: prog + ": illegal option -- ="}
-	}
 	r := rules[letter]
 	if o.modes&^r.allow != 0 || (r.svc && o.hasSvc) || strings.ContainsFunc(r.letters, func(c rune) bool { return o.seen[byte(c)] }) {
 		return errInconsistent
@@ -204,7 +164,7 @@ func (o *options) take(letter byte, arg string) error {
 	case 'R':
 		rpc, err := parseRPCArg(arg)
 		if err != nil {
-			return &usageError{line: prog + ": error: " + err.Error()}
+			return usageError("%v", err)
 		}
 		o.rpc = rpc
 	}
@@ -216,26 +176,6 @@ func (o *options) take(letter byte, arg string) error {
 var serviceOptions = []string{
 	"proto", "wait", "internal", "max", "rate", "pause", "pausemax",
 	"persource", "v4prefix", "v6prefix", "timeout", "allow", "deny", "wrap",
-}
-
-// svcOptValue is the pflag.Value of one service option; key is "" for the
-// generic --option key=value.
-type svcOptValue struct {
-	o   *options
-	key string
-}
-
-func (v *svcOptValue) String() string { return "" }
-func (v *svcOptValue) Type() string   { return "string" }
-
-func (v *svcOptValue) Set(s string) error {
-	if err := v.o.takeService(v.key, s); err != nil {
-		if v.o.refused == nil {
-			v.o.refused = err
-		}
-		return errStop
-	}
-	return nil
 }
 
 // takeService applies one service option. Each key may be given once,
@@ -299,83 +239,45 @@ func parseRPCArg(s string) (rpcSpec, error) {
 // options (POSIX getopt, not GNU permutation) and becomes net_spec.
 func parseArgs(args []string) (*options, error) {
 	o := &options{seen: map[byte]bool{}, svcSeen: map[string]bool{}}
-	fs := pflag.NewFlagSet(prog, pflag.ContinueOnError)
-	fs.SetOutput(io.Discard) // every message is ours (getoptError, usageError)
-	fs.Usage = func() {}
-	fs.SetInterspersed(false)
-	const getopt = "a:c:d:e:ikl:mo:p:qr:st:vw:xy:z:A:N:VDR:"
-	for i := 0; i < len(getopt); i++ {
-		letter := getopt[i]
-		if letter == ':' {
-			continue
-		}
-		// pflag wants a long name for every flag. A name ending in '='
-		// can never be matched ("--a=" splits into name "a" and a value),
-		// so the options exist only as the getopt letters.
-		f := fs.VarPF(&optValue{o: o, letter: letter}, string(letter)+"=", string(letter), "")
-		if strings.IndexByte(switches, letter) >= 0 {
-			f.NoOptDefVal = switchValue
-		}
-	}
-	fs.BoolVar(&o.help, "help", false, "")
+	long := []string{"option:", "import-inetd:", "wait::"}
 	for _, k := range serviceOptions {
-		f := fs.VarPF(&svcOptValue{o: o, key: k}, k, "", "")
-		if k == "wait" {
-			f.NoOptDefVal = "yes"
+		if k != "wait" {
+			long = append(long, k+":")
 		}
 	}
-	fs.Var(&svcOptValue{o: o}, "option", "")
-	fs.Func("import-inetd", "", func(s string) error {
-		if o.hasImport {
-			o.refused = &usageError{line: prog + ": error: --import-inetd given twice"}
-			return errStop
+	g := adm.NewGetopt(args, "a:c:d:e:ikl:mo:p:qr:st:vw:xy:z:A:N:VDR:", long...)
+	for g.Next() {
+		var err error
+		switch {
+		case len(g.Opt) == 1:
+			err = o.take(g.Opt[0], g.Arg)
+		case g.Opt == "import-inetd":
+			if o.hasImport {
+				return nil, usageError("--import-inetd given twice")
+			}
+			o.importFile, o.hasImport = g.Arg, true
+		case g.Opt == "option":
+			err = o.takeService("", g.Arg)
+		case g.Opt == "wait" && !g.HasArg:
+			err = o.takeService("wait", "yes")
+		default:
+			err = o.takeService(g.Opt, g.Arg)
 		}
-		o.importFile, o.hasImport = s, true
-		return nil
-	})
-
-	err := fs.Parse(args)
-	if o.refused != nil {
-		return nil, o.refused
+		if err != nil {
+			return nil, err
+		}
 	}
-	if err != nil {
-		return nil, getoptError(err)
+	if err := g.Err(); err != nil {
+		return nil, err
 	}
-	if o.help {
-		return o, nil
-	}
-	rest := fs.Args()
+	rest := g.Operands()
 	switch {
 	case len(rest) > 0 && o.hasNet:
-		return nil, &usageError{line: fmt.Sprintf("%s: error: net_spec %q given twice (operand and -N)", prog, rest[0])}
+		return nil, usageError("net_spec %q given twice (operand and -N)", rest[0])
 	case len(rest) > 1:
-		return nil, &usageError{line: fmt.Sprintf("%s: error: unexpected argument %q", prog, rest[1])}
+		return nil, usageError("unexpected argument %q", rest[1])
 	case len(rest) == 1:
 		o.net, o.hasNet = rest[0], true
 	}
 	return o, nil
-}
-
-// getoptError turns pflag's parse errors into the words of the getopt the
-// original used.
-func getoptError(err error) error {
-	var missing *pflag.ValueRequiredError
-	var unknown *pflag.NotExistError
-	switch {
-	case errors.Is(err, pflag.ErrHelp):
-		// pflag's own answer to an undefined -h.
-		return &usageError{line: prog + ": illegal option -- h"}
-	case errors.As(err, &missing):
-		if f := missing.GetFlag(); f.Shorthand == "" {
-			// One of our long options.
-			return &usageError{line: prog + ": option requires an argument --" + f.Name}
-		}
-		return &usageError{line: prog + ": option requires an argument -- " + missing.GetFlag().Shorthand}
-	case errors.As(err, &unknown):
-		if unknown.GetSpecifiedShortnames() != "" {
-			return &usageError{line: prog + ": illegal option -- " + unknown.GetSpecifiedName()}
-		}
-		return &usageError{line: prog + ": illegal option --" + unknown.GetSpecifiedName()}
-	}
-	return &usageError{line: prog + ": " + err.Error()}
 }

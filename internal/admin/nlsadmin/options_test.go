@@ -178,10 +178,11 @@ var grammarTests = []struct {
 	{"-c", "nlsadmin: option requires an argument -- c"},
 	{"-qz", "nlsadmin: option requires an argument -- z"},
 	{"-h", "nlsadmin: illegal option -- h"},
-	{"--verbose", "nlsadmin: illegal option --verbose"},
-	{"--c=/x", "nlsadmin: illegal option --c"},
+	{"--verbose", "nlsadmin: illegal option -- verbose"},
+	{"--c=/x", "nlsadmin: illegal option -- c=/x"},
 	{"-q=1 tcp", "nlsadmin: illegal option -- ="},
 	{"-c/x", parsed},
+	{"-c=/x", "nlsadmin: error: Must specify full path name"}, // the argument is "=/x"
 	{"-qzs tcp", parsed},
 	{"-c -x", "nlsadmin: error: Must specify full path name"}, // -x is -c's argument
 	// Operands (step 2): the first operand ends the options.
@@ -209,9 +210,9 @@ var grammarTests = []struct {
 
 func TestGrammar(t *testing.T) {
 	for _, tt := range grammarTests {
-		f := &fakeRunner{replies: map[string][]reply{sacTCP: {pmEnabled}}}
+		f := &fakeSAF{replies: map[string][]reply{sacTCP: {pmEnabled}}}
 		var stdout, stderr bytes.Buffer
-		c := &cmd{stdout: &stdout, stderr: &stderr, root: paths.New(""), run: f.run, stat: existing("/x", "/y")}
+		c := &cmd{stdout: &stdout, stderr: &stderr, root: paths.New(""), saf: f, stat: existing("/x", "/y")}
 		var args []string
 		if tt.args != "" {
 			args = strings.Split(tt.args, " ")
@@ -283,8 +284,8 @@ func TestFormatter(t *testing.T) {
 			if tt.sandbox {
 				root = paths.New(t.TempDir())
 			}
-			f := &fakeRunner{}
-			c := &cmd{stdout: &stdout, stderr: &stderr, root: root, euid: tt.euid, run: f.run, stat: existing("/p")}
+			f := &fakeSAF{}
+			c := &cmd{stdout: &stdout, stderr: &stderr, root: root, euid: tt.euid, saf: f, stat: existing("/p")}
 			if code := c.main(tt.args); code != tt.code {
 				t.Errorf("exit %d, want %d", code, tt.code)
 			}
@@ -322,19 +323,14 @@ func FuzzMain(f *testing.F) {
 	f.Fuzz(func(t *testing.T, line string) {
 		args := strings.Split(line, "\x00")
 		var stdout, stderr bytes.Buffer
-		run := func(prog string, args []string) (string, int) {
-			if prog == "pmadm" {
-				return nlpsLineForFuzz, 0
-			}
-			return pmEnabled.out, 0
-		}
-		c := &cmd{stdout: &stdout, stderr: &stderr, root: paths.New(""), run: run, stat: existing("/x")}
+		f := &fakeSAF{fallback: map[string]reply{"pmadm": {out: nlpsLineForFuzz}, "sacadm": pmEnabled}}
+		c := &cmd{stdout: &stdout, stderr: &stderr, root: paths.New(""), saf: f, stat: existing("/x")}
 		code := c.main(args)
 		if code < exitOK || code > exitBadPM {
 			t.Fatalf("nlsadmin %q: exit %d", args, code)
 		}
 		o, err := parseArgs(args)
-		if err != nil || o.help || o.hasNet || o.hasImport || (o.modes&(modeCmd|modePipe) == 0 && o.internal() == "") || code != exitOK {
+		if err != nil || o.hasNet || o.hasImport || (o.modes&(modeCmd|modePipe) == 0 && o.internal() == "") || code != exitOK {
 			return // not the formatter, or it refused
 		}
 		out, ok := strings.CutSuffix(stdout.String(), "\n")

@@ -59,8 +59,12 @@ const Usage = "Usage:\tpmadm -a [ -p pmtag | -t type ] -s svctag -i id -m \"pmsp
 	"\tpmadm -g -p pmtag -s svctag [ -z script ]\n" +
 	"\tpmadm -g -s svctag -t type -z script\n"
 
+// Op is an operation of pmadm, set by -a (and the options that go with
+// it), -r, -e, -d, -l, -L or -g; exactly one must be set.
+type Op int
+
 const (
-	opAdd = 1 << iota
+	opAdd Op = 1 << iota
 	opRemove
 	opEnable
 	opDisable
@@ -69,134 +73,191 @@ const (
 	opConfig
 )
 
-// Main runs pmadm with args (without the program name).
-func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	return adm.Main("pmadm", Usage, args, stdout, stderr, run)
+// The changes Change makes to a service: pmadm -r, -e and -d.
+const (
+	Remove  = opRemove
+	Enable  = opEnable
+	Disable = opDisable
+)
+
+// opOf is the operation each option sets. -p, -s, -t and -z set none:
+// they only qualify the operation.
+var opOf = map[string]Op{
+	"a": opAdd, "f": opAdd, "i": opAdd, "m": opAdd, "v": opAdd, "y": opAdd,
+	"r": opRemove, "e": opEnable, "d": opDisable, "l": opPList, "L": opList, "g": opConfig,
 }
 
+// Main runs pmadm with args (without the program name).
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return adm.Main(adm.Usage{Prog: "pmadm", Text: Usage, Code: exitcode.BadArgs}, args, stdout, stderr, run)
+}
+
+// options is the command line as read.
 type options struct {
-	tag, pmtype, svc, id, spec, comment, script string
-	flags                                       pmtab.Flags
-	version                                     int
+	*adm.Opts
+	svc, id, spec string // -s, -i, -m
+	flags         pmtab.Flags
+	ops           Op // operations set
 }
 
 func run(c *adm.Cmd, args []string) error {
-	if len(args) == 0 {
-		return &adm.UsageError{Usage: Usage}
-	}
-	o := options{comment: " "} // illumos default comment: one space (sac.md 6.2)
-	var fl, vers string
-	f := adm.NewFlags("pmadm")
-	f.Bool('a', "add", opAdd)
-	f.Bool('d', "disable", opDisable)
-	f.Bool('e', "enable", opEnable)
-	f.String('f', "flags", opAdd, &fl, adm.NoNewlinePtr)
-	f.Bool('g', "config", opConfig)
-	f.String('i', "id", opAdd, &o.id, func(v *string) error {
-		if err := adm.NoNewline(*v); err != nil {
-			return err
-		}
-		if strings.ContainsAny(*v, ":#") { // linux.md D7
-			return adm.Fail(exitcode.BadArgs, "identity %q must not contain ':' or '#' (they would corrupt _pmtab)", *v)
-		}
-		return nil
-	})
-	f.Bool('L', "condensed", opList)
-	f.Bool('l', "list", opPList)
-	f.String('m', "pmspecific", opAdd, &o.spec, func(v *string) error {
-		if err := adm.NoNewline(*v); err != nil {
-			return err
-		}
-		if strings.Contains(*v, "#") { // linux.md D7
-			return adm.Fail(exitcode.BadArgs, "port monitor specific data must not contain '#' (it would start the comment in _pmtab): %q", *v)
-		}
-		return nil
-	})
-	f.String('p', "pmtag", 0, &o.tag, func(v *string) error {
-		return c.CheckTag(v, sactab.TagSize, "port monitor tag", "tag", "port monitor tag must be alphanumeric")
-	})
-	f.Bool('r', "remove", opRemove)
-	f.String('s', "svctag", 0, &o.svc, func(v *string) error {
-		return c.CheckTag(v, pmtab.SvcTagSize, "service tag", "svctag", "service tag must be alphanumeric")
-	})
-	f.String('t', "type", 0, &o.pmtype, func(v *string) error {
-		return c.CheckTag(v, sactab.TypeSize, "port monitor type", "type", "port monitor type must be alphanumeric")
-	})
-	f.String('v', "version", opAdd, &vers, func(v *string) error {
-		return adm.CheckNumber(*v, "version number", "version number can not be negative")
-	})
-	f.String('y', "comment", opAdd, &o.comment, adm.NoNewlinePtr)
-	f.String('z', "script", 0, &o.script, adm.NoNewlinePtr)
-	if err := f.Parse(args, Usage); err != nil {
+	o, err := parse(c, args)
+	if err != nil {
 		return err
 	}
-	usage := &adm.UsageError{Usage: Usage}
-	if f.Seen('m') && o.spec == "" {
-		return usage
-	}
-	var bad string
-	o.flags, bad = pmtab.ParseFlags(fl)
-	if bad != "" {
-		return adm.Fail(exitcode.BadArgs, "Invalid request, %s are not valid arguments for \"-f\"", bad)
-	}
-	o.version = admfile.Atoi(vers)
-
 	t, err := c.ReadSacTab()
 	if err != nil {
 		return err
 	}
-	has := f.Seen
-	switch f.Ops() {
-	case opAdd:
-		if err := c.RequirePriv(); err != nil {
-			return err
+	return o.dispatch(c, t)
+}
+
+// parse reads the command line.
+func parse(c *adm.Cmd, args []string) (*options, error) {
+	o := &options{}
+	opts, err := c.ReadOptions(args, "adef:gi:Llm:p:rs:t:v:y:z:", nil, func(opt, arg string) error {
+		o.ops |= opOf[opt]
+		switch opt {
+		case "i": // linux.md D7
+			o.id = arg
+			return checkField(arg, ":#", "identity %q must not contain ':' or '#' (they would corrupt _pmtab)")
+		case "m": // linux.md D7
+			o.spec = arg
+			return checkField(arg, "#", "port monitor specific data must not contain '#' (it would start the comment in _pmtab): %q")
+		case "s":
+			o.svc = arg
+			return c.CheckTag(&o.svc, pmtab.SvcTagSize, "service tag", "svctag", "service tag must be alphanumeric")
 		}
-		if !has('a') || has('p') == has('t') || !has('s') || !has('i') || !has('m') || !has('v') {
-			return usage
-		}
-		return add(c, t, o)
-	case opRemove, opEnable, opDisable:
-		if err := c.RequirePriv(); err != nil {
-			return err
-		}
-		if !has('p') || !has('s') || has('t') || has('z') {
-			return usage
-		}
-		return change(c, t, o, f.Ops())
-	case opPList, opList:
-		if has('p') && has('t') || has('z') {
-			return usage
-		}
-		return list(c, t, o, f.Ops() == opList)
-	case opConfig:
-		if has('z') {
-			if err := c.RequirePriv(); err != nil {
-				return err
-			}
-		}
-		if has('p') == has('t') || !has('s') || has('t') && !has('z') {
-			return usage
-		}
-		return config(c, t, o)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return usage
+	o.Opts = opts
+	if o.Seen["m"] && o.spec == "" {
+		return nil, &adm.UsageError{}
+	}
+	var bad string
+	o.flags, bad = pmtab.ParseFlags(o.FlagLetters)
+	return o, adm.BadFlags(bad)
+}
+
+// checkField is the check of -i and -m as they are read: no newline, and
+// none of the characters bad, which would corrupt _pmtab (msg says why).
+func checkField(v, bad, msg string) error {
+	if err := adm.NoNewline(v); err != nil {
+		return err
+	}
+	if strings.ContainsAny(v, bad) {
+		return adm.Fail(exitcode.BadArgs, msg, v)
+	}
+	return nil
+}
+
+// dispatch runs the one operation the options set (none or two is a usage
+// error). An operation that changes something checks the privilege first,
+// then the options it needs and refuses.
+func (o *options) dispatch(c *adm.Cmd, t *adm.SacTab) error {
+	if o.changes() {
+		if err := c.RequirePriv(); err != nil {
+			return err
+		}
+	}
+	has, all := o.Seen.Any, o.Seen.All
+	switch o.ops {
+	case opAdd:
+		if all("asimv") && has("p") != has("t") {
+			return add(c, t, o)
+		}
+	case opRemove, opEnable, opDisable:
+		if all("ps") && !has("tz") {
+			return change(c, t, o.Tag, o.svc, o.ops)
+		}
+	case opPList, opList:
+		if !all("pt") && !has("z") {
+			return list(c, t, o, o.ops == opList)
+		}
+	case opConfig:
+		if has("p") != has("t") && has("s") && (!has("t") || has("z")) {
+			return config(c, t, o)
+		}
+	}
+	return &adm.UsageError{}
+}
+
+// changes reports whether the operation changes a file and so needs the
+// privilege before its options are looked at.
+func (o *options) changes() bool {
+	switch o.ops {
+	case opAdd, opRemove, opEnable, opDisable:
+		return true
+	case opConfig:
+		return o.Seen["z"]
+	}
+	return false
+}
+
+// Service is a service as pmadm -L lists it: the tag and type of its port
+// monitor, and its _pmtab entry.
+type Service struct {
+	PMTag, PMType string
+	pmtab.Entry
+}
+
+// List returns the services of the port monitor tag, or only svc (when not
+// ""), as pmadm -L -p tag [-s svc] lists them. Finding none is an error
+// (exit 5), as for the command. nlsadmin calls it, and Add and Change,
+// instead of running pmadm; their arguments are taken to have passed the
+// checks that the options get (CheckTag and the like).
+func List(c *adm.Cmd, tag, svc string) ([]Service, error) {
+	t, err := c.ReadSacTab()
+	if err != nil {
+		return nil, err
+	}
+	var out []Service
+	err = eachService(c, t, &options{Opts: &adm.Opts{Tag: tag}, svc: svc}, func(pm *sactab.Entry, e *pmtab.Entry) {
+		out = append(out, Service{PMTag: pm.Tag, PMType: pm.Type, Entry: *e})
+	})
+	return out, err
+}
+
+// Add adds the service e under the port monitor tag as pmadm -a -p tag
+// does (without -z); version must be that of the _pmtab.
+func Add(c *adm.Cmd, tag string, e pmtab.Entry, version int) error {
+	t, err := c.Prepare()
+	if err != nil {
+		return err
+	}
+	o := &options{Opts: &adm.Opts{Tag: tag, Comment: e.Comment, Version: version},
+		svc: e.Svc, flags: e.Flags, id: e.Identity, spec: e.PMSpecific}
+	return add(c, t, o)
+}
+
+// Change makes the change op (Remove, Enable or Disable) to the service svc
+// of the port monitor tag, as pmadm -r, -e and -d do.
+func Change(c *adm.Cmd, op Op, tag, svc string) error {
+	t, err := c.Prepare()
+	if err != nil {
+		return err
+	}
+	return change(c, t, tag, svc, op)
 }
 
 // targets returns the port monitors named by -p or -t (sac.md 13.3).
-func targets(c *adm.Cmd, t *adm.SacTab, o options) ([]*sactab.Entry, error) {
-	if o.tag != "" {
-		e, err := c.Find(t, o.tag)
+func targets(c *adm.Cmd, t *adm.SacTab, o *options) ([]*sactab.Entry, error) {
+	if o.Tag != "" {
+		e, err := c.Find(t, o.Tag)
 		if err != nil {
 			return nil, err
 		}
 		return []*sactab.Entry{e}, nil
 	}
-	pms, err := c.OfType(t, o.pmtype)
+	pms, err := c.OfType(t, o.Type)
 	if err != nil {
 		return nil, err
 	}
-	if len(pms) == 0 && o.pmtype != "" {
-		return nil, adm.Fail(exitcode.NoExist, "Invalid request, %s does not exist", o.pmtype)
+	if len(pms) == 0 && o.Type != "" {
+		return nil, adm.Fail(exitcode.NoExist, "Invalid request, %s does not exist", o.Type)
 	}
 	return pms, nil
 }
@@ -248,12 +309,12 @@ func (p *pmTable) find(c *adm.Cmd, svc string, all *[]*pmtab.Entry) (*pmtab.Entr
 }
 
 // add is pmadm -a (sac.md 13.5).
-func add(c *adm.Cmd, t *adm.SacTab, o options) error {
+func add(c *adm.Cmd, t *adm.SacTab, o *options) error {
 	// Trailing blanks of the data are dropped whenever _pmtab is read; drop
 	// them now so that what is written is what will be read.
 	entry := pmtab.Entry{Svc: o.svc, Flags: o.flags, Identity: o.id,
 		Reserved:   [3]string{pmtab.Reserved, pmtab.Reserved, pmtab.Reserved},
-		PMSpecific: strings.TrimRight(o.spec, admfile.Blanks), Comment: o.comment}
+		PMSpecific: strings.TrimRight(o.spec, admfile.Blanks), Comment: o.Comment}
 	if err := pmtab.Validate(entry); err != nil {
 		return adm.Fail(exitcode.BadArgs, "%v", err)
 	}
@@ -261,14 +322,9 @@ func add(c *adm.Cmd, t *adm.SacTab, o options) error {
 	if err != nil {
 		return err
 	}
-	if o.script != "" {
-		// Once for all port monitors: a script that does not parse is
-		// refused before any service is added.
-		if err := adm.CheckScript(o.script); err != nil {
-			return err
-		}
-	}
-	lk, err := c.Lock()
+	// Once for all port monitors: a script that does not parse is refused
+	// before any service is added.
+	lk, err := c.LockFor(o.Script)
 	if err != nil {
 		return err
 	}
@@ -284,8 +340,8 @@ func add(c *adm.Cmd, t *adm.SacTab, o options) error {
 		if err != nil {
 			return adm.Fail(exitcode.SafErr, "%s file is corrupt: it has no \"%s\" line", path, admfile.StampPrefix)
 		}
-		if v != o.version {
-			return adm.Fail(exitcode.SafErr, "%s version number is incorrect: the file is version %d, -v gave %d", path, v, o.version)
+		if v != o.Version {
+			return adm.Fail(exitcode.SafErr, "%s version number is incorrect: the file is version %d, -v gave %d", path, v, o.Version)
 		}
 		p := &pmTable{path: path, data: data, entries: pmtab.Parse(data)}
 		dup, err := p.find(c, o.svc, nil)
@@ -293,14 +349,14 @@ func add(c *adm.Cmd, t *adm.SacTab, o options) error {
 			return err
 		}
 		if dup != nil {
-			if o.tag != "" {
+			if o.Tag != "" {
 				return adm.Fail(exitcode.Dup, "Invalid request, %s already exists under %s", o.svc, pm.Tag)
 			}
 			c.Warn("warning - %s already exists under %s - ignoring", o.svc, pm.Tag)
 			continue
 		}
-		if o.script != "" {
-			installed, err := c.InstallScript(o.script, c.Root.ServiceScript(pm.Tag, o.svc))
+		if o.Script != "" {
+			installed, err := c.InstallScript(o.Script, c.Root.ServiceScript(pm.Tag, o.svc))
 			if err != nil {
 				// Messages are printed; the port monitor is skipped.
 				c.Finish(err)
@@ -326,9 +382,10 @@ func add(c *adm.Cmd, t *adm.SacTab, o options) error {
 	return nil
 }
 
-// change is pmadm -r, -e and -d (sac.md 13.6, 13.7).
-func change(c *adm.Cmd, t *adm.SacTab, o options, op int) error {
-	if _, err := c.Find(t, o.tag); err != nil {
+// change is pmadm -r, -e and -d (sac.md 13.6, 13.7) of the service svc of
+// the port monitor tag.
+func change(c *adm.Cmd, t *adm.SacTab, tag, svc string, op Op) error {
+	if _, err := c.Find(t, tag); err != nil {
 		return err
 	}
 	lk, err := c.Lock()
@@ -336,16 +393,16 @@ func change(c *adm.Cmd, t *adm.SacTab, o options, op int) error {
 		return err
 	}
 	defer lk.Close()
-	p, err := readPMTab(c, o.tag)
+	p, err := readPMTab(c, tag)
 	if err != nil {
 		return err
 	}
-	e, err := p.find(c, o.svc, nil)
+	e, err := p.find(c, svc, nil)
 	if err != nil {
 		return err
 	}
 	if e == nil {
-		return adm.Fail(exitcode.NoExist, "Invalid request, %s does not exist under %s", o.svc, o.tag)
+		return adm.Fail(exitcode.NoExist, "Invalid request, %s does not exist under %s", svc, tag)
 	}
 	var out []byte
 	switch op {
@@ -356,7 +413,7 @@ func change(c *adm.Cmd, t *adm.SacTab, o options, op int) error {
 		if err != nil {
 			// [LINUX] The original wrote the long line, and the
 			// whole table became unreadable.
-			return adm.Fail(exitcode.SafErr, "cannot disable %s under %s: %v (%s line %d)", o.svc, o.tag, err, p.path, e.Line)
+			return adm.Fail(exitcode.SafErr, "cannot disable %s under %s: %v (%s line %d)", svc, tag, err, p.path, e.Line)
 		}
 		out = admfile.ReplaceLine(p.data, e.Line, line+"\n")
 	}
@@ -364,10 +421,10 @@ func change(c *adm.Cmd, t *adm.SacTab, o options, op int) error {
 		return adm.Fail(exitcode.SysErr, "could not rewrite %s: %v", p.path, err)
 	}
 	lk.Close()
-	if tellSac(c, o.tag) && op == opRemove {
+	if tellSac(c, tag) && op == opRemove {
 		// The script goes only once the port monitor has dropped the
 		// service (sac.md 13.6); an error here leaves a harmless file.
-		os.Remove(c.Root.ServiceScript(o.tag, o.svc))
+		os.Remove(c.Root.ServiceScript(tag, svc))
 	}
 	return nil
 }
@@ -393,12 +450,36 @@ func tellSac(c *adm.Cmd, tag string) bool {
 }
 
 // list is pmadm -l and -L (sac.md 13.8).
-func list(c *adm.Cmd, t *adm.SacTab, o options, condensed bool) error {
+func list(c *adm.Cmd, t *adm.SacTab, o *options, condensed bool) error {
+	printed := false
+	return eachService(c, t, o, func(pm *sactab.Entry, e *pmtab.Entry) {
+		flags := e.Flags.String()
+		if condensed {
+			fmt.Fprintf(c.Stdout, "%s:%s:%s:%s:%s:%s:%s:%s:%s#%s\n", pm.Tag, pm.Type, e.Svc, flags,
+				e.Identity, e.Reserved[0], e.Reserved[1], e.Reserved[2], e.PMSpecific, e.Comment)
+			return
+		}
+		if !printed {
+			fmt.Fprintln(c.Stdout, "PMTAG          PMTYPE         SVCTAG         FLGS ID       <PMSPECIFIC>")
+			printed = true
+		}
+		if flags == "" {
+			flags = "-"
+		}
+		fmt.Fprintf(c.Stdout, "%-14s %-14s %-14s %-4s %-8s %s #%s\n", pm.Tag, pm.Type, e.Svc, flags,
+			e.Identity, pmtab.Display(e.PMSpecific), e.Comment)
+	})
+}
+
+// eachService calls visit for each service of the port monitors o names
+// (-p or -t, all without either), or only for the services o.svc, one
+// port monitor's table at a time in table order. Finding none is an error.
+func eachService(c *adm.Cmd, t *adm.SacTab, o *options, visit func(pm *sactab.Entry, e *pmtab.Entry)) error {
 	pms, err := targets(c, t, o)
 	if err != nil {
 		return err
 	}
-	printed := 0
+	found := false
 	for _, pm := range pms {
 		p, err := readPMTab(c, pm.Tag)
 		if err != nil {
@@ -409,45 +490,29 @@ func list(c *adm.Cmd, t *adm.SacTab, o options, condensed bool) error {
 			return err
 		}
 		for _, e := range rows {
-			flags := e.Flags.String()
-			if condensed {
-				fmt.Fprintf(c.Stdout, "%s:%s:%s:%s:%s:%s:%s:%s:%s#%s\n", pm.Tag, pm.Type, e.Svc, flags,
-					e.Identity, e.Reserved[0], e.Reserved[1], e.Reserved[2], e.PMSpecific, e.Comment)
-			} else {
-				if printed == 0 {
-					fmt.Fprintln(c.Stdout, "PMTAG          PMTYPE         SVCTAG         FLGS ID       <PMSPECIFIC>")
-				}
-				if flags == "" {
-					flags = "-"
-				}
-				fmt.Fprintf(c.Stdout, "%-14s %-14s %-14s %-4s %-8s %s #%s\n", pm.Tag, pm.Type, e.Svc, flags,
-					e.Identity, pmtab.Display(e.PMSpecific), e.Comment)
-			}
-			printed++
+			visit(pm, e)
+			found = true
 		}
 	}
-	if printed > 0 {
+	switch {
+	case found:
 		return nil
-	}
-	if o.svc != "" {
+	case o.svc != "":
 		return adm.Fail(exitcode.NoExist, "Service <%s> does not exist", o.svc)
 	}
 	return adm.Fail(exitcode.NoExist, "No services defined")
 }
 
 // config is pmadm -g (sac.md 13.9).
-func config(c *adm.Cmd, t *adm.SacTab, o options) error {
+func config(c *adm.Cmd, t *adm.SacTab, o *options) error {
 	pms, err := targets(c, t, o)
 	if err != nil {
 		return err
 	}
-	var lk *lockfile.Lock
-	if o.script != "" {
+	if o.Script != "" {
 		// Once for all port monitors, before any script is replaced.
-		if err := adm.CheckScript(o.script); err != nil {
-			return err
-		}
-		if lk, err = c.Lock(); err != nil {
+		lk, err := c.LockFor(o.Script)
+		if err != nil {
 			return err
 		}
 		defer lk.Close()
@@ -463,7 +528,7 @@ func config(c *adm.Cmd, t *adm.SacTab, o options) error {
 			return err
 		}
 		if e == nil {
-			if o.tag != "" {
+			if o.Tag != "" {
 				return adm.Fail(exitcode.NoExist, "Invalid request, %s does not exist under %s", o.svc, pm.Tag)
 			}
 			c.Warn("warning - %s does not exist under %s - ignoring", o.svc, pm.Tag)
@@ -471,7 +536,7 @@ func config(c *adm.Cmd, t *adm.SacTab, o options) error {
 			continue
 		}
 		path := c.Root.ServiceScript(pm.Tag, o.svc)
-		if o.script == "" {
+		if o.Script == "" {
 			if err := c.PrintScript(path); err != nil {
 				c.Code = c.Finish(err)
 				continue
@@ -479,7 +544,7 @@ func config(c *adm.Cmd, t *adm.SacTab, o options) error {
 			done++
 			continue
 		}
-		installed, err := c.InstallScript(o.script, path)
+		installed, err := c.InstallScript(o.Script, path)
 		if err != nil {
 			c.Code = c.Finish(err)
 			continue

@@ -140,15 +140,7 @@ func (k *checker) checkSacTab(t *adm.SacTab) []sactab.Entry {
 	var out []sactab.Entry
 	first := map[string]int{}
 	for _, e := range t.Entries {
-		for _, w := range e.Warnings {
-			k.c.Warn("%s:%d: warning - %s", t.Path, e.Line, w)
-		}
-		switch {
-		case e.Err != nil:
-			k.bad(t.Path, e.Line, "corrupt entry: %s", lineReason(e.Err))
-			continue
-		case e.BadFlags != "":
-			k.bad(t.Path, e.Line, "unrecognized flag %c", e.BadFlags[0])
+		if !k.usable(t.Path, e.Line, e.Warnings, e.Err, e.BadFlags) {
 			continue
 		}
 		if l, dup := first[e.Tag]; dup {
@@ -163,6 +155,24 @@ func (k *checker) checkSacTab(t *adm.SacTab) []sactab.Entry {
 		out = append(out, e)
 	}
 	return out
+}
+
+// usable prints the warnings of the entry on line of the table at path
+// and reports whether a reload could take it: a corrupt line or an
+// unknown flag is reported bad instead.
+func (k *checker) usable(path string, line int, warnings []string, err error, badFlags string) bool {
+	for _, w := range warnings {
+		k.c.Warn("%s:%d: warning - %s", path, line, w)
+	}
+	switch {
+	case err != nil:
+		k.bad(path, line, "corrupt entry: %s", lineReason(err))
+	case badFlags != "":
+		k.bad(path, line, "unrecognized flag %c", badFlags[0])
+	default:
+		return true
+	}
+	return false
 }
 
 // checkScript parses a configuration script; a missing one is fine.
@@ -219,15 +229,7 @@ func (k *checker) checkPMTab(pm sactab.Entry, defs *ttydefs.Table) []tableEntry 
 	var out []tableEntry
 	first := map[string]int{}
 	for _, e := range tab.Entries {
-		for _, w := range e.Warnings {
-			k.c.Warn("%s:%d: warning - %s", tab.Path, e.Line, w)
-		}
-		switch {
-		case e.Err != nil:
-			k.bad(tab.Path, e.Line, "corrupt entry: %s", lineReason(e.Err))
-			continue
-		case e.BadFlags != "":
-			k.bad(tab.Path, e.Line, "unrecognized flag %c", e.BadFlags[0])
+		if !k.usable(tab.Path, e.Line, e.Warnings, e.Err, e.BadFlags) {
 			continue
 		}
 		if l, dup := first[e.Svc]; dup {

@@ -59,6 +59,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -108,171 +109,218 @@ const ExtUsage = "\tsacadm -k -p pmtag --force\n" +
 
 // Main runs sacadm with args (without the program name).
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	return adm.Main("sacadm", Usage+ExtUsage, args, stdout, stderr, run)
+	u := adm.Usage{Prog: "sacadm", Text: Usage, Help: Usage + ExtUsage, Code: exitcode.BadArgs}
+	return adm.Main(u, args, stdout, stderr, run)
 }
 
+// options is the command line as read.
 type options struct {
-	tag, pmtype, cmd, comment, script string
-	flags                             sactab.Flags
-	badFlags                          string
-	count, version                    int
+	*adm.Opts
+	cmd   string // -c
+	flags sactab.Flags
+	count int // -n
+	ops   int // operation bits set
+}
+
+// opOf is the operation bit each option sets. -p, -t, -z and the long
+// options set none: they only qualify the operation.
+var opOf = map[string]int{
+	"a": opAdd, "c": opAdd, "f": opAdd, "n": opAdd, "v": opAdd, "y": opAdd,
+	"r": opRemove, "s": opStart, "k": opKill, "e": opEnable, "d": opDisable,
+	"l": opPList, "L": opList, "x": opDBRead, "G": opConfig, "g": opPConfig,
 }
 
 func run(c *adm.Cmd, args []string) error {
-	if len(args) == 0 {
-		return &adm.UsageError{Usage: Usage}
-	}
-	o := options{comment: " "} // illumos default comment: one space (sac.md 5.2)
-	var fl, vers, count string
-	f := adm.NewFlags("sacadm")
-	f.Bool('a', "add", opAdd)
-	f.String('c', "command", opAdd, &o.cmd, func(v *string) error {
-		if err := adm.NoNewline(*v); err != nil {
-			return err
-		}
-		if !strings.HasPrefix(*v, "/") {
-			return adm.Fail(exitcode.BadArgs, "command must be a full pathname: %q", *v)
-		}
-		// linux.md D7: the command field ends at ':' and '#' starts the
-		// comment, so either would corrupt _sactab.
-		if strings.ContainsAny(*v, ":#") {
-			return adm.Fail(exitcode.BadArgs, "command %q must not contain ':' or '#' (they would corrupt _sactab)", *v)
-		}
-		return nil
-	})
-	f.Bool('d', "disable", opDisable)
-	f.Bool('e', "enable", opEnable)
-	f.String('f', "flags", opAdd, &fl, adm.NoNewlinePtr)
-	f.Bool('G', "sysconfig", opConfig)
-	f.Bool('g', "config", opPConfig)
-	f.Bool('k', "kill", opKill)
-	f.Bool('L', "condensed", opList)
-	f.Bool('l', "list", opPList)
-	f.String('n', "count", opAdd, &count, func(v *string) error {
-		return adm.CheckNumber(*v, "restart count", "restart count can not be negative")
-	})
-	f.String('p', "pmtag", 0, &o.tag, func(v *string) error {
-		return c.CheckTag(v, sactab.TagSize, "port monitor tag", "tag", "port monitor tag must be alphanumeric")
-	})
-	f.Bool('r', "remove", opRemove)
-	f.Bool('s', "start", opStart)
-	f.String('t', "type", 0, &o.pmtype, func(v *string) error {
-		return c.CheckTag(v, sactab.TypeSize, "port monitor type", "type", "port monitor type must be alphanumeric")
-	})
-	f.String('v', "version", opAdd, &vers, func(v *string) error {
-		return adm.CheckNumber(*v, "version number", "version number can not be negative")
-	})
-	f.Bool('x', "reread", opDBRead)
-	f.String('y', "comment", opAdd, &o.comment, adm.NoNewlinePtr)
-	f.String('z', "script", 0, &o.script, adm.NoNewlinePtr)
-	// Extensions (issue 6): long options only.
-	var force, showStatus, asJSON, dryRun bool
-	f.Long("force", &force)
-	f.Long("status", &showStatus)
-	f.Long("json", &asJSON)
-	f.Long("dry-run", &dryRun)
-	if err := f.Parse(args, Usage); err != nil {
+	o, err := parse(c, args)
+	if err != nil {
 		return err
 	}
-	o.flags, o.badFlags = sactab.ParseFlags(fl)
-	if o.badFlags != "" {
-		return adm.Fail(exitcode.BadArgs, "Invalid request, %s are not valid arguments for \"-f\"", o.badFlags)
-	}
-	o.count, o.version = admfile.Atoi(count), admfile.Atoi(vers)
-
 	t, err := c.ReadSacTab()
 	if err != nil {
 		return err
 	}
-	usage := &adm.UsageError{Usage: Usage}
-	has := f.Seen
+	// The extensions go only with their operations.
+	force, dryRun := o.Seen["force"], o.Seen["dry-run"]
 	switch {
-	case showStatus:
-		if f.Ops() != 0 || has('t') || has('z') || force || dryRun {
-			return usage
+	case o.Seen["status"]:
+		if o.ops != 0 || o.Seen.Any("tz") || force || dryRun {
+			return &adm.UsageError{}
 		}
-		return status(c, t, o.tag, asJSON)
-	case asJSON,
-		force && f.Ops() != opKill,
-		dryRun && f.Ops() != opDBRead:
-		return usage
+		return status(c, t, o.Tag, o.Seen["json"])
+	case o.Seen["json"], force && o.ops != opKill, dryRun && o.ops != opDBRead:
+		return &adm.UsageError{}
 	}
-	switch f.Ops() {
+	return o.dispatch(c, t)
+}
+
+// parse reads the command line.
+func parse(c *adm.Cmd, args []string) (*options, error) {
+	o := &options{}
+	var count string
+	opts, err := c.ReadOptions(args, "ac:def:GgkLln:p:rst:v:xy:z:", []string{"force", "status", "json", "dry-run"},
+		func(opt, arg string) error {
+			o.ops |= opOf[opt]
+			switch opt {
+			case "c":
+				o.cmd = arg
+				return checkCommandOption(arg)
+			case "n":
+				count = arg
+				return adm.CheckNumber(arg, "restart count", "restart count can not be negative")
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	o.Opts = opts
+	var bad string
+	o.flags, bad = sactab.ParseFlags(o.FlagLetters)
+	o.count = admfile.Atoi(count)
+	return o, adm.BadFlags(bad)
+}
+
+// checkCommandOption is the check of -c as it is read.
+func checkCommandOption(v string) error {
+	if err := adm.NoNewline(v); err != nil {
+		return err
+	}
+	if !strings.HasPrefix(v, "/") {
+		return adm.Fail(exitcode.BadArgs, "command must be a full pathname: %q", v)
+	}
+	// linux.md D7: the command field ends at ':' and '#' starts the
+	// comment, so either would corrupt _sactab.
+	if strings.ContainsAny(v, ":#") {
+		return adm.Fail(exitcode.BadArgs, "command %q must not contain ':' or '#' (they would corrupt _sactab)", v)
+	}
+	return nil
+}
+
+// dispatch runs the one operation the options set (none or two is a usage
+// error). An operation that changes something checks the privilege first,
+// then the options it needs and refuses.
+func (o *options) dispatch(c *adm.Cmd, t *adm.SacTab) error {
+	if o.changes() {
+		if err := c.RequirePriv(); err != nil {
+			return err
+		}
+	}
+	usage := &adm.UsageError{}
+	switch o.ops {
 	case opAdd:
-		if err := c.RequirePriv(); err != nil {
-			return err
-		}
-		if !has('a') || !has('p') || !has('t') || !has('c') || !has('v') {
+		if !o.Seen.All("aptcv") {
 			return usage
 		}
-		return add(c, o)
+		return add(c, o.entry(), o.Version, o.Script)
 	case opRemove, opStart, opKill, opEnable, opDisable:
-		if err := c.RequirePriv(); err != nil {
-			return err
-		}
-		if !has('p') || has('t') || has('z') {
+		if !o.Seen["p"] || o.Seen.Any("tz") {
 			return usage
 		}
-		switch f.Ops() {
-		case opRemove:
-			return remove(c, t, o.tag)
-		case opStart:
-			return c.Tell(sacmsg.ACStart, o.tag)
-		case opKill:
-			if force {
-				return c.Tell(sacmsg.ACKillForce, o.tag)
-			}
-			return c.Tell(sacmsg.ACKill, o.tag)
-		case opEnable:
-			return c.Tell(sacmsg.ACEnable, o.tag)
-		default:
-			return c.Tell(sacmsg.ACDisable, o.tag)
-		}
+		return o.control(c)
 	case opPList, opList:
-		if has('p') && has('t') || has('z') {
+		if o.Seen.All("pt") || o.Seen["z"] {
 			return usage
 		}
-		return list(c, t, o, f.Ops() == opList)
+		return list(c, t, o.Tag, o.Type, o.ops == opList)
 	case opDBRead:
-		if has('t') || has('z') {
+		if o.Seen.Any("tz") {
 			return usage
 		}
-		if dryRun {
-			// Only reads: no privilege needed, as for -l.
-			return dryRunReload(c, t, o.tag)
-		}
-		if err := c.RequirePriv(); err != nil {
-			return err
-		}
-		if has('p') {
-			return c.Tell(sacmsg.ACPMRead, o.tag)
-		}
-		return c.Tell(sacmsg.ACSacRead, "")
+		return o.reread(c, t)
 	case opConfig:
-		if has('z') {
-			if err := c.RequirePriv(); err != nil {
-				return err
-			}
-		}
-		if has('t') || has('p') {
+		if o.Seen.Any("tp") {
 			return usage
 		}
-		return script(c, c.Root.SysConfig(), o.script)
+		return script(c, c.Root.SysConfig(), o.Script)
 	case opPConfig:
-		if has('z') {
-			if err := c.RequirePriv(); err != nil {
-				return err
-			}
-		}
-		if !has('p') || has('t') {
+		if !o.Seen["p"] || o.Seen["t"] {
 			return usage
 		}
-		if _, err := c.Find(t, o.tag); err != nil {
+		if _, err := c.Find(t, o.Tag); err != nil {
 			return err
 		}
-		return script(c, c.Root.PMConfig(o.tag), o.script)
+		return script(c, c.Root.PMConfig(o.Tag), o.Script)
 	}
 	return usage
+}
+
+// changes reports whether the operation changes a file or a port monitor
+// and so needs the privilege before its options are looked at. -x checks
+// it itself, after its options: -x --dry-run needs none.
+func (o *options) changes() bool {
+	switch o.ops {
+	case opAdd, opRemove, opStart, opKill, opEnable, opDisable:
+		return true
+	case opConfig, opPConfig:
+		return o.Seen["z"]
+	}
+	return false
+}
+
+func (o *options) entry() sactab.Entry {
+	return sactab.Entry{Tag: o.Tag, Type: o.Type, Flags: o.flags, RCount: o.count, Command: o.cmd, Comment: o.Comment}
+}
+
+// requests are the sac requests of -s, -k, -e and -d.
+var requests = map[int]byte{opStart: sacmsg.ACStart, opKill: sacmsg.ACKill, opEnable: sacmsg.ACEnable, opDisable: sacmsg.ACDisable}
+
+// control is -r, and -s, -k, -e, -d through the running sac.
+func (o *options) control(c *adm.Cmd) error {
+	switch {
+	case o.ops == opRemove:
+		return remove(c, o.Tag)
+	case o.ops == opKill && o.Seen["force"]:
+		return c.Tell(sacmsg.ACKillForce, o.Tag)
+	}
+	return c.Tell(requests[o.ops], o.Tag)
+}
+
+// reread is -x: sac re-reads _sactab, or the port monitor -p its _pmtab.
+func (o *options) reread(c *adm.Cmd, t *adm.SacTab) error {
+	if o.Seen["dry-run"] {
+		// Only reads: no privilege needed, as for -l.
+		return dryRunReload(c, t, o.Tag)
+	}
+	if err := c.RequirePriv(); err != nil {
+		return err
+	}
+	if o.Seen["p"] {
+		return c.Tell(sacmsg.ACPMRead, o.Tag)
+	}
+	return c.Tell(sacmsg.ACSacRead, "")
+}
+
+// List returns the port monitors sacadm -L lists: every one, the one
+// with tag, or those of pmtype, with their state from the running sac
+// (NO_SAC when it does not run). Finding none is an error (exit 5), as for
+// the command. nlsadmin calls it, and Add and Tell, instead of running
+// sacadm; their arguments are taken to have passed the checks that the
+// options get (CheckTag and the like).
+func List(c *adm.Cmd, tag, pmtype string) ([]sacmsg.StatusEntry, error) {
+	t, err := c.ReadSacTab()
+	if err != nil {
+		return nil, err
+	}
+	return portMonitors(c, t, tag, pmtype)
+}
+
+// Add adds the port monitor e as sacadm -a does (without -z), its new
+// _pmtab stamped with version.
+func Add(c *adm.Cmd, e sactab.Entry, version int) error {
+	if _, err := c.Prepare(); err != nil {
+		return err
+	}
+	return add(c, e, version, "")
+}
+
+// Tell sends the request req (sacmsg.ACStart, ACKill, ACEnable or
+// ACDisable) for the port monitor tag to the running sac, as sacadm -s,
+// -k, -e and -d do.
+func Tell(c *adm.Cmd, req byte, tag string) error {
+	if _, err := c.Prepare(); err != nil {
+		return err
+	}
+	return c.Tell(req, tag)
 }
 
 // script prints the script at path, or installs src there (sac.md 12.6).
@@ -280,10 +328,7 @@ func script(c *adm.Cmd, path, src string) error {
 	if src == "" {
 		return c.PrintScript(path)
 	}
-	if err := adm.CheckScript(src); err != nil {
-		return err
-	}
-	lk, err := c.Lock()
+	lk, err := c.LockFor(src)
 	if err != nil {
 		return err
 	}
@@ -292,44 +337,32 @@ func script(c *adm.Cmd, path, src string) error {
 	return err
 }
 
-// add is sacadm -a (sac.md 12.3).
-func add(c *adm.Cmd, o options) error {
+// add is sacadm -a (sac.md 12.3), with the script src for -z ("" for none).
+func add(c *adm.Cmd, e sactab.Entry, version int, src string) error {
 	// Trailing blanks of the command are dropped whenever _sactab is read;
 	// drop them now so that what is written is what will be read.
-	cmd := strings.TrimRight(o.cmd, admfile.Blanks)
-	if len(cmd) >= admfile.MaxLine { // [illumos] (sac.md 12.3 step 7)
-		return adm.Fail(exitcode.SysErr, "command string too long: %d bytes, at most %d", len(cmd), admfile.MaxLine-1)
+	e.Command = strings.TrimRight(e.Command, admfile.Blanks)
+	if len(e.Command) >= admfile.MaxLine { // [illumos] (sac.md 12.3 step 7)
+		return adm.Fail(exitcode.SysErr, "command string too long: %d bytes, at most %d", len(e.Command), admfile.MaxLine-1)
 	}
-	e := sactab.Entry{Tag: o.tag, Type: o.pmtype, Flags: o.flags, RCount: o.count, Command: cmd, Comment: o.comment}
 	if err := sactab.Validate(e); err != nil {
 		return adm.Fail(exitcode.BadArgs, "%v", err)
 	}
-	if o.script != "" {
-		// Before anything changes: installing it comes after the old
-		// directories of the tag are replaced.
-		if err := adm.CheckScript(o.script); err != nil {
-			return err
-		}
-	}
-	lk, err := c.Lock()
+	// The script is checked before anything changes: installing it comes
+	// after the old directories of the tag are replaced.
+	lk, t, err := lockedSacTab(c, src)
 	if err != nil {
 		return err
 	}
 	defer lk.Close()
-	// Read again under the lock: the table may have changed since the
-	// first check, and what we append to must be what we checked.
-	t, err := c.ReadSacTab()
-	if err != nil {
-		return err
-	}
 	exists := false
-	if err := c.Walk(t, func(x *sactab.Entry) bool { exists = x.Tag == o.tag; return exists }); err != nil {
+	if err := c.Walk(t, func(x *sactab.Entry) bool { exists = x.Tag == e.Tag; return exists }); err != nil {
 		return err
 	}
 	if exists {
-		return adm.Fail(exitcode.Dup, "Invalid request, %s already exists", o.tag)
+		return adm.Fail(exitcode.Dup, "Invalid request, %s already exists", e.Tag)
 	}
-	home, vardir := c.Root.PMDir(o.tag), c.Root.PMVarDir(o.tag)
+	home, vardir := c.Root.PMDir(e.Tag), c.Root.PMVarDir(e.Tag)
 	cleanup := func() {
 		os.RemoveAll(home) // only the tag's own tree (linux.md D7)
 		os.Remove(vardir)
@@ -343,8 +376,8 @@ func add(c *adm.Cmd, o options) error {
 			return err
 		}
 	}
-	if o.script != "" {
-		installed, err := c.InstallScript(o.script, c.Root.PMConfig(o.tag))
+	if src != "" {
+		installed, err := c.InstallScript(src, c.Root.PMConfig(e.Tag))
 		if err != nil || !installed {
 			// A script that is not a regular file only warns, and the
 			// port monitor is then not added with exit status 0: the
@@ -353,7 +386,7 @@ func add(c *adm.Cmd, o options) error {
 			return err
 		}
 	}
-	pipe := c.Root.PMPipe(o.tag)
+	pipe := c.Root.PMPipe(e.Tag)
 	if err := unix.Mkfifo(pipe, 0o600); err != nil {
 		cleanup()
 		return adm.Fail(exitcode.SysErr, "could not create communications pipe %s: %v", pipe, err)
@@ -362,15 +395,15 @@ func add(c *adm.Cmd, o options) error {
 		cleanup()
 		return adm.Fail(exitcode.SysErr, "could not create communications pipe %s: %s", pipe, adm.PathMsg(err))
 	}
-	if err := writeNew(c.Root.PMPid(o.tag), nil, 0o600); err != nil {
+	if err := writeNew(c.Root.PMPid(e.Tag), nil, 0o600); err != nil {
 		cleanup()
-		return adm.Fail(exitcode.SysErr, "could not create _pid file %s: %s", c.Root.PMPid(o.tag), adm.PathMsg(err))
+		return adm.Fail(exitcode.SysErr, "could not create _pid file %s: %s", c.Root.PMPid(e.Tag), adm.PathMsg(err))
 	}
-	if err := writeNew(c.Root.PMTab(o.tag), []byte(admfile.Stamp(o.version)), 0o644); err != nil {
+	if err := writeNew(c.Root.PMTab(e.Tag), []byte(admfile.Stamp(version)), 0o644); err != nil {
 		cleanup()
-		return adm.Fail(exitcode.SysErr, "could not create _pmtab file %s: %s", c.Root.PMTab(o.tag), adm.PathMsg(err))
+		return adm.Fail(exitcode.SysErr, "could not create _pmtab file %s: %s", c.Root.PMTab(e.Tag), adm.PathMsg(err))
 	}
-	if err := checkCommand(c, o.cmd); err != nil {
+	if err := checkCommand(c, e.Command); err != nil {
 		cleanup()
 		return err
 	}
@@ -381,7 +414,7 @@ func add(c *adm.Cmd, o options) error {
 	}
 	lk.Close() // sac reads _sactab now; nothing else of ours to change
 	if c.SacRunning() {
-		return c.Tell(sacmsg.ACSacRead, o.tag)
+		return c.Tell(sacmsg.ACSacRead, e.Tag)
 	}
 	return nil
 }
@@ -447,17 +480,30 @@ func checkCommand(c *adm.Cmd, cmd string) error {
 	return nil
 }
 
+// lockedSacTab takes the admin lock for a change that installs the script
+// src ("" for none) and reads _sactab again under it: the table may have
+// changed since the first check, and what is written must be what was
+// checked.
+func lockedSacTab(c *adm.Cmd, src string) (*lockfile.Lock, *adm.SacTab, error) {
+	lk, err := c.LockFor(src)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := c.ReadSacTab()
+	if err != nil {
+		lk.Close()
+		return nil, nil, err
+	}
+	return lk, t, nil
+}
+
 // remove is sacadm -r (sac.md 12.4).
-func remove(c *adm.Cmd, _ *adm.SacTab, tag string) error {
-	lk, err := c.Lock()
+func remove(c *adm.Cmd, tag string) error {
+	lk, t, err := lockedSacTab(c, "")
 	if err != nil {
 		return err
 	}
 	defer lk.Close()
-	t, err := c.ReadSacTab()
-	if err != nil {
-		return err
-	}
 	e, err := c.Find(t, tag)
 	if err != nil {
 		return err
@@ -473,22 +519,46 @@ func remove(c *adm.Cmd, _ *adm.SacTab, tag string) error {
 }
 
 // list is sacadm -l and -L (sac.md 12.5).
-func list(c *adm.Cmd, t *adm.SacTab, o options, condensed bool) error {
+func list(c *adm.Cmd, t *adm.SacTab, tag, pmtype string, condensed bool) error {
+	rows, err := portMonitors(c, t, tag, pmtype)
+	if err != nil {
+		return err
+	}
+	for i, r := range rows {
+		flags := sactab.Flags(r.Flags).String()
+		if condensed {
+			fmt.Fprintf(c.Stdout, "%s:%s:%s:%d:%s:%s#%s\n", r.Tag, r.Type, flags, r.RCount, r.State, r.Command, r.Comment)
+			continue
+		}
+		if i == 0 {
+			fmt.Fprintln(c.Stdout, "PMTAG          PMTYPE         FLGS RCNT STATUS     COMMAND")
+		}
+		if flags == "" {
+			flags = "-"
+		}
+		fmt.Fprintf(c.Stdout, "%-14s %-14s %-4s %-4s %-10s %s #%s\n", r.Tag, r.Type, flags, strconv.Itoa(r.RCount), r.State, r.Command, r.Comment)
+	}
+	return nil
+}
+
+// portMonitors returns the port monitors with tag or of pmtype (all when
+// both are ""), with their state from the running sac, or NO_SAC.
+func portMonitors(c *adm.Cmd, t *adm.SacTab, tag, pmtype string) ([]sacmsg.StatusEntry, error) {
 	var rows []sacmsg.StatusEntry
 	if c.SacRunning() {
 		ack, data, err := c.Request(sacmsg.ACStatus, "")
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := adm.AckError(ack.Resp, ""); err != nil {
-			return err
+			return nil, err
 		}
 		rows, err = sacmsg.ParseStatus(data)
 		switch {
 		case errors.Is(err, sacmsg.ErrBadFlags):
-			return adm.Fail(exitcode.BadArgs, "Bad information from SAC: %v", err)
+			return nil, adm.Fail(exitcode.BadArgs, "Bad information from SAC: %v", err)
 		case err != nil:
-			return adm.Fail(exitcode.SafErr, "Improper message from SAC: %v", err)
+			return nil, adm.Fail(exitcode.SafErr, "Improper message from SAC: %v", err)
 		}
 	} else {
 		err := c.Walk(t, func(e *sactab.Entry) bool {
@@ -497,36 +567,19 @@ func list(c *adm.Cmd, t *adm.SacTab, o options, condensed bool) error {
 			return false
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
-	printed := 0
-	for _, r := range rows {
-		if o.tag != "" && r.Tag != o.tag || o.pmtype != "" && r.Type != o.pmtype {
-			continue
-		}
-		flags := sactab.Flags(r.Flags).String()
-		if condensed {
-			fmt.Fprintf(c.Stdout, "%s:%s:%s:%d:%s:%s#%s\n", r.Tag, r.Type, flags, r.RCount, r.State, r.Command, r.Comment)
-		} else {
-			if printed == 0 {
-				fmt.Fprintln(c.Stdout, "PMTAG          PMTYPE         FLGS RCNT STATUS     COMMAND")
-			}
-			if flags == "" {
-				flags = "-"
-			}
-			fmt.Fprintf(c.Stdout, "%-14s %-14s %-4s %-4s %-10s %s #%s\n", r.Tag, r.Type, flags, strconv.Itoa(r.RCount), r.State, r.Command, r.Comment)
-		}
-		printed++
-	}
-	if printed > 0 {
-		return nil
-	}
+	rows = slices.DeleteFunc(rows, func(r sacmsg.StatusEntry) bool {
+		return tag != "" && r.Tag != tag || pmtype != "" && r.Type != pmtype
+	})
 	switch {
-	case o.pmtype != "":
-		return adm.Fail(exitcode.NoExist, "Invalid request, %s does not exist", o.pmtype)
-	case o.tag != "":
-		return adm.Fail(exitcode.NoExist, "Invalid request, %s does not exist", o.tag)
+	case len(rows) > 0:
+		return rows, nil
+	case pmtype != "":
+		return nil, adm.Fail(exitcode.NoExist, "Invalid request, %s does not exist", pmtype)
+	case tag != "":
+		return nil, adm.Fail(exitcode.NoExist, "Invalid request, %s does not exist", tag)
 	}
-	return adm.Fail(exitcode.NoExist, "No port monitors defined")
+	return nil, adm.Fail(exitcode.NoExist, "No port monitors defined")
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/linux-saf/saf/internal/admin/adm"
 	"github.com/linux-saf/saf/saf/admfile"
 	"github.com/linux-saf/saf/saf/lockfile"
 	"github.com/linux-saf/saf/ttydefs"
@@ -52,25 +53,13 @@ func (c *command) add(o addOpts) error {
 		return failWith(err)
 	}
 
-	path := c.root.TtyDefs()
-	lock, err := acquire(path)
+	t, err := c.openTable(true)
 	if err != nil {
 		return err
 	}
-	defer lock.Close()
-
-	data, err := os.ReadFile(path)
-	exists := err == nil
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return couldNotOpen(path, err)
-	}
-	if exists {
-		if ttydefs.CheckVersion(data) != nil {
-			return fail("%s version number is incorrect or missing.", path)
-		}
-		if ttydefs.FindLabel(data, o.label) > 0 {
-			return fail("Invalid request -- ttylabel %s already exists.", o.label)
-		}
+	defer t.lock.Close()
+	if t.exists && ttydefs.FindLabel(t.data, o.label) > 0 {
+		return fail("Invalid request -- ttylabel %s already exists.", o.label)
 	}
 	// Flag words are checked as ttymon will read them: escapes decoded.
 	var bad []error
@@ -98,22 +87,17 @@ func (c *command) add(o addOpts) error {
 	}
 	line += "\n"
 
-	var out []byte
-	mode := os.FileMode(newFileMode)
-	if exists {
-		out = admfile.AppendLine(data, line)
-		mode = lockfile.ModeOf(path, newFileMode)
-	} else {
-		out = []byte(admfile.Stamp(ttydefs.Version) + line)
+	if !t.exists {
+		return writeTable(t.path, []byte(admfile.Stamp(ttydefs.Version)+line), newFileMode)
 	}
-	return writeTable(path, out, mode)
+	return writeTable(t.path, admfile.AppendLine(t.data, line), lockfile.ModeOf(t.path, newFileMode))
 }
 
 // remove is "sttydefs -r label" (ttymon.md 6.3). args are all the
 // arguments: -r is only valid as the whole command line.
 func (c *command) remove(args []string, label string) error {
 	if len(args) > 2 {
-		return &usageError{}
+		return &adm.UsageError{}
 	}
 	if !c.root.Privileged(c.uid) {
 		return fail("User not privileged for operation.")
@@ -121,38 +105,54 @@ func (c *command) remove(args []string, label string) error {
 	if err := checkLabel("ttylabel", label, false); err != nil {
 		return failWith(err)
 	}
-	path := c.root.TtyDefs()
-	lock, err := acquire(path)
+	t, err := c.openTable(false)
 	if err != nil {
 		return err
 	}
-	defer lock.Close()
-
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return couldNotOpen(path, err)
-	}
-	if ttydefs.CheckVersion(data) != nil {
-		return fail("%s version number is incorrect or missing.", path)
-	}
-	n := ttydefs.FindLabel(data, label)
+	defer t.lock.Close()
+	n := ttydefs.FindLabel(t.data, label)
 	if n == 0 {
 		return fail("Invalid request, ttylabel %s does not exist.", label)
 	}
-	return writeTable(path, admfile.RemoveLine(data, n), removedFileMode)
+	return writeTable(t.path, admfile.RemoveLine(t.data, n), removedFileMode)
 }
 
 // lockName is the lock file next to the table that -a and -r hold for
 // their whole read-modify-write (linux.md D8).
 const lockName = ".ttydefs.lock"
 
-func acquire(path string) (*lockfile.Lock, error) {
-	lp := filepath.Join(filepath.Dir(path), lockName)
+// table is /etc/ttydefs as read under its lock; Close the lock when the
+// change is written.
+type table struct {
+	path   string
+	data   []byte
+	exists bool
+	lock   *lockfile.Lock
+}
+
+// openTable takes the table's lock and reads the table. A missing table is
+// an error unless missingOK; a table without the right version stamp is
+// refused.
+func (c *command) openTable(missingOK bool) (*table, error) {
+	t := &table{path: c.root.TtyDefs()}
+	lp := filepath.Join(filepath.Dir(t.path), lockName)
 	lock, err := lockfile.Acquire(lp)
 	if err != nil {
 		return nil, couldNotOpen(lp, err)
 	}
-	return lock, nil
+	t.data, err = os.ReadFile(t.path)
+	t.exists = err == nil
+	switch {
+	case t.exists && ttydefs.CheckVersion(t.data) != nil:
+		err = fail("%s version number is incorrect or missing.", t.path)
+	case t.exists, missingOK && errors.Is(err, fs.ErrNotExist):
+		t.lock = lock
+		return t, nil
+	default:
+		err = couldNotOpen(t.path, err)
+	}
+	lock.Close()
+	return nil, err
 }
 
 // writeTable replaces the table atomically (linux.md D8) and words the

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/linux-saf/saf/internal/admin/adm"
 	"github.com/linux-saf/saf/ttydefs"
 )
 
@@ -15,14 +16,14 @@ import (
 // arguments: the label is read from them directly, as the original did.
 func (c *command) list(args []string) error {
 	if len(args) > 2 {
-		return &usageError{}
+		return &adm.UsageError{}
 	}
 	label, one := "", false
 	switch len(args) {
 	case 2:
 		label, one = args[1], true
 		if strings.HasPrefix(label, "-") {
-			return &usageError{msg: "Invalid argument -- " + label + "."}
+			return &adm.UsageError{Msg: "Invalid argument -- " + label + "."}
 		}
 	case 1:
 		if rest, ok := strings.CutPrefix(args[0], "-l"); ok && rest != "" {

@@ -71,15 +71,12 @@
 package sttydefs
 
 import (
-	"errors"
-	"fmt"
 	"io"
 	"os"
-	"strings"
 
+	"github.com/linux-saf/saf/internal/admin/adm"
 	"github.com/linux-saf/saf/saf/exitcode"
 	"github.com/linux-saf/saf/saf/paths"
-	"github.com/spf13/pflag"
 )
 
 const prog = "sttydefs"
@@ -117,14 +114,6 @@ type command struct {
 	stderr io.Writer
 }
 
-// usageError prints msg (if any), then the usage; exit 2.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return strings.TrimSpace(e.msg + " " + usageText) }
-
-// errHelp asks for the usage on stdout and exit 0 (--help).
-var errHelp = errors.New("help requested")
-
 // fail returns an error that ends sttydefs with status 1.
 func fail(format string, args ...any) error {
 	return exitcode.New(exitFail, format, args...)
@@ -139,35 +128,12 @@ func (c *command) exit(err error) int {
 	if err == nil {
 		return exitOK
 	}
-	if errors.Is(err, errHelp) {
-		io.WriteString(c.stdout, usageText)
-		return exitOK
+	u := adm.Usage{Prog: prog, Text: usageText, Code: exitUsage}
+	if code, ok := u.Report(err, c.stdout, c.stderr); ok {
+		return code
 	}
-	var u *usageError
-	if errors.As(err, &u) {
-		if u.msg != "" {
-			fmt.Fprintf(c.stderr, "%s: %s\n", prog, u.msg)
-		}
-		io.WriteString(c.stderr, usageText)
-		return exitUsage
-	}
-	c.report(err)
+	adm.PrintError(c.stderr, prog, err)
 	return exitcode.Code(err, exitFail)
-}
-
-// report prints err, one line per joined error, each naming the program.
-func (c *command) report(err error) {
-	var ee *exitcode.ExitError
-	if errors.As(err, &ee) {
-		err = ee.Err
-	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		for _, e := range j.Unwrap() {
-			c.report(e)
-		}
-		return
-	}
-	fmt.Fprintf(c.stderr, "%s: %v\n", prog, err)
 }
 
 // addOpts are the values given with -a.
@@ -177,85 +143,37 @@ type addOpts struct {
 	autobaud                      bool
 }
 
-// errAct stops option parsing when -r or -l is reached: they act at once
-// (ttymon.md 6.1).
-var errAct = errors.New("act now")
-
 func (c *command) run(args []string) error {
 	if len(args) == 0 {
-		return &usageError{}
+		return &adm.UsageError{}
 	}
-	fs := pflag.NewFlagSet(prog, pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	fs.SetInterspersed(false) // getopt stops at the first operand
-	// The long names are there because pflag needs them; the letters are
-	// the original's getopt string "a:n:i:f:br:l".
-	fs.StringP("add", "a", "", "")
-	fs.StringP("next", "n", "", "")
-	fs.StringP("initial", "i", "", "")
-	fs.StringP("final", "f", "", "")
-	fs.BoolP("autobaud", "b", false, "")
-	fs.StringP("remove", "r", "", "")
-	fs.BoolP("list", "l", false, "")
-	fs.Bool("help", false, "")
-
+	// The original's getopt string, and the long synonyms.
+	g := adm.NewGetopt(args, "a:n:i:f:br:l", "add:", "next:", "initial:", "final:", "autobaud", "remove:", "list")
 	var o addOpts
 	hasAdd := false
-	var act func() error
-	err := fs.ParseAll(args, func(f *pflag.Flag, v string) error {
-		switch f.Name {
-		case "add":
-			o.label, hasAdd = v, true
-		case "next":
-			o.next, o.hasNext = v, true
-		case "initial":
-			o.initial, o.hasInitial = v, true
-		case "final":
-			o.final, o.hasFinal = v, true
-		case "autobaud":
+	for g.Next() {
+		switch g.Opt {
+		case "a", "add":
+			o.label, hasAdd = g.Arg, true
+		case "n", "next":
+			o.next, o.hasNext = g.Arg, true
+		case "i", "initial":
+			o.initial, o.hasInitial = g.Arg, true
+		case "f", "final":
+			o.final, o.hasFinal = g.Arg, true
+		case "b", "autobaud":
 			o.autobaud = true
-		case "remove":
-			act = func() error { return c.remove(args, v) }
-			return errAct
-		case "list":
-			act = func() error { return c.list(args) }
-			return errAct
-		case "help":
-			return errHelp
+		case "r", "remove": // acts at once: the options after it are not read
+			return c.remove(args, g.Arg)
+		case "l", "list": // so does -l
+			return c.list(args)
 		}
-		return nil
-	})
-	switch {
-	case errors.Is(err, errAct):
-		return act()
-	case errors.Is(err, errHelp):
-		return errHelp
-	case err != nil:
-		return &usageError{msg: getoptMessage(err)}
-	case fs.NArg() > 0 || !hasAdd:
-		return &usageError{}
+	}
+	if err := g.Err(); err != nil {
+		return err
+	}
+	if len(g.Operands()) > 0 || !hasAdd {
+		return &adm.UsageError{}
 	}
 	return c.add(o)
-}
-
-// getoptMessage words a pflag error as getopt does.
-func getoptMessage(err error) string {
-	var ne *pflag.NotExistError
-	var ve *pflag.ValueRequiredError
-	switch {
-	case errors.Is(err, pflag.ErrHelp): // -h, which is not an option of ours
-		return "illegal option -- h"
-	case errors.As(err, &ne):
-		if ne.GetSpecifiedShortnames() != "" {
-			return "illegal option -- " + ne.GetSpecifiedName()[:1]
-		}
-		return "illegal option -- -" // getopt reads "--name" as option '-'
-	case errors.As(err, &ve):
-		if ve.GetSpecifiedShortnames() != "" {
-			return "option requires an argument -- " + ve.GetSpecifiedName()[:1]
-		}
-		return "option requires an argument -- --" + ve.GetSpecifiedName()
-	}
-	return err.Error()
 }

