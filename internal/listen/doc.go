@@ -75,7 +75,8 @@
 // connection; listen carries on. One reaper collects every child, through
 // its pidfd (reap.go); listen never waits for a service.
 //
-// There are two ways to get there, with the same result for the service.
+// There are two ways to get there, with the same result for the service:
+// what a service gets is decided once for both (setup.go).
 // An entry with a per-service script, or a service the NLPS server
 // starts, needs code in the child, which Go
 // cannot run between fork and exec: for it listen starts itself again as
@@ -226,4 +227,8 @@
 //     DEAD_PROCESS when it reaps the service (listen.md 9.8; utmp.go).
 //   - listen reports only ENABLED and DISABLED to sac, never STARTING or
 //     STOPPING (listen.md 5.9).
+//   - Services do not inherit PMTAG and ISTATE, which describe the port
+//     monitor, not the service (ttymon drops them too); the original
+//     listener passed its whole environment on. Both ways of starting a
+//     service drop them (serviceBaseEnv, TestServiceSetupSame).
 package listen

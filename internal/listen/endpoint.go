@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/linux-saf/saf/saf/nlsaddr"
@@ -317,19 +318,13 @@ func (ep *endpoint) text() string {
 	return "addr " + ep.addr
 }
 
-// acceptLoop accepts connections until the endpoint is closed and hands
-// each to handle as a blocking, close-on-exec descriptor with the peer's
-// address. Errors other than a closed socket are given to onErr; a
-// temporary shortage of descriptors or memory pauses the loop briefly so
-// it does not spin. idle runs whenever no connection is waiting, before
-// the loop waits for one.
-func (ep *endpoint) acceptLoop(handle func(nfd int, peer unix.Sockaddr), onErr func(error), idle func()) {
-	defer close(ep.done)
-	rc, err := ep.f.SyscallConn()
-	if err != nil {
-		onErr(err)
-		return
-	}
+// acceptLoop accepts connections on rc, ep's socket, until the endpoint
+// is closed and hands each to handle as a blocking, close-on-exec
+// descriptor with the peer's address. Errors other than a closed socket
+// are given to onErr; a temporary shortage of descriptors or memory
+// pauses the loop briefly so it does not spin. idle runs whenever no
+// connection is waiting, before the loop waits for one.
+func (ep *endpoint) acceptLoop(rc syscall.RawConn, handle func(nfd int, peer unix.Sockaddr), onErr func(error), idle func()) {
 	// acceptRaw must never block (it holds the processor): every
 	// endpoint is made non-blocking when bound or inherited, and this
 	// makes sure of it. Ignored: fails only once the socket is closed,

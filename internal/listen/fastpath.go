@@ -3,13 +3,10 @@ package listen
 import (
 	"github.com/linux-saf/saf/internal/errno"
 	"os"
-	"os/user"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/linux-saf/saf/saf/doconfig"
@@ -42,35 +39,17 @@ import (
 //     whose messages say which call failed;
 //   - the listener's signal state is clean (signalsClean, at start-up).
 //
-// What the launcher does in the child is done here as follows (listen.md
-// 5.6, linux.md D14):
-//
-//	step 1    new session             SysProcAttr.Setsid
-//	step 2    NLS* variables          serviceEnv, as for the launcher
-//	step 3    argv                    pmtab.SplitCommand, once when the
-//	                                  table is read (service.argv)
-//	step 5    utmp (flag u)           written here, under utmpMu, once
-//	                                  the pid is known (utmp.go)
-//	step 6    fds 0, 1, 2             ProcAttr.Files, the connection in
-//	                                  blocking mode (acceptLoop); every
-//	                                  other descriptor is close-on-exec
-//	step 7    modules                 doconfig Push on the socket
-//	steps 10-12 identity              SysProcAttr.Credential (setgroups,
-//	                                  setgid, setuid in the child)
-//	step 13   home directory          ProcAttr.Dir (after the switch)
-//	step 14   HOME, PATH              directEnv (connEnv)
-//	          umask 022               the listener's own umask (run)
-//	          signals                 Go resets every signal it handles
-//	                                  to SIG_DFL in the child; the
-//	                                  listener ignores none and blocks
-//	                                  none (signalsClean)
-//	step 15   execve                  syscall.ForkExec
+// How the direct path gives the service what setup.go lists: its
+// ProcAttr is serviceSetup.procAttr with the identity's credential (the
+// child calls setgroups, setgid and setuid) and home directory, and the
+// environment of connEnv; modules are checked on the socket here, and
+// the utmp record is written just after the fork (under utmpMu, so the
+// reaper cannot record the end first).
 //
 // The service is the listener's child, as a launcher is, and is reaped
-// by the same reaper (reap.go: through its pidfd, from childStarted):
-// nothing here waits for it. The system calls up to the fork are raw
-// (rawsys_linux.go), and the connection's log line is only queued before
-// it (dispatch, rotLog.Defer).
+// by the same reaper (reap.go): nothing here waits for it. The system
+// calls up to the fork are raw (rawsys_linux.go), and the connection's
+// log line is only queued before it (dispatch, rotLog.Defer).
 //
 // Failures are logged with the launcher's texts, by the listener (so
 // with the listener's pid), and close the connection. ForkExec reports
@@ -81,21 +60,6 @@ import (
 // identTTL is how long a looked-up identity is used before it is looked
 // up again; a re-read of _pmtab forgets them all at once.
 const identTTL = 10 * time.Second
-
-// ident is one identity's passwd and group data, as the launcher uses it
-// (becomeUser).
-type ident struct {
-	uid, gid int
-	groups   []int  // the user's groups, as initgroups sets them
-	home     string // pw_dir
-	cred     *syscall.Credential
-	expires  time.Time
-
-	// The service environment's share that depends on the identity
-	// alone (connEnv).
-	envOnce          sync.Once
-	envHead, envTail []string
-}
 
 // identCache caches identities for the direct path.
 type identCache struct {
@@ -113,16 +77,10 @@ func (c *identCache) clear() {
 // lookup returns the identity id, from the cache when it is fresh. msg is
 // the launcher's message for a failure ("" with ok set when the listener
 // cannot switch to id itself: the launcher must go). Failures are not
-// cached, so a user added a moment ago works at once.
-//
-// WARNING: security-sensitive. The credential built here is what drops
-// root's privileges for the service: the user's uid, gid and groups (none
-// of root's supplementary groups, linux.md D14), applied by the child in
-// the order setgroups, setgid, setuid. When listen is not root it must
-// already be the user and group, or the launcher is used. Re-verify with
-// go test ./internal/listen -run 'TestLauncherIdentity|TestDirect' (as
-// root, so the switch really happens) and go test ./e2e -run
-// TestListenUnderSac.
+// cached, so a user added a moment ago works at once. When the listener
+// is not root it must already be the user and group, or the launcher is
+// used, whose messages say which call failed (lookupIdent's WARNING
+// applies).
 func (c *identCache) lookup(id string, euid, egid int) (it *ident, msg string) {
 	now := time.Now()
 	c.mu.Lock()
@@ -131,48 +89,27 @@ func (c *identCache) lookup(id string, euid, egid int) (it *ident, msg string) {
 	if it != nil && now.Before(it.expires) {
 		return it, ""
 	}
-	u, err := user.Lookup(id)
 	// The C library's name service modules are the only code in the
 	// listener that may open a descriptor without O_CLOEXEC (everything
 	// Go opens has it): mark whatever they left, so the service gets
-	// exactly 0, 1 and 2 (STYLE.md 12). Here, on a cache miss, rather
-	// than once per connection.
+	// exactly 0, 1 and 2. Here, on a cache miss, rather than once per
+	// connection.
 	defer cloexecFrom3()
-	if err != nil {
-		return nil, "Missing or bad passwd entry for " + id
+	it, u, msg := lookupIdent(id, euid, egid) // setup.go
+	if it == nil {
+		return nil, msg
 	}
-	uid, err1 := strconv.Atoi(u.Uid)
-	gid, err2 := strconv.Atoi(u.Gid)
-	if err1 != nil || err2 != nil {
-		return nil, "Missing or bad passwd entry for " + id
-	}
-	it = &ident{uid: uid, gid: gid, home: u.HomeDir, expires: now.Add(identTTL)}
-	if euid == 0 || uid != euid || gid != egid {
+	if it.switching {
 		if euid != 0 {
 			return nil, "" // the launcher fails with the right message
 		}
-		if _, err := user.LookupGroupId(u.Gid); err != nil {
-			return nil, "No group entry for " + u.Gid
+		if msg := it.lookupGroups(u); msg != "" {
+			return nil, msg
 		}
-		// As becomeUser: the user's groups, or the primary group alone
-		// when they cannot be listed.
-		it.groups = []int{gid}
-		if ids, err := u.GroupIds(); err == nil {
-			it.groups = it.groups[:0]
-			for _, s := range ids {
-				if n, err := strconv.Atoi(s); err == nil {
-					it.groups = append(it.groups, n)
-				}
-			}
-		}
-		gs := make([]uint32, len(it.groups))
-		for i, g := range it.groups {
-			gs[i] = uint32(g)
-		}
-		it.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: gs}
 	}
 	// Without cred (the sandbox's own user) the child keeps listen's
 	// identity and groups, as the launcher's skipped switch does.
+	it.expires = now.Add(identTTL)
 	c.mu.Lock()
 	if c.m == nil {
 		c.m = map[string]*ident{}
@@ -182,13 +119,14 @@ func (c *identCache) lookup(id string, euid, egid int) (it *ident, msg string) {
 	return it, ""
 }
 
-// direct starts s for the connection nfd on the direct path when s can
-// take it. It returns false, having done nothing, when s needs the
-// launcher; true when it took the connection, which is closed by then
-// whether the service started or not, with the service's pid (0 when it
-// did not start).
-func (l *listener) direct(s *service, nfd int, peer unix.Sockaddr) (took bool, pid int) {
-	if !l.fast {
+// direct starts su's service on the direct path when it can take it. It
+// returns false, having done nothing, when it needs the launcher; true
+// when it took the connection, which is closed by then whether the
+// service started or not, with the service's pid (0 when it did not
+// start).
+func (l *listener) direct(su *serviceSetup) (took bool, pid int) {
+	s := su.svc
+	if !l.fast || su.byNLPS {
 		return false, 0
 	}
 	argv := s.argv
@@ -202,35 +140,19 @@ func (l *listener) direct(s *service, nfd int, peer unix.Sockaddr) (took bool, p
 	if it == nil && msg == "" {
 		return false, 0
 	}
-	defer closeRaw(nfd) // the parent's copy goes once the child has it (listen.md 9.4)
+	defer closeRaw(su.conn) // the parent's copy goes once the child has it
 	if it == nil {
 		l.logf("%s", msg)
 		return true, 0
 	}
 	if len(s.Modules) > 0 {
-		if err := doconfig.NewProcess(nfd, doconfig.Socket).Push(s.Modules); err != nil {
+		if err := doconfig.NewProcess(su.conn, doconfig.Socket).Push(s.Modules); err != nil {
 			l.logf("%s", listenerTexts.push)
 			return true, 0
 		}
 	}
-	attr := &syscall.ProcAttr{
-		Dir:   it.home,
-		Env:   it.connEnv(l.env, serviceEnv(l.netspec, l.mprefix, peer)),
-		Files: []uintptr{uintptr(nfd), uintptr(nfd), uintptr(nfd)},
-		Sys:   &syscall.SysProcAttr{Setsid: true, Credential: it.cred, PidFD: l.pidfdSlot()},
-	}
-	utmp := s.Flags&flagUtmp != 0
-	pidfd := -1
-	err := startTracked(utmp, l.root, func() (int, error) {
-		var err error
-		pid, pidfd, err = forkExec(argv[0], argv, attr) // reap.go
-		if err == nil && utmp {
-			// Under utmpMu: the reaper cannot record the end before
-			// this records the start.
-			utmpStart(l.root, l.tag, s, false, l.mprefix, pid, l.logf)
-		}
-		return pid, err
-	})
+	attr := su.procAttr(it.home, it.connEnv(l.env, su.vars), it.cred, l.reap.slot())
+	pid, err := l.spawn(su, argv[0], argv, attr, true)
 	if err != nil {
 		if !homeReachable(it) {
 			l.logf("Cannot chdir to %s", it.home)
@@ -240,11 +162,9 @@ func (l *listener) direct(s *service, nfd int, peer unix.Sockaddr) (took bool, p
 		}
 		return true, 0
 	}
-	l.sessionStarted(s.Code, pid, peer) // status.go
 	if startedDirect != nil {
 		startedDirect(s.Code, pid)
 	}
-	l.childStarted(pid, pidfd) // reap.go
 	return true, pid
 }
 
@@ -257,7 +177,7 @@ func directEnv(env []string, it *ident) []string {
 }
 
 // connEnv is directEnv(base + conn, it) for a connection's variables conn
-// (serviceEnv), whose names base never holds (serviceBaseEnv drops them)
+// (connVars), whose names base never holds (serviceBaseEnv drops them)
 // and which are neither HOME nor PATH: the identity's share of the work
 // is done once, on its first connection, so a connection costs one
 // slice (a map and ~50 strings less; issue 5).
@@ -271,10 +191,6 @@ func (it *ident) connEnv(base, conn []string) []string {
 // PATH replaced where env has them, and the HOME and PATH that go after
 // it. env is reused.
 func directEnvParts(env []string, it *ident) (head, tail []string) {
-	path := "/usr/bin:"
-	if it.uid == 0 {
-		path = "/usr/sbin:/usr/bin"
-	}
 	seen := make(map[string]bool, len(env))
 	out := env[:0]
 	for _, kv := range env {
@@ -287,7 +203,7 @@ func directEnvParts(env []string, it *ident) (head, tail []string) {
 		}
 		out = append(out, kv)
 	}
-	for _, kv := range [...]struct{ k, v string }{{"HOME", it.home}, {"PATH", path}} {
+	for _, kv := range it.homeVars() {
 		i := slices.IndexFunc(out, func(s string) bool { return strings.HasPrefix(s, kv.k+"=") })
 		if i >= 0 {
 			out[i] = kv.k + "=" + kv.v

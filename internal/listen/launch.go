@@ -5,9 +5,7 @@ import (
 	"errors"
 	"github.com/linux-saf/saf/internal/errno"
 	"os"
-	"os/user"
 	"runtime"
-	"strconv"
 	"syscall"
 
 	"github.com/linux-saf/saf/saf/doconfig"
@@ -36,10 +34,11 @@ import (
 // close without data; the listener never learns of it.
 //
 // Only entries that need it get a launcher: a per-service script, a
-// service the NLPS server starts, a command line that does not split (its messages are
-// here), or an identity an unprivileged listener cannot take. The others are started by the
-// listener directly (fastpath.go), which must give the service exactly
-// what execService gives it: keep the two in step.
+// service the NLPS server starts, a command line that does not split (its
+// messages are here), or an identity an unprivileged listener cannot
+// take. The others are started by the listener directly (fastpath.go).
+// What the service gets is the same either way, and is decided in one
+// place for both (setup.go).
 
 // envLaunch holds the JSON launchSpec that turns the listen program into
 // a launcher. It is removed before anything else runs.
@@ -96,9 +95,8 @@ func launchMain(js string) int {
 		logf("listen: bad launcher data: %v", jsErr)
 		return exitChild
 	}
-	// linux.md D14: services get umask 022 (the original left 0); a
-	// script's umask, which runs later, wins.
-	unix.Umask(0o022)
+	// A script's umask, which runs later, wins (setup.go).
+	unix.Umask(serviceUmask)
 	root := paths.New(spec.Root)
 	l, err := pmtab.ParseListen("::c::" + spec.Command)
 	if err != nil { // cannot happen: the tail above always has five fields
@@ -186,69 +184,48 @@ func execService(root paths.Root, tag string, s *service, logf saflog.Logf, t te
 	return t.execCode
 }
 
-// becomeUser switches to the identity id (listen.md 5.6 steps 10-14, 9.10,
-// 9.11): passwd entry, group, setgid, initgroups, setuid, home directory,
-// HOME and PATH. When the listener runs unprivileged (a SAF_ROOT sandbox)
-// and already is that user and group, the switch is skipped; otherwise a
+// becomeUser switches to the identity id as lookupIdent and lookupGroups
+// give it (setup.go): setgid, setgroups, setuid, home directory, HOME and
+// PATH. When the listener runs unprivileged (a SAF_ROOT sandbox) and
+// already is that user and group, the switch is skipped; otherwise a
 // switch it is not allowed to make fails with the original's messages.
 //
 // WARNING: security-sensitive. The order setgid, setgroups, setuid is
 // what drops every privilege; re-verify with
 // go test ./internal/listen -run TestLauncherIdentity (as root).
 func becomeUser(id string, logf saflog.Logf, prefix string) int {
-	u, err := user.Lookup(id)
-	if err != nil {
-		logf("%sMissing or bad passwd entry for %s", prefix, id)
+	it, u, msg := lookupIdent(id, os.Geteuid(), os.Getegid()) // setup.go
+	if it != nil && it.switching {
+		msg = it.lookupGroups(u)
+	}
+	if msg != "" {
+		logf("%s%s", prefix, msg)
 		return exitChild
 	}
-	uid, err1 := strconv.Atoi(u.Uid)
-	gid, err2 := strconv.Atoi(u.Gid)
-	if err1 != nil || err2 != nil {
-		logf("%sMissing or bad passwd entry for %s", prefix, id)
-		return exitChild
-	}
-	euid := os.Geteuid()
-	if euid == 0 || uid != euid || gid != os.Getegid() {
-		g, err := user.LookupGroupId(u.Gid)
-		if err != nil {
-			logf("%sNo group entry for %d", prefix, gid)
+	if it.switching {
+		if err := syscall.Setgid(it.gid); err != nil {
+			logf("%sCannot set group id to %s", prefix, it.group)
 			return exitChild
 		}
-		if err := syscall.Setgid(gid); err != nil {
-			logf("%sCannot set group id to %s", prefix, g.Name)
-			return exitChild
-		}
-		// [QUIRK: fix] the original kept the listener's supplementary
-		// groups; these are the user's, as initgroups sets them.
-		groups := []int{gid}
-		if ids, err := u.GroupIds(); err == nil {
-			groups = groups[:0]
-			for _, s := range ids {
-				if n, err := strconv.Atoi(s); err == nil {
-					groups = append(groups, n)
-				}
-			}
-		}
-		if err := syscall.Setgroups(groups); err != nil {
+		if err := syscall.Setgroups(it.groups); err != nil {
 			logf("%sCannot set supplementary groups for %s", prefix, id)
 			return exitChild
 		}
-		if err := syscall.Setuid(uid); err != nil {
+		if err := syscall.Setuid(it.uid); err != nil {
 			logf("%sCannot set user id to %s", prefix, id)
 			return exitChild
 		}
 	}
-	if err := os.Chdir(u.HomeDir); err != nil {
-		logf("%sCannot chdir to %s", prefix, u.HomeDir)
+	if err := os.Chdir(it.home); err != nil {
+		logf("%sCannot chdir to %s", prefix, it.home)
 		return exitChild
 	}
 	// Step 14: these override whatever the script assigned.
-	path := "/usr/bin:"
-	if uid == 0 {
-		path = "/usr/sbin:/usr/bin"
-	}
-	if os.Setenv("HOME", u.HomeDir) != nil || os.Setenv("PATH", path) != nil {
-		logf("Can't expand server's environment")
+	for _, kv := range it.homeVars() {
+		if os.Setenv(kv.k, kv.v) != nil {
+			logf("Can't expand server's environment")
+			break
+		}
 	}
 	return exitOK
 }

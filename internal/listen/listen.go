@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/linux-saf/saf/saf/doconfig"
-	"github.com/linux-saf/saf/saf/nlps"
 	"github.com/linux-saf/saf/saf/nlsaddr"
 	"github.com/linux-saf/saf/saf/passfd"
 	"github.com/linux-saf/saf/saf/paths"
@@ -121,12 +120,12 @@ type Config struct {
 	Self    string                      // the program re-executed as the launcher
 	Euid    int                         // the effective uid, for the root check
 	Stderr  io.Writer                   // where errors go before the log is open
-	// ReapAll makes the listener reap every child it has, as a daemon
-	// must: its own through their pidfds, and when it is process 1, a
-	// subreaper or on a kernel without pidfds, any child at all with
-	// wait4(-1) on SIGCHLD (reap.go). When false (tests running the
-	// listener inside a test binary, whose other children must not be
-	// reaped) only the listener's own children are waited for.
+	// ReapAll lets the listener reap any child of its process with
+	// wait4(-1), as a daemon must when it is process 1 or a subreaper,
+	// and where pidfds cannot be had (reap.go). When false (tests running
+	// the listener inside a test binary, whose other children must not
+	// be reaped) only the listener's own children are waited for, each
+	// by its pid.
 	ReapAll bool
 }
 
@@ -142,17 +141,16 @@ type listener struct {
 	pm      *pmproto.PM
 	env     []string // the services' inherited environment
 
-	reap     reapMode       // how children are reaped (reap.go)
-	children *childPoll     // the children's pidfds under reapPidfd (nil: blocking waits)
-	fast     bool           // plain exec entries take the direct path (fastpath.go)
-	egid     int            // the effective gid, read once for the direct path
-	ids      identCache     // identities for the direct path
-	eps      []*endpoint    // bound endpoints; only the main loop changes it
-	svcs     []*service     // the table in force; only the main loop changes it
-	loops    sync.WaitGroup // the accept loops
-	seq      atomic.Uint64
-	readdb   chan struct{}
-	rebind   chan struct{} // a socket file was found gone (status.go)
+	reap   *reaper        // the one reaper of the children (reap.go)
+	fast   bool           // plain exec entries take the direct path (fastpath.go)
+	egid   int            // the effective gid, read once for the direct path
+	ids    identCache     // identities for the direct path
+	eps    []*endpoint    // bound endpoints; only the main loop changes it
+	svcs   []*service     // the table in force; only the main loop changes it
+	loops  sync.WaitGroup // the accept loops
+	seq    atomic.Uint64
+	readdb chan struct{}
+	rebind chan struct{} // a socket file was found gone (status.go)
 
 	// Service options (options.go, wait.go, activation.go).
 	hosts     hostsCache            // hosts.allow and hosts.deny, for wrap
@@ -174,22 +172,14 @@ func Run(ctx context.Context, cfg Config) int {
 	}
 	l := &listener{cfg: cfg, root: cfg.Root, tag: tag, readdb: make(chan struct{}, 1), rebind: make(chan struct{}, 1), egid: os.Getegid()}
 	l.env = serviceBaseEnv(cfg.Environ)
-	l.reap = chooseReap(cfg.ReapAll) // reap.go
-	if l.reap == reapPidfd {
-		cp, err := newChildPoll()
-		if err != nil {
-			// Without it every child gets a blocking wait.
-			fmt.Fprintf(cfg.Stderr, "%s: %v\n", prog, err)
-		} else {
-			l.children = cp
-			defer cp.close()
-		}
+	// One reaper for every child, before the first child exists.
+	rp, err := newReaper(cfg.ReapAll) // reap.go
+	if err != nil {
+		// Children are reaped all the same, a slower way.
+		fmt.Fprintf(cfg.Stderr, "%s: %v\n", prog, err)
 	}
-	if l.reap == reapAll {
-		// One reaper for every child, before the first child exists.
-		stop := startReaper()
-		defer stop()
-	}
+	l.reap = rp
+	defer rp.close()
 
 	// _pid is locked before the log is touched: a second listener for the
 	// same tag must not move the running one's log aside (listen.md 10,
@@ -484,17 +474,26 @@ func (l *listener) bind(s *service) {
 	l.logf("Service %s: fd %d %s", s.Code, ep.fd, ep.text())
 	l.rpcSet(ep, s)
 	l.loops.Add(1)
-	go func() {
-		defer l.loops.Done()
-		switch ep.kind {
-		case kindWait:
-			l.waitLoop(ep) // wait.go
-		case kindDgram:
-			l.dgramLoop(ep) // wait.go
-		default:
-			ep.acceptLoop(func(nfd int, peer unix.Sockaddr) { l.dispatch(ep, nfd, peer) }, l.acceptErrors(), l.log.Flush)
-		}
-	}()
+	go l.serve(ep)
+}
+
+// serve runs ep's loop until the endpoint is closed.
+func (l *listener) serve(ep *endpoint) {
+	defer l.loops.Done()
+	defer close(ep.done)
+	rc, err := ep.f.SyscallConn()
+	if err != nil {
+		l.logf("Service %s: %v", ep.svc.Load().Code, err)
+		return
+	}
+	switch ep.kind {
+	case kindWait:
+		l.waitLoop(ep, rc) // wait.go
+	case kindDgram:
+		l.dgramLoop(ep, rc) // wait.go
+	default:
+		ep.acceptLoop(rc, func(nfd int, peer unix.Sockaddr) { l.dispatch(ep, nfd, peer) }, l.acceptErrors(), l.log.Flush)
+	}
 }
 
 // acceptErrors returns an endpoint's accept error logger: at most one
@@ -686,33 +685,25 @@ func (l *listener) passFD(s *service, nfd int) {
 	}
 }
 
-// launch starts the launcher for an exec service: this program again,
-// in a new session, with the connection on 0, 1 and 2, the log on 3, and
-// the entry in its environment (launch.go does the rest, listen.md 5.6).
-// It closes nfd and returns the child's pid, 0 when nothing started.
+// launch starts s for the connection nfd from peer: directly when it
+// can (fastpath.go), through the launcher otherwise (launch.go). It
+// closes nfd and returns the child's pid, 0 when
+// nothing started.
 func (l *listener) launch(s *service, nfd int, peer unix.Sockaddr) int {
-	// Plain entries need no launcher: the listener starts them itself,
-	// several times faster (fastpath.go).
-	if took, pid := l.direct(s, nfd, peer); took {
+	su := l.newSetup(s, nfd, peer) // setup.go
+	if took, pid := l.direct(&su); took {
 		return pid
 	}
-	spec := launchSpec{
-		Root:     l.root.Prefix(),
-		Tag:      l.tag,
-		Code:     s.Code,
-		Identity: s.Identity,
-		Utmp:     s.Flags&flagUtmp != 0,
-		Modules:  s.Modules,
-		Command:  s.Command,
-	}
-	return l.startLauncher(spec, nfd, peer)
+	return l.startLauncher(&su)
 }
 
-// startLauncher starts the launcher for spec with the connection nfd,
-// which it closes. It returns the child's pid, 0 when nothing started.
-func (l *listener) startLauncher(spec launchSpec, nfd int, peer unix.Sockaddr) int {
-	defer closeRaw(nfd) // the parent's copy goes once the child has it (listen.md 9.4)
-	js, err := json.Marshal(spec)
+// startLauncher starts the launcher for su: this program again, with the
+// connection on 0, 1 and 2, the log on 3, and su's spec in its
+// environment. It closes the connection and returns the child's pid, 0
+// when nothing started.
+func (l *listener) startLauncher(su *serviceSetup) int {
+	defer closeRaw(su.conn) // the parent's copy goes once the child has it
+	js, err := json.Marshal(su.spec(l.root, l.tag))
 	if err != nil {
 		l.logf("Error during fork() to start a service")
 		l.logf("  %v", err)
@@ -725,68 +716,41 @@ func (l *listener) startLauncher(spec launchSpec, nfd int, peer unix.Sockaddr) i
 		return 0
 	}
 	defer logFile.Close()
-	env := append(slices.Clone(l.env), serviceEnv(l.netspec, l.mprefix, peer)...)
-	env = append(env, envLaunch+"="+string(js))
-	attr := &syscall.ProcAttr{
-		Dir:   l.root.PMDir(l.tag),
-		Env:   env,
-		Files: []uintptr{uintptr(nfd), uintptr(nfd), uintptr(nfd), logFile.Fd()},
-		Sys:   &syscall.SysProcAttr{Setsid: true, PidFD: l.pidfdSlot()},
-	}
-	var pid, pidfd int
-	// Services that may write utmp are tracked, so that their end is
-	// recorded (utmp.go).
-	err = startTracked(spec.Utmp, l.root, func() (int, error) {
-		var err error
-		pid, pidfd, err = forkExec(l.cfg.Self, []string{prog}, attr) // reap.go
-		return pid, err
-	})
+	// HOME and PATH are the launcher's to set, after the script.
+	env := slices.Concat(l.env, su.vars, []string{envLaunch + "=" + string(js)})
+	attr := su.procAttr(l.root.PMDir(l.tag), env, nil, l.reap.slot(), logFile.Fd())
+	pid, err := l.spawn(su, l.cfg.Self, []string{prog}, attr, false)
 	if err != nil {
 		l.logf("Error during fork() to start a service")
 		l.logf("  %s", errno.Text(err))
 		return 0
 	}
-	l.sessionStarted(spec.Code, pid, peer) // status.go
-	l.childStarted(pid, pidfd)             // reap.go
 	return pid
 }
 
-// serviceBaseEnv is the environment services inherit from the listener's
-// (listen.md 5.6.1): without PMTAG and ISTATE (as ttymon does, sac.md 9.5)
-// and without the variables the listener sets for each connection, with
-// PATH=/usr/sbin:/usr/bin when there is no PATH (the launcher sets the
-// final PATH after the service's script ran).
-func serviceBaseEnv(environ []string) []string {
-	drop := []string{pmproto.EnvPMTag, pmproto.EnvIState, envLaunch,
-		envListenPID, envListenFDs, envListenFDNames, // activation.go
-		nlps.EnvAddr, nlps.EnvOpt, nlps.EnvUData, nlps.EnvProvider, nlps.EnvMPrefix}
-	hasPath := false
-	env := slices.DeleteFunc(slices.Clone(environ), func(kv string) bool {
-		hasPath = hasPath || strings.HasPrefix(kv, "PATH=")
-		for _, k := range drop {
-			if strings.HasPrefix(kv, k+"=") {
-				return true
-			}
+// spawn forks and execs path with argv and attr for su, and has the
+// child reaped (reap.go) and shown in the status (status.go). A service
+// with flag u is tracked from before the fork so that its end is
+// recorded (utmp.go); with utmpHere the listener writes its start too,
+// just after the fork (the launcher writes its own).
+func (l *listener) spawn(su *serviceSetup, path string, argv []string, attr *syscall.ProcAttr, utmpHere bool) (int, error) {
+	var pid, pidfd int
+	err := startTracked(su.utmp(), l.root, func() (int, error) {
+		var err error
+		pid, pidfd, err = forkExec(path, argv, attr)
+		if err == nil && utmpHere && su.utmp() {
+			// Under utmpMu: the reaper cannot record the end before
+			// this records the start.
+			utmpStart(l.root, l.tag, su.svc, su.byNLPS, l.mprefix, pid, l.logf)
 		}
-		return false
+		return pid, err
 	})
-	if !hasPath {
-		env = append(env, "PATH=/usr/sbin:/usr/bin")
+	if err != nil {
+		return 0, err
 	}
-	return env
-}
-
-// serviceEnv is what the listener adds to a service's environment
-// (listen.md 5.6.1, 9.2): the caller's address in hex, empty options and
-// user data, the net_spec and the minor prefix.
-func serviceEnv(netspec, mprefix string, peer unix.Sockaddr) []string {
-	return []string{
-		nlps.EnvAddr + "=" + nlsaddr.Hex(sockaddrBytes(peer)),
-		nlps.EnvOpt + "=",
-		nlps.EnvProvider + "=" + netspec,
-		nlps.EnvMPrefix + "=" + mprefix,
-		nlps.EnvUData + "=",
-	}
+	l.sessionStarted(su.svc.Code, pid, su.peer)
+	l.reap.started(pid, pidfd)
+	return pid, nil
 }
 
 // nlpsServerName is the program name that means "the NLPS server": the

@@ -267,18 +267,9 @@ func (l *listener) nlpsStart(ep *endpoint, pc *pendingConn, s *service, peer uni
 		}
 		return
 	}
-	spec := launchSpec{
-		Root:     l.root.Prefix(),
-		Tag:      l.tag,
-		Code:     s.Code,
-		Identity: s.Identity,
-		Utmp:     s.Flags&flagUtmp != 0 && !passFD,
-		Modules:  s.Modules,
-		Command:  s.Command,
-		ByNLPS:   true,
-		PassFD:   passFD,
-	}
-	l.startLauncher(spec, nfd, peer)
+	su := l.newSetup(s, nfd, peer) // setup.go
+	su.byNLPS, su.passFD = true, passFD
+	l.startLauncher(&su)
 }
 
 // lookupService reads _pmtab afresh and returns the entry for code, or

@@ -13,48 +13,57 @@ import (
 
 // Reaping children (listen.md 5.11 [LINUX]).
 //
-// Every child the listener starts (a service on the direct path, or a
-// launcher) is waited for through its pidfd, which goes into an epoll
-// set of the listener's own (childPoll) that sits in Go's network poller
-// with the listening sockets: when a child exits, the poller wakes the
-// one goroutine that collects the status with a non-blocking wait4 on
-// that pid and calls reaped. The listener asks for no SIGCHLD (the Go
-// runtime's own handler drops it), so an exit costs no signal goroutine,
-// no hand-over of the processor between threads and no wake-up of the
-// runtime's monitor thread (rawsys_linux.go).
-// A pidfd-tracked child is waited for by pid, never with wait4(-1), so
-// the children of a test binary that runs the listener in-process are
-// safe too.
+// The listener waits for its children in one of three ways, each there
+// for a reason:
 //
-// The SIGCHLD reaper (wait4(-1) on every SIGCHLD) stays for where a
-// pidfd cannot do the job:
-//   - listen is process 1 (a container's init) or a child subreaper:
-//     orphans it did not start become its children and must be reaped;
-//   - the kernel has no pidfds (before Linux 5.3).
-//
-// Without pidfds and without ReapAll (tests on such a kernel), each child
-// is waited for by a goroutine blocked in wait4 on its pid.
-type reapMode int
+//   - Through their pidfds, the rule. Every child the listener starts (a
+//     service on the direct path, or a launcher) gets a pidfd, which goes
+//     into an epoll set of the listener's own (childPoll) that sits in
+//     Go's network poller with the listening sockets: when a child exits,
+//     the poller wakes the one goroutine that collects the status with a
+//     non-blocking wait4 on that pid and calls reaped. No SIGCHLD is
+//     asked for (the Go runtime's own handler drops it), so an exit costs
+//     no signal goroutine, no hand-over of the processor between threads
+//     and no wake-up of the runtime's monitor thread (rawsys_linux.go),
+//     and a child is waited for by its pid only, so a listener inside a
+//     test binary leaves the binary's other children alone.
+//   - wait4(-1) on every SIGCHLD (startReapAll), in the listen program
+//     only (Config.ReapAll), where a pidfd cannot do the job: listen is
+//     process 1 (a container's init) or a child subreaper, so orphans it
+//     never started become its children and only wait4(-1) finds them;
+//     the kernel has no pidfds (before Linux 5.3); or a child could not
+//     have one, because the pidfds held reached their budget or the
+//     descriptors ran out at the fork. In the last case it starts with
+//     that child and reaps every child from then on; when it takes the
+//     status of a child that has a pidfd, the pidfd's wait4 finds ECHILD
+//     and only closes it.
+//   - A blocking wait4 on one pid (waitBlocking), where wait4(-1) must
+//     not be used (a listener inside a test binary) and a child has no
+//     pidfd; for a child whose pidfd is readable before it can be waited
+//     for; and for the children still running when the listener stops.
 
-const (
-	reapPidfd reapMode = iota // each child's pidfd in the poller
-	reapAll                   // SIGCHLD and wait4(-1)
-	reapEach                  // a blocking wait4 per child
-)
+// reaper is the listener's one reaper (see above).
+type reaper struct {
+	poll    *childPoll // the children's pidfds; nil when they are not used
+	reapAll bool       // wait4(-1) allowed: the listen program (Config.ReapAll)
 
-// chooseReap picks the reaper for this process. reapAll is true for the
-// listen program (Config.ReapAll).
-func chooseReap(reapAllWanted bool) reapMode {
-	if reapAllWanted && mustReapOrphans() {
-		return reapAll
+	mu      sync.Mutex
+	stopAll func() // stops the wait4(-1) reaper, once it runs
+	closed  bool
+}
+
+// newReaper picks the ways of reaping for this process and starts them.
+// An error is for the caller to report: children are reaped all the same.
+func newReaper(reapAll bool) (*reaper, error) {
+	r := &reaper{reapAll: reapAll}
+	var err error
+	if !(reapAll && mustReapOrphans()) && pidfdWorks() {
+		r.poll, err = newChildPoll()
 	}
-	if pidfdWorks() {
-		return reapPidfd
+	if r.poll == nil && reapAll {
+		r.startAll()
 	}
-	if reapAllWanted {
-		return reapAll
-	}
-	return reapEach
+	return r, err
 }
 
 // mustReapOrphans reports whether children this process did not start
@@ -82,12 +91,12 @@ func pidfdWorks() bool {
 	return true
 }
 
-// pidfdSlot returns where ForkExec should put the child's pidfd, or nil
-// when the child is to have none: the reaper does not use them, or the
-// pidfds held already reach their budget (childPoll). The slot starts at
-// -1, which ForkExec leaves when the kernel gives none.
-func (l *listener) pidfdSlot() *int {
-	if l.reap != reapPidfd || l.children == nil || !l.children.room() {
+// slot returns where ForkExec should put the child's pidfd, or nil when
+// the child is to have none: pidfds are not used, or those held already
+// reach their budget (childPoll). The slot starts at -1, which ForkExec
+// leaves when the kernel gives none.
+func (r *reaper) slot() *int {
+	if r.poll == nil || !r.poll.room() {
 		return nil
 	}
 	fd := -1
@@ -113,25 +122,48 @@ func forkExec(argv0 string, argv []string, attr *syscall.ProcAttr) (pid, pidfd i
 	return pid, pidfd, nil
 }
 
-// childStarted arranges for child pid (with its pidfd, or -1) to be
-// reaped: reaped is called with its status once it has exited. Under the
-// SIGCHLD reaper there is nothing to do.
-func (l *listener) childStarted(pid, pidfd int) {
-	switch {
-	case l.reap == reapAll:
-		if pidfd >= 0 {
-			closeRaw(pidfd) // not asked for; kept from leaking all the same
-		}
-	case l.children != nil:
-		if pidfd >= 0 && l.children.add(pid, pidfd) {
+// started arranges for child pid (with its pidfd, or -1) to be reaped:
+// reaped is called with its status once it has exited.
+func (r *reaper) started(pid, pidfd int) {
+	if pidfd >= 0 {
+		if r.poll != nil && r.poll.add(pid, pidfd) {
 			return
 		}
-		if pidfd >= 0 {
-			closeRaw(pidfd)
-		}
-		l.children.addBare(pid)
-	default:
-		go waitBlocking(pid)
+		closeRaw(pidfd)
+	}
+	if r.reapAll && r.startAll() {
+		return
+	}
+	go waitBlocking(pid)
+}
+
+// startAll makes sure the wait4(-1) reaper runs, and reports whether it
+// does (not once the listener has stopped).
+func (r *reaper) startAll() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return false
+	}
+	if r.stopAll == nil {
+		r.stopAll = startReapAll()
+	}
+	return true
+}
+
+// close stops reaping when the listener stops. Children the pidfds watch
+// are then waited for one by one; under wait4(-1) the program is about
+// to exit.
+func (r *reaper) close() {
+	r.mu.Lock()
+	r.closed = true
+	stop := r.stopAll
+	r.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+	if r.poll != nil {
+		r.poll.close()
 	}
 }
 
@@ -145,22 +177,16 @@ func (l *listener) childStarted(pid, pidfd int) {
 // many long sessions cannot use up the descriptors that accept needs,
 // pidfds are held up to a budget, half the soft RLIMIT_NOFILE (which Go
 // raised to the hard limit at start-up: 262144 under systemd's default).
-// Children started beyond it, or when the pidfd could not be had, are
-// "bare": SIGCHLD is asked for from the first of them on, and each one
-// makes a sweep of the bare children with wait4 on their own pids (never
-// wait4(-1), which would take the pidfd children's statuses).
+// Children started beyond it are the other ways' (reaper.started).
 type childPoll struct {
 	epfd   int
 	f      *os.File // epfd, in Go's poller
 	done   chan struct{}
 	budget int
 
-	mu    sync.Mutex
-	open  map[int]int      // pidfd -> pid, registered and not yet reaped
-	bare  map[int]struct{} // children without a pidfd, not yet reaped
-	sigch chan os.Signal   // SIGCHLD, once there was a bare child
-	stop  chan struct{}    // ends the sweeper
-	shut  bool
+	mu   sync.Mutex
+	open map[int]int // pidfd -> pid, registered and not yet reaped
+	shut bool
 }
 
 // newChildPoll makes the epoll instance and starts its goroutine.
@@ -181,8 +207,6 @@ func newChildPoll() (*childPoll, error) {
 		done:   make(chan struct{}),
 		budget: pidfdBudget(),
 		open:   map[int]int{},
-		bare:   map[int]struct{}{},
-		stop:   make(chan struct{}),
 	}
 	rc, err := cp.f.SyscallConn()
 	if err != nil {
@@ -225,71 +249,6 @@ func (cp *childPoll) add(pid, pidfd int) bool {
 	}
 	cp.open[pidfd] = pid
 	return true
-}
-
-// addBare registers child pid, which has no pidfd, with the sweeper,
-// starting it on the first one.
-func (cp *childPoll) addBare(pid int) {
-	cp.mu.Lock()
-	if cp.shut {
-		cp.mu.Unlock()
-		go waitBlocking(pid)
-		return
-	}
-	cp.bare[pid] = struct{}{}
-	start := cp.sigch == nil
-	if start {
-		cp.sigch = make(chan os.Signal, 1)
-		signal.Notify(cp.sigch, syscall.SIGCHLD)
-	}
-	cp.mu.Unlock()
-	if start {
-		go cp.sweeper()
-	}
-	// A child that exited before SIGCHLD was asked for sent it to
-	// nobody: this sweep finds it.
-	cp.sweep()
-}
-
-// sweeper sweeps the bare children on every SIGCHLD, until close.
-func (cp *childPoll) sweeper() {
-	for {
-		select {
-		case <-cp.sigch:
-			cp.sweep()
-		case <-cp.stop:
-			return
-		}
-	}
-}
-
-// sweep reaps the bare children that have exited. Under the lock, so
-// that a pid reaped here and at once reused by a new bare child is not
-// forgotten.
-func (cp *childPoll) sweep() {
-	type exit struct {
-		pid int
-		ws  unix.WaitStatus
-	}
-	var gone []exit
-	cp.mu.Lock()
-	for pid := range cp.bare {
-		var ws unix.WaitStatus
-		r, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil)
-		switch {
-		case r == 0, errors.Is(err, unix.EINTR):
-			// Running, or interrupted: the next sweep.
-		case err != nil:
-			delete(cp.bare, pid) // ECHILD: not ours any more
-		default:
-			delete(cp.bare, pid)
-			gone = append(gone, exit{pid, ws})
-		}
-	}
-	cp.mu.Unlock()
-	for _, g := range gone {
-		reaped(g.pid, syscall.WaitStatus(g.ws))
-	}
 }
 
 // run reaps children as their pidfds become readable, until close.
@@ -341,25 +300,18 @@ func (cp *childPoll) reap(pidfd, pid int) {
 	}
 }
 
-// close stops both goroutines; children still running are handed to
+// close stops the goroutine; children still running are handed to
 // blocking waits, so that they are reaped all the same.
 func (cp *childPoll) close() {
 	cp.mu.Lock()
 	cp.shut = true
-	open, bare := cp.open, cp.bare
-	cp.open, cp.bare = map[int]int{}, map[int]struct{}{}
-	if cp.sigch != nil {
-		signal.Stop(cp.sigch)
-	}
+	open := cp.open
+	cp.open = map[int]int{}
 	cp.mu.Unlock()
-	close(cp.stop)
 	cp.f.Close() // ends run's Read
 	<-cp.done
 	for pidfd, pid := range open {
 		closeRaw(pidfd)
-		go waitBlocking(pid)
-	}
-	for pid := range bare {
 		go waitBlocking(pid)
 	}
 }
@@ -380,20 +332,15 @@ func waitBlocking(pid int) {
 	}
 }
 
-// startReaper reaps every child as it exits, with wait4(-1) on SIGCHLD:
-// the one reaper of the process under reapAll. It returns a function
-// that stops it.
-func startReaper() func() {
+// startReapAll reaps every child of the process as it exits, with
+// wait4(-1) on SIGCHLD, beginning with those that have exited already
+// (SIGCHLD was nobody's before). It returns a function that stops it.
+func startReapAll() func() {
 	ch := make(chan os.Signal, 64)
 	signal.Notify(ch, syscall.SIGCHLD)
 	done := make(chan struct{})
 	go func() {
 		for {
-			select {
-			case <-ch:
-			case <-done:
-				return
-			}
 			for {
 				var ws unix.WaitStatus
 				pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
@@ -404,6 +351,11 @@ func startReaper() func() {
 					break
 				}
 				reaped(pid, syscall.WaitStatus(ws))
+			}
+			select {
+			case <-ch:
+			case <-done:
+				return
 			}
 		}
 	}()

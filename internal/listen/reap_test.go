@@ -170,24 +170,24 @@ func TestChildPollReapsWithStatus(t *testing.T) {
 	}
 }
 
-func TestChildPollBare(t *testing.T) {
-	cp := newPoll(t)
-	defer cp.close()
+// TestReaperWithoutPidfd: where wait4(-1) is not allowed (a listener in
+// a test binary), a child without a pidfd is waited for by its pid, and
+// reported with its status, whether it exited before it was registered
+// or after.
+func TestReaperWithoutPidfd(t *testing.T) {
+	r := &reaper{}
+	defer r.close()
 	log := watchReaped(t)
-	// A bare child that has exited before it is registered: SIGCHLD went
-	// to nobody, the first sweep must find it.
 	early, _ := spawn(t, "exit 7", false)
 	log.expect(early)
 	waitZombie(t, early)
-	cp.addBare(early)
-	log.wait(t) // nothing else exits meanwhile
-	// And some that exit later, which SIGCHLD finds.
+	r.started(early, -1)
 	var late []int
 	for range 5 {
 		pid, _ := spawn(t, "sleep 0.2; exit 9", false)
 		log.expect(pid)
 		late = append(late, pid)
-		cp.addBare(pid)
+		r.started(pid, -1)
 	}
 	got := log.wait(t)
 	if ws := got[early]; ws.ExitStatus() != 7 {
@@ -217,21 +217,17 @@ func waitZombie(t *testing.T, pid int) {
 	t.Fatalf("pid %d did not exit", pid)
 }
 
-// TestChildPollBudget: past the budget, children are started bare and
-// reaped all the same; pidfds never exceed it.
-func TestChildPollBudget(t *testing.T) {
-	cp := newPoll(t)
-	defer cp.close()
-	cp.budget = 2
-	l := &listener{reap: reapPidfd, children: cp}
-	log := watchReaped(t)
-	before := pidfds(t)
-	var pids []int
-	withFd := 0
-	for range 5 {
-		pidfd := -1
-		attr := &syscall.ProcAttr{Files: devNull(t), Sys: &syscall.SysProcAttr{PidFD: l.pidfdSlot()}}
-		pid, pidfd, err := forkExec("/bin/sleep", []string{"sleep", "60"}, attr)
+// startN starts n children running argv (sleep 60 when empty) the way
+// the listener starts them (a pidfd while the budget allows), and
+// registers them.
+func startN(t *testing.T, r *reaper, log *reapLog, n int, argv ...string) (pids []int, withFd int) {
+	t.Helper()
+	if len(argv) == 0 {
+		argv = []string{"/bin/sleep", "60"}
+	}
+	for range n {
+		attr := &syscall.ProcAttr{Files: devNull(t), Sys: &syscall.SysProcAttr{PidFD: r.slot()}}
+		pid, pidfd, err := forkExec(argv[0], argv, attr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -240,8 +236,21 @@ func TestChildPollBudget(t *testing.T) {
 		}
 		log.expect(pid)
 		pids = append(pids, pid)
-		l.childStarted(pid, pidfd)
+		r.started(pid, pidfd)
 	}
+	return pids, withFd
+}
+
+// TestReaperBudget: past the budget, children are started without a
+// pidfd and reaped all the same; pidfds never exceed it.
+func TestReaperBudget(t *testing.T) {
+	cp := newPoll(t)
+	cp.budget = 2
+	r := &reaper{poll: cp}
+	defer r.close()
+	log := watchReaped(t)
+	before := pidfds(t)
+	pids, withFd := startN(t, r, log, 5)
 	if withFd != 2 {
 		t.Errorf("%d children had a pidfd, want the budget, 2", withFd)
 	}
@@ -267,33 +276,25 @@ func TestChildPollBudget(t *testing.T) {
 func TestChildPollClose(t *testing.T) {
 	cp := newPoll(t)
 	log := watchReaped(t)
-	pid1, fd1 := spawn(t, "sleep 0.3", true)
-	pid2, _ := spawn(t, "sleep 0.3", false)
-	log.expect(pid1)
-	log.expect(pid2)
-	cp.add(pid1, fd1)
-	cp.addBare(pid2)
+	pid, fd := spawn(t, "sleep 0.3", true)
+	log.expect(pid)
+	cp.add(pid, fd)
 	cp.close()
-	got := log.wait(t)
-	if len(got) != 2 {
+	if got := log.wait(t); len(got) != 1 {
 		t.Errorf("reaped %v", got)
 	}
 }
 
-// TestChildPollLeavesOthers: the reaper never takes a child it did not
-// register (the test binary's own, here), which exec.Cmd must be able
-// to wait for.
-func TestChildPollLeavesOthers(t *testing.T) {
+// TestReaperLeavesOthers: without ReapAll the reaper never takes a child
+// it did not start (the test binary's own, here), which exec.Cmd must be
+// able to wait for, whether its own children have a pidfd or not.
+func TestReaperLeavesOthers(t *testing.T) {
 	cp := newPoll(t)
-	defer cp.close()
+	cp.budget = 2
+	r := &reaper{poll: cp}
+	defer r.close()
 	log := watchReaped(t)
-	var mine []int
-	for range 5 {
-		pid, _ := spawn(t, "exit 0", false)
-		log.expect(pid)
-		mine = append(mine, pid)
-		cp.addBare(pid) // SIGCHLD asked for: sweeps run on every exit
-	}
+	startN(t, r, log, 5, "/bin/sh", "-c", "exit 0")
 	for range 5 {
 		cmd := exec.Command("/bin/sh", "-c", "exit 5")
 		err := cmd.Run()
@@ -302,6 +303,83 @@ func TestChildPollLeavesOthers(t *testing.T) {
 		}
 	}
 	log.wait(t)
+}
+
+// envReapAllTest runs TestReapAll's body in a test binary of its own:
+// wait4(-1) takes every child of the process, which exec.Cmd and the
+// other tests' listeners must keep.
+const envReapAllTest = "_SAF_LISTEN_TEST_REAPALL"
+
+// TestReapAll: where the listen program reaps with wait4(-1). As a child
+// subreaper it reaps from the start, orphans it never started included;
+// otherwise from the first child that has no pidfd (the budget is
+// reached), after which every child is reported once, those with a
+// pidfd too.
+func TestReapAll(t *testing.T) {
+	if os.Getenv(envReapAllTest) == "" {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestReapAll$", "-test.v")
+		cmd.Env = append(os.Environ(), envReapAllTest+"=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "--- PASS: TestReapAll") {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		return
+	}
+	t.Run("budget", func(t *testing.T) {
+		cp := newPoll(t)
+		cp.budget = 1
+		r := &reaper{poll: cp, reapAll: true}
+		defer r.close()
+		log := watchReaped(t)
+		pids, withFd := startN(t, r, log, 4)
+		if withFd != 1 || r.stopAll == nil {
+			t.Errorf("%d children with a pidfd (want 1), wait4(-1) running: %v", withFd, r.stopAll != nil)
+		}
+		for _, p := range pids {
+			syscall.Kill(p, syscall.SIGKILL)
+		}
+		got := log.wait(t) // and never twice (watchReaped)
+		for _, p := range pids {
+			if ws := got[p]; !ws.Signaled() {
+				t.Errorf("pid %d: status %#x, want killed", p, int(ws))
+			}
+		}
+	})
+	t.Run("subreaper", func(t *testing.T) {
+		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+			t.Skip(err)
+		}
+		defer unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+		r, err := newReaper(true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.close()
+		if r.poll != nil || r.stopAll == nil {
+			t.Fatalf("a subreaper must reap with wait4(-1) from the start")
+		}
+		log := watchReaped(t)
+		file := filepath.Join(t.TempDir(), "orphan")
+		// The shell leaves an orphan behind, which becomes ours.
+		pid, _ := spawn(t, "(sleep 0.5; exit 6) & echo $! > "+file, false)
+		log.expect(pid)
+		r.started(pid, -1)
+		var orphan int
+		for range 500 {
+			if b, err := os.ReadFile(file); err == nil && strings.HasSuffix(string(b), "\n") {
+				fmt.Sscan(string(b), &orphan)
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		if orphan == 0 {
+			t.Fatal("no orphan")
+		}
+		log.expect(orphan)
+		if ws := log.wait(t)[orphan]; ws.ExitStatus() != 6 {
+			t.Errorf("orphan: status %#x, want exit 6", int(ws))
+		}
+	})
 }
 
 // TestAcceptRaw: the addresses acceptRaw decodes are those package

@@ -55,16 +55,13 @@ func (l *listener) rpcSet(ep *endpoint, s *service) {
 	if s.RPC == nil {
 		return
 	}
-	netid, uaddr, err := universalAddr(ep.local)
+	// Unset first, as the original does: a stale registration of a dead
+	// listener must not survive.
+	netid, uaddr, err := rpcbUnset(ep, s)
 	if err == nil {
-		// Unset first, as the original does: a stale registration of
-		// a dead listener must not survive.
-		_, err = rpcbCall(rpcbProcUns, s.RPC.Prog, s.RPC.Vers, netid, "")
-		if err == nil {
-			var ok bool
-			if ok, err = rpcbCall(rpcbProcSet, s.RPC.Prog, s.RPC.Vers, netid, uaddr); err == nil && !ok {
-				err = errors.New("rpcbind refused the registration")
-			}
+		var ok bool
+		if ok, err = rpcbCall(rpcbProcSet, s.RPC.Prog, s.RPC.Vers, netid, uaddr); err == nil && !ok {
+			err = errors.New("rpcbind refused the registration")
 		}
 	}
 	if err != nil {
@@ -80,13 +77,19 @@ func (l *listener) rpcUnset(ep *endpoint, s *service) {
 	if s.RPC == nil {
 		return
 	}
-	netid, _, err := universalAddr(ep.local)
+	if _, _, err := rpcbUnset(ep, s); err != nil {
+		l.logf("rpcb_unset failed for prognum %d version %d: %v", s.RPC.Prog, s.RPC.Vers, err)
+	}
+}
+
+// rpcbUnset unsets s's registration for the netid of ep's address, and
+// returns that netid and the address in RPC's universal form.
+func rpcbUnset(ep *endpoint, s *service) (netid, uaddr string, err error) {
+	netid, uaddr, err = universalAddr(ep.local)
 	if err == nil {
 		_, err = rpcbCall(rpcbProcUns, s.RPC.Prog, s.RPC.Vers, netid, "")
 	}
-	if err != nil {
-		l.logf("rpcb_unset failed for prognum %d version %d: %v", s.RPC.Prog, s.RPC.Vers, err)
-	}
+	return netid, uaddr, err
 }
 
 // universalAddr returns the netid and RPC universal address of a bound

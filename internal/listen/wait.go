@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/linux-saf/saf/internal/errno"
+	"syscall"
 	"time"
 
 	"github.com/linux-saf/saf/saf/sacmsg"
@@ -95,26 +96,29 @@ func readable(fd int) bool {
 	return n > 0
 }
 
-// waitLoop serves a wait endpoint until it is closed.
-func (l *listener) waitLoop(ep *endpoint) {
-	defer close(ep.done)
-	rc, err := ep.f.SyscallConn()
-	if err != nil {
-		l.logf("Service %s: %v", ep.svc.Load().Code, err)
-		return
+// refusedDisabled reports whether s cannot be served now, the listener
+// or the entry being disabled, and then logs it (once per burst).
+func (l *listener) refusedDisabled(ep *endpoint, s *service) bool {
+	if l.pm.State() == sacmsg.Enabled && !s.disabled() {
+		return false
 	}
+	l.refuse(ep, s.Code, refDisabled, func() string {
+		return fmt.Sprintf("Request for service on fd %d denied: disabled", ep.fd)
+	})
+	return true
+}
+
+// waitLoop serves a wait endpoint until it is closed.
+func (l *listener) waitLoop(ep *endpoint, rc syscall.RawConn) {
 	for {
 		if rc.Read(func(fd uintptr) bool { return readable(int(fd)) }) != nil {
 			return // closed
 		}
 		s := ep.svc.Load()
-		if l.pm.State() != sacmsg.Enabled || s.disabled() {
+		if l.refusedDisabled(ep, s) {
 			// Ignored: fails only when the socket was closed, which
 			// the next Read reports.
 			_ = rc.Control(func(fd uintptr) { refuseOne(ep, int(fd)) })
-			l.refuse(ep, s.Code, refDisabled, func() string {
-				return fmt.Sprintf("Request for service on fd %d denied: disabled", ep.fd)
-			})
 			continue
 		}
 		kind, why, release := l.admit(ep, s, noPeer, false)
@@ -177,13 +181,7 @@ func (l *listener) waitLoop(ep *endpoint) {
 var noPeer = peerAddr(nil)
 
 // dgramLoop serves an internal udp service until its endpoint is closed.
-func (l *listener) dgramLoop(ep *endpoint) {
-	defer close(ep.done)
-	rc, err := ep.f.SyscallConn()
-	if err != nil {
-		l.logf("Service %s: %v", ep.svc.Load().Code, err)
-		return
-	}
+func (l *listener) dgramLoop(ep *endpoint, rc syscall.RawConn) {
 	buf := make([]byte, 65536)
 	for {
 		var n int
@@ -199,10 +197,7 @@ func (l *listener) dgramLoop(ep *endpoint) {
 			continue // ICMP errors of earlier replies and the like
 		}
 		s := ep.svc.Load()
-		if l.pm.State() != sacmsg.Enabled || s.disabled() {
-			l.refuse(ep, s.Code, refDisabled, func() string {
-				return fmt.Sprintf("Request for service on fd %d denied: disabled", ep.fd)
-			})
+		if l.refusedDisabled(ep, s) {
 			continue
 		}
 		a := peerAddr(from)
