@@ -23,7 +23,7 @@ func deps(t *testing.T, pkg string) []string {
 // on; and the admin commands never link daemon code.
 func TestDependencies(t *testing.T) {
 	const mod = "github.com/linux-saf/saf/"
-	plumbing := map[string]bool{mod + "internal/cloexec": true, mod + "internal/errno": true, mod + "internal/unixsock": true}
+	plumbing := map[string]bool{mod + "internal/cloexec": true, mod + "internal/errno": true, mod + "internal/termios": true, mod + "internal/unixsock": true}
 	for _, d := range deps(t, "./saf/...") {
 		if strings.Contains(d, "creack/pty") || strings.Contains(d, "pkg/term") || strings.HasPrefix(d, mod+"internal/") && !plumbing[d] {
 			t.Errorf("saf/... links %s", d)

@@ -2,12 +2,12 @@ package ttydefs
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
 
+	"github.com/linux-saf/saf/internal/termios"
 	"golang.org/x/sys/unix"
 )
 
@@ -24,19 +24,11 @@ func TestApplyMatchesGNUStty(t *testing.T) {
 	if out, err := exec.Command(stty, "--version").Output(); err != nil || !bytes.Contains(out, []byte("GNU coreutils")) {
 		t.Skip("stty is not GNU coreutils stty")
 	}
-	ptm, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	ptm, name, err := termios.OpenPTY()
 	if err != nil {
 		t.Skipf("no usable /dev/ptmx: %v", err)
 	}
 	defer ptm.Close()
-	if err := unix.IoctlSetPointerInt(int(ptm.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		t.Skipf("unlockpt: %v", err)
-	}
-	n, err := unix.IoctlGetInt(int(ptm.Fd()), unix.TIOCGPTN)
-	if err != nil {
-		t.Skipf("ptsname: %v", err)
-	}
-	name := fmt.Sprintf("/dev/pts/%d", n)
 	pts, err := os.OpenFile(name, os.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		t.Skipf("open %s: %v", name, err)

@@ -3,6 +3,7 @@ package ttydefs
 import (
 	"strconv"
 
+	"github.com/linux-saf/saf/internal/termios"
 	"golang.org/x/sys/unix"
 )
 
@@ -43,7 +44,7 @@ func ApplyWords(t *unix.Termios, words []string) (Report, error) {
 			}
 			m.apply(&n)
 		case classSpeed:
-			b, ok := linuxSpeeds[w]
+			b, ok := speedCode(w)
 			if !ok {
 				rep.Unsupported = append(rep.Unsupported, w)
 				continue
@@ -58,7 +59,7 @@ func ApplyWords(t *unix.Termios, words []string) (Report, error) {
 			if wordClasses[s] != classSpeed {
 				return Report{}, &ModeError{Word: s}
 			}
-			b, ok := linuxSpeeds[s]
+			b, ok := speedCode(s)
 			switch {
 			case !ok:
 				rep.Unsupported = append(rep.Unsupported, w+" "+s)
@@ -298,11 +299,34 @@ var modes = func() map[string]mode {
 	m["hup"], m["-hup"] = m["hupcl"], m["-hupcl"]
 	m["lfkc"], m["-lfkc"] = m["echok"], m["-echok"]
 	m["tabs"], m["-tabs"] = m["tab0"], m["tab3"]
+	addComposites(m)
+	m["sane"] = saneMode()
 
-	var md mode
+	// Accepted for validation, nothing to do on Linux (ttymon.md 21.1).
+	for _, w := range []string{
+		"loblk", "-loblk", "crtsxoff", "-crtsxoff",
+		"defecho", "-defecho", "stflush", "-stflush", "stwrap", "-stwrap", "stappl", "-stappl",
+		"-cs5", "-cs6", "-cs7", "-cs8", // no meaning in GNU stty, none known from Solaris
+		"tab8", "tty33", "tn300", "ti700", "vt05", "tek", "tty37",
+	} {
+		m[w] = mode{ignored: true}
+	}
+	for _, list := range []string{negTermiox, plainTermiox} {
+		for _, w := range Fields(list) {
+			m[w] = mode{ignored: true}
+			if list == negTermiox {
+				m["-"+w] = mode{ignored: true}
+			}
+		}
+	}
+	return m
+}()
 
+// addComposites adds the words that set several fields at once: parity,
+// fill, nl, lcase, ek, raw and cooked (GNU stty's meaning).
+func addComposites(m map[string]mode) {
 	// Character size and parity composites (GNU stty; Solaris alike).
-	md = mode{}
+	var md mode
 	md.clr[fCflag], md.set[fCflag] = unix.CSIZE|unix.PARODD, unix.PARENB|unix.CS7
 	m["parity"], m["evenp"] = md, md
 	md = mode{}
@@ -366,27 +390,7 @@ var modes = func() map[string]mode {
 	md.set[fOflag] = unix.OPOST
 	md.set[fLflag] = unix.ISIG | unix.ICANON
 	m["-raw"], m["cooked"] = md, md
-	m["sane"] = saneMode()
-
-	// Accepted for validation, nothing to do on Linux (ttymon.md 21.1).
-	for _, w := range []string{
-		"loblk", "-loblk", "crtsxoff", "-crtsxoff",
-		"defecho", "-defecho", "stflush", "-stflush", "stwrap", "-stwrap", "stappl", "-stappl",
-		"-cs5", "-cs6", "-cs7", "-cs8", // no meaning in GNU stty, none known from Solaris
-		"tab8", "tty33", "tn300", "ti700", "vt05", "tek", "tty37",
-	} {
-		m[w] = mode{ignored: true}
-	}
-	for _, list := range []string{negTermiox, plainTermiox} {
-		for _, w := range Fields(list) {
-			m[w] = mode{ignored: true}
-			if list == negTermiox {
-				m["-"+w] = mode{ignored: true}
-			}
-		}
-	}
-	return m
-}()
+}
 
 // saneMode is GNU stty's "sane": it resets the line discipline settings and
 // every control character, and of the control flags only turns on cread.
@@ -412,46 +416,33 @@ func saneMode() mode {
 	return md
 }
 
-// speedTable pairs Linux speed constants with their words; the first word
-// of each constant is the one Words prints.
-var speedTable = []struct {
-	word string
-	b    uint32
-}{
-	{"0", unix.B0}, {"50", unix.B50}, {"75", unix.B75}, {"110", unix.B110},
-	{"134", unix.B134}, {"134.5", unix.B134}, {"150", unix.B150}, {"200", unix.B200},
-	{"300", unix.B300}, {"600", unix.B600}, {"1200", unix.B1200}, {"1800", unix.B1800},
-	{"2400", unix.B2400}, {"4800", unix.B4800}, {"9600", unix.B9600},
-	{"19200", unix.B19200}, {"19.2", unix.B19200}, {"38400", unix.B38400}, {"38.4", unix.B38400},
-	{"57600", unix.B57600}, {"57.6", unix.B57600}, {"115200", unix.B115200}, {"115.2", unix.B115200},
-	{"230400", unix.B230400}, {"230.4", unix.B230400}, {"460800", unix.B460800}, {"460.8", unix.B460800},
+// shortSpeeds are the speed words written in thousands (and 134.5), with
+// their rates.
+var shortSpeeds = map[string]int{
+	"134.5": 134, "19.2": 19200, "38.4": 38400, "57.6": 57600, "76.8": 76800,
+	"115.2": 115200, "153.6": 153600, "230.4": 230400, "307.2": 307200, "460.8": 460800,
 }
 
-// linuxSpeeds maps speed words to Bxxx; the Solaris speeds Linux lacks
-// (76800, 153600, 307200) are absent.
-var linuxSpeeds = func() map[string]uint32 {
-	m := map[string]uint32{}
-	for _, s := range speedTable {
-		m[s.word] = s.b
+// speedCode returns the Linux Bxxx code of a speed word, from the one
+// speed table (internal/termios): false for the Solaris speeds Linux
+// lacks (76800, 153600, 307200) and for words that are not speeds.
+func speedCode(word string) (uint32, bool) {
+	if wordClasses[word] != classSpeed {
+		return 0, false
 	}
-	return m
-}()
-
-var speedNames = func() map[uint32]string {
-	m := map[uint32]string{}
-	for _, s := range speedTable {
-		if _, ok := m[s.b]; !ok {
-			m[s.b] = s.word
-		}
+	baud, ok := shortSpeeds[word]
+	if !ok {
+		baud, _ = strconv.Atoi(word) // a speed word is a number
 	}
-	return m
-}()
+	return termios.BaudCode(baud)
+}
 
-// IsSupportedSpeed reports whether the speed word has a Linux Bxxx constant.
-// False for words that are not speeds.
-func IsSupportedSpeed(word string) bool {
-	_, ok := linuxSpeeds[word]
-	return ok
+// speedWord is the word Words prints for a Bxxx code: its rate, when
+// that is a speed word (the Linux rates above 460800 are not).
+func speedWord(code uint32) (string, bool) {
+	baud, ok := termios.CodeBaud(code)
+	w := strconv.Itoa(baud)
+	return w, ok && wordClasses[w] == classSpeed
 }
 
 // applyGNU sets t from the numbers of a GNU "stty -g" word.
@@ -494,15 +485,12 @@ var solarisBits = [4][]struct{ sol, linux uint32 }{
 		{0o20000, unix.FLUSHO}, {0o40000, unix.PENDIN}, {0o100000, unix.IEXTEN}},
 }
 
-// solarisSpeeds lists the speeds by Solaris speed code (CBAUD, plus 16 with
-// CBAUDEXT); 0 marks one Linux lacks.
-var solarisSpeeds = [...]uint32{
-	unix.B0, unix.B50, unix.B75, unix.B110, unix.B134, unix.B150, unix.B200, unix.B300,
-	unix.B600, unix.B1200, unix.B1800, unix.B2400, unix.B4800, unix.B9600, unix.B19200, unix.B38400,
-	unix.B57600, 0 /* 76800 */, unix.B115200, 0 /* 153600 */, unix.B230400, 0 /* 307200 */, unix.B460800,
+// solarisBauds lists the rates by Solaris speed code (CBAUD, plus 16 with
+// CBAUDEXT).
+var solarisBauds = [...]int{
+	0, 50, 75, 110, 134, 150, 200, 300, 600, 1200, 1800, 2400, 4800, 9600, 19200, 38400,
+	57600, 76800, 115200, 153600, 230400, 307200, 460800,
 }
-
-var solarisSpeedWords = [...]string{17: "76800", 19: "153600", 21: "307200"}
 
 // solarisCC maps Solaris c_cc indices to Linux ones; -1 is a slot Linux
 // lacks (VDSUSP 11, VSTATUS 16, the reserved ones). Slots 4 and 5 are
@@ -548,8 +536,8 @@ func applySolaris(t *unix.Termios, v []uint32) (unsupported string) {
 			bad = ispeed
 		}
 		unsupported = strconv.Itoa(int(bad))
-		if int(bad) < len(solarisSpeedWords) && solarisSpeedWords[bad] != "" {
-			unsupported = solarisSpeedWords[bad]
+		if int(bad) < len(solarisBauds) {
+			unsupported = strconv.Itoa(solarisBauds[bad])
 		}
 	}
 	t.Iflag, t.Oflag, t.Cflag, t.Lflag = f[fIflag], f[fOflag], f[fCflag], f[fLflag]
@@ -579,13 +567,10 @@ func applySolaris(t *unix.Termios, v []uint32) (unsupported string) {
 
 // solarisSpeed returns the Linux constant for a Solaris speed code.
 func solarisSpeed(code uint32) (uint32, bool) {
-	if code == 0 {
-		return unix.B0, true
-	}
-	if int(code) >= len(solarisSpeeds) || solarisSpeeds[code] == 0 {
+	if int(code) >= len(solarisBauds) {
 		return 0, false
 	}
-	return solarisSpeeds[code], true
+	return termios.BaudCode(solarisBauds[code])
 }
 
 // delayGroups are the output delay fields Words renders, with their values'
@@ -604,8 +589,8 @@ var delayGroups = [][]string{
 func Words(t unix.Termios) []string {
 	var out []string
 	o, i := t.Cflag&unix.CBAUD, (t.Cflag&unix.CIBAUD)>>unix.IBSHIFT
-	so, okO := speedNames[o]
-	si, okI := speedNames[i]
+	so, okO := speedWord(o)
+	si, okI := speedWord(i)
 	switch {
 	case i == 0 && okO:
 		out = append(out, so)

@@ -92,7 +92,7 @@ func TestEveryWordHasALinuxMeaning(t *testing.T) {
 				t.Errorf("mode word %q has no meaning", w)
 			}
 		case classSpeed:
-			if _, ok := linuxSpeeds[w]; !ok && !slices.Contains(unsupported, w) {
+			if _, ok := speedCode(w); !ok && !slices.Contains(unsupported, w) {
 				t.Errorf("speed %q has no Linux constant", w)
 			}
 		case classChar:
@@ -108,13 +108,13 @@ func TestEveryWordHasALinuxMeaning(t *testing.T) {
 	}
 }
 
-func termios(i, o, c, l uint32) unix.Termios {
+func newTermios(i, o, c, l uint32) unix.Termios {
 	return unix.Termios{Iflag: i, Oflag: o, Cflag: c, Lflag: l}
 }
 
 func TestApply(t *testing.T) {
-	sevenE1 := termios(0, 0, unix.B9600|unix.CS7|unix.PARENB|unix.PARODD, 0)
-	everything := termios(^uint32(0), ^uint32(0), unix.B9600|unix.CS8|unix.HUPCL, ^uint32(0))
+	sevenE1 := newTermios(0, 0, unix.B9600|unix.CS7|unix.PARENB|unix.PARODD, 0)
+	everything := newTermios(^uint32(0), ^uint32(0), unix.B9600|unix.CS8|unix.HUPCL, ^uint32(0))
 	for i := range everything.Cc {
 		everything.Cc[i] = byte(i + 1)
 	}
@@ -131,38 +131,38 @@ func TestApply(t *testing.T) {
 		want  unix.Termios
 		rep   Report
 	}{
-		{"speed", termios(0, 0, unix.B300|unix.B1200<<unix.IBSHIFT|unix.CS8, 0), "9600",
-			termios(0, 0, unix.B9600|unix.CS8, 0), Report{}},
-		{"134.5 and 19.2 are aliases", termios(0, 0, 0, 0), "134.5",
-			termios(0, 0, unix.B134, 0), Report{}},
-		{"ispeed and ospeed", termios(0, 0, unix.B300, 0), "ispeed 1200 ospeed 115.2",
-			termios(0, 0, unix.B115200|unix.B1200<<unix.IBSHIFT, 0), Report{}},
-		{"ispeed 0 is same as output", termios(0, 0, unix.B300|unix.B1200<<unix.IBSHIFT, 0), "ispeed 0",
-			termios(0, 0, unix.B300, 0), Report{}},
-		{"unsupported speeds", termios(0, 0, unix.B300, 0), "76800 ispeed 153.6 ospeed 307200",
-			termios(0, 0, unix.B300, 0), Report{Unsupported: []string{"76800", "ispeed 153.6", "ospeed 307200"}}},
-		{"cs7", termios(0, 0, unix.CS8|unix.B9600, 0), "cs7", termios(0, 0, unix.CS7|unix.B9600, 0), Report{}},
-		{"cs8 -parenb", sevenE1, "cs8 -parenb", termios(0, 0, unix.B9600|unix.CS8|unix.PARODD, 0), Report{}},
-		{"evenp", termios(0, 0, unix.CS8|unix.PARODD, 0), "evenp", termios(0, 0, unix.CS7|unix.PARENB, 0), Report{}},
-		{"parity", termios(0, 0, unix.CS8|unix.PARODD, 0), "parity", termios(0, 0, unix.CS7|unix.PARENB, 0), Report{}},
-		{"oddp", termios(0, 0, unix.CS8, 0), "oddp", termios(0, 0, unix.CS7|unix.PARENB|unix.PARODD, 0), Report{}},
-		{"-evenp", sevenE1, "-evenp", termios(0, 0, unix.B9600|unix.CS8|unix.PARODD, 0), Report{}},
-		{"-oddp -parity", sevenE1, "-oddp -parity", termios(0, 0, unix.B9600|unix.CS8|unix.PARODD, 0), Report{}},
-		{"markp", termios(0, 0, unix.CS8, 0), "markp",
-			termios(0, 0, unix.CS7|unix.PARENB|unix.PARODD|unix.CMSPAR, 0), Report{}},
-		{"spacep", termios(0, 0, unix.CS8|unix.PARODD, 0), "spacep",
-			termios(0, 0, unix.CS7|unix.PARENB|unix.CMSPAR, 0), Report{}},
-		{"-markp", termios(0, 0, unix.CS7|unix.PARENB|unix.PARODD|unix.CMSPAR, 0), "-markp",
-			termios(0, 0, unix.CS8, 0), Report{}},
-		{"-spacep keeps parodd", termios(0, 0, unix.CS7|unix.PARENB|unix.PARODD|unix.CMSPAR, 0), "-spacep",
-			termios(0, 0, unix.CS8|unix.PARODD, 0), Report{}},
-		{"parext", termios(0, 0, 0, 0), "parext hup lfkc", termios(0, 0, unix.CMSPAR|unix.HUPCL, unix.ECHOK), Report{}},
-		{"plain bits and negations", termios(unix.IXON, unix.OPOST, unix.CLOCAL, unix.ECHO),
+		{"speed", newTermios(0, 0, unix.B300|unix.B1200<<unix.IBSHIFT|unix.CS8, 0), "9600",
+			newTermios(0, 0, unix.B9600|unix.CS8, 0), Report{}},
+		{"134.5 and 19.2 are aliases", newTermios(0, 0, 0, 0), "134.5",
+			newTermios(0, 0, unix.B134, 0), Report{}},
+		{"ispeed and ospeed", newTermios(0, 0, unix.B300, 0), "ispeed 1200 ospeed 115.2",
+			newTermios(0, 0, unix.B115200|unix.B1200<<unix.IBSHIFT, 0), Report{}},
+		{"ispeed 0 is same as output", newTermios(0, 0, unix.B300|unix.B1200<<unix.IBSHIFT, 0), "ispeed 0",
+			newTermios(0, 0, unix.B300, 0), Report{}},
+		{"unsupported speeds", newTermios(0, 0, unix.B300, 0), "76800 ispeed 153.6 ospeed 307200",
+			newTermios(0, 0, unix.B300, 0), Report{Unsupported: []string{"76800", "ispeed 153.6", "ospeed 307200"}}},
+		{"cs7", newTermios(0, 0, unix.CS8|unix.B9600, 0), "cs7", newTermios(0, 0, unix.CS7|unix.B9600, 0), Report{}},
+		{"cs8 -parenb", sevenE1, "cs8 -parenb", newTermios(0, 0, unix.B9600|unix.CS8|unix.PARODD, 0), Report{}},
+		{"evenp", newTermios(0, 0, unix.CS8|unix.PARODD, 0), "evenp", newTermios(0, 0, unix.CS7|unix.PARENB, 0), Report{}},
+		{"parity", newTermios(0, 0, unix.CS8|unix.PARODD, 0), "parity", newTermios(0, 0, unix.CS7|unix.PARENB, 0), Report{}},
+		{"oddp", newTermios(0, 0, unix.CS8, 0), "oddp", newTermios(0, 0, unix.CS7|unix.PARENB|unix.PARODD, 0), Report{}},
+		{"-evenp", sevenE1, "-evenp", newTermios(0, 0, unix.B9600|unix.CS8|unix.PARODD, 0), Report{}},
+		{"-oddp -parity", sevenE1, "-oddp -parity", newTermios(0, 0, unix.B9600|unix.CS8|unix.PARODD, 0), Report{}},
+		{"markp", newTermios(0, 0, unix.CS8, 0), "markp",
+			newTermios(0, 0, unix.CS7|unix.PARENB|unix.PARODD|unix.CMSPAR, 0), Report{}},
+		{"spacep", newTermios(0, 0, unix.CS8|unix.PARODD, 0), "spacep",
+			newTermios(0, 0, unix.CS7|unix.PARENB|unix.CMSPAR, 0), Report{}},
+		{"-markp", newTermios(0, 0, unix.CS7|unix.PARENB|unix.PARODD|unix.CMSPAR, 0), "-markp",
+			newTermios(0, 0, unix.CS8, 0), Report{}},
+		{"-spacep keeps parodd", newTermios(0, 0, unix.CS7|unix.PARENB|unix.PARODD|unix.CMSPAR, 0), "-spacep",
+			newTermios(0, 0, unix.CS8|unix.PARODD, 0), Report{}},
+		{"parext", newTermios(0, 0, 0, 0), "parext hup lfkc", newTermios(0, 0, unix.CMSPAR|unix.HUPCL, unix.ECHOK), Report{}},
+		{"plain bits and negations", newTermios(unix.IXON, unix.OPOST, unix.CLOCAL, unix.ECHO),
 			"ixoff -ixon -opost onlcr crtscts -clocal -echo icanon",
-			termios(unix.IXOFF, unix.ONLCR, unix.CRTSCTS, unix.ICANON), Report{}},
+			newTermios(unix.IXOFF, unix.ONLCR, unix.CRTSCTS, unix.ICANON), Report{}},
 		{"sane leaves size and parity (D9)", cc(sevenE1, unix.VINTR, 'x', unix.VSWTC, 9, unix.VMIN, 7),
 			"sane",
-			cc(termios(unix.BRKINT|unix.ICRNL|unix.IMAXBEL, unix.OPOST|unix.ONLCR,
+			cc(newTermios(unix.BRKINT|unix.ICRNL|unix.IMAXBEL, unix.OPOST|unix.ONLCR,
 				unix.B9600|unix.CS7|unix.PARENB|unix.PARODD|unix.CREAD,
 				unix.ISIG|unix.ICANON|unix.IEXTEN|unix.ECHO|unix.ECHOE|unix.ECHOK|unix.ECHOCTL|unix.ECHOKE),
 				unix.VINTR, 3, unix.VQUIT, 0x1c, unix.VERASE, 0x7f, unix.VKILL, 0x15, unix.VEOF, 4,
@@ -170,30 +170,30 @@ func TestApply(t *testing.T) {
 				unix.VWERASE, 0x17, unix.VLNEXT, 0x16, unix.VDISCARD, 0x0f, unix.VMIN, 1),
 			Report{}},
 		{"raw leaves size and parity (D9)", everything, "raw",
-			cc(termios(0, ^uint32(unix.OPOST), everything.Cflag, ^uint32(unix.ISIG|unix.ICANON|unix.XCASE)),
+			cc(newTermios(0, ^uint32(unix.OPOST), everything.Cflag, ^uint32(unix.ISIG|unix.ICANON|unix.XCASE)),
 				append(ccPairs(everything), unix.VMIN, 1, unix.VTIME, 0)...),
 			Report{}},
-		{"-raw", termios(0, 0, unix.CS8, 0), "-raw",
-			termios(unix.BRKINT|unix.IGNPAR|unix.ISTRIP|unix.ICRNL|unix.IXON, unix.OPOST, unix.CS8, unix.ISIG|unix.ICANON),
+		{"-raw", newTermios(0, 0, unix.CS8, 0), "-raw",
+			newTermios(unix.BRKINT|unix.IGNPAR|unix.ISTRIP|unix.ICRNL|unix.IXON, unix.OPOST, unix.CS8, unix.ISIG|unix.ICANON),
 			Report{}},
-		{"cooked", termios(0, 0, 0, 0), "cooked",
-			termios(unix.BRKINT|unix.IGNPAR|unix.ISTRIP|unix.ICRNL|unix.IXON, unix.OPOST, 0, unix.ISIG|unix.ICANON),
+		{"cooked", newTermios(0, 0, 0, 0), "cooked",
+			newTermios(unix.BRKINT|unix.IGNPAR|unix.ISTRIP|unix.ICRNL|unix.IXON, unix.OPOST, 0, unix.ISIG|unix.ICANON),
 			Report{}},
-		{"nl", termios(unix.ICRNL, unix.ONLCR|unix.OPOST, 0, 0), "nl", termios(0, unix.OPOST, 0, 0), Report{}},
-		{"-nl", termios(unix.INLCR|unix.IGNCR, unix.OCRNL|unix.ONLRET, 0, 0), "-nl",
-			termios(unix.ICRNL, unix.ONLCR, 0, 0), Report{}},
-		{"lcase", termios(0, 0, 0, 0), "lcase", termios(unix.IUCLC, unix.OLCUC, 0, unix.XCASE), Report{}},
-		{"-LCASE", termios(unix.IUCLC, unix.OLCUC, 0, unix.XCASE), "-LCASE", termios(0, 0, 0, 0), Report{}},
-		{"tabs", termios(0, unix.TAB3, 0, 0), "tabs", termios(0, unix.TAB0, 0, 0), Report{}},
-		{"-tabs", termios(0, 0, 0, 0), "-tabs", termios(0, unix.TAB3, 0, 0), Report{}},
-		{"delays", termios(0, ^uint32(0), 0, 0), "nl0 cr2 tab1 bs0 vt1 ff0",
-			termios(0, ^uint32(unix.NLDLY|unix.CRDLY|unix.TABDLY|unix.BSDLY|unix.VTDLY|unix.FFDLY)|
+		{"nl", newTermios(unix.ICRNL, unix.ONLCR|unix.OPOST, 0, 0), "nl", newTermios(0, unix.OPOST, 0, 0), Report{}},
+		{"-nl", newTermios(unix.INLCR|unix.IGNCR, unix.OCRNL|unix.ONLRET, 0, 0), "-nl",
+			newTermios(unix.ICRNL, unix.ONLCR, 0, 0), Report{}},
+		{"lcase", newTermios(0, 0, 0, 0), "lcase", newTermios(unix.IUCLC, unix.OLCUC, 0, unix.XCASE), Report{}},
+		{"-LCASE", newTermios(unix.IUCLC, unix.OLCUC, 0, unix.XCASE), "-LCASE", newTermios(0, 0, 0, 0), Report{}},
+		{"tabs", newTermios(0, unix.TAB3, 0, 0), "tabs", newTermios(0, unix.TAB0, 0, 0), Report{}},
+		{"-tabs", newTermios(0, 0, 0, 0), "-tabs", newTermios(0, unix.TAB3, 0, 0), Report{}},
+		{"delays", newTermios(0, ^uint32(0), 0, 0), "nl0 cr2 tab1 bs0 vt1 ff0",
+			newTermios(0, ^uint32(unix.NLDLY|unix.CRDLY|unix.TABDLY|unix.BSDLY|unix.VTDLY|unix.FFDLY)|
 				unix.CR2|unix.TAB1|unix.VT1, 0, 0), Report{}},
-		{"fill", termios(0, unix.OFDEL, 0, 0), "fill", termios(0, unix.OFILL, 0, 0), Report{}},
-		{"nul-fill", termios(0, unix.OFDEL, 0, 0), "nul-fill", termios(0, unix.OFILL, 0, 0), Report{}},
-		{"del-fill", termios(0, 0, 0, 0), "del-fill", termios(0, unix.OFILL|unix.OFDEL, 0, 0), Report{}},
-		{"-fill", termios(0, unix.OFILL|unix.OFDEL, 0, 0), "-fill", termios(0, 0, 0, 0), Report{}},
-		{"ek", termios(0, 0, 0, 0), "ek", cc(termios(0, 0, 0, 0), unix.VERASE, 0x7f, unix.VKILL, 0x15), Report{}},
+		{"fill", newTermios(0, unix.OFDEL, 0, 0), "fill", newTermios(0, unix.OFILL, 0, 0), Report{}},
+		{"nul-fill", newTermios(0, unix.OFDEL, 0, 0), "nul-fill", newTermios(0, unix.OFILL, 0, 0), Report{}},
+		{"del-fill", newTermios(0, 0, 0, 0), "del-fill", newTermios(0, unix.OFILL|unix.OFDEL, 0, 0), Report{}},
+		{"-fill", newTermios(0, unix.OFILL|unix.OFDEL, 0, 0), "-fill", newTermios(0, 0, 0, 0), Report{}},
+		{"ek", newTermios(0, 0, 0, 0), "ek", cc(newTermios(0, 0, 0, 0), unix.VERASE, 0x7f, unix.VKILL, 0x15), Report{}},
 		{"control character syntax", everything,
 			"erase ^H intr ^? kill ^- eof undef quit x susp ^z start ^\\ stop ^ eol2 ab",
 			cc(everything, unix.VERASE, 8, unix.VINTR, 0x7f, unix.VKILL, 0, unix.VEOF, 0, unix.VQUIT, 'x',
@@ -242,7 +242,7 @@ func ccPairs(t unix.Termios) []int {
 
 func TestApplyRejectsAndLeavesTermiosAlone(t *testing.T) {
 	for _, flags := range []string{"9600 sane foo", "cs7 ispeed 12345", "ospeed erase", "sane -sane"} {
-		orig := termios(1, 2, unix.B300|unix.CS8, 4)
+		orig := newTermios(1, 2, unix.B300|unix.CS8, 4)
 		got := orig
 		_, err := Apply(&got, flags)
 		var me *ModeError
@@ -270,7 +270,7 @@ func TestApplyEncoded(t *testing.T) {
 		if _, err := Apply(&got, g); err != nil {
 			t.Fatal(err)
 		}
-		want := termios(0x500, 5, 0xbf, 0x8a3b)
+		want := newTermios(0x500, 5, 0xbf, 0x8a3b)
 		copy(want.Cc[:], []byte{3, 0x1c, 0x7f, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1a, 0, 0x12, 0xf, 0x17, 0x16, 0, 0, 0})
 		if got != want {
 			t.Errorf("got %+v\nwant %+v", got, want)
@@ -282,12 +282,12 @@ func TestApplyEncoded(t *testing.T) {
 		// echoe echok echoctl echoke iexten defecho flusho; then 18 c_cc
 		// slots in Solaris order (dsusp ^Y at 11, status ^T at 16).
 		const s = "2526:1805:1001ad:ba3b:3:1c:7f:15:4:0:0:0:11:13:1a:19:12:f:17:16:14:0"
-		got := termios(0, 0, 0, 0)
+		got := newTermios(0, 0, 0, 0)
 		got.Cc[unix.VMIN], got.Cc[unix.VTIME] = 9, 9
 		if _, err := Apply(&got, s); err != nil {
 			t.Fatal(err)
 		}
-		want := termios(unix.BRKINT|unix.IGNPAR|unix.ISTRIP|unix.ICRNL|unix.IXON|unix.IMAXBEL,
+		want := newTermios(unix.BRKINT|unix.IGNPAR|unix.ISTRIP|unix.ICRNL|unix.IXON|unix.IMAXBEL,
 			unix.OPOST|unix.ONLCR|unix.TAB3,
 			unix.B9600|unix.CS7|unix.CREAD|unix.PARENB|unix.CMSPAR,
 			unix.ISIG|unix.ICANON|unix.ECHO|unix.ECHOE|unix.ECHOK|unix.ECHOCTL|unix.ECHOKE|unix.IEXTEN|unix.FLUSHO)
@@ -313,7 +313,7 @@ func TestApplyEncoded(t *testing.T) {
 		if err != nil || rep.Unsupported != nil {
 			t.Fatal(err, rep)
 		}
-		want := termios(0, 0, unix.B115200|unix.B38400<<unix.IBSHIFT|unix.CS8|unix.CREAD, 0)
+		want := newTermios(0, 0, unix.B115200|unix.B38400<<unix.IBSHIFT|unix.CS8|unix.CREAD, 0)
 		want.Cc[unix.VINTR], want.Cc[unix.VQUIT], want.Cc[unix.VERASE], want.Cc[unix.VKILL] = 3, 0x1c, 0x7f, 0x15
 		want.Cc[unix.VEOF], want.Cc[unix.VMIN], want.Cc[unix.VTIME] = 4, 1, 5
 		if got != want {
@@ -322,7 +322,7 @@ func TestApplyEncoded(t *testing.T) {
 	})
 	t.Run("Solaris unsupported speed", func(t *testing.T) {
 		const s = "0:0:200031:0:3:1c:7f:15:1:5:0:0" // CBAUDEXT + 1 = 76800, cs8
-		got := termios(0, 0, unix.B300, 0)
+		got := newTermios(0, 0, unix.B300, 0)
 		rep, err := Apply(&got, s)
 		if err != nil || !reflect.DeepEqual(rep.Unsupported, []string{"76800"}) {
 			t.Fatalf("err %v, report %+v", err, rep)
@@ -341,10 +341,10 @@ func covered(t unix.Termios) unix.Termios {
 	}
 	mask[fOflag] |= unix.NLDLY | unix.CRDLY | unix.TABDLY | unix.BSDLY | unix.VTDLY | unix.FFDLY
 	mask[fCflag] |= unix.CSIZE | unix.CBAUD | unix.CIBAUD
-	out := termios(t.Iflag&mask[fIflag], t.Oflag&mask[fOflag], t.Cflag&mask[fCflag], t.Lflag&mask[fLflag])
-	_, okO := speedNames[t.Cflag&unix.CBAUD]
+	out := newTermios(t.Iflag&mask[fIflag], t.Oflag&mask[fOflag], t.Cflag&mask[fCflag], t.Lflag&mask[fLflag])
+	_, okO := speedWord(t.Cflag & unix.CBAUD)
 	i := (t.Cflag & unix.CIBAUD) >> unix.IBSHIFT
-	_, okI := speedNames[i]
+	_, okI := speedWord(i)
 	if !okO || (i != 0 && !okI) {
 		out.Cflag &^= unix.CBAUD | unix.CIBAUD
 	}
@@ -357,12 +357,18 @@ func covered(t unix.Termios) unix.Termios {
 }
 
 func randomTermios(r *rand.Rand) unix.Termios {
-	t := termios(r.Uint32(), r.Uint32(), r.Uint32(), r.Uint32())
+	var codes []uint32 // the speeds Words can name
+	for _, w := range speedWords {
+		if c, ok := speedCode(w); ok {
+			codes = append(codes, c)
+		}
+	}
+	t := newTermios(r.Uint32(), r.Uint32(), r.Uint32(), r.Uint32())
 	if r.IntN(4) > 0 { // mostly speeds Words can name
 		t.Cflag &^= unix.CBAUD | unix.CIBAUD
-		t.Cflag |= speedTable[r.IntN(len(speedTable))].b
+		t.Cflag |= codes[r.IntN(len(codes))]
 		if r.IntN(2) == 0 {
-			t.Cflag |= speedTable[r.IntN(len(speedTable))].b << unix.IBSHIFT
+			t.Cflag |= codes[r.IntN(len(codes))] << unix.IBSHIFT
 		}
 	}
 	for i := range t.Cc {
@@ -391,7 +397,7 @@ func TestWordsRoundTrip(t *testing.T) {
 }
 
 func TestWords(t *testing.T) {
-	tio := termios(unix.ICRNL|unix.IXON, unix.OPOST|unix.ONLCR, unix.B9600|unix.CS8|unix.CREAD, unix.ICANON|unix.ECHO)
+	tio := newTermios(unix.ICRNL|unix.IXON, unix.OPOST|unix.ONLCR, unix.B9600|unix.CS8|unix.CREAD, unix.ICANON|unix.ECHO)
 	tio.Cc[unix.VINTR], tio.Cc[unix.VERASE], tio.Cc[unix.VQUIT], tio.Cc[unix.VEOF] = 3, 0x7f, 0x1c, 'd'
 	tio.Cc[unix.VSTART] = ' '
 	tio.Cc[unix.VMIN] = 1

@@ -8,7 +8,6 @@ package cloexec
 
 import (
 	"errors"
-	"math"
 	"os"
 	"strconv"
 
@@ -21,7 +20,7 @@ import (
 // read either, every descriptor below 1024. A descriptor closed meanwhile
 // is no error.
 func From(first int) error {
-	err := unix.CloseRange(uint(first), math.MaxUint32, unix.CLOSE_RANGE_CLOEXEC)
+	err := closeRange(first)
 	if err == nil {
 		return nil
 	}

@@ -43,7 +43,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/linux-saf/saf/internal/errno"
 	"io"
 	"io/fs"
 	"os"
@@ -53,7 +52,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/linux-saf/saf/internal/console"
+	"github.com/linux-saf/saf/internal/errno"
 	"github.com/linux-saf/saf/internal/sdnotify"
+	"github.com/linux-saf/saf/internal/termios"
 	"github.com/linux-saf/saf/saf/lockfile"
 	"github.com/linux-saf/saf/saf/paths"
 	"github.com/linux-saf/saf/saf/sacmsg"
@@ -88,7 +90,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	interval, ok := parseArgs(args)
 	if !ok {
-		console(stderr, usage)
+		console.Write(stderr, paths.FromEnv(os.Getenv).Sandboxed(), "sac", usage)
 		return 1
 	}
 	// Become a session and process-group leader without a controlling
@@ -143,22 +145,6 @@ func atoi(s string) int {
 		n = n*10 + int(s[i]-'0')
 	}
 	return n
-}
-
-// console writes msg where an administrator will see it: stderr, and the
-// system console as the original did when there is no stderr to write to.
-// (The original wrote only to /dev/console; a daemon run by hand or by
-// systemd has a better place.)
-func console(stderr io.Writer, msg string) {
-	if stderr != nil {
-		if _, err := io.WriteString(stderr, msg); err == nil {
-			return
-		}
-	}
-	if f, err := os.OpenFile("/dev/console", os.O_WRONLY|unix.O_NOCTTY, 0); err == nil {
-		io.WriteString(f, msg)
-		f.Close()
-	}
 }
 
 // Config is what Run needs; tests fill it directly.
@@ -226,10 +212,10 @@ func Run(ctx context.Context, cfg Config) int {
 	var le *lockError
 	switch {
 	case errors.As(err, &le):
-		console(cfg.Stderr, fmt.Sprintf("SAC: could not lock logfile %s:%s\n", logPath, lockMsg(le.err)))
+		console.Write(cfg.Stderr, cfg.Root.Sandboxed(), "sac", fmt.Sprintf("SAC: could not lock logfile %s:%s\n", logPath, lockMsg(le.err)))
 		return 1
 	case err != nil:
-		console(cfg.Stderr, fmt.Sprintf("SAC: could not open logfile %s: %s\n", logPath, errno.Text(err)))
+		console.Write(cfg.Stderr, cfg.Root.Sandboxed(), "sac", fmt.Sprintf("SAC: could not open logfile %s: %s\n", logPath, errno.Text(err)))
 		return 1
 	}
 	log := saflog.New(f, saflog.Options{MaxLine: 512, Syslog: saflog.Syslog("sac", 3 /* LOG_ERR */)})
@@ -489,10 +475,10 @@ func (s *sac) dataFollows(size int) bool {
 		return false
 	}
 	n, ierr := 0, error(nil)
-	if err := rc.Control(func(fd uintptr) { n, ierr = unix.IoctlGetInt(int(fd), unix.TIOCINQ) }); err != nil {
+	if err := rc.Control(func(fd uintptr) { n, ierr = termios.InputPending(int(fd)) }); err != nil {
 		return false
 	}
-	return ierr == nil && n >= size // TIOCINQ is FIONREAD: bytes in the pipe
+	return ierr == nil && n >= size
 }
 
 // find returns the port monitor with tag, or nil.

@@ -2,8 +2,8 @@ package termios
 
 import "golang.org/x/sys/unix"
 
-// The ioctl requests used here, in one place (STYLE.md 6). x/sys/unix
-// defines them per architecture; the comments give the x86 values.
+// The ioctl requests used here, in one place. x/sys/unix defines them per
+// architecture; the comments give the x86 values.
 const (
 	reqGet          = unix.TCGETS       // 0x5401
 	reqSet          = unix.TCSETS       // 0x5402
@@ -13,21 +13,16 @@ const (
 	reqFlush        = unix.TCFLSH       // 0x540B
 	reqSetCtty      = unix.TIOCSCTTY    // 0x540E
 	reqPushInput    = unix.TIOCSTI      // 0x5412
-	reqModemGet     = unix.TIOCMGET     // 0x5415
 	reqModemClear   = unix.TIOCMBIC     // 0x5417
 	reqModemSet     = unix.TIOCMBIS     // 0x5416
 	reqSetSoftCar   = unix.TIOCSSOFTCAR // 0x541A
 	reqInputPending = unix.TIOCINQ      // 0x541B, alias FIONREAD
-	reqGetDisc      = unix.TIOCGETD     // 0x5424
 	reqSetDisc      = unix.TIOCSETD     // 0x5423
+	reqGetDisc      = unix.TIOCGETD     // 0x5424
+	reqGetSid       = unix.TIOCGSID     // 0x5429
+	reqGetPtyNum    = unix.TIOCGPTN     // 0x80045430
+	reqPtyLock      = unix.TIOCSPTLCK   // 0x40045431
 )
-
-// flushArg maps a queue to TCFLSH's argument.
-var flushArg = [...]int{
-	inputQueue:  unix.TCIFLUSH,
-	outputQueue: unix.TCOFLUSH,
-	bothQueues:  unix.TCIOFLUSH,
-}
 
 // setReq maps When to the TCSETS variant.
 var setReq = [...]uint{

@@ -1,15 +1,16 @@
 package termios
 
 import (
-	"slices"
+	"fmt"
 
 	"golang.org/x/sys/unix"
 )
 
 // baudCodes is the Linux Bxxx table (include/uapi/asm-generic/termbits.h;
-// x/sys/unix holds the per-architecture values). Rates outside it need
-// TCSETS2 with BOTHER, which this package does not use: ttymon reports
-// them as unsupported (ttymon.md §21.1).
+// x/sys/unix holds the per-architecture values, and every architecture Go
+// runs Linux on has all of them). These are exactly the rates GNU stty
+// accepts on Linux. Rates outside it need TCSETS2 with BOTHER, which this
+// package does not use: ttymon reports them as unsupported.
 var baudCodes = map[int]uint32{
 	0:       unix.B0,
 	50:      unix.B50,
@@ -53,6 +54,16 @@ var codeBauds = func() map[uint32]int {
 	return m
 }()
 
+func baudCode(baud int) (uint32, bool) {
+	c, ok := baudCodes[baud]
+	return c, ok
+}
+
+func codeBaud(code uint32) (int, bool) {
+	b, ok := codeBauds[code]
+	return b, ok
+}
+
 func speed(t *unix.Termios) int {
 	if b, ok := codeBauds[t.Cflag&unix.CBAUD]; ok {
 		return b
@@ -63,18 +74,8 @@ func speed(t *unix.Termios) int {
 func setSpeed(t *unix.Termios, baud int) error {
 	c, ok := baudCodes[baud]
 	if !ok {
-		return &SpeedError{Baud: baud}
+		return fmt.Errorf("termios: speed %d: %w", baud, ErrUnsupportedSpeed)
 	}
-	t.Cflag &^= unix.CBAUD | unix.CIBAUD
-	t.Cflag |= c
+	t.Cflag = t.Cflag&^(unix.CBAUD|unix.CIBAUD) | c
 	return nil
-}
-
-func speeds() []int {
-	s := make([]int, 0, len(baudCodes))
-	for b := range baudCodes {
-		s = append(s, b)
-	}
-	slices.Sort(s)
-	return s
 }

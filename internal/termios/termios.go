@@ -1,8 +1,10 @@
-// Package termios is ttymon's small API over the terminal ioctls of
-// golang.org/x/sys/unix: open a line without waiting for carrier, read and
-// write its modes, drain, flush, hang up, soft carrier, line disciplines,
-// and the input-queue ioctls the login-name hand-off needs (linux.md D11,
-// ttymon.md §21.1–§21.7).
+// Package termios is the one place where the programs talk to terminals:
+// a small API over the terminal ioctls of golang.org/x/sys/unix. It opens
+// a line without waiting for carrier, reads and writes its modes and
+// speed, drains, flushes, hangs up, sets soft carrier and line
+// disciplines, feeds and counts the input queue (the login-name
+// hand-off), tells terminals and controlling terminals apart, and opens
+// pseudo-terminals.
 //
 // Everything takes a plain file descriptor so that callers can use it on a
 // port they hold as an *os.File (via Fd or SyscallConn) as well as on fd 0
@@ -11,11 +13,12 @@
 // them with errors.Is against unix.Errno values.
 //
 // Only Linux is implemented. Other systems get stubs that fail with an
-// error wrapping errors.ErrUnsupported, so that the module still builds
-// there (STYLE.md 6).
+// error wrapping errors.ErrUnsupported, so that the packages built on this
+// one (saf/doconfig among them) still compile there.
 package termios
 
 import (
+	"errors"
 	"os"
 	"time"
 
@@ -28,14 +31,9 @@ import (
 // the next open.
 const HangupHold = 500 * time.Millisecond
 
-// queue names the queues TCFLSH discards.
-type queue int
-
-const (
-	inputQueue queue = iota
-	outputQueue
-	bothQueues
-)
+// ErrUnsupportedSpeed is wrapped by SetSpeed's error for a rate the
+// system's Bxxx table lacks.
+var ErrUnsupportedSpeed = errors.New("speed not supported")
 
 // When says when a Set takes effect.
 type When int
@@ -63,21 +61,20 @@ func (w When) String() string {
 // making it the controlling terminal, close-on-exec, and non-blocking, so
 // that a modem line whose carrier is down does not block the open
 // (ttymon.md §8.2 step 2, §21.3). The file stays non-blocking and is
-// registered with the runtime poller, so reads honour deadlines; call
-// SetBlocking(f, true) before handing the descriptor to a service.
+// registered with the runtime poller, so reads honour deadlines.
 //
 // Fd on the returned file does not switch it to blocking mode: the os
 // package only does that for files it made non-blocking itself.
 func Open(path string) (*os.File, error) {
-	return open(path)
+	// os.OpenFile retries EINTR itself and returns *PathError.
+	return os.OpenFile(path, os.O_RDWR|unix.O_NOCTTY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 }
 
-// SetBlocking sets or clears O_NONBLOCK on f's open file description. The
-// flag is shared by every descriptor duplicated from it, including those a
-// child inherits. After SetBlocking(f, true), reads through f block an OS
-// thread and deadlines no longer apply.
-func SetBlocking(f *os.File, blocking bool) error {
-	return setBlocking(f, blocking)
+// OpenPTY opens a new pseudo-terminal master, blocking and close-on-exec,
+// unlocks its slave and returns the master with the slave's path
+// (posix_openpt, unlockpt and ptsname).
+func OpenPTY() (master *os.File, slave string, err error) {
+	return openPTY()
 }
 
 // Get returns the modes of the terminal on fd (TCGETS). Ispeed and Ospeed
@@ -85,6 +82,12 @@ func SetBlocking(f *os.File, blocking bool) error {
 // Speed).
 func Get(fd int) (*unix.Termios, error) {
 	return get(fd)
+}
+
+// IsTerminal reports whether fd is open on a terminal (TCGETS succeeds).
+func IsTerminal(fd int) bool {
+	_, err := get(fd)
+	return err == nil
 }
 
 // Set writes the modes t to the terminal on fd, at the moment given by
@@ -102,25 +105,7 @@ func DrainOutput(fd int) error {
 
 // FlushInput discards data received but not yet read (TCFLSH TCIFLUSH).
 func FlushInput(fd int) error {
-	return flush(fd, inputQueue)
-}
-
-// FlushOutput discards data written but not yet transmitted (TCFLSH
-// TCOFLUSH).
-func FlushOutput(fd int) error {
-	return flush(fd, outputQueue)
-}
-
-// FlushBoth discards pending input and output (TCFLSH TCIOFLUSH).
-func FlushBoth(fd int) error {
-	return flush(fd, bothQueues)
-}
-
-// SendBreak transmits a BREAK of the driver's default length, about 0.25 s
-// on Linux (tcsendbreak(fd, 0): TCSBRK 0). On a pseudo-terminal it returns
-// nil and sends nothing (ttymon.md §21.11).
-func SendBreak(fd int) error {
-	return sendBreak(fd)
+	return flushInput(fd)
 }
 
 // Hangup hangs the line up the way ttymon does before it opens a port
@@ -140,14 +125,6 @@ func Hangup(fd int) error {
 // (GNU stty "sane" does not; Solaris "sane" did) undoes it.
 func SetSoftCarrier(fd int, on bool) error {
 	return setSoftCarrier(fd, on)
-}
-
-// Carrier reports whether the line's carrier-detect signal is up (TIOCMGET
-// and TIOCM_CAR). A line without modem controls, such as a
-// pseudo-terminal, answers ENOTTY or EINVAL; it is reported as carrier
-// present (ttymon.md §21.7).
-func Carrier(fd int) (bool, error) {
-	return carrier(fd)
 }
 
 // GetDiscipline returns the line discipline of the terminal on fd
@@ -178,9 +155,10 @@ func PushInput(fd int, b []byte) error {
 	return pushInput(fd, b)
 }
 
-// InputPending returns the number of bytes waiting in the input queue
-// (FIONREAD, alias TIOCINQ). In canonical mode the kernel counts complete
-// lines only: a partly typed line reads as 0 (inq_canon in n_tty.c).
+// InputPending returns the number of bytes waiting to be read on fd
+// (FIONREAD, alias TIOCINQ): the input queue of a terminal, the contents
+// of a pipe. In canonical mode the kernel counts complete lines only: a
+// partly typed line reads as 0 (inq_canon in n_tty.c).
 func InputPending(fd int) (int, error) {
 	return inputPending(fd)
 }
@@ -190,6 +168,13 @@ func InputPending(fd int) (int, error) {
 // with argument 0: never steal it from another session).
 func SetControlling(fd int) error {
 	return setControlling(fd)
+}
+
+// IsControlling reports whether the terminal on fd is the calling
+// process's controlling terminal: TIOCGSID answers only for that one,
+// with the session it belongs to.
+func IsControlling(fd int) bool {
+	return isControlling(fd)
 }
 
 // Speed returns the output speed encoded in t.Cflag, in bits per second
@@ -207,7 +192,14 @@ func SetSpeed(t *unix.Termios, baud int) error {
 	return setSpeed(t, baud)
 }
 
-// Speeds returns the rates SetSpeed accepts, in increasing order.
-func Speeds() []int {
-	return speeds()
+// BaudCode returns the Bxxx code of a rate in bits per second, as it goes
+// in the CBAUD bits of Cflag (shifted by IBSHIFT, in CIBAUD); false for a
+// rate the system has no code for.
+func BaudCode(baud int) (uint32, bool) {
+	return baudCode(baud)
+}
+
+// CodeBaud is BaudCode inverted.
+func CodeBaud(code uint32) (int, bool) {
+	return codeBaud(code)
 }

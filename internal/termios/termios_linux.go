@@ -31,26 +31,45 @@ func ioctlErr(name string, err error) error {
 	return os.NewSyscallError("ioctl "+name, err)
 }
 
-func open(path string) (*os.File, error) {
-	// os.OpenFile retries EINTR itself and returns *PathError.
-	return os.OpenFile(path, os.O_RDWR|unix.O_NOCTTY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+// getInt makes an ioctl that writes an int through its argument.
+func getInt(fd int, req uint, name string) (int, error) {
+	var v int
+	err := ignoringEINTR(func() (err error) {
+		v, err = unix.IoctlGetInt(fd, req)
+		return err
+	})
+	if err != nil {
+		return 0, ioctlErr(name, err)
+	}
+	return v, nil
 }
 
-func setBlocking(f *os.File, blocking bool) error {
-	rc, err := f.SyscallConn()
+// setInt makes an ioctl that takes an int: through a pointer to it, or
+// (byValue) as the argument itself.
+func setInt(fd int, req uint, name string, v int, byValue bool) error {
+	err := ignoringEINTR(func() error {
+		if byValue {
+			return unix.IoctlSetInt(fd, req, v)
+		}
+		return unix.IoctlSetPointerInt(fd, req, v)
+	})
+	return ioctlErr(name, err)
+}
+
+func openPTY() (*os.File, string, error) {
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return &os.PathError{Op: "set blocking", Path: f.Name(), Err: err}
+		return nil, "", err
 	}
-	var serr error
-	if err := rc.Control(func(fd uintptr) {
-		serr = unix.SetNonblock(int(fd), !blocking)
-	}); err != nil {
-		return &os.PathError{Op: "set blocking", Path: f.Name(), Err: err}
+	n, err := getInt(int(m.Fd()), reqGetPtyNum, "TIOCGPTN")
+	if err == nil {
+		err = setInt(int(m.Fd()), reqPtyLock, "TIOCSPTLCK", 0, false)
 	}
-	if serr != nil {
-		return &os.PathError{Op: "fcntl F_SETFL", Path: f.Name(), Err: serr}
+	if err != nil {
+		m.Close() // unused; the error is err
+		return nil, "", err
 	}
-	return nil
+	return m, fmt.Sprintf("/dev/pts/%d", n), nil
 }
 
 func get(fd int) (*unix.Termios, error) {
@@ -76,23 +95,11 @@ func set(fd int, t *unix.Termios, when When) error {
 }
 
 func drainOutput(fd int) error {
-	err := ignoringEINTR(func() error { return unix.IoctlSetInt(fd, reqBreak, 1) })
-	return ioctlErr("TCSBRK", err)
+	return setInt(fd, reqBreak, "TCSBRK", 1, true)
 }
 
-func flush(fd int, q queue) error {
-	err := ignoringEINTR(func() error { return unix.IoctlSetInt(fd, reqFlush, flushArg[q]) })
-	return ioctlErr("TCFLSH", err)
-}
-
-func sendBreak(fd int) error {
-	err := ignoringEINTR(func() error { return unix.IoctlSetInt(fd, reqBreak, 0) })
-	return ioctlErr("TCSBRK", err)
-}
-
-// modemBits clears (req TIOCMBIC) or sets (TIOCMBIS) modem-control bits.
-func modemBits(fd int, req uint, bits int) error {
-	return ignoringEINTR(func() error { return unix.IoctlSetPointerInt(fd, req, bits) })
+func flushInput(fd int) error {
+	return setInt(fd, reqFlush, "TCFLSH", unix.TCIFLUSH, true)
 }
 
 func hangup(fd int) error {
@@ -108,7 +115,7 @@ func hangup(fd int) error {
 	}
 	// Best effort: drivers without modem controls (ptys, most consoles)
 	// answer ENOTTY or EINVAL, and then there is nothing to wait for.
-	modem := modemBits(fd, reqModemClear, unix.TIOCM_DTR) == nil
+	modem := setInt(fd, reqModemClear, "TIOCMBIC", unix.TIOCM_DTR, false) == nil
 	if modem {
 		time.Sleep(HangupHold)
 	}
@@ -118,7 +125,7 @@ func hangup(fd int) error {
 	if modem && old.Cflag&unix.CBAUD != unix.B0 {
 		// serial_core raises DTR itself when leaving B0; this covers
 		// drivers that do not. Best effort, as above.
-		_ = modemBits(fd, reqModemSet, unix.TIOCM_DTR)
+		_ = setInt(fd, reqModemSet, "TIOCMBIS", unix.TIOCM_DTR, false)
 	}
 	return nil
 }
@@ -128,40 +135,15 @@ func setSoftCarrier(fd int, on bool) error {
 	if on {
 		v = 1
 	}
-	err := ignoringEINTR(func() error { return unix.IoctlSetPointerInt(fd, reqSetSoftCar, v) })
-	return ioctlErr("TIOCSSOFTCAR", err)
-}
-
-func carrier(fd int) (bool, error) {
-	var bits int
-	err := ignoringEINTR(func() (err error) {
-		bits, err = unix.IoctlGetInt(fd, reqModemGet)
-		return err
-	})
-	if errors.Is(err, unix.ENOTTY) || errors.Is(err, unix.EINVAL) {
-		return true, nil // no modem controls: a pty, a console (§21.7)
-	}
-	if err != nil {
-		return false, ioctlErr("TIOCMGET", err)
-	}
-	return bits&unix.TIOCM_CAR != 0, nil
+	return setInt(fd, reqSetSoftCar, "TIOCSSOFTCAR", v, false)
 }
 
 func getDiscipline(fd int) (int, error) {
-	var ld int
-	err := ignoringEINTR(func() (err error) {
-		ld, err = unix.IoctlGetInt(fd, reqGetDisc)
-		return err
-	})
-	if err != nil {
-		return 0, ioctlErr("TIOCGETD", err)
-	}
-	return ld, nil
+	return getInt(fd, reqGetDisc, "TIOCGETD")
 }
 
 func setDiscipline(fd int, ld int) error {
-	err := ignoringEINTR(func() error { return unix.IoctlSetPointerInt(fd, reqSetDisc, ld) })
-	return ioctlErr("TIOCSETD", err)
+	return setInt(fd, reqSetDisc, "TIOCSETD", ld, false)
 }
 
 func pushInput(fd int, b []byte) error {
@@ -183,18 +165,18 @@ func pushInput(fd int, b []byte) error {
 }
 
 func inputPending(fd int) (int, error) {
-	var n int
-	err := ignoringEINTR(func() (err error) {
-		n, err = unix.IoctlGetInt(fd, reqInputPending)
-		return err
-	})
-	if err != nil {
-		return 0, ioctlErr("FIONREAD", err)
-	}
-	return n, nil
+	return getInt(fd, reqInputPending, "FIONREAD")
 }
 
 func setControlling(fd int) error {
-	err := ignoringEINTR(func() error { return unix.IoctlSetInt(fd, reqSetCtty, 0) })
-	return ioctlErr("TIOCSCTTY", err)
+	return setInt(fd, reqSetCtty, "TIOCSCTTY", 0, true)
+}
+
+func isControlling(fd int) bool {
+	sid, err := getInt(fd, reqGetSid, "TIOCGSID")
+	if err != nil {
+		return false
+	}
+	own, err := unix.Getsid(0)
+	return err == nil && sid == own
 }

@@ -21,21 +21,20 @@ func (*notImplementedError) Error() string {
 
 func (*notImplementedError) Unwrap() error { return errors.ErrUnsupported }
 
-func open(string) (*os.File, error)      { return nil, errNotImplemented }
-func setBlocking(*os.File, bool) error   { return errNotImplemented }
+func openPTY() (*os.File, string, error) { return nil, "", errNotImplemented }
 func get(int) (*unix.Termios, error)     { return nil, errNotImplemented }
 func set(int, *unix.Termios, When) error { return errNotImplemented }
 func drainOutput(int) error              { return errNotImplemented }
-func flush(int, queue) error             { return errNotImplemented }
-func sendBreak(int) error                { return errNotImplemented }
+func flushInput(int) error               { return errNotImplemented }
 func hangup(int) error                   { return errNotImplemented }
 func setSoftCarrier(int, bool) error     { return errNotImplemented }
-func carrier(int) (bool, error)          { return false, errNotImplemented }
 func getDiscipline(int) (int, error)     { return 0, errNotImplemented }
 func setDiscipline(int, int) error       { return errNotImplemented }
 func pushInput(int, []byte) error        { return errNotImplemented }
 func inputPending(int) (int, error)      { return 0, errNotImplemented }
 func setControlling(int) error           { return errNotImplemented }
+func isControlling(int) bool             { return false }
 func speed(*unix.Termios) int            { return -1 }
 func setSpeed(*unix.Termios, int) error  { return errNotImplemented }
-func speeds() []int                      { return nil }
+func baudCode(int) (uint32, bool)        { return 0, false }
+func codeBaud(uint32) (int, bool)        { return 0, false }

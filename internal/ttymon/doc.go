@@ -88,7 +88,8 @@
 // 0. The service is /usr/bin/login, run as root; there is no log file,
 // no utmp record of its own (init's INIT_PROCESS record of this pid, if
 // any, becomes LOGIN_PROCESS) and no per-service script. Diagnostics go
-// to stderr when it is a terminal, else to the console.
+// to stderr unless nobody reads it there (internal/console), else to the
+// console.
 //
 // # Options (express mode)
 //
@@ -172,8 +173,10 @@
 //     root, 0644 otherwise (a sandboxed ttymon must be able to reopen
 //     it). Per-port children log to the same file with their own pid;
 //     only the parent rotates it.
-//   - Console messages go to stderr in a sandbox (SAF_ROOT set), never
-//     to the real console.
+//   - Console messages go to stderr when it leads somewhere (a terminal,
+//     a pipe, a socket, a file; not /dev/null), not only when it is a
+//     terminal, and always in a sandbox (SAF_ROOT set), never to the
+//     real console (internal/console).
 //   - When _pmpipe cannot be read any more, ttymon stops (fatal "read
 //     pmpipe failed") instead of looping.
 //   - POLLERR on a port the parent holds is treated like POLLHUP (the

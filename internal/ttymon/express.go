@@ -100,11 +100,10 @@ func expressPrompt(p string) string {
 	return pmtab.UnescapeTTY(s)
 }
 
-// expressLog writes express-mode diagnostics (ttymon.md 18.2): to
-// stderr, prefixed "ttymon: ", when it is a terminal (or in a sandbox),
-// else to the console, else to syslog.
+// expressLog writes express-mode diagnostics, prefixed "ttymon: ", where
+// consPrint does.
 func expressLog(root paths.Root, stderr io.Writer) func(string) {
-	return func(msg string) { console(root, stderr, "ttymon: "+trimNL(msg)+"\n") }
+	return func(msg string) { consPrint(root, stderr, "ttymon: "+trimNL(msg)+"\n") }
 }
 
 // expressMain is ttymon -g (ttymon.md 18).
@@ -118,10 +117,10 @@ func expressMain(root paths.Root, args []string, stderr io.Writer) int {
 	return runExpress(root, o, stderr)
 }
 
-// usage writes the express usage where the original does: stderr when it
-// is a terminal, else the console.
+// usage writes the express usage where console.Write says: stderr,
+// unless nobody reads it there.
 func usage(root paths.Root, stderr io.Writer) {
-	console(root, stderr, expressUsage)
+	consPrint(root, stderr, expressUsage)
 }
 
 // gettyMain is the getty personality (ttymon.md 18.4):
@@ -145,7 +144,7 @@ func gettyMain(root paths.Root, args []string, stderr io.Writer) int {
 			}
 			n, ok := digits(v)
 			if !ok {
-				console(root, stderr, "getty: timeout argument "+v+" invalid\n")
+				consPrint(root, stderr, "getty: timeout argument "+v+" invalid\n")
 				return 1
 			}
 			o.timeout = n
@@ -154,7 +153,7 @@ func gettyMain(root paths.Root, args []string, stderr io.Writer) int {
 		}
 	}
 	if len(operands) == 0 {
-		console(root, stderr, "getty: no terminal line specified.\n")
+		consPrint(root, stderr, "getty: no terminal line specified.\n")
 		return 1
 	}
 	o.device = "/dev/" + operands[0]
@@ -283,7 +282,7 @@ func expressLine(fd int, dev string) (*lineRef, error) {
 		return nil, fmt.Errorf("open (%s) failed: %s", dev, errno.Text(err))
 	}
 	var why string
-	if isControlling(fd) {
+	if termios.IsControlling(fd) {
 		// Already our controlling terminal (started on it, fd 0): no
 		// other session can have it; only its owner is judged.
 		why = ptyOwner(&st)

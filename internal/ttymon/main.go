@@ -4,16 +4,15 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/syslog"
 	"os"
 	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/linux-saf/saf/internal/console"
 	"github.com/linux-saf/saf/saf/paths"
 	"github.com/linux-saf/saf/saf/pmproto"
-	"golang.org/x/sys/unix"
 )
 
 // envChild marks the process as ttymon's per-port child (ttymon.md 9,
@@ -76,53 +75,23 @@ func sacMain(root paths.Root, stderr io.Writer) int {
 	// sac starts port monitors with no descriptors at all; keep the first
 	// files we open off 0, 1 and 2.
 	if err := pmproto.EnsureStdio(); err != nil {
-		console(root, stderr, "ttymon: "+err.Error()+"\n")
+		consPrint(root, stderr, "ttymon: "+err.Error()+"\n")
 		return 1
 	}
 	env, err := pmproto.ReadEnv(os.LookupEnv)
 	if err != nil {
-		console(root, stderr, "ttymon: "+err.Error()+"\n")
-		console(root, stderr, "ttymon: "+msgExiting+"\n")
+		consPrint(root, stderr, "ttymon: "+err.Error()+"\n")
+		consPrint(root, stderr, "ttymon: "+msgExiting+"\n")
 		return 1
 	}
 	pmproto.UnsetEnv()
-	m := &monitor{cfg: Config{Root: root, Env: env, Stderr: stderr}}
-	return m.run(context.Background())
+	return newMonitor(Config{Root: root, Env: env, Stderr: stderr}).run(context.Background())
 }
 
-// console writes a diagnostic where ttymon writes those it cannot log
-// (ttymon.md 7 step 3, 18.2): stderr when it is a terminal, else the
-// system console. In a sandbox (linux.md D1) it goes to stderr whatever
-// it is: tests and demos must not write on the real console.
-func console(root paths.Root, stderr io.Writer, msg string) {
-	if root.Sandboxed() || isTerminal(stderr) {
-		_, _ = io.WriteString(stderr, msg) // nowhere else to report
-		return
-	}
-	f, err := os.OpenFile(consolePath, os.O_WRONLY|unix.O_NOCTTY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-	if err != nil {
-		if w, err := syslog.New(syslog.LOG_CRIT|syslog.LOG_DAEMON, "ttymon"); err == nil {
-			_, _ = io.WriteString(w, strings.TrimRight(msg, "\n\x00"))
-			w.Close() // nothing to report
-		}
-		return
-	}
-	defer f.Close() // write-only; nothing to report
-	_, _ = f.WriteString(msg)
-}
-
-// consolePath is the system console (ttymon.md 1: /dev/syscon on
-// Solaris).
-const consolePath = "/dev/console"
-
-// isTerminal reports whether w is a file open on a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
+// consPrint writes a diagnostic ttymon cannot log where an administrator
+// sees it: console.Write says where.
+func consPrint(root paths.Root, stderr io.Writer, msg string) {
+	console.Write(stderr, root.Sandboxed(), "ttymon", msg)
 }
 
 // exitError carries an exit status out of deep code paths of the child

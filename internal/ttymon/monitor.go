@@ -117,9 +117,9 @@ func (m *monitor) fatal(msg string) int {
 	return 1
 }
 
-// run is ttymon.md 7, then the main loop. It returns the exit status.
-func (m *monitor) run(ctx context.Context) int {
-	cfg := &m.cfg
+// newMonitor returns a monitor for cfg, with the defaults filled in; run
+// starts it.
+func newMonitor(cfg Config) *monitor {
 	if cfg.Self == "" {
 		cfg.Self = "/proc/self/exe"
 	}
@@ -132,16 +132,24 @@ func (m *monitor) run(ctx context.Context) int {
 	if cfg.Stderr == nil {
 		cfg.Stderr = io.Discard
 	}
+	return &monitor{
+		cfg:       cfg,
+		enabled:   cfg.Env.State == sacmsg.Enabled,
+		ports:     map[string]*port{},
+		stateCh:   make(chan struct{}, 1),
+		readDB:    make(chan struct{}, 1),
+		finished:  make(chan *port, 16),
+		done:      make(chan struct{}),
+		started:   time.Now(),
+		statusReq: make(chan chan []*port),
+		loopDone:  make(chan struct{}),
+	}
+}
+
+// run is ttymon.md 7, then the main loop. It returns the exit status.
+func (m *monitor) run(ctx context.Context) int {
+	cfg := &m.cfg
 	root, tag := cfg.Root, cfg.Env.Tag
-	m.enabled = cfg.Env.State == sacmsg.Enabled
-	m.ports = map[string]*port{}
-	m.stateCh = make(chan struct{}, 1)
-	m.readDB = make(chan struct{}, 1)
-	m.finished = make(chan *port, 16)
-	m.done = make(chan struct{})
-	m.started = time.Now()
-	m.statusReq = make(chan chan []*port)
-	m.loopDone = make(chan struct{})
 	defer close(m.done)
 	defer m.shutdown()
 
@@ -156,7 +164,7 @@ func (m *monitor) run(ctx context.Context) int {
 	var err error
 	m.log, err = openLog(logPath, logPerm(), true)
 	if err != nil {
-		console(root, cfg.Stderr, "ttymon cannot create log file \""+logPath+"\": "+errno.Text(err)+"\n\x00")
+		consPrint(root, cfg.Stderr, "ttymon cannot create log file \""+logPath+"\": "+errno.Text(err)+"\n\x00")
 		return 1
 	}
 	defer m.log.Close()
@@ -221,7 +229,12 @@ func (m *monitor) run(ctx context.Context) int {
 		defer srv.Close()
 	}
 	defer close(m.loopDone) // before srv.Close: a pending answer stops waiting for the loop
+	return m.loop(ctx, sigs, pmDone, maxPorts)
+}
 
+// loop is the main loop: signals, sac's messages and the ports' reports,
+// until ttymon stops. It returns the exit status.
+func (m *monitor) loop(ctx context.Context, sigs <-chan os.Signal, pmDone <-chan error, maxPorts int) int {
 	for {
 		select {
 		case <-ctx.Done():

@@ -112,12 +112,12 @@ func newHarnessWith(t *testing.T, tab string, state sacmsg.State, setup func(roo
 		t.Fatal(err)
 	}
 	h := &harness{t: t, root: root, sac: s, done: make(chan int, 1)}
-	h.m = &monitor{cfg: Config{
+	h.m = newMonitor(Config{
 		Root:  paths.New(root),
 		Env:   pmproto.Env{Tag: tag, State: state},
 		Self:  exe,
 		Retry: 300 * time.Millisecond,
-	}}
+	})
 	ctx, cancel := context.WithCancel(context.Background())
 	h.stop = cancel
 	go func() { h.done <- h.m.run(ctx) }()
@@ -264,7 +264,7 @@ func TestFatalStartup(t *testing.T) {
 			write(t, filepath.Join(root, "etc/ttydefs"), testDefs)
 			write(t, filepath.Join(s.Dir(), "_pmtab"), "# VERSION=1\n")
 			tc.setup(root, s.Dir())
-			m := &monitor{cfg: Config{Root: paths.New(root), Env: pmproto.Env{Tag: "f", State: sacmsg.Enabled}}}
+			m := newMonitor(Config{Root: paths.New(root), Env: pmproto.Env{Tag: "f", State: sacmsg.Enabled}})
 			if code := m.run(context.Background()); code != 1 {
 				t.Errorf("exit %d, want 1", code)
 			}

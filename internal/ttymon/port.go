@@ -107,22 +107,29 @@ func (p *port) update(e *entry) bool {
 
 // remove marks the entry gone (ttymon.md 17.2 steps 4 and 5).
 func (p *port) remove() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.want != nil {
+	p.restartIf(func() bool {
+		gone := p.want != nil
 		p.want = nil
-		p.gen++
-		notify(p.kick)
-	}
+		return gone
+	})
 }
 
 // setEnabled passes on ttymon's state; a change reopens the port
 // (ttymon.md 14).
 func (p *port) setEnabled(on bool) {
+	p.restartIf(func() bool {
+		was := p.enabled
+		p.enabled = on
+		return was != on
+	})
+}
+
+// restartIf runs f, which sets what the port should be, under p.mu. When f
+// reports a change, the port's goroutine is told to start over.
+func (p *port) restartIf(f func() bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.enabled != on {
-		p.enabled = on
+	if f() {
 		p.gen++
 		notify(p.kick)
 	}
@@ -154,10 +161,8 @@ func (p *port) run() {
 			st = p.retry()
 		case psWait:
 			st = p.waitInput()
-		case psChild:
+		case psChild, psService:
 			st = p.waitChild()
-		case psService:
-			st = p.waitService()
 		}
 		p.show(st)
 	}
@@ -589,9 +594,10 @@ func (p *port) startChild() pstate {
 	return psChild
 }
 
-// waitChild waits for the child to ask to start the service, or to exit;
-// a change makes a child that is not yet in service exit (ttymon.md 14,
-// 17.2 step 4).
+// waitChild waits for the child to exit. Until it is in service, it may
+// ask to start the service, and a change of the port (a re-read, a
+// disable) makes it exit. A child in service is never killed and nothing
+// more is expected from it.
 func (p *port) waitChild() pstate {
 	c := p.child
 	msgs := c.msgs
@@ -600,42 +606,22 @@ func (p *port) waitChild() pstate {
 		case ws := <-c.exited:
 			return p.childExited(ws)
 		case msg, ok := <-msgs:
-			if !ok {
-				// The child closed its end without asking: it is
-				// exiting.
+			switch {
+			case !ok:
+				// The child closed its end: it is exiting, or in service.
 				msgs = nil
-				continue
+			case c.inService:
+				// Nothing is expected: drained until EOF.
+			case !p.changed() && !p.wantGone() && isStartRequest(msg) && c.allow() == nil:
+				c.inService = true
+				return psService
+			default:
+				c.refuse()
 			}
-			if !p.changed() && !p.wantGone() && isStartRequest(msg) {
-				if c.allow() == nil {
-					c.inService = true
-					return psService
-				}
-			}
-			c.refuse()
 		case <-p.kick:
-			if p.changed() || p.wantGone() {
+			if !c.inService && (p.changed() || p.wantGone()) {
 				c.terminate()
 			}
-		}
-	}
-}
-
-// waitService waits for the service to end; changes wait for it
-// (in-service children are never killed, ttymon.md 17.2 step 4).
-func (p *port) waitService() pstate {
-	c := p.child
-	msgs := c.msgs
-	for {
-		select {
-		case ws := <-c.exited:
-			return p.childExited(ws)
-		case _, ok := <-msgs:
-			// Nothing is expected once in service; drain until EOF.
-			if !ok {
-				msgs = nil
-			}
-		case <-p.kick:
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 
+	"github.com/linux-saf/saf/internal/termios"
 	"golang.org/x/sys/unix"
 )
 
@@ -163,7 +164,7 @@ func isTTY(fd int, st *unix.Stat_t) bool {
 	if st.Mode&unix.S_IFMT != unix.S_IFCHR {
 		return false
 	}
-	_, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	_, err := termios.Get(fd)
 	return !errors.Is(err, unix.ENOTTY)
 }
 

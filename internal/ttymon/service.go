@@ -2,18 +2,18 @@ package ttymon
 
 import (
 	"errors"
-	"github.com/linux-saf/saf/internal/errno"
 	"os"
-	"os/signal"
 	"os/user"
 	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
-	"unsafe"
 
 	"github.com/linux-saf/saf/internal/cloexec"
+	"github.com/linux-saf/saf/internal/console"
+	"github.com/linux-saf/saf/internal/errno"
+	"github.com/linux-saf/saf/internal/sigreset"
 	"github.com/linux-saf/saf/internal/termios"
 	"github.com/linux-saf/saf/internal/utmp"
 	"github.com/linux-saf/saf/saf/doconfig"
@@ -27,7 +27,7 @@ import (
 func (s *session) invoke(argv []string, how handOff, line []byte) error {
 	dev := s.e.Device
 	// 1. The line must be our controlling terminal.
-	if !isControlling(0) {
+	if !termios.IsControlling(0) {
 		warnNoCtty(s, dev)
 	}
 	// 2. Tell the parent, and wait for its go-ahead (spawn.go).
@@ -112,54 +112,22 @@ func (s *session) invoke(argv []string, how handOff, line []byte) error {
 	// The signal mask set below is this thread's: the exec must happen
 	// on it.
 	runtime.LockOSThread()
-	signal.Reset()
-	resetSignals()
+	sigreset.ForExec()
 	err := syscall.Exec(argv[0], argv, os.Environ())
 	runtime.UnlockOSThread()
 	s.logf("tmchild: exec service failed: %s", errno.Text(err))
 	return exitWith(1)
 }
 
-// resetSignals gives every signal its default disposition and unblocks
-// them all on this thread, which is about to exec (linux.md D14). Go's
-// signal.Reset is not enough: it puts back a SIG_IGN that ttymon
-// inherited (a shell's "trap ” INT", nohup's SIGHUP), and an ignored
-// signal stays ignored across exec. Between here and the exec a signal
-// gets its default action, which is what the service would do with it.
-func resetSignals() {
-	var dfl [4]uint64 // struct kernel_sigaction, all zero: SIG_DFL, no flags, empty mask
-	for sig := 1; sig <= 64; sig++ {
-		if sig == int(unix.SIGKILL) || sig == int(unix.SIGSTOP) {
-			continue
-		}
-		// Errors (EINVAL for the signals the C library reserves) are
-		// harmless: those keep whatever the kernel gave them.
-		_, _, _ = unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0)
-	}
-	var none uint64
-	_, _, _ = unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&none)), 0, 8, 0, 0)
-}
-
 // setenv sets a variable of the service's environment. os.Setenv fails
 // only for names with '=' or NUL; ours have neither.
 func setenv(k, v string) { _ = os.Setenv(k, v) }
 
-// isControlling reports whether fd is this process's controlling
-// terminal: TIOCGSID answers only for that one (ttymon.md 21.3).
-func isControlling(fd int) bool {
-	sid, err := unix.IoctlGetInt(fd, unix.TIOCGSID)
-	if err != nil {
-		return false
-	}
-	own, err := unix.Getsid(0)
-	return err == nil && sid == own
-}
-
 // warnNoCtty is ttymon.md 9.8 step 1.
 func warnNoCtty(s *session, dev string) {
 	first := "Warning -- ttymon cannot allocate controlling tty on \"" + dev + "\",\n"
-	console(s.root, os.Stderr, first+"\tThere may be another session active on this port.\n\x00")
-	if dev != consolePath {
+	consPrint(s.root, os.Stderr, first+"\tThere may be another session active on this port.\n\x00")
+	if dev != console.Path {
 		writeAll(2, []byte(first+"\tthere may be another session active on this port.\n"))
 	}
 }

@@ -5,8 +5,6 @@ import (
 	"os"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/linux-saf/saf/saf/pmtab"
 )
 
 func setUmask(mask int) { unix.Umask(mask) }
@@ -18,21 +16,6 @@ func setFileSizeLimit(blocks int64) error {
 	}
 	rl := unix.Rlimit{Cur: lim, Max: lim}
 	return os.NewSyscallError("setrlimit RLIMIT_FSIZE", unix.Setrlimit(unix.RLIMIT_FSIZE, &rl))
-}
-
-func getLineDisc(fd int) (pmtab.LineDiscipline, error) {
-	d, err := unix.IoctlGetInt(fd, unix.TIOCGETD)
-	if err != nil {
-		return 0, os.NewSyscallError("TIOCGETD", err)
-	}
-	return pmtab.LineDiscipline(d), nil
-}
-
-func setLineDisc(fd int, d pmtab.LineDiscipline) error {
-	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSETD, int(d)); err != nil {
-		return os.NewSyscallError("TIOCSETD "+d.String(), err)
-	}
-	return nil
 }
 
 func checkFD(fd int) error {

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-
-	"github.com/linux-saf/saf/saf/pmtab"
 )
 
 // SAF runs on Linux only; elsewhere the process effects that need system
@@ -22,10 +20,6 @@ func unsupported(what string) error {
 func setUmask(mask int) {}
 
 func setFileSizeLimit(blocks int64) error { return unsupported("ulimit") }
-
-func getLineDisc(fd int) (pmtab.LineDiscipline, error) { return 0, unsupported("TIOCGETD") }
-
-func setLineDisc(fd int, d pmtab.LineDiscipline) error { return unsupported("TIOCSETD") }
 
 func checkFD(fd int) error { return unsupported("stream") }
 

@@ -88,7 +88,7 @@ var (
 
 type fileID struct{ dev, ino uint64 }
 
-func idOf(st *unix.Stat_t) fileID { return fileID{dev: st.Dev, ino: st.Ino} }
+func idOf(st *unix.Stat_t) fileID { return fileID{dev: uint64(st.Dev), ino: st.Ino} }
 
 // Open does a port monitor's start-up (sac.md 9.5 items 2 and 3): it
 // locks and writes _pid, opens _sacpipe and _pmpipe, and returns a PM
@@ -341,9 +341,9 @@ func openFIFO(path string, mode int) (*os.File, error) {
 //	go test -count=1 -run 'TestPlantedFiles|TestWrongFileTypes' ./saf/pmproto
 func checkFile(st *unix.Stat_t, typ uint32) error {
 	switch {
-	case st.Mode&unix.S_IFMT != typ && typ == unix.S_IFIFO:
+	case uint32(st.Mode)&unix.S_IFMT != typ && typ == unix.S_IFIFO:
 		return fmt.Errorf("%w: not a FIFO", ErrFileType)
-	case st.Mode&unix.S_IFMT != typ:
+	case uint32(st.Mode)&unix.S_IFMT != typ:
 		return fmt.Errorf("%w: not a regular file", ErrFileType)
 	case st.Nlink != 1:
 		return fmt.Errorf("%w: %d links to the file, not 1", ErrFileType, st.Nlink)

@@ -17,8 +17,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/linux-saf/saf/internal/termios"
 )
 
 func main() {
@@ -26,11 +27,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: nullmodem LINK_A LINK_B")
 		os.Exit(2)
 	}
-	a, aPath, err := openPty()
+	a, aPath, err := termios.OpenPTY()
 	if err != nil {
 		fail(err)
 	}
-	b, bPath, err := openPty()
+	b, bPath, err := termios.OpenPTY()
 	if err != nil {
 		fail(err)
 	}
@@ -46,15 +47,15 @@ func main() {
 	// one has its slave open, and the cable must survive a program on
 	// either end closing and reopening its port.
 	for _, p := range []string{aPath, bPath} {
-		f, err := os.OpenFile(p, os.O_RDWR|unix.O_NOCTTY, 0)
+		f, err := os.OpenFile(p, os.O_RDWR|syscall.O_NOCTTY, 0)
 		if err != nil {
 			fail(err)
 		}
 		defer f.Close()
-		if t, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS); err == nil {
+		if t, err := termios.Get(int(f.Fd())); err == nil {
 			// Raw on our own open, so the cable passes bytes untouched.
 			t.Iflag, t.Oflag, t.Lflag = 0, 0, 0
-			unix.IoctlSetTermios(int(f.Fd()), unix.TCSETS, t)
+			_ = termios.Set(int(f.Fd()), t, termios.Now) // best effort: a cooked cable still carries text
 		}
 	}
 	fmt.Println(aPath, bPath)
@@ -75,25 +76,9 @@ func relay(from, to *os.File) {
 			to.Write(buf[:n])
 		}
 		if err == io.EOF || err != nil && n == 0 {
-			unix.Nanosleep(&unix.Timespec{Nsec: 20e6}, nil)
+			time.Sleep(20 * time.Millisecond)
 		}
 	}
-}
-
-// openPty opens a new master and returns it with its slave's path.
-func openPty() (*os.File, string, error) {
-	fd, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, "", err
-	}
-	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
-		return nil, "", err
-	}
-	n, err := unix.IoctlGetInt(fd, unix.TIOCGPTN)
-	if err != nil {
-		return nil, "", err
-	}
-	return os.NewFile(uintptr(fd), "ptmx"), fmt.Sprintf("/dev/pts/%d", n), nil
 }
 
 func fail(err error) {
