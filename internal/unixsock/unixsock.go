@@ -82,3 +82,13 @@ func Listen(path string) (*net.UnixListener, error) {
 func opError(path, call string, err error) error {
 	return &net.OpError{Op: "listen", Net: "unix", Addr: &net.UnixAddr{Name: path, Net: "unix"}, Err: os.NewSyscallError(call, err)}
 }
+
+// Cred is a peer's process id, user id and group id.
+type Cred struct {
+	Pid int32
+	Uid uint32
+	Gid uint32
+}
+
+// The per-OS PeerCred must keep this signature.
+var _ func(*net.UnixConn) (Cred, error) = PeerCred

@@ -1,6 +1,7 @@
 package unixsock
 
 import (
+	"fmt"
 	"math"
 	"net"
 	"os"
@@ -51,4 +52,27 @@ func listen(path string, perm uint32) (*net.UnixListener, error) {
 	// removes is the one getsockname reports: path.
 	ul.SetUnlinkOnClose(true)
 	return ul, nil
+}
+
+// PeerCred returns the credentials the process at the other end of c had
+// when the connection was made (SO_PEERCRED: the kernel's record, not
+// anything the peer says).
+func PeerCred(c *net.UnixConn) (Cred, error) {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return Cred{}, fmt.Errorf("peer credentials: %w", err)
+	}
+	var (
+		uc   *unix.Ucred
+		gerr error
+	)
+	if err := rc.Control(func(fd uintptr) {
+		uc, gerr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
+	}); err != nil {
+		return Cred{}, fmt.Errorf("peer credentials: %w", err)
+	}
+	if gerr != nil {
+		return Cred{}, fmt.Errorf("peer credentials: %w", os.NewSyscallError("getsockopt SO_PEERCRED", gerr))
+	}
+	return Cred{Pid: uc.Pid, Uid: uc.Uid, Gid: uc.Gid}, nil
 }

@@ -17,3 +17,9 @@ import (
 func listen(path string, perm uint32) (*net.UnixListener, error) {
 	return nil, opError(path, "bind", fmt.Errorf("a socket with a set mode: %w on %s/%s", errors.ErrUnsupported, runtime.GOOS, runtime.GOARCH))
 }
+
+// PeerCred is not implemented outside Linux: callers believe no one
+// whose credentials are unknown.
+func PeerCred(c *net.UnixConn) (Cred, error) {
+	return Cred{}, fmt.Errorf("peer credentials: %w on %s/%s", errors.ErrUnsupported, runtime.GOOS, runtime.GOARCH)
+}

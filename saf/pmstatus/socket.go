@@ -109,11 +109,11 @@ func Query(path string, timeout time.Duration) (Status, error) {
 		return Status{}, fmt.Errorf("pmstatus: %w", err)
 	}
 	defer c.Close() // read-only use; nothing to report
-	uid, err := peerUID(c.(*net.UnixConn))
+	cred, err := unixsock.PeerCred(c.(*net.UnixConn))
 	if err != nil {
 		return Status{}, fmt.Errorf("pmstatus: %s: %w", path, err)
 	}
-	if uid != 0 && uid != os.Geteuid() {
+	if uid := int(cred.Uid); uid != 0 && uid != os.Geteuid() {
 		return Status{}, fmt.Errorf("%w: %s answers as uid %d", ErrStranger, path, uid)
 	}
 	if err := c.SetReadDeadline(deadline); err != nil {

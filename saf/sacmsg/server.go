@@ -23,14 +23,7 @@ const RequestTimeout = 2 * time.Second
 // Cred identifies the process at the other end of an admin connection, as
 // SO_PEERCRED reports it: its pid and effective uid and gid when it
 // connected.
-type Cred struct {
-	Pid int32
-	Uid uint32
-	Gid uint32
-}
-
-// The per-OS peerCred must keep this signature.
-var _ func(*net.UnixConn) (Cred, error) = peerCred
+type Cred = unixsock.Cred
 
 // Listen binds the admin socket at path (linux.md D5): it removes a stale
 // socket left there by an earlier sac, binds an AF_UNIX stream socket and
@@ -155,7 +148,7 @@ func (s *Server) serveConn(ctx context.Context, c *net.UnixConn, handle *sync.Mu
 	// on a socket carries no news.
 	defer c.Close()
 
-	cred, err := peerCred(c)
+	cred, err := unixsock.PeerCred(c)
 	if err != nil {
 		s.logf("admin channel: %v", err)
 		return
