@@ -38,12 +38,17 @@ type Cmd struct {
 
 // Warn prints a message that does not stop the program.
 func (c *Cmd) Warn(format string, args ...any) {
-	fmt.Fprintf(c.Stderr, "%s: %s\n", c.Prog, fmt.Sprintf(format, args...))
+	fmt.Fprintf(c.Stderr, fmtProgLine, c.Prog, fmt.Sprintf(format, args...))
 }
 
 // Fail returns the error that stops the program with code.
 func Fail(code int, format string, args ...any) error {
 	return exitcode.New(code, format, args...)
+}
+
+// FailMsg is Fail with a message that takes no values.
+func FailMsg(code int, msg string) error {
+	return &exitcode.ExitError{Code: code, Err: errors.New(msg)}
 }
 
 // Seen records the options given, by letter (and long name).
@@ -89,12 +94,12 @@ func (c *Cmd) ReadOptions(args []string, short string, long []string, take func(
 			o.FlagLetters, err = g.Arg, NoNewline(g.Arg)
 		case "p":
 			o.Tag = g.Arg
-			err = c.CheckTag(&o.Tag, sactab.TagSize, "port monitor tag", "tag", "port monitor tag must be alphanumeric")
+			err = c.CheckTag(&o.Tag, sactab.TagSize, MsgTagTruncated, MsgTagNotAlnum)
 		case "t":
 			o.Type = g.Arg
-			err = c.CheckTag(&o.Type, sactab.TypeSize, "port monitor type", "type", "port monitor type must be alphanumeric")
+			err = c.CheckTag(&o.Type, sactab.TypeSize, MsgTypeTruncated, MsgTypeNotAlnum)
 		case "v":
-			vers, err = g.Arg, CheckNumber(g.Arg, "version number", "version number can not be negative")
+			vers, err = g.Arg, CheckNumber(g.Arg, MsgVersionNegative, MsgVersionTooLarge)
 		case "y":
 			o.Comment, err = g.Arg, NoNewline(g.Arg)
 		case "z":
@@ -119,13 +124,13 @@ func BadFlags(bad string) error {
 	if bad == "" {
 		return nil
 	}
-	return Fail(exitcode.BadArgs, "Invalid request, %s are not valid arguments for \"-f\"", bad)
+	return Fail(exitcode.BadArgs, msgBadFlags, bad)
 }
 
 // Finish prints err (if any) and returns the exit status.
 func (c *Cmd) Finish(err error) int {
 	if err != nil {
-		fmt.Fprintf(c.Stderr, "%s: %v\n", c.Prog, err)
+		fmt.Fprintf(c.Stderr, fmtProgLine, c.Prog, err)
 	}
 	return c.Status(err)
 }
@@ -150,14 +155,13 @@ func (c *Cmd) RequirePriv() error {
 	if c.Privileged {
 		return nil
 	}
-	return &exitcode.ExitError{Code: exitcode.NoPriv,
-		Err: errors.New("User not privileged for operation (run it as root, or set SAF_ROOT to work in a sandbox)")}
+	return FailMsg(exitcode.NoPriv, MsgNotPriv+detailNotPriv)
 }
 
 // NoNewline is the immediate check every string option gets (sac.md 11.5).
 func NoNewline(s string) error {
 	if strings.Contains(s, "\n") {
-		return Fail(exitcode.BadArgs, "Embedded newlines not allowed")
+		return FailMsg(exitcode.BadArgs, msgEmbeddedNewline)
 	}
 	return nil
 }
@@ -166,42 +170,43 @@ func NoNewline(s string) error {
 // read with atoi (sacadm -n and -v, pmadm -v), made as the option is
 // parsed: a negative value fails with negMsg, the original's message. Text
 // that is no number is still taken as 0, as atoi did. A value too large
-// for the C int it is kept in fails too: the original kept whatever atoi
-// made of it, and Atoi would clamp it to 2147483647, a value the user did
-// not ask for. what names the value in that message ("version number").
-func CheckNumber(v, what, negMsg string) error {
+// for the C int it is kept in fails too, with tooLargeFmt (the value and
+// the largest one): the original kept whatever atoi made of it, and Atoi
+// would clamp it to 2147483647, a value the user did not ask for.
+func CheckNumber(v, negMsg, tooLargeFmt string) error {
 	if err := NoNewline(v); err != nil {
 		return err
 	}
 	n, err := admfile.AtoiChecked(v)
 	switch {
 	case n < 0:
-		return Fail(exitcode.BadArgs, "%s", negMsg)
+		return FailMsg(exitcode.BadArgs, negMsg)
 	case err != nil:
-		return Fail(exitcode.BadArgs, "%s %s is too large (at most %d)", what, strings.TrimSpace(v), admfile.MaxInt)
+		return Fail(exitcode.BadArgs, tooLargeFmt, strings.TrimSpace(v), admfile.MaxInt)
 	}
 	return nil
 }
 
 // CheckTag applies the -p / -t / -s rules of sac.md 11.5 to v: a value
-// longer than max is truncated with a warning that continues; then it must
-// be alphanumeric. An empty value is refused too (linux.md D7: the original
-// let "-p ”" through and then removed all of /etc/saf).
-func (c *Cmd) CheckTag(v *string, max int, what, tooLong, notAlnum string) error {
+// longer than max is truncated with the warning truncFmt (which takes the
+// truncated value) and goes on; then it must be alphanumeric, or the
+// command fails with notAlnum. An empty value is refused too: the
+// original let an empty -p through and then removed all of /etc/saf.
+func (c *Cmd) CheckTag(v *string, max int, truncFmt, notAlnum string) error {
 	if err := NoNewline(*v); err != nil {
 		return err
 	}
 	if len(*v) > max {
 		*v = (*v)[:max]
-		fmt.Fprintf(c.Stderr, "%s: %s too long, truncated to <%s>\n", c.Prog, tooLong, *v)
+		c.Warn(truncFmt, *v)
 	}
 	if *v == "" {
-		return Fail(exitcode.BadArgs, "%s (the %s is empty)", notAlnum, what)
+		return FailMsg(exitcode.BadArgs, notAlnum+detailEmptyValue)
 	}
 	for i := 0; i < len(*v); i++ {
 		ch := (*v)[i]
 		if !('a' <= ch && ch <= 'z' || 'A' <= ch && ch <= 'Z' || '0' <= ch && ch <= '9') {
-			return Fail(exitcode.BadArgs, "%s (%q)", notAlnum, *v)
+			return Fail(exitcode.BadArgs, notAlnum+detailValue, *v)
 		}
 	}
 	return nil
@@ -215,7 +220,7 @@ func PathMsg(err error) string { return errno.Text(err) }
 func (c *Cmd) Lock() (*lockfile.Lock, error) {
 	lk, err := lockfile.Acquire(c.Root.AdminLock())
 	if err != nil {
-		return nil, Fail(exitcode.SysErr, "could not lock %s: %s", c.Root.AdminLock(), errno.Text(err))
+		return nil, Fail(exitcode.SysErr, msgCannotLock, c.Root.AdminLock(), errno.Text(err))
 	}
 	return lk, nil
 }

@@ -21,9 +21,9 @@ func (c *Cmd) Request(typ byte, tag string) (sacmsg.AdmAck, []byte, error) {
 	case err == nil:
 		return ack, data, nil
 	case errors.Is(err, sacmsg.ErrNoReply):
-		return ack, nil, Fail(exitcode.SacNotRun, "Can not contact SAC: no reply on %s: %v", c.Root.CmdPipe(), errno.Text(err))
+		return ack, nil, Fail(exitcode.SacNotRun, msgCannotContact+detailNoReply, c.Root.CmdPipe(), errno.Text(err))
 	default:
-		return ack, nil, Fail(exitcode.SysErr, "Can not contact SAC: %s: %v (is sac running?)", c.Root.CmdPipe(), errno.Text(err))
+		return ack, nil, Fail(exitcode.SysErr, msgCannotContact+detailNoChannel, c.Root.CmdPipe(), errno.Text(err))
 	}
 }
 
@@ -37,23 +37,23 @@ func AckError(resp byte, tag string) error {
 	case sacmsg.AKAck:
 		return nil
 	case sacmsg.AKPMRun:
-		return Fail(exitcode.PMRun, "Port monitor, %s, is already running", tag)
+		return Fail(exitcode.PMRun, msgPMRunning, tag)
 	case sacmsg.AKPMNotRun:
-		return Fail(exitcode.PMNotRun, "Port monitor, %s, is not running", tag)
+		return Fail(exitcode.PMNotRun, msgPMNotRunning, tag)
 	case sacmsg.AKNoPM:
-		return Fail(exitcode.NoExist, "Invalid request, %s does not exist", tag)
+		return Fail(exitcode.NoExist, MsgDoesNotExist, tag)
 	case sacmsg.AKUnknown:
-		return Fail(exitcode.SafErr, "Internal error - sent invalid command")
+		return FailMsg(exitcode.SafErr, msgSentInvalid)
 	case sacmsg.AKNoContact:
-		return Fail(exitcode.SafErr, "Could not contact %s", tag)
+		return Fail(exitcode.SafErr, msgCouldNotContact, tag)
 	case sacmsg.AKPMLock:
-		return Fail(exitcode.SafErr, "Could not start %s - _pid file locked", tag)
+		return Fail(exitcode.SafErr, msgPidLocked, tag)
 	case sacmsg.AKRecover:
-		return Fail(exitcode.Recover, "Port monitor, %s, is in recovery", tag)
+		return Fail(exitcode.Recover, msgInRecovery, tag)
 	case sacmsg.AKReqFail:
-		return Fail(exitcode.SafErr, "This request could not be completed - see sac log file for details")
+		return FailMsg(exitcode.SafErr, msgRequestFailed)
 	default:
-		return Fail(exitcode.SafErr, "unknown response (%d)", resp)
+		return Fail(exitcode.SafErr, msgUnknownResponse+detailResponseCode, resp)
 	}
 }
 

@@ -71,7 +71,7 @@ type UsageError struct{ Msg string }
 
 func (u *UsageError) Error() string {
 	if u.Msg == "" {
-		return "usage error"
+		return msgUsageError
 	}
 	return u.Msg
 }
@@ -131,7 +131,7 @@ func (g *Getopt) readShort() bool {
 	r, size := utf8.DecodeRuneInString(w[g.pos:])
 	i := strings.IndexRune(g.short, r)
 	if r == ':' || i < 0 {
-		return g.fail("illegal option -- %c", r)
+		return g.fail(msgIllegalOption, string(r))
 	}
 	g.Opt = string(r)
 	g.pos += size
@@ -152,7 +152,7 @@ func (g *Getopt) readShort() bool {
 		g.Arg = g.args[g.next]
 		g.next++
 	default:
-		return g.fail("option requires an argument -- %s", g.Opt)
+		return g.fail(msgNeedsArgument, g.Opt)
 	}
 	g.HasArg = true
 	return true
@@ -164,15 +164,15 @@ func (g *Getopt) readLong(s string) bool {
 	kind, ok := g.long[name]
 	switch {
 	case !ok:
-		return g.fail("illegal option -- %s", s)
+		return g.fail(msgIllegalOption, s)
 	case kind == noArg && hasValue:
-		return g.fail("option doesn't take an argument -- %s", s)
+		return g.fail(msgTakesNoArgument, s)
 	case name == "help":
 		g.err = ErrHelp
 		return false
 	case kind == needsArg && !hasValue:
 		if g.next >= len(g.args) {
-			return g.fail("option requires an argument -- %s", name)
+			return g.fail(msgNeedsArgument, name)
 		}
 		value, hasValue = g.args[g.next], true
 		g.next++
@@ -200,7 +200,7 @@ func (g *Getopt) NoOperands() error {
 		return g.err
 	}
 	if rest := g.Operands(); len(rest) > 0 {
-		return &UsageError{Msg: fmt.Sprintf("unexpected argument %q", rest[0])}
+		return &UsageError{Msg: fmt.Sprintf(msgUnexpectedOperand, rest[0])}
 	}
 	return nil
 }
@@ -231,7 +231,7 @@ func (u Usage) Report(err error, stdout, stderr io.Writer) (code int, ok bool) {
 		return 0, true
 	case errors.As(err, &ue):
 		if ue.Msg != "" {
-			fmt.Fprintf(stderr, "%s: %s\n", u.Prog, ue.Msg)
+			fmt.Fprintf(stderr, fmtProgLine, u.Prog, ue.Msg)
 		}
 		io.WriteString(stderr, u.Text)
 		return u.Code, true
@@ -252,5 +252,5 @@ func PrintError(w io.Writer, prog string, err error) {
 		}
 		return
 	}
-	fmt.Fprintf(w, "%s: %v\n", prog, err)
+	fmt.Fprintf(w, fmtProgLine, prog, err)
 }

@@ -25,14 +25,14 @@ func (c *Cmd) ReadSacTab() (*SacTab, error) {
 	path := c.Root.SacTab()
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, Fail(exitcode.SysErr, "could not open %s: %v", path, errno.Text(err))
+		return nil, Fail(exitcode.SysErr, msgCouldNotOpen+DetailErr, path, errno.Text(err))
 	}
 	v, err := admfile.Version(data)
 	if err != nil {
-		return nil, Fail(exitcode.SafErr, "%s file is corrupt: it has no \"%s\" line", path, admfile.StampPrefix)
+		return nil, Fail(exitcode.SafErr, MsgFileCorrupt+DetailNoStamp, path)
 	}
 	if v != sactab.Version {
-		return nil, Fail(exitcode.SafErr, "_sactab version number is incorrect: %s says %d, this sacadm reads %d", path, v, sactab.Version)
+		return nil, Fail(exitcode.SafErr, msgSactabVersion+detailSactabVersion, path, v, c.Prog, sactab.Version)
 	}
 	return &SacTab{Data: data, Entries: sactab.Parse(data), Path: path}, nil
 }
@@ -44,14 +44,12 @@ func (c *Cmd) ReadSacTab() (*SacTab, error) {
 func (c *Cmd) Walk(t *SacTab, visit func(e *sactab.Entry) bool) error {
 	for i := range t.Entries {
 		e := &t.Entries[i]
-		for _, w := range e.Warnings {
-			c.Warn("%s", w)
-		}
+		c.Warnings(e.Warnings)
 		if e.Err != nil {
-			return Fail(exitcode.SafErr, "_sactab file is corrupt: %s %v", t.Path, e.Err)
+			return Fail(exitcode.SafErr, MsgSactabCorrupt+detailLineError, t.Path, e.Err)
 		}
 		if e.BadFlags != "" {
-			return Fail(exitcode.SafErr, "Unrecognized flag %c: %s line %d", e.BadFlags[0], t.Path, e.Line)
+			return Fail(exitcode.SafErr, MsgUnrecognizedFlag+DetailFileLine, e.BadFlags[0], t.Path, e.Line)
 		}
 		if visit(e) {
 			return nil
@@ -74,7 +72,7 @@ func (c *Cmd) Find(t *SacTab, tag string) (*sactab.Entry, error) {
 		return nil, err
 	}
 	if found == nil {
-		return nil, Fail(exitcode.NoExist, "Invalid request, %s does not exist", tag)
+		return nil, Fail(exitcode.NoExist, MsgDoesNotExist, tag)
 	}
 	return found, nil
 }
@@ -93,9 +91,8 @@ func (c *Cmd) OfType(t *SacTab, pmtype string) ([]*sactab.Entry, error) {
 }
 
 // SacRunning tests the record lock sac holds on /var/saf/_log (sac.md
-// 11.3). A log that cannot be opened gives the original's warning and
-// "no" — except a log that does not exist: then sac has never run in this
-// tree, the answer is certain and the warning would only be noise.
+// 11.3). A log that cannot be opened, a missing one included, gives the
+// original's warning and "no".
 func (c *Cmd) SacRunning() bool {
 	path := c.Root.SacLog()
 	_, locked, err := recordLocked(path)
@@ -103,17 +100,26 @@ func (c *Cmd) SacRunning() bool {
 		// sac keeps its log mode 0600 (sac(8)), so that nobody else can
 		// lock it. Only root and sac's user may test that lock, and only
 		// they may use the admin socket; anyone else goes by the socket,
-		// and a request to it is refused ("Can not contact SAC").
+		// and a request to it is refused ("Can not contact SAC"). The
+		// original sacadm was set-uid root and could always open the log.
 		_, serr := os.Lstat(c.Root.CmdPipe())
 		return serr == nil
 	}
 	if err != nil {
-		if !errors.Is(err, fs.ErrNotExist) {
-			c.Warn("warning - could not ascertain sac status: %v", err)
-		}
+		c.Warn(msgCannotAscertain+DetailPathErr, path, errno.Text(err))
 		return false
 	}
 	return locked
 }
 
 var recordLocked = lockfile.RecordLocked
+
+// Warnings prints the warnings a table reader gave for a line, such as
+// "tag too long, truncated to <...>". The original printed
+// those read from a file without a newline, so that the next message ran
+// on after them; here each is a line of its own.
+func (c *Cmd) Warnings(ws []string) {
+	for _, w := range ws {
+		c.Warn(fmtText, w)
+	}
+}

@@ -24,18 +24,18 @@ const ScriptMode = 0o444
 func (c *Cmd) InstallScript(src, dst string) (installed bool, err error) {
 	fi, err := os.Stat(src)
 	if errors.Is(err, fs.ErrNotExist) {
-		return false, Fail(exitcode.NoExist, "Invalid request, %s does not exist", src)
+		return false, Fail(exitcode.NoExist, MsgDoesNotExist, src)
 	}
 	if err != nil {
-		return false, Fail(exitcode.SysErr, "Could not stat %s: %s", src, errno.Text(err))
+		return false, Fail(exitcode.SysErr, MsgCouldNotStat+DetailErr, src, errno.Text(err))
 	}
 	if !fi.Mode().IsRegular() {
-		c.Warn("warning - %s not a regular file - ignored", src)
+		c.Warn(msgNotRegularIgnored, src)
 		return false, nil
 	}
 	data, err := os.ReadFile(src)
 	if err != nil {
-		return false, Fail(exitcode.SysErr, "Invalid request, can not open %s: %s", src, errno.Text(err))
+		return false, Fail(exitcode.SysErr, msgCannotOpenFile+DetailErr, src, errno.Text(err))
 	}
 	// Checked again here, on the very bytes installed: the file may have
 	// changed since CheckScript read it.
@@ -43,9 +43,36 @@ func (c *Cmd) InstallScript(src, dst string) (installed bool, err error) {
 		return false, err
 	}
 	if err := lockfile.WriteFile(dst, data, ScriptMode); err != nil {
-		return false, Fail(exitcode.SysErr, "error in writing tempfile for %s: %s", dst, errno.Text(err))
+		return false, ReplaceError(dst, err, msgErrorWritingTemp)
 	}
 	return true, nil
+}
+
+// ReplaceError words a failure of lockfile.WriteFile replacing path as the
+// original worded the same step of its rewrite through a temp file:
+// creating the temp file, writing it (writeMsg: the original said
+// "error in writing tempfile" when installing a script and "error
+// accessing temp file" when copying a table), closing it. The original
+// failed the rename with no message at all; ours names the file.
+func ReplaceError(path string, err error, writeMsg string) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		switch pe.Op {
+		case "open":
+			return Fail(exitcode.SysErr, msgCannotCreateTemp+DetailPathErr, pe.Path, errno.Text(err))
+		case "write", "chmod", "sync":
+			return Fail(exitcode.SysErr, writeMsg+DetailPathErr, pe.Path, errno.Text(err))
+		case "close":
+			return Fail(exitcode.SysErr, msgErrorClosingTemp+DetailPathErr, pe.Path, errno.Text(err))
+		}
+	}
+	return Fail(exitcode.SysErr, msgCouldNotReplace, path, errno.Text(err))
+}
+
+// RewriteError is ReplaceError for a table rewritten without a line or
+// with a line changed (sacadm -r, pmadm -r, -e, -d).
+func RewriteError(path string, err error) error {
+	return ReplaceError(path, err, msgErrorAccessingTemp)
 }
 
 // CheckScript refuses, with exit 1, a script src that does not parse, so
@@ -79,24 +106,24 @@ func scriptError(src string, data []byte) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &le):
-		return Fail(exitcode.BadArgs, "Invalid request, %s is not a valid configuration script: line %d: %s", src, le.Line, le.Reason)
+		return Fail(exitcode.BadArgs, msgBadScript+detailScriptLine, src, le.Line, le.Reason)
 	}
 	// Parse reads from memory: no other error can come back.
-	return Fail(exitcode.BadArgs, "Invalid request, %s is not a valid configuration script: %v", src, err)
+	return Fail(exitcode.BadArgs, msgBadScript+DetailErr, src, err)
 }
 
 // PrintScript copies the installed script at path to stdout unchanged.
 func (c *Cmd) PrintScript(path string) error {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return Fail(exitcode.NoExist, "Invalid request, script does not exist")
+		return FailMsg(exitcode.NoExist, msgNoScript)
 	}
 	if err != nil {
-		return Fail(exitcode.SysErr, "Invalid request, can not open script %s: %s", path, errno.Text(err))
+		return Fail(exitcode.SysErr, msgCannotOpenScript+DetailPathErr, path, errno.Text(err))
 	}
 	defer f.Close()
 	if _, err := io.Copy(c.Stdout, f); err != nil {
-		return Fail(exitcode.SysErr, "could not print %s: %v", path, err)
+		return Fail(exitcode.SysErr, msgCannotPrint, path, err)
 	}
 	return nil
 }

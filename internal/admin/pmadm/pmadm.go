@@ -48,17 +48,6 @@ import (
 	"github.com/linux-saf/saf/saf/sactab"
 )
 
-// Usage is the usage text (sac.md 13.1).
-const Usage = "Usage:\tpmadm -a [ -p pmtag | -t type ] -s svctag -i id -m \"pmspecific\"\n" +
-	"\t\t-v version [ -f xu ] [ -y comment ] [ -z script]\n" +
-	"\tpmadm -r -p pmtag -s svctag\n" +
-	"\tpmadm -e -p pmtag -s svctag\n" +
-	"\tpmadm -d -p pmtag -s svctag\n" +
-	"\tpmadm -l [ -p pmtag | -t type ] [ -s svctag ]\n" +
-	"\tpmadm -L [ -p pmtag | -t type ] [ -s svctag ]\n" +
-	"\tpmadm -g -p pmtag -s svctag [ -z script ]\n" +
-	"\tpmadm -g -s svctag -t type -z script\n"
-
 // Op is an operation of pmadm, set by -a (and the options that go with
 // it), -r, -e, -d, -l, -L or -g; exactly one must be set.
 type Op int
@@ -120,13 +109,13 @@ func parse(c *adm.Cmd, args []string) (*options, error) {
 		switch opt {
 		case "i": // linux.md D7
 			o.id = arg
-			return checkField(arg, ":#", "identity %q must not contain ':' or '#' (they would corrupt _pmtab)")
+			return checkField(arg, ":#", msgIdentityChars)
 		case "m": // linux.md D7
 			o.spec = arg
-			return checkField(arg, "#", "port monitor specific data must not contain '#' (it would start the comment in _pmtab): %q")
+			return checkField(arg, "#", msgSpecificChars+detailQuoted)
 		case "s":
 			o.svc = arg
-			return c.CheckTag(&o.svc, pmtab.SvcTagSize, "service tag", "svctag", "service tag must be alphanumeric")
+			return c.CheckTag(&o.svc, pmtab.SvcTagSize, msgSvcTagTruncated, msgSvcTagNotAlnum)
 		}
 		return nil
 	})
@@ -257,7 +246,7 @@ func targets(c *adm.Cmd, t *adm.SacTab, o *options) ([]*sactab.Entry, error) {
 		return nil, err
 	}
 	if len(pms) == 0 && o.Type != "" {
-		return nil, adm.Fail(exitcode.NoExist, "Invalid request, %s does not exist", o.Type)
+		return nil, adm.Fail(exitcode.NoExist, msgTypeDoesNotExist, o.Type)
 	}
 	return pms, nil
 }
@@ -274,7 +263,7 @@ func readPMTab(c *adm.Cmd, tag string) (*pmTable, error) {
 	path := c.Root.PMTab(tag)
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, adm.Fail(exitcode.SysErr, "Could not open %s: %s", path, adm.PathMsg(err))
+		return nil, adm.Fail(exitcode.SysErr, msgCouldNotOpenTab+adm.DetailErr, path, adm.PathMsg(err))
 	}
 	return &pmTable{path: path, data: data, entries: pmtab.Parse(data)}, nil
 }
@@ -286,14 +275,12 @@ func readPMTab(c *adm.Cmd, tag string) (*pmTable, error) {
 func (p *pmTable) find(c *adm.Cmd, svc string, all *[]*pmtab.Entry) (*pmtab.Entry, error) {
 	for i := range p.entries {
 		e := &p.entries[i]
-		for _, w := range e.Warnings {
-			c.Warn("%s", w)
-		}
+		c.Warnings(e.Warnings)
 		if e.Err != nil {
-			return nil, adm.Fail(exitcode.SafErr, "%s is corrupt: %v", p.path, e.Err)
+			return nil, adm.Fail(exitcode.SafErr, msgPMTabCorrupt+adm.DetailErr, p.path, e.Err)
 		}
 		if e.BadFlags != "" {
-			return nil, adm.Fail(exitcode.SafErr, "Unrecognized flag %c: %s line %d", e.BadFlags[0], p.path, e.Line)
+			return nil, adm.Fail(exitcode.SafErr, adm.MsgUnrecognizedFlag+adm.DetailFileLine, e.BadFlags[0], p.path, e.Line)
 		}
 		if all != nil {
 			if svc == "" || e.Svc == svc {
@@ -316,7 +303,7 @@ func add(c *adm.Cmd, t *adm.SacTab, o *options) error {
 		Reserved:   [3]string{pmtab.Reserved, pmtab.Reserved, pmtab.Reserved},
 		PMSpecific: strings.TrimRight(o.spec, admfile.Blanks), Comment: o.Comment}
 	if err := pmtab.Validate(entry); err != nil {
-		return adm.Fail(exitcode.BadArgs, "%v", err)
+		return adm.Fail(exitcode.BadArgs, fmtRefused, err)
 	}
 	pms, err := targets(c, t, o)
 	if err != nil {
@@ -334,14 +321,14 @@ func add(c *adm.Cmd, t *adm.SacTab, o *options) error {
 		path := c.Root.PMTab(pm.Tag)
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return adm.Fail(exitcode.SysErr, "could not open %s: %s", path, adm.PathMsg(err))
+			return adm.Fail(exitcode.SysErr, msgCouldNotReadTab+adm.DetailErr, path, adm.PathMsg(err))
 		}
 		v, err := admfile.Version(data)
 		if err != nil {
-			return adm.Fail(exitcode.SafErr, "%s file is corrupt: it has no \"%s\" line", path, admfile.StampPrefix)
+			return adm.Fail(exitcode.SafErr, adm.MsgFileCorrupt+adm.DetailNoStamp, path)
 		}
 		if v != o.Version {
-			return adm.Fail(exitcode.SafErr, "%s version number is incorrect: the file is version %d, -v gave %d", path, v, o.Version)
+			return adm.Fail(exitcode.SafErr, msgPMTabVersion+detailPMTabVersion, path, v, o.Version)
 		}
 		p := &pmTable{path: path, data: data, entries: pmtab.Parse(data)}
 		dup, err := p.find(c, o.svc, nil)
@@ -350,9 +337,9 @@ func add(c *adm.Cmd, t *adm.SacTab, o *options) error {
 		}
 		if dup != nil {
 			if o.Tag != "" {
-				return adm.Fail(exitcode.Dup, "Invalid request, %s already exists under %s", o.svc, pm.Tag)
+				return adm.Fail(exitcode.Dup, msgSvcExists, o.svc, pm.Tag)
 			}
-			c.Warn("warning - %s already exists under %s - ignoring", o.svc, pm.Tag)
+			c.Warn(msgSvcExistsIgnored, o.svc, pm.Tag)
 			continue
 		}
 		if o.Script != "" {
@@ -368,13 +355,13 @@ func add(c *adm.Cmd, t *adm.SacTab, o *options) error {
 		}
 		out := admfile.AppendLine(data, pmtab.Format(entry))
 		if err := lockfile.WriteFile(path, out, lockfile.ModeOf(path, 0o644)); err != nil {
-			return adm.Fail(exitcode.SysErr, "Could not open %s: %v", path, err)
+			return adm.Fail(exitcode.SysErr, msgCouldNotOpenTab+adm.DetailErr, path, adm.PathMsg(err))
 		}
 		added = append(added, pm.Tag)
 	}
 	lk.Close()
 	if len(added) == 0 {
-		return adm.Fail(exitcode.SafErr, "No services added")
+		return adm.FailMsg(exitcode.SafErr, msgNoServicesAdded)
 	}
 	for _, tag := range added {
 		tellSac(c, tag)
@@ -402,7 +389,7 @@ func change(c *adm.Cmd, t *adm.SacTab, tag, svc string, op Op) error {
 		return err
 	}
 	if e == nil {
-		return adm.Fail(exitcode.NoExist, "Invalid request, %s does not exist under %s", svc, tag)
+		return adm.Fail(exitcode.NoExist, msgSvcDoesNotExist, svc, tag)
 	}
 	var out []byte
 	switch op {
@@ -413,12 +400,12 @@ func change(c *adm.Cmd, t *adm.SacTab, tag, svc string, op Op) error {
 		if err != nil {
 			// [LINUX] The original wrote the long line, and the
 			// whole table became unreadable.
-			return adm.Fail(exitcode.SafErr, "cannot disable %s under %s: %v (%s line %d)", svc, tag, err, p.path, e.Line)
+			return adm.Fail(exitcode.SafErr, msgCannotDisable, svc, tag, err, p.path, e.Line)
 		}
 		out = admfile.ReplaceLine(p.data, e.Line, line+"\n")
 	}
 	if err := lockfile.WriteFile(p.path, out, 0o444); err != nil {
-		return adm.Fail(exitcode.SysErr, "could not rewrite %s: %v", p.path, err)
+		return adm.RewriteError(p.path, err)
 	}
 	lk.Close()
 	if tellSac(c, tag) && op == opRemove {
@@ -437,15 +424,15 @@ func tellSac(c *adm.Cmd, tag string) bool {
 	case exitcode.OK:
 		return true
 	case exitcode.PMNotRun:
-		c.Warn("warning - port monitor, %s is not running", tag)
+		c.Warn(msgPMNotRunning, tag)
 		return false
 	case exitcode.SacNotRun:
 		c.Code = exitcode.SacNotRun
 	default:
 		c.Code = exitcode.SysErr
 	}
-	c.Warn("warning - could not notify <%s> about modified table (%v)", tag, err)
-	c.Warn("try executing the command \"sacadm -x -p %s\"", tag)
+	c.Warn(msgCouldNotNotify+detailCause, tag, err)
+	c.Warn(msgTryExecuting, tag)
 	return false
 }
 
@@ -455,18 +442,18 @@ func list(c *adm.Cmd, t *adm.SacTab, o *options, condensed bool) error {
 	return eachService(c, t, o, func(pm *sactab.Entry, e *pmtab.Entry) {
 		flags := e.Flags.String()
 		if condensed {
-			fmt.Fprintf(c.Stdout, "%s:%s:%s:%s:%s:%s:%s:%s:%s#%s\n", pm.Tag, pm.Type, e.Svc, flags,
+			fmt.Fprintf(c.Stdout, fmtListCondensed, pm.Tag, pm.Type, e.Svc, flags,
 				e.Identity, e.Reserved[0], e.Reserved[1], e.Reserved[2], e.PMSpecific, e.Comment)
 			return
 		}
 		if !printed {
-			fmt.Fprintln(c.Stdout, "PMTAG          PMTYPE         SVCTAG         FLGS ID       <PMSPECIFIC>")
+			fmt.Fprint(c.Stdout, fmtListHeader)
 			printed = true
 		}
 		if flags == "" {
-			flags = "-"
+			flags = listNoFlags
 		}
-		fmt.Fprintf(c.Stdout, "%-14s %-14s %-14s %-4s %-8s %s #%s\n", pm.Tag, pm.Type, e.Svc, flags,
+		fmt.Fprintf(c.Stdout, fmtListLine, pm.Tag, pm.Type, e.Svc, flags,
 			e.Identity, pmtab.Display(e.PMSpecific), e.Comment)
 	})
 }
@@ -498,9 +485,9 @@ func eachService(c *adm.Cmd, t *adm.SacTab, o *options, visit func(pm *sactab.En
 	case found:
 		return nil
 	case o.svc != "":
-		return adm.Fail(exitcode.NoExist, "Service <%s> does not exist", o.svc)
+		return adm.Fail(exitcode.NoExist, msgNoSuchService, o.svc)
 	}
-	return adm.Fail(exitcode.NoExist, "No services defined")
+	return adm.FailMsg(exitcode.NoExist, msgNoServices)
 }
 
 // config is pmadm -g (sac.md 13.9).
@@ -529,9 +516,9 @@ func config(c *adm.Cmd, t *adm.SacTab, o *options) error {
 		}
 		if e == nil {
 			if o.Tag != "" {
-				return adm.Fail(exitcode.NoExist, "Invalid request, %s does not exist under %s", o.svc, pm.Tag)
+				return adm.Fail(exitcode.NoExist, msgSvcDoesNotExist, o.svc, pm.Tag)
 			}
-			c.Warn("warning - %s does not exist under %s - ignoring", o.svc, pm.Tag)
+			c.Warn(msgSvcMissingIgnored, o.svc, pm.Tag)
 			c.Code = exitcode.NoExist
 			continue
 		}
@@ -554,7 +541,7 @@ func config(c *adm.Cmd, t *adm.SacTab, o *options) error {
 		}
 	}
 	if done == 0 {
-		return adm.Fail(exitcode.SafErr, "No configuration scripts installed")
+		return adm.FailMsg(exitcode.SafErr, msgNoScripts)
 	}
 	return nil
 }

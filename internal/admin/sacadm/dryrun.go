@@ -24,8 +24,10 @@ import (
 // runs now. Nothing is applied and nothing is sent to sac or to a port
 // monitor but the status requests of sacadm -l and sacadm --status.
 //
-// Problems go to stderr as "sacadm: FILE:LINE: reason"; the changes to
-// stdout, one a line:
+// Problems go to stderr as "sacadm: FILE:LINE: reason", the reason the
+// original's text where the original had one for the same fault ("Unrecognized
+// flag <q>", "_sactab file is corrupt"); the changes to stdout, one a
+// line:
 //
 //	would add port monitor TAG (TYPE)
 //	would remove port monitor TAG
@@ -57,15 +59,22 @@ type checker struct {
 func (k *checker) bad(path string, line int, format string, args ...any) {
 	k.corrupt = true
 	if line > 0 {
-		k.c.Warn("%s:%d: %s", path, line, fmt.Sprintf(format, args...))
+		k.c.Warn(fmtProblemLine, path, line, fmt.Sprintf(format, args...))
 	} else {
-		k.c.Warn("%s: %s", path, fmt.Sprintf(format, args...))
+		k.c.Warn(fmtProblem, path, fmt.Sprintf(format, args...))
 	}
+}
+
+// badFile reports a whole file that a reload would not take, with a
+// message that names it itself.
+func (k *checker) badFile(format string, args ...any) {
+	k.corrupt = true
+	k.c.Warn(format, args...)
 }
 
 func (k *checker) unreadable(path string, err error) {
 	k.sysErr = true
-	k.c.Warn("%s: cannot read: %s", path, adm.PathMsg(err))
+	k.c.Warn(msgCannotRead, path, adm.PathMsg(err))
 }
 
 // lineReason returns the reason of a parse error without its "line N: ".
@@ -89,7 +98,7 @@ func dryRunReload(c *adm.Cmd, t *adm.SacTab, tag string) error {
 			}
 		}
 		if len(one) == 0 {
-			return adm.Fail(exitcode.NoExist, "Invalid request, %s does not exist", tag)
+			return adm.Fail(exitcode.NoExist, adm.MsgDoesNotExist, tag)
 		}
 		pms = one
 	} else {
@@ -112,7 +121,7 @@ func dryRunReload(c *adm.Cmd, t *adm.SacTab, tag string) error {
 		}
 		changes = append(changes, diffPMs(rows, pms, tag)...)
 	} else {
-		changes = append(changes, "sac is not running: port monitors not compared")
+		changes = append(changes, msgSacNotRunning)
 	}
 	// Services, against what each port monitor has loaded.
 	for _, e := range pms {
@@ -120,16 +129,16 @@ func dryRunReload(c *adm.Cmd, t *adm.SacTab, tag string) error {
 		changes = append(changes, k.diffServices(e, tab)...)
 	}
 	if len(changes) == 0 {
-		changes = []string{"no changes"}
+		changes = []string{msgNoChanges}
 	}
 	for _, ch := range changes {
 		fmt.Fprintln(c.Stdout, ch)
 	}
 	switch {
 	case k.corrupt:
-		return adm.Fail(exitcode.SafErr, "dry run: the files above are not valid; a reload would not take them as they are")
+		return adm.FailMsg(exitcode.SafErr, msgDryRunCorrupt)
 	case k.sysErr:
-		return adm.Fail(exitcode.SysErr, "dry run: files could not be read")
+		return adm.FailMsg(exitcode.SysErr, msgDryRunUnread)
 	}
 	return nil
 }
@@ -140,15 +149,15 @@ func (k *checker) checkSacTab(t *adm.SacTab) []sactab.Entry {
 	var out []sactab.Entry
 	first := map[string]int{}
 	for _, e := range t.Entries {
-		if !k.usable(t.Path, e.Line, e.Warnings, e.Err, e.BadFlags) {
+		if !k.usable(t.Path, e.Line, e.Warnings, e.Err, e.BadFlags, adm.MsgSactabCorrupt) {
 			continue
 		}
 		if l, dup := first[e.Tag]; dup {
-			k.bad(t.Path, e.Line, "port monitor %s is already defined on line %d", e.Tag, l)
+			k.bad(t.Path, e.Line, msgPMDefinedTwice, e.Tag, l)
 			continue
 		}
 		if err := sactab.Validate(e); err != nil {
-			k.bad(t.Path, e.Line, "%v", err)
+			k.bad(t.Path, e.Line, fmtRefused, err)
 			continue
 		}
 		first[e.Tag] = e.Line
@@ -158,17 +167,18 @@ func (k *checker) checkSacTab(t *adm.SacTab) []sactab.Entry {
 }
 
 // usable prints the warnings of the entry on line of the table at path
-// and reports whether a reload could take it: a corrupt line or an
-// unknown flag is reported bad instead.
-func (k *checker) usable(path string, line int, warnings []string, err error, badFlags string) bool {
+// and reports whether a reload could take it: a corrupt line (reported
+// with corrupt, the table's message for it) or an unknown flag is
+// reported bad instead.
+func (k *checker) usable(path string, line int, warnings []string, err error, badFlags, corrupt string) bool {
 	for _, w := range warnings {
-		k.c.Warn("%s:%d: warning - %s", path, line, w)
+		k.c.Warn(fmtProblemWarning, path, line, w)
 	}
 	switch {
 	case err != nil:
-		k.bad(path, line, "corrupt entry: %s", lineReason(err))
+		k.bad(path, line, corrupt+adm.DetailErr, lineReason(err))
 	case badFlags != "":
-		k.bad(path, line, "unrecognized flag %c", badFlags[0])
+		k.bad(path, line, adm.MsgUnrecognizedFlag, badFlags[0])
 	default:
 		return true
 	}
@@ -188,9 +198,9 @@ func (k *checker) checkScript(path string) {
 	if _, err := doconfig.Parse(bytes.NewReader(data)); err != nil {
 		var le *doconfig.LineError
 		if errors.As(err, &le) {
-			k.bad(path, le.Line, "%s", le.Reason)
+			k.bad(path, le.Line, fmtRefused, le.Reason)
 		} else {
-			k.bad(path, 0, "%v", err)
+			k.bad(path, 0, fmtRefused, err)
 		}
 	}
 }
@@ -204,7 +214,7 @@ func (k *checker) loadTTYDefs() *ttydefs.Table {
 		return ttydefs.NewTable(nil)
 	}
 	if err := ttydefs.CheckVersion(data); err != nil {
-		k.bad(path, 0, "%v", err)
+		k.bad(path, 0, fmtRefused, err)
 	}
 	entries, _, _ := ttydefs.Parse(bytes.NewReader(data)) // reads from memory: no read error
 	return ttydefs.NewTable(entries)
@@ -218,27 +228,27 @@ func (k *checker) checkPMTab(pm sactab.Entry, defs *ttydefs.Table) []tableEntry 
 		k.unreadable(k.c.Root.PMTab(pm.Tag), err)
 		return nil
 	}
-	v, err := versionOf(tab.Path, tab.Data)
+	v, err := admfile.Version(tab.Data)
 	if err != nil {
-		k.bad(tab.Path, 0, "%v", err)
+		k.badFile(adm.MsgFileCorrupt+adm.DetailNoStamp, tab.Path)
 	}
 	want := map[string]int{typeTTYMon: PMTabTTYMonVersion, typeListen: pmtab.ListenVersion}[pm.Type]
 	if err == nil && want != 0 && v != want {
-		k.bad(tab.Path, 0, "version %d, %s reads version %d", v, pm.Type, want)
+		k.badFile(msgPMTabVersion+detailPMTabVersion, tab.Path, v, pm.Type, want)
 	}
 	var out []tableEntry
 	first := map[string]int{}
 	for _, e := range tab.Entries {
-		if !k.usable(tab.Path, e.Line, e.Warnings, e.Err, e.BadFlags) {
+		if !k.usable(tab.Path, e.Line, e.Warnings, e.Err, e.BadFlags, msgCorruptEntry) {
 			continue
 		}
 		if l, dup := first[e.Svc]; dup {
-			k.bad(tab.Path, e.Line, "service %s is already defined on line %d", e.Svc, l)
+			k.bad(tab.Path, e.Line, msgSvcDefinedTwice, e.Svc, l)
 			continue
 		}
 		first[e.Svc] = e.Line
-		if why := checkTail(pm.Type, &e.Entry, defs); why != "" {
-			k.bad(tab.Path, e.Line, "service %s: %s", e.Svc, why)
+		if why := checkTail(pm.Type, &e.Entry, defs, k.c.Root.TtyDefs()); why != "" {
+			k.bad(tab.Path, e.Line, fmtServiceReason, e.Svc, why)
 			continue
 		}
 		out = append(out, e)
@@ -250,8 +260,9 @@ func (k *checker) checkPMTab(pm sactab.Entry, defs *ttydefs.Table) []tableEntry 
 const PMTabTTYMonVersion = 1
 
 // checkTail checks the port-monitor-specific part of an entry with its
-// type's parser; "" when it is valid or the type is not ours.
-func checkTail(pmtype string, e *pmtab.Entry, defs *ttydefs.Table) string {
+// type's parser; "" when it is valid or the type is not ours. defsPath
+// names the ttydefs table defs, for the message.
+func checkTail(pmtype string, e *pmtab.Entry, defs *ttydefs.Table, defsPath string) string {
 	switch pmtype {
 	case typeTTYMon:
 		tty, err := pmtab.ParseTTY(e.PMSpecific)
@@ -260,7 +271,7 @@ func checkTail(pmtype string, e *pmtab.Entry, defs *ttydefs.Table) string {
 		}
 		if defs != nil {
 			if _, ok := defs.Lookup(tty.Label); !ok {
-				return fmt.Sprintf("ttylabel %q is not in /etc/ttydefs", tty.Label)
+				return fmt.Sprintf(msgNoLabel, tty.Label, defsPath)
 			}
 		}
 		if err := pmtab.CheckModules(tty.Modules); err != nil {
@@ -268,7 +279,7 @@ func checkTail(pmtype string, e *pmtab.Entry, defs *ttydefs.Table) string {
 		}
 	case typeListen:
 		if len(e.Svc) > maxListenCode {
-			return fmt.Sprintf("service code longer than %d characters", maxListenCode)
+			return fmt.Sprintf(msgCodeTooLong, maxListenCode)
 		}
 		l, err := pmtab.ParseListen(e.PMSpecific)
 		if err != nil {
@@ -281,7 +292,7 @@ func checkTail(pmtype string, e *pmtab.Entry, defs *ttydefs.Table) string {
 		}
 		for _, m := range l.Modules {
 			if !listenModules[m] {
-				return fmt.Sprintf("module %q is not supported (timod, tirdwr and sockmod are)", m)
+				return fmt.Sprintf(msgListenModule, m)
 			}
 		}
 	}
@@ -303,32 +314,32 @@ func diffPMs(live []sacmsg.StatusEntry, file []sactab.Entry, only string) []stri
 		running[r.Tag] = r
 		e, ok := inFile[r.Tag]
 		if !ok {
-			out = append(out, "would remove port monitor "+r.Tag)
+			out = append(out, fmt.Sprintf(msgWouldRemovePM, r.Tag))
 			continue
 		}
 		var what []string
 		if e.Type != r.Type {
-			what = append(what, fmt.Sprintf("type %s -> %s", r.Type, e.Type))
+			what = append(what, fmt.Sprintf(fmtChangeType, r.Type, e.Type))
 		}
 		if int(e.Flags) != r.Flags {
-			what = append(what, fmt.Sprintf("flags %q -> %q", sactab.Flags(r.Flags).String(), e.Flags.String()))
+			what = append(what, fmt.Sprintf(fmtChangeFlags, sactab.Flags(r.Flags).String(), e.Flags.String()))
 		}
 		if e.RCount != r.RCount {
-			what = append(what, fmt.Sprintf("restart count %d -> %d", r.RCount, e.RCount))
+			what = append(what, fmt.Sprintf(fmtChangeCount, r.RCount, e.RCount))
 		}
 		if e.Command != r.Command {
-			what = append(what, fmt.Sprintf("command %q -> %q", r.Command, e.Command))
+			what = append(what, fmt.Sprintf(fmtChangeCommand, r.Command, e.Command))
 		}
 		if e.Comment != r.Comment {
-			what = append(what, "comment")
+			what = append(what, changeComment)
 		}
 		if len(what) > 0 {
-			out = append(out, "would change port monitor "+r.Tag+": "+strings.Join(what, ", "))
+			out = append(out, fmt.Sprintf(msgWouldChangePM, r.Tag, strings.Join(what, changeSeparator)))
 		}
 	}
 	for _, e := range file {
 		if _, ok := running[e.Tag]; !ok {
-			out = append(out, fmt.Sprintf("would add port monitor %s (%s)", e.Tag, e.Type))
+			out = append(out, fmt.Sprintf(msgWouldAddPM, e.Tag, e.Type))
 		}
 	}
 	return out
@@ -339,16 +350,16 @@ func diffPMs(live []sacmsg.StatusEntry, file []sactab.Entry, only string) []stri
 func (k *checker) diffServices(pm sactab.Entry, file []tableEntry) []string {
 	st, ok, err := queryStatus(k.c.Root, pm.Tag)
 	if !ok {
-		why := "not running"
+		why := msgPMNotRunning
 		if err != nil && !notFound(err) {
-			why = "not answering on its status socket"
+			why = msgPMNotAnswering
 		}
-		return []string{pm.Tag + ": " + why + ": services not compared"}
+		return []string{fmt.Sprintf(why, pm.Tag)}
 	}
 	var out []string
 	loaded := map[string]string{}
 	for _, s := range st.Services {
-		if s.State == "removed" {
+		if s.State == stateRemoved {
 			continue // a session of an entry already gone
 		}
 		loaded[s.Tag] = s.Entry
@@ -366,14 +377,14 @@ func (k *checker) diffServices(pm sactab.Entry, file []tableEntry) []string {
 		cur, ok := loaded[e.Svc]
 		switch {
 		case !ok:
-			out = append(out, pm.Tag+": would add service "+e.Svc)
+			out = append(out, fmt.Sprintf(msgWouldAddSvc, pm.Tag, e.Svc))
 		case cur != "" && cur != e.Key:
-			out = append(out, pm.Tag+": would change service "+e.Svc)
+			out = append(out, fmt.Sprintf(msgWouldChangeSvc, pm.Tag, e.Svc))
 		}
 	}
 	for _, s := range st.Services {
 		if _, isLoaded := loaded[s.Tag]; isLoaded && !want[s.Tag] {
-			out = append(out, pm.Tag+": would remove service "+s.Tag)
+			out = append(out, fmt.Sprintf(msgWouldRemoveSvc, pm.Tag, s.Tag))
 		}
 	}
 	return out

@@ -3,13 +3,11 @@ package sacadm
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"strings"
 	"time"
 
-	"github.com/linux-saf/saf/saf/admfile"
 	"github.com/linux-saf/saf/saf/nlsaddr"
 	"github.com/linux-saf/saf/saf/paths"
 	"github.com/linux-saf/saf/saf/pmstatus"
@@ -109,7 +107,7 @@ func where(pmtype string, e *pmtab.Entry) string {
 			return ""
 		}
 		if l.Flags&pmtab.LFlagDynamic != 0 {
-			return "dynamic"
+			return whereDynamic
 		}
 		return nlsaddr.Readable(l.Address)
 	}
@@ -118,12 +116,3 @@ func where(pmtype string, e *pmtab.Entry) string {
 
 // notFound reports whether err is a missing file.
 func notFound(err error) bool { return errors.Is(err, fs.ErrNotExist) }
-
-// versionOf returns the table's version stamp, or an error naming path.
-func versionOf(path string, data []byte) (int, error) {
-	v, err := admfile.Version(data)
-	if err != nil {
-		return 0, fmt.Errorf("%s:1: no \"%s\" line", path, admfile.StampPrefix)
-	}
-	return v, nil
-}

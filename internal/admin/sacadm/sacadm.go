@@ -72,20 +72,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Usage is the usage text (sac.md 12.1).
-const Usage = "Usage:\tsacadm -a -p pmtag -t type -c cmd -v ver [ -f dx ] [ -n count ]\n" +
-	"\t\t[ -y comment ] [ -z script]\n" +
-	"\tsacadm -r -p pmtag\n" +
-	"\tsacadm -s -p pmtag\n" +
-	"\tsacadm -k -p pmtag\n" +
-	"\tsacadm -e -p pmtag\n" +
-	"\tsacadm -d -p pmtag\n" +
-	"\tsacadm -l [ -p pmtag | -t type ]\n" +
-	"\tsacadm -L [ -p pmtag | -t type ]\n" +
-	"\tsacadm -g -p pmtag [ -z script ]\n" +
-	"\tsacadm -G [ -z script ]\n" +
-	"\tsacadm -x [ -p pmtag ]\n"
-
 // Operation bits (sac.md 12.1): exactly one must be set.
 const (
 	opAdd = 1 << iota
@@ -100,12 +86,6 @@ const (
 	opConfig
 	opPConfig
 )
-
-// ExtUsage lists our extensions (issue 6). --help prints it after Usage;
-// usage errors print Usage alone, as the original.
-const ExtUsage = "\tsacadm -k -p pmtag --force\n" +
-	"\tsacadm --status [ -p pmtag ] [ --json ]\n" +
-	"\tsacadm -x [ -p pmtag ] --dry-run\n"
 
 // Main runs sacadm with args (without the program name).
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -166,7 +146,7 @@ func parse(c *adm.Cmd, args []string) (*options, error) {
 				return checkCommandOption(arg)
 			case "n":
 				count = arg
-				return adm.CheckNumber(arg, "restart count", "restart count can not be negative")
+				return adm.CheckNumber(arg, msgCountNegative, msgCountTooLarge)
 			}
 			return nil
 		})
@@ -186,12 +166,12 @@ func checkCommandOption(v string) error {
 		return err
 	}
 	if !strings.HasPrefix(v, "/") {
-		return adm.Fail(exitcode.BadArgs, "command must be a full pathname: %q", v)
+		return adm.Fail(exitcode.BadArgs, msgCommandNotFull+detailQuoted, v)
 	}
 	// linux.md D7: the command field ends at ':' and '#' starts the
 	// comment, so either would corrupt _sactab.
 	if strings.ContainsAny(v, ":#") {
-		return adm.Fail(exitcode.BadArgs, "command %q must not contain ':' or '#' (they would corrupt _sactab)", v)
+		return adm.Fail(exitcode.BadArgs, msgCommandChars, v)
 	}
 	return nil
 }
@@ -343,10 +323,10 @@ func add(c *adm.Cmd, e sactab.Entry, version int, src string) error {
 	// drop them now so that what is written is what will be read.
 	e.Command = strings.TrimRight(e.Command, admfile.Blanks)
 	if len(e.Command) >= admfile.MaxLine { // [illumos] (sac.md 12.3 step 7)
-		return adm.Fail(exitcode.SysErr, "command string too long: %d bytes, at most %d", len(e.Command), admfile.MaxLine-1)
+		return adm.Fail(exitcode.SysErr, msgCommandTooLong+detailCommandLength, len(e.Command), admfile.MaxLine-1)
 	}
 	if err := sactab.Validate(e); err != nil {
-		return adm.Fail(exitcode.BadArgs, "%v", err)
+		return adm.Fail(exitcode.BadArgs, fmtRefused, err)
 	}
 	// The script is checked before anything changes: installing it comes
 	// after the old directories of the tag are replaced.
@@ -360,7 +340,7 @@ func add(c *adm.Cmd, e sactab.Entry, version int, src string) error {
 		return err
 	}
 	if exists {
-		return adm.Fail(exitcode.Dup, "Invalid request, %s already exists", e.Tag)
+		return adm.Fail(exitcode.Dup, msgAlreadyExists, e.Tag)
 	}
 	home, vardir := c.Root.PMDir(e.Tag), c.Root.PMVarDir(e.Tag)
 	cleanup := func() {
@@ -368,7 +348,7 @@ func add(c *adm.Cmd, e sactab.Entry, version int, src string) error {
 		os.Remove(vardir)
 	}
 	if err := os.MkdirAll(c.Root.VarSafDir(), 0o755); err != nil {
-		return adm.Fail(exitcode.SysErr, "could not create directory %s: %s", c.Root.VarSafDir(), adm.PathMsg(err))
+		return adm.Fail(exitcode.SysErr, msgCouldNotMkdir+adm.DetailErr, c.Root.VarSafDir(), adm.PathMsg(err))
 	}
 	for _, dir := range []string{home, vardir} {
 		if err := freshDir(dir); err != nil {
@@ -389,19 +369,23 @@ func add(c *adm.Cmd, e sactab.Entry, version int, src string) error {
 	pipe := c.Root.PMPipe(e.Tag)
 	if err := unix.Mkfifo(pipe, 0o600); err != nil {
 		cleanup()
-		return adm.Fail(exitcode.SysErr, "could not create communications pipe %s: %v", pipe, err)
+		return adm.Fail(exitcode.SysErr, msgCouldNotMkfifo+adm.DetailPathErr, pipe, adm.PathMsg(err))
 	}
 	if err := os.Chmod(pipe, 0o600); err != nil { // whatever the umask
 		cleanup()
-		return adm.Fail(exitcode.SysErr, "could not create communications pipe %s: %s", pipe, adm.PathMsg(err))
+		return adm.Fail(exitcode.SysErr, msgCouldNotMkfifo+adm.DetailPathErr, pipe, adm.PathMsg(err))
 	}
 	if err := writeNew(c.Root.PMPid(e.Tag), nil, 0o600); err != nil {
 		cleanup()
-		return adm.Fail(exitcode.SysErr, "could not create _pid file %s: %s", c.Root.PMPid(e.Tag), adm.PathMsg(err))
+		return adm.Fail(exitcode.SysErr, msgCouldNotMkPid+adm.DetailPathErr, c.Root.PMPid(e.Tag), adm.PathMsg(err))
 	}
 	if err := writeNew(c.Root.PMTab(e.Tag), []byte(admfile.Stamp(version)), 0o644); err != nil {
 		cleanup()
-		return adm.Fail(exitcode.SysErr, "could not create _pmtab file %s: %s", c.Root.PMTab(e.Tag), adm.PathMsg(err))
+		msg := msgCouldNotMkPmtab
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) && pe.Op != "open" {
+			msg = msgInitPmtab // created, but the stamp could not be written
+		}
+		return adm.Fail(exitcode.SysErr, msg+adm.DetailPathErr, c.Root.PMTab(e.Tag), adm.PathMsg(err))
 	}
 	if err := checkCommand(c, e.Command); err != nil {
 		cleanup()
@@ -410,7 +394,7 @@ func add(c *adm.Cmd, e sactab.Entry, version int, src string) error {
 	data := admfile.AppendLine(t.Data, sactab.Format(e))
 	if err := lockfile.WriteFile(t.Path, data, lockfile.ModeOf(t.Path, 0o644)); err != nil {
 		cleanup()
-		return adm.Fail(exitcode.SysErr, "Could not open _sactab: %v", err)
+		return adm.Fail(exitcode.SysErr, msgCouldNotAppend+adm.DetailPathErr, t.Path, adm.PathMsg(err))
 	}
 	lk.Close() // sac reads _sactab now; nothing else of ours to change
 	if c.SacRunning() {
@@ -426,18 +410,21 @@ func freshDir(dir string) error {
 	fi, err := os.Lstat(dir)
 	switch {
 	case err == nil && !fi.IsDir():
-		return adm.Fail(exitcode.SysErr, "%s exists and is not a directory", dir)
+		return adm.Fail(exitcode.SysErr, msgNotDirectory, dir)
 	case err == nil:
 		if err := os.RemoveAll(dir); err != nil {
-			return adm.Fail(exitcode.SysErr, "could not remove files under %s: %s", dir, adm.PathMsg(err))
+			return adm.Fail(exitcode.SysErr, msgCouldNotRemove+adm.DetailErr, dir, adm.PathMsg(err))
 		}
 	case !errors.Is(err, fs.ErrNotExist):
-		return adm.Fail(exitcode.SysErr, "could not stat %s: %s", dir, adm.PathMsg(err))
+		return adm.Fail(exitcode.SysErr, msgCouldNotStatDir+adm.DetailErr, dir, adm.PathMsg(err))
 	}
 	if err := os.Mkdir(dir, 0o755); err != nil {
-		return adm.Fail(exitcode.SysErr, "could not create directory %s: %s", dir, adm.PathMsg(err))
+		return adm.Fail(exitcode.SysErr, msgCouldNotMkdir+adm.DetailErr, dir, adm.PathMsg(err))
 	}
-	return os.Chmod(dir, 0o755)
+	if err := os.Chmod(dir, 0o755); err != nil { // whatever the umask
+		return adm.Fail(exitcode.SysErr, msgCouldNotMkdir+adm.DetailErr, dir, adm.PathMsg(err))
+	}
+	return nil
 }
 
 // writeNew creates path with data and mode, independent of the umask.
@@ -465,17 +452,17 @@ func checkCommand(c *adm.Cmd, cmd string) error {
 	}
 	fi, err := os.Stat(word)
 	if errors.Is(err, fs.ErrNotExist) {
-		c.Warn("warning - %s does not exist", word)
+		c.Warn(msgCmdNotExist, word)
 		return nil
 	}
 	if err != nil {
-		return adm.Fail(exitcode.SysErr, "Could not stat %s: %s", word, adm.PathMsg(err))
+		return adm.Fail(exitcode.SysErr, adm.MsgCouldNotStat+adm.DetailErr, word, adm.PathMsg(err))
 	}
 	if fi.Mode().Perm()&0o111 == 0 {
-		return adm.Fail(exitcode.BadArgs, "%s not executable", word)
+		return adm.Fail(exitcode.BadArgs, msgCmdNotExecutable, word)
 	}
 	if !fi.Mode().IsRegular() {
-		return adm.Fail(exitcode.BadArgs, "%s not a regular file", word)
+		return adm.Fail(exitcode.BadArgs, msgCmdNotRegular, word)
 	}
 	return nil
 }
@@ -509,7 +496,7 @@ func remove(c *adm.Cmd, tag string) error {
 		return err
 	}
 	if err := lockfile.WriteFile(t.Path, admfile.RemoveLine(t.Data, e.Line), 0o444); err != nil {
-		return adm.Fail(exitcode.SysErr, "could not rewrite %s: %v", t.Path, err)
+		return adm.RewriteError(t.Path, err)
 	}
 	lk.Close()
 	if c.SacRunning() {
@@ -525,50 +512,59 @@ func list(c *adm.Cmd, t *adm.SacTab, tag, pmtype string, condensed bool) error {
 		return err
 	}
 	for i, r := range rows {
-		flags := sactab.Flags(r.Flags).String()
+		flags, count := sactab.Flags(r.Flags).String(), strconv.Itoa(r.RCount)
 		if condensed {
-			fmt.Fprintf(c.Stdout, "%s:%s:%s:%d:%s:%s#%s\n", r.Tag, r.Type, flags, r.RCount, r.State, r.Command, r.Comment)
+			fmt.Fprintf(c.Stdout, fmtListCondensed, r.Tag, r.Type, flags, count, r.State, r.Command, r.Comment)
 			continue
 		}
 		if i == 0 {
-			fmt.Fprintln(c.Stdout, "PMTAG          PMTYPE         FLGS RCNT STATUS     COMMAND")
+			fmt.Fprint(c.Stdout, fmtListHeader)
 		}
 		if flags == "" {
-			flags = "-"
+			flags = listNoFlags
 		}
-		fmt.Fprintf(c.Stdout, "%-14s %-14s %-4s %-4s %-10s %s #%s\n", r.Tag, r.Type, flags, strconv.Itoa(r.RCount), r.State, r.Command, r.Comment)
+		fmt.Fprintf(c.Stdout, fmtListLine, r.Tag, r.Type, flags, count, r.State, r.Command, r.Comment)
 	}
 	return nil
+}
+
+// sacRows asks the running sac for its port monitors (AC_STATUS).
+func sacRows(c *adm.Cmd) ([]sacmsg.StatusEntry, error) {
+	ack, data, err := c.Request(sacmsg.ACStatus, "")
+	if err != nil {
+		return nil, err
+	}
+	if err := adm.AckError(ack.Resp, ""); err != nil {
+		return nil, err
+	}
+	rows, err := sacmsg.ParseStatus(data)
+	switch {
+	case errors.Is(err, sacmsg.ErrBadFlags):
+		return nil, adm.Fail(exitcode.BadArgs, msgBadInformation+adm.DetailErr, err)
+	case err != nil:
+		return nil, adm.Fail(exitcode.SafErr, msgImproperMessage+adm.DetailErr, err)
+	}
+	return rows, nil
+}
+
+// tableRows returns _sactab's entries, every line in file order, with
+// state NO_SAC: what -l and -L list when sac is not running.
+func tableRows(c *adm.Cmd, t *adm.SacTab) ([]sacmsg.StatusEntry, error) {
+	var rows []sacmsg.StatusEntry
+	err := c.Walk(t, func(e *sactab.Entry) bool {
+		rows = append(rows, sacmsg.StatusEntry{Tag: e.Tag, Type: e.Type, Flags: int(e.Flags),
+			RCount: e.RCount, State: sacmsg.NoSac, Command: e.Command, Comment: e.Comment})
+		return false
+	})
+	return rows, err
 }
 
 // portMonitors returns the port monitors with tag or of pmtype (all when
 // both are ""), with their state from the running sac, or NO_SAC.
 func portMonitors(c *adm.Cmd, t *adm.SacTab, tag, pmtype string) ([]sacmsg.StatusEntry, error) {
-	var rows []sacmsg.StatusEntry
-	if c.SacRunning() {
-		ack, data, err := c.Request(sacmsg.ACStatus, "")
-		if err != nil {
-			return nil, err
-		}
-		if err := adm.AckError(ack.Resp, ""); err != nil {
-			return nil, err
-		}
-		rows, err = sacmsg.ParseStatus(data)
-		switch {
-		case errors.Is(err, sacmsg.ErrBadFlags):
-			return nil, adm.Fail(exitcode.BadArgs, "Bad information from SAC: %v", err)
-		case err != nil:
-			return nil, adm.Fail(exitcode.SafErr, "Improper message from SAC: %v", err)
-		}
-	} else {
-		err := c.Walk(t, func(e *sactab.Entry) bool {
-			rows = append(rows, sacmsg.StatusEntry{Tag: e.Tag, Type: e.Type, Flags: int(e.Flags),
-				RCount: e.RCount, State: sacmsg.NoSac, Command: e.Command, Comment: e.Comment})
-			return false
-		})
-		if err != nil {
-			return nil, err
-		}
+	rows, _, err := pmRows(c, t)
+	if err != nil {
+		return nil, err
 	}
 	rows = slices.DeleteFunc(rows, func(r sacmsg.StatusEntry) bool {
 		return tag != "" && r.Tag != tag || pmtype != "" && r.Type != pmtype
@@ -577,9 +573,9 @@ func portMonitors(c *adm.Cmd, t *adm.SacTab, tag, pmtype string) ([]sacmsg.Statu
 	case len(rows) > 0:
 		return rows, nil
 	case pmtype != "":
-		return nil, adm.Fail(exitcode.NoExist, "Invalid request, %s does not exist", pmtype)
+		return nil, adm.Fail(exitcode.NoExist, adm.MsgDoesNotExist, pmtype)
 	case tag != "":
-		return nil, adm.Fail(exitcode.NoExist, "Invalid request, %s does not exist", tag)
+		return nil, adm.Fail(exitcode.NoExist, adm.MsgDoesNotExist, tag)
 	}
-	return nil, adm.Fail(exitcode.NoExist, "No port monitors defined")
+	return nil, adm.FailMsg(exitcode.NoExist, msgNoPortMonitors)
 }

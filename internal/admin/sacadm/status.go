@@ -2,7 +2,6 @@ package sacadm
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -71,9 +70,9 @@ func status(c *adm.Cmd, t *adm.SacTab, tag string, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	rep := statusReport{Sac: "not running", PortMonitors: []pmStatusEntry{}}
+	rep := statusReport{Sac: sacIsNotRunning, PortMonitors: []pmStatusEntry{}}
 	if running {
-		rep.Sac = "running"
+		rep.Sac = sacIsRunning
 	}
 	for _, r := range rows {
 		if tag != "" && r.Tag != tag {
@@ -83,14 +82,14 @@ func status(c *adm.Cmd, t *adm.SacTab, tag string, asJSON bool) error {
 	}
 	if len(rep.PortMonitors) == 0 {
 		if tag != "" {
-			return adm.Fail(exitcode.NoExist, "Invalid request, %s does not exist", tag)
+			return adm.Fail(exitcode.NoExist, adm.MsgDoesNotExist, tag)
 		}
-		return adm.Fail(exitcode.NoExist, "No port monitors defined")
+		return adm.FailMsg(exitcode.NoExist, msgNoPortMonitors)
 	}
 	if asJSON {
 		b, err := json.MarshalIndent(rep, "", "  ")
 		if err != nil {
-			return adm.Fail(exitcode.SysErr, "could not format the status: %v", err)
+			return adm.Fail(exitcode.SysErr, msgCannotFormat, err)
 		}
 		_, err = c.Stdout.Write(append(b, '\n'))
 		return err
@@ -101,29 +100,11 @@ func status(c *adm.Cmd, t *adm.SacTab, tag string, asJSON bool) error {
 // pmRows returns sac's live listing when it runs (as sacadm -l), else
 // _sactab's entries with state NO_SAC.
 func pmRows(c *adm.Cmd, t *adm.SacTab) ([]sacmsg.StatusEntry, bool, error) {
-	var rows []sacmsg.StatusEntry
 	if c.SacRunning() {
-		ack, data, err := c.Request(sacmsg.ACStatus, "")
-		if err != nil {
-			return nil, false, err
-		}
-		if err := adm.AckError(ack.Resp, ""); err != nil {
-			return nil, false, err
-		}
-		rows, err = sacmsg.ParseStatus(data)
-		switch {
-		case errors.Is(err, sacmsg.ErrBadFlags):
-			return nil, false, adm.Fail(exitcode.BadArgs, "Bad information from SAC: %v", err)
-		case err != nil:
-			return nil, false, adm.Fail(exitcode.SafErr, "Improper message from SAC: %v", err)
-		}
-		return rows, true, nil
+		rows, err := sacRows(c)
+		return rows, true, err
 	}
-	err := c.Walk(t, func(e *sactab.Entry) bool {
-		rows = append(rows, sacmsg.StatusEntry{Tag: e.Tag, Type: e.Type, Flags: int(e.Flags),
-			RCount: e.RCount, State: sacmsg.NoSac, Command: e.Command, Comment: e.Comment})
-		return false
-	})
+	rows, err := tableRows(c, t)
 	return rows, false, err
 }
 
@@ -137,8 +118,8 @@ func pmStatus(c *adm.Cmd, r sacmsg.StatusEntry) pmStatusEntry {
 	seen := map[string]bool{}
 	tab, err := readPMTab(c.Root, r.Tag, r.Type)
 	if err != nil {
-		p.Error = fmt.Sprintf("could not read %s: %s", c.Root.PMTab(r.Tag), adm.PathMsg(err))
-		c.Warn("warning - %s", p.Error)
+		p.Error = fmt.Sprintf(msgCannotReadPMTab, c.Root.PMTab(r.Tag), adm.PathMsg(err))
+		c.Warn(fmtWarning, p.Error)
 	} else {
 		for _, e := range tab.Entries {
 			if e.Err != nil || seen[e.Svc] {
@@ -204,7 +185,7 @@ func printable(s string) string {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError || !unicode.IsPrint(r) {
 			for _, c := range []byte(s[i : i+n]) {
-				fmt.Fprintf(&b, "\\x%02x", c)
+				fmt.Fprintf(&b, fmtHexByte, c)
 			}
 		} else {
 			b.WriteString(s[i : i+n])
@@ -218,32 +199,32 @@ func printable(s string) string {
 // each service without one, or for each port monitor without services.
 func printStatus(c *adm.Cmd, rep statusReport) error {
 	w := tabwriter.NewWriter(c.Stdout, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(w, "PMTAG\tPMTYPE\tSTATUS\tSVCTAG\tSTATE\tWHERE\tPID\tUSER/PEER\tSINCE")
+	fmt.Fprint(w, fmtStatusHeader)
 	dash := func(s string) string {
 		if s == "" {
-			return "-"
+			return statusNone
 		}
 		return printable(s)
 	}
 	for _, p := range rep.PortMonitors {
 		head := printable(p.Tag) + "\t" + printable(p.Type) + "\t" + printable(p.State)
 		if len(p.Services) == 0 {
-			fmt.Fprintf(w, "%s\t-\t-\t-\t-\t-\t-\n", head)
+			fmt.Fprintf(w, fmtStatusNoServices, head)
 			continue
 		}
 		for _, s := range p.Services {
 			state := s.State
 			switch {
 			case !p.Answered:
-				state = "-"
+				state = statusNone
 			case !s.Loaded:
-				state = "not-loaded"
+				state = stateNotLoaded
 			case !s.InTable:
-				state = "removed" // from _pmtab; still loaded, or its sessions still run
+				state = stateRemoved // from _pmtab; still loaded, or its sessions still run
 			}
 			svc := head + "\t" + printable(s.Tag) + "\t" + printable(state) + "\t" + dash(s.Where)
 			if len(s.Sessions) == 0 {
-				fmt.Fprintf(w, "%s\t-\t-\t-\n", svc)
+				fmt.Fprintf(w, fmtStatusNoSessions, svc)
 				continue
 			}
 			for _, ss := range s.Sessions {
@@ -254,11 +235,11 @@ func printStatus(c *adm.Cmd, rep statusReport) error {
 						who = ss.User + "@" + ss.Peer
 					}
 				}
-				since := "-"
+				since := statusNone
 				if !ss.Since.IsZero() {
 					since = ss.Since.Local().Format(time.RFC3339)
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", svc, strconv.Itoa(ss.PID), dash(who), since)
+				fmt.Fprintf(w, fmtStatusSession, svc, strconv.Itoa(ss.PID), dash(who), since)
 			}
 		}
 	}

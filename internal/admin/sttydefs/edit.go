@@ -30,22 +30,22 @@ const (
 // add is "sttydefs -a" (ttymon.md 6.2).
 func (c *command) add(o addOpts) error {
 	if !c.root.Privileged(c.uid) {
-		return fail("User not privileged for operation.")
+		return failMsg(msgNotPriv)
 	}
 	// linux.md D7: refuse what would corrupt the table, before touching it.
-	errs := []error{checkLabel("ttylabel", o.label, false)}
+	errs := []error{checkLabel(whatTTYLabel, o.label, false)}
 	if o.hasNext {
-		errs = append(errs, checkLabel("nextlabel", o.next, true))
+		errs = append(errs, checkLabel(whatNextLabel, o.next, true))
 	} else {
 		o.next = o.label
 	}
 	if o.hasInitial {
-		errs = append(errs, checkFlags("initial flags", o.initial))
+		errs = append(errs, checkFlags(whatInitial, o.initial))
 	} else {
 		o.initial = defaultInitial
 	}
 	if o.hasFinal {
-		errs = append(errs, checkFlags("final flags", o.final))
+		errs = append(errs, checkFlags(whatFinal, o.final))
 	} else {
 		o.final = defaultFinal
 	}
@@ -59,14 +59,16 @@ func (c *command) add(o addOpts) error {
 	}
 	defer t.lock.Close()
 	if t.exists && ttydefs.FindLabel(t.data, o.label) > 0 {
-		return fail("Invalid request -- ttylabel %s already exists.", o.label)
+		return fail(msgLabelExists, o.label)
 	}
 	// Flag words are checked as ttymon will read them: escapes decoded.
 	var bad []error
-	for _, f := range []struct{ what, flags string }{{"initial flags", o.initial}, {"final flags", o.final}} {
+	for _, f := range []struct{ what, flags string }{{whatInitial, o.initial}, {whatFinal, o.final}} {
 		decoded := ttydefs.Unescape(f.flags)
-		for _, w := range ttydefs.Validate(decoded) {
-			bad = append(bad, errors.New(ttydefs.InvalidModeMessage(w)))
+		// The original's stty parser stopped at the first word it did
+		// not know, and only that one was named.
+		if words := ttydefs.Validate(decoded); len(words) > 0 {
+			bad = append(bad, fmt.Errorf(msgInvalidMode, words[0]))
 		}
 		if err := checkCharNumbers(f.what, f.flags, decoded); err != nil {
 			bad = append(bad, err)
@@ -75,22 +77,30 @@ func (c *command) add(o addOpts) error {
 	if len(bad) > 0 {
 		return failWith(errors.Join(bad...))
 	}
-	autobaud := ""
-	if o.autobaud {
-		autobaud = "A"
-	}
-	line := o.label + ":" + o.initial + ":" + o.final + ":" + autobaud + ":" + o.next
-	if _, err := ttydefs.ParseLine(line); err != nil {
+	line := ttydefs.Entry{Label: o.label, Initial: o.initial, Final: o.final, Autobaud: o.autobaud, Next: o.next}
+	text := entryLine(line)
+	if _, err := ttydefs.ParseLine(text); err != nil {
 		// The checks above make this unreachable; never write a line the
 		// readers would reject.
-		return fail("internal error: the new entry would not parse: %v", err)
+		return fail(msgNewEntryBroken, err)
 	}
-	line += "\n"
+	text += "\n"
 
 	if !t.exists {
-		return writeTable(t.path, []byte(admfile.Stamp(ttydefs.Version)+line), newFileMode)
+		return writeTable(t.path, []byte(admfile.Stamp(ttydefs.Version)+text), newFileMode, false)
 	}
-	return writeTable(t.path, admfile.AppendLine(t.data, line), lockfile.ModeOf(t.path, newFileMode))
+	return writeTable(t.path, admfile.AppendLine(t.data, text), lockfile.ModeOf(t.path, newFileMode), false)
+}
+
+// entryLine is the line -a appends for e, as the original wrote it, without its
+// newline: the fields as given, which the checks have made safe to write
+// unescaped.
+func entryLine(e ttydefs.Entry) string {
+	autobaud := ""
+	if e.Autobaud {
+		autobaud = "A"
+	}
+	return strings.Join([]string{e.Label, e.Initial, e.Final, autobaud, e.Next}, ":")
 }
 
 // remove is "sttydefs -r label" (ttymon.md 6.3). args are all the
@@ -100,9 +110,9 @@ func (c *command) remove(args []string, label string) error {
 		return &adm.UsageError{}
 	}
 	if !c.root.Privileged(c.uid) {
-		return fail("User not privileged for operation.")
+		return failMsg(msgNotPriv)
 	}
-	if err := checkLabel("ttylabel", label, false); err != nil {
+	if err := checkLabel(whatTTYLabel, label, false); err != nil {
 		return failWith(err)
 	}
 	t, err := c.openTable(false)
@@ -112,9 +122,9 @@ func (c *command) remove(args []string, label string) error {
 	defer t.lock.Close()
 	n := ttydefs.FindLabel(t.data, label)
 	if n == 0 {
-		return fail("Invalid request, ttylabel %s does not exist.", label)
+		return fail(msgLabelNotExist, label)
 	}
-	return writeTable(t.path, admfile.RemoveLine(t.data, n), removedFileMode)
+	return writeTable(t.path, admfile.RemoveLine(t.data, n), removedFileMode, true)
 }
 
 // lockName is the lock file next to the table that -a and -r hold for
@@ -144,7 +154,7 @@ func (c *command) openTable(missingOK bool) (*table, error) {
 	t.exists = err == nil
 	switch {
 	case t.exists && ttydefs.CheckVersion(t.data) != nil:
-		err = fail("%s version number is incorrect or missing.", t.path)
+		err = fail(msgBadVersion, t.path)
 	case t.exists, missingOK && errors.Is(err, fs.ErrNotExist):
 		t.lock = lock
 		return t, nil
@@ -156,27 +166,33 @@ func (c *command) openTable(missingOK bool) (*table, error) {
 }
 
 // writeTable replaces the table atomically (linux.md D8) and words the
-// failures as the original did where it had a message.
-func writeTable(path string, data []byte, mode os.FileMode) error {
+// failures as the original did at the same step. -a (viaTemp false)
+// appended to the table, and only opening it could fail; -r (viaTemp
+// true) copied it through a temp file and renamed that.
+func writeTable(path string, data []byte, mode os.FileMode, viaTemp bool) error {
 	err := lockfile.WriteFile(path, data, mode)
 	var le *os.LinkError
 	var pe *fs.PathError
 	switch {
 	case err == nil:
 		return nil
+	case !viaTemp:
+		return couldNotOpen(path, err)
 	case errors.As(err, &le):
-		return fail("Rename failed: %s", errno.Text(le.Err))
+		return fail(msgRenameFailed, errno.Text(le.Err))
 	case errors.As(err, &pe) && pe.Op == "open":
-		return couldNotOpen(pe.Path, err)
+		return fail(msgCannotCreateTemp+detailPath, errno.Text(err), pe.Path)
+	case errors.As(err, &pe) && pe.Op == "close":
+		return fail(msgClosingTemp+detailPath+detailPath, pe.Path, errno.Text(err))
 	case errors.As(err, &pe):
-		return fail("%s %s: %s", pe.Op, pe.Path, errno.Text(pe.Err))
+		return fail(msgAccessingTemp+detailPath+detailPath, pe.Path, errno.Text(err))
 	}
-	return fail("%v", err)
+	return fail(msgAccessingTemp+detailPath, errno.Text(err))
 }
 
 // couldNotOpen is the original's open failure message.
 func couldNotOpen(path string, err error) error {
-	return fail("Could not open %q: %s", path, errno.Text(err))
+	return fail(msgCouldNotOpen, path, errno.Text(err))
 }
 
 // checkLabel refuses a ttylabel or nextlabel that the table cannot hold
@@ -185,10 +201,10 @@ func couldNotOpen(path string, err error) error {
 // ends the entry. An empty ttylabel names nothing.
 func checkLabel(what, v string, emptyOK bool) error {
 	if v == "" && !emptyOK {
-		return fmt.Errorf("invalid %s %q: it must not be empty", what, v)
+		return fmt.Errorf(msgEmptyLabel, what, v)
 	}
 	if strings.ContainsAny(v, ":#\\ \t\n\r\v\f") {
-		return fmt.Errorf(`invalid %s %q: it must not contain ':', '#', '\', blanks or newlines`, what, v)
+		return fmt.Errorf(msgLabelChars, what, v)
 	}
 	return nil
 }
@@ -200,16 +216,16 @@ func checkFlags(what, v string) error {
 	for i := 0; i < len(v); i++ {
 		switch v[i] {
 		case '\n':
-			return fmt.Errorf("invalid %s %q: newlines are not allowed", what, v)
+			return fmt.Errorf(msgFlagsNewline, what, v)
 		case ':', '#':
-			return fmt.Errorf(`invalid %s %q: write ':' as \: and '#' as \#`, what, v)
+			return fmt.Errorf(msgFlagsSeparator, what, v)
 		case '\\':
 			if i+1 == len(v) {
-				return fmt.Errorf(`invalid %s %q: it ends in a lone '\'`, what, v)
+				return fmt.Errorf(msgFlagsBackslash, what, v)
 			}
 			i++ // the escaped character
 			if v[i] == '\n' {
-				return fmt.Errorf("invalid %s %q: newlines are not allowed", what, v)
+				return fmt.Errorf(msgFlagsNewline, what, v)
 			}
 		}
 	}
@@ -235,7 +251,7 @@ func checkCharNumbers(what, raw, decoded string) error {
 			n := 0
 			for j := 0; j < len(v) && '0' <= v[j] && v[j] <= '9'; j++ {
 				if n = n*10 + int(v[j]-'0'); n > maxCC {
-					return fmt.Errorf("invalid %s %q: %s takes a number from 0 to %d", what, raw, w, maxCC)
+					return fmt.Errorf(msgCharRange, what, raw, w, maxCC)
 				}
 			}
 		}

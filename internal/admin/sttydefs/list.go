@@ -23,7 +23,7 @@ func (c *command) list(args []string) error {
 	case 2:
 		label, one = args[1], true
 		if strings.HasPrefix(label, "-") {
-			return &adm.UsageError{Msg: "Invalid argument -- " + label + "."}
+			return &adm.UsageError{Msg: fmt.Sprintf(msgInvalidArgument, label)}
 		}
 	case 1:
 		if rest, ok := strings.CutPrefix(args[0], "-l"); ok && rest != "" {
@@ -34,10 +34,10 @@ func (c *command) list(args []string) error {
 	path := c.root.TtyDefs()
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return fail("can't open %s.", path)
+		return fail(msgCannotOpenTable, path)
 	}
 	if ttydefs.CheckVersion(data) != nil {
-		return fail("%s version number is incorrect or missing.", path)
+		return fail(msgBadVersion, path)
 	}
 	w := bufio.NewWriter(c.stdout)
 	if one {
@@ -46,7 +46,7 @@ func (c *command) list(args []string) error {
 		listAll(w, data)
 	}
 	if ferr := w.Flush(); ferr != nil && err == nil {
-		err = fail("write standard output: %v", ferr)
+		err = fail(msgCannotWrite, ferr)
 	}
 	return err
 }
@@ -61,7 +61,7 @@ func listAll(w io.Writer, data []byte) {
 			break
 		}
 		if rec.Full {
-			fmt.Fprintln(w, ttydefs.TableFullMessage)
+			logf(w, msgTableFull, ttydefs.MaxEntries)
 			break
 		}
 		printRecord(w, rec)
@@ -70,9 +70,9 @@ func listAll(w io.Writer, data []byte) {
 		}
 	}
 	// A read error cannot happen on a byte slice.
-	fmt.Fprint(w, "\n")
+	fmt.Fprint(w, listEnd)
 	for _, e := range ttydefs.NewTable(loaded).Dangling() {
-		fmt.Fprintln(w, ttydefs.DanglingMessage(e))
+		logf(w, msgDangling, e.Next, e.Label)
 	}
 }
 
@@ -102,37 +102,105 @@ func listOne(w *bufio.Writer, data []byte, label string) error {
 	tab := ttydefs.NewTable(loaded)
 	e, ok := tab.Lookup(want)
 	if !ok {
-		return fail("ttylabel %s not found.", label)
+		return fail(msgLabelNotFound, label)
 	}
 	if _, ok := tab.Lookup(e.Next); !ok {
-		fmt.Fprintf(w, "\n%s\n", ttydefs.DanglingMessage(e))
+		// The label as given, as the original printed it.
+		fmt.Fprintf(w, fmtDanglingOne, e.Next, label)
 	}
 	return nil
+}
+
+// logf prints one message of the listing as the original's log() did:
+// on standard output, with a newline after it.
+func logf(w io.Writer, format string, args ...any) {
+	fmt.Fprintf(w, fmtLine, fmt.Sprintf(format, args...))
 }
 
 // printRecord prints one line of the file and what it parses to
 // (ttymon.md 6.4).
 func printRecord(w io.Writer, rec ttydefs.Record) {
 	if rec.Line.TooLong {
-		fmt.Fprintln(w, "Entry too long.")
+		logf(w, msgEntryTooLong)
 	}
-	dashes := strings.Repeat("-", len(rec.Line.Text))
-	fmt.Fprintf(w, "\n%s\n%s\n%s\n\n", dashes, rec.Line.Text, dashes)
-	if rec.Err != nil {
-		for _, m := range rec.Err.Messages() {
-			fmt.Fprintln(w, m)
+	dashes := strings.Repeat(recordDash, len(rec.Line.Text))
+	fmt.Fprintf(w, fmtRecordHeader, dashes, rec.Line.Text, dashes)
+	if err := rec.Err; err != nil {
+		// The original's stty parser stopped at the first word it did
+		// not know, and only that one was named.
+		if len(err.Modes) > 0 {
+			logf(w, msgInvalidMode, err.Modes[0])
 		}
-		fmt.Fprint(w, "\n")
+		logf(w, msgParseFailure, fieldNames[err.Field], err.Text[:cutAt(err)])
 		return
 	}
 	e := rec.Entry
-	autobaud := "no"
+	autobaud := autobaudNo
 	if e.Autobaud {
-		autobaud = "yes"
+		autobaud = autobaudYes
 	}
-	fmt.Fprintf(w, "ttylabel:\t%s\ninitial flags:\t%s\nfinal flags:\t%s\nautobaud:\t%s\nnextlabel:\t%s\n",
-		e.Label, e.Initial, e.Final, autobaud, e.Next)
+	fmt.Fprintf(w, fmtEntry, e.Label, e.Initial, e.Final, autobaud, e.Next)
 	if rec.Dup {
-		fmt.Fprintln(w, ttydefs.DuplicateMessage(e.Label))
+		logf(w, msgDuplicate, e.Label)
 	}
+}
+
+// fieldNames are the names parse failures give the fields.
+var fieldNames = map[ttydefs.Field]string{
+	ttydefs.FieldLabel:    fieldTTYLabel,
+	ttydefs.FieldInitial:  fieldInitial,
+	ttydefs.FieldFinal:    fieldFinal,
+	ttydefs.FieldAutobaud: fieldAutobaud,
+	ttydefs.FieldNext:     fieldNext,
+}
+
+// cutAt returns where the original cut the line it showed for the parse
+// failure err: just after the character its reader had reached, which is
+// the one after the position package ttydefs reports, except in the
+// autobaud field. There the original read the whole field as a word first
+// (getword: blanks around it, escapes), then refused it and cut after the
+// character that follows the word: "x:9600:9600:a:" is shown whole, its
+// ':' included, where ttydefs stops at the "a".
+func cutAt(err *ttydefs.SyntaxError) int {
+	text := err.Text
+	if err.Field != ttydefs.FieldAutobaud {
+		return min(err.Pos+1, len(text))
+	}
+	// The autobaud field starts after the third unescaped ':': the label
+	// and both flags fields parsed, so each ended at one.
+	start, colons := 0, 0
+	for ; start < len(text) && colons < 3; start++ {
+		switch text[start] {
+		case '\\':
+			start++
+		case ':':
+			colons++
+		}
+	}
+	return min(start+getwordSize(text[start:])+1, len(text))
+}
+
+// getwordSize is how many bytes of s the original's getword took for a
+// word in token mode: blanks before it, the word up to a blank or ':'
+// (an escape counts whole: a backslash and one character, or up to
+// three octal digits), and blanks after it.
+func getwordSize(s string) int {
+	isSpace := func(c byte) bool { return c == ' ' || '\t' <= c && c <= '\r' }
+	i := 0
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	for i < len(s) && s[i] != ':' && !isSpace(s[i]) {
+		if s[i] == '\\' && i+1 < len(s) {
+			i++
+			for n := 0; n < 2 && '0' <= s[i] && s[i] <= '7' && i+1 < len(s) && '0' <= s[i+1] && s[i+1] <= '7'; n++ {
+				i++
+			}
+		}
+		i++
+	}
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	return i
 }

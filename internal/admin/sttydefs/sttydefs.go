@@ -71,6 +71,7 @@
 package sttydefs
 
 import (
+	"errors"
 	"io"
 	"os"
 
@@ -87,12 +88,6 @@ const (
 	exitFail  = 1
 	exitUsage = 2
 )
-
-// usageText is the original's usage message (ttymon.md 6.1).
-const usageText = "Usage:\tsttydefs -a ttylabel [-n nextlabel] [-i initial-flags]\n" +
-	"\t\t [-f final-flags] [-b]\n" +
-	"\tsttydefs -r ttylabel\n" +
-	"\tsttydefs -l [ttylabel]\n"
 
 // Main runs sttydefs with args (without the program name) and returns the
 // exit status. It is the only place that reads the environment.
@@ -118,6 +113,9 @@ type command struct {
 func fail(format string, args ...any) error {
 	return exitcode.New(exitFail, format, args...)
 }
+
+// failMsg is fail with a message that takes no values.
+func failMsg(msg string) error { return exitcode.Wrap(exitFail, errors.New(msg)) }
 
 // failWith ends sttydefs with status 1 after reporting err (each error of
 // an errors.Join on its own line).

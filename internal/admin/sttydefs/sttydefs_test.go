@@ -185,7 +185,7 @@ func TestRefusesSymlinkTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, errs := run(c, "-a", "9600")
-	if want := "sttydefs: replace " + path + ": not a regular file\n"; code != 1 || errs != want {
+	if want := "sttydefs: Could not open \"" + path + "\": not a regular file\n"; code != 1 || errs != want {
 		t.Errorf("exit %d, stderr %q, want %q", code, errs, want)
 	}
 	if fi, err := os.Lstat(path); err != nil || fi.Mode()&os.ModeSymlink == 0 {

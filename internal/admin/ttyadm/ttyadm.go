@@ -96,23 +96,6 @@ const exitFailure = exitcode.BadArgs
 // printed by -V.
 const pmtabVersion = 1
 
-// usage is ttymon.md §4.4's text, byte for byte.
-const usage = "Usage:\tttyadm [ options ] -d device -s service -l ttylabel\n" +
-	"\tttyadm -V\n" +
-	"\n" +
-	"\tValid options are:\n" +
-	"\t-c\n" +
-	"\t-h\n" +
-	"\t-b\n" +
-	"\t-I\n" +
-	"\t-S y|n\n" +
-	"\t-T term\n" +
-	"\t-r count\n" +
-	"\t-t timeout\n" +
-	"\t-p prompt\n" +
-	"\t-m modules\n" +
-	"\t-i msg\n"
-
 // Main runs ttyadm with args (without the program name) and returns the
 // exit status. It reads SAF_ROOT and nothing else from the environment.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -191,13 +174,13 @@ func (cfg *config) take(o opt) error {
 		cfg.flags += string(o.c)
 	case 'r':
 		if !digits(o.arg) {
-			return usageErr(`Invalid argument for "-r" -- positive number expected.`)
+			return usageErr(msgBadCount)
 		}
 		cfg.flags += "r"
 		cfg.count = o.arg
 	case 't':
 		if !digits(o.arg) {
-			return usageErr(`Invalid argument for "-t" -- positive number expected.`)
+			return usageErr(msgBadTimeout)
 		}
 		cfg.timeout = o.arg
 	case 'S':
@@ -243,8 +226,8 @@ func run(args []string, root paths.Root, stdout io.Writer) error {
 		if len(args) != 1 {
 			return usageErr("")
 		}
-		if _, err := fmt.Fprintf(stdout, "%d\n", pmtabVersion); err != nil {
-			return exitcode.Wrap(exitFailure, fmt.Errorf("writing the version: %w", err))
+		if _, err := fmt.Fprintf(stdout, fmtVersion, pmtabVersion); err != nil {
+			return exitcode.Wrap(exitFailure, fmt.Errorf(msgCannotWrite, whatVersion, err))
 		}
 		return nil
 	}
@@ -274,24 +257,18 @@ func run(args []string, root paths.Root, stdout io.Writer) error {
 
 	// ttymon.md §4.4: all four checks run and each may print.
 	var lines []string
-	if err := pmtab.CheckTTYDevice(t.Device); err != nil {
-		lines = append(lines, err.Error())
-	}
-	if err := pmtab.CheckTTYService(t.Service); err != nil {
-		msg := err.Error()
-		if errors.Is(err, pmtab.ErrServiceNotExecutable) {
-			// The original's format ended in "\n" and its printer added
-			// another: an empty line follows this one message.
-			msg += "\n"
+	for _, msg := range []string{
+		checkDevice(t.Device),
+		checkService(t.Service),
+		checkLabel(root.TtyDefs(), t.Label),
+	} {
+		if msg != "" {
+			lines = append(lines, msg)
 		}
-		lines = append(lines, msg)
-	}
-	if msg := checkLabel(root.TtyDefs(), t.Label); msg != "" {
-		lines = append(lines, msg)
 	}
 	if cfg.hasM {
-		if err := pmtab.CheckModules(t.Modules); err != nil {
-			lines = append(lines, err.Error())
+		if msg := checkModules(t.Modules); msg != "" {
+			lines = append(lines, msg)
 		}
 	}
 	if len(lines) > 0 {
@@ -299,9 +276,87 @@ func run(args []string, root paths.Root, stdout io.Writer) error {
 	}
 
 	if _, err := io.WriteString(stdout, t.Format()); err != nil {
-		return exitcode.Wrap(exitFailure, fmt.Errorf("writing the fields: %w", err))
+		return exitcode.Wrap(exitFailure, fmt.Errorf(msgCannotWrite, whatFields, err))
 	}
 	return nil
+}
+
+// checkDevice checks the device field as the original's check_device
+// did: present, an absolute path, and (following
+// symlinks) a character device. The original asked access(2) first and
+// said "does not exist" whenever that failed; the reason follows the
+// original's text here when it is not ENOENT.
+func checkDevice(dev string) string {
+	switch {
+	case dev == "":
+		return msgDeviceMissing
+	case dev[0] != '/':
+		return fmt.Sprintf(msgNotFullPath, dev)
+	}
+	fi, err := os.Stat(dev)
+	if err != nil {
+		return notExist(msgDeviceNotExist, dev, err)
+	}
+	if fi.Mode()&fs.ModeCharDevice == 0 {
+		return fmt.Sprintf(msgNotCharDevice, dev)
+	}
+	return ""
+}
+
+// checkService checks the service command as the original's check_cmd
+// did: present; its first word an absolute path
+// to an existing file with at least one execute bit, a regular file. The
+// word is what strtok(3) left at the start of the command: up to the
+// first blank or tab after the first word, leading blanks kept, so that
+// a command that starts with a blank is not a full path name.
+func checkService(cmd string) string {
+	if cmd == "" {
+		return msgServiceMissing
+	}
+	p := cmd
+	start := len(cmd) - len(strings.TrimLeft(cmd, " \t"))
+	if end := strings.IndexAny(cmd[start:], " \t"); end >= 0 {
+		p = cmd[:start+end]
+	}
+	if p[0] != '/' {
+		return fmt.Sprintf(msgNotFullPath, p)
+	}
+	fi, err := os.Stat(p)
+	switch {
+	case err != nil:
+		return notExist(msgServiceNotExist, p, err)
+	case fi.Mode().Perm()&0o111 == 0:
+		// The original's format ended in "\n" and its printer added
+		// another: an empty line follows this one message.
+		return fmt.Sprintf(msgNotExecutable, p)
+	case !fi.Mode().IsRegular():
+		return fmt.Sprintf(msgNotRegular, p)
+	}
+	return ""
+}
+
+// notExist is the original's "does not exist" message for path, which it
+// printed whenever access(2) failed, with the reason after it when the
+// path does exist.
+func notExist(format, path string, err error) string {
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Sprintf(format, path)
+	}
+	return fmt.Sprintf(format+detailErrno, path, errno.Text(err))
+}
+
+// checkModules checks a module list (at most 9 names, each one mapped to
+// a Linux line discipline) and returns the original's message for a bad
+// one, or "".
+func checkModules(list string) string {
+	err := pmtab.CheckModules(list)
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, pmtab.ErrTooManyModules):
+		return fmt.Sprintf(msgTooManyModules, list)
+	}
+	return fmt.Sprintf(msgInvalidModules, list)
 }
 
 // harden applies linux.md D7: refuse what would corrupt the _pmtab entry.
@@ -313,11 +368,11 @@ func harden(cfg *config) []string {
 	var lines []string
 	for _, o := range cfg.all {
 		if strings.Contains(o.arg, "\n") {
-			hint := ""
+			msg := fmt.Sprintf(msgArgNewline, o.c, show(o.arg))
 			if o.c == 'p' || o.c == 'i' {
-				hint = `; write \n for a newline`
+				msg += hintWriteNewline
 			}
-			lines = append(lines, fmt.Sprintf("invalid argument for -%c: %s holds a newline, which would split the _pmtab entry%s", o.c, show(o.arg), hint))
+			lines = append(lines, msg)
 		}
 	}
 	fields := []struct {
@@ -339,14 +394,14 @@ func harden(cfg *config) []string {
 		}
 		if f.c != 'p' && f.c != 'i' {
 			if strings.Contains(f.v, ":") {
-				lines = append(lines, fmt.Sprintf(`invalid argument for -%c: %s holds ":", which would end the field in the _pmtab entry`, f.c, show(f.v)))
+				lines = append(lines, fmt.Sprintf(msgArgColon, f.c, show(f.v)))
 			}
 			if strings.Contains(f.v, "#") {
-				lines = append(lines, fmt.Sprintf(`invalid argument for -%c: %s holds "#", which would start a comment in the _pmtab entry`, f.c, show(f.v)))
+				lines = append(lines, fmt.Sprintf(msgArgHash, f.c, show(f.v)))
 			}
 		}
 		if n := len(f.v) - len(strings.TrimRight(f.v, `\`)); n%2 == 1 {
-			lines = append(lines, fmt.Sprintf(`invalid argument for -%c: %s ends in a lone "\", which would escape the end of the field; write "\\" for a backslash`, f.c, show(f.v)))
+			lines = append(lines, fmt.Sprintf(msgArgBackslash, f.c, show(f.v)))
 		}
 	}
 	return lines
@@ -361,26 +416,29 @@ func show(v string) string { return `"` + strings.ReplaceAll(v, "\n", `\n`) + `"
 // item 3 says, literally: the first token of every line, after leading
 // blanks, up to a space or ':', comment lines included. It does not parse
 // the file (package ttydefs does). It returns the message to print, or "".
+// As in the original, a file that cannot be opened "does not exist" and
+// one that cannot be read holds no label; the reason follows the
+// original's text.
 func checkLabel(path, label string) string {
 	if label == "" {
 		// The original printed this one without a newline, so the next
 		// message ran into it; ours is a line like the others.
-		return "error -- ttylabel is missing"
+		return msgLabelMissing
 	}
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return `error -- "` + path + `" does not exist, can't verify ttylabel ` + label
+		return fmt.Sprintf(msgNoTtydefs, path, label)
 	}
 	if err != nil {
-		return `error -- can't open "` + path + `": ` + errno.Text(err) + `, can't verify ttylabel ` + label
+		return fmt.Sprintf(msgNoTtydefs+detailErrno, path, label, errno.Text(err))
 	}
 	defer f.Close() // opened read-only: a close error cannot lose data
 	found, err := hasLabel(f, label)
 	if err != nil {
-		return `error -- can't read "` + path + `": ` + errno.Text(err) + `, can't verify ttylabel ` + label
+		return fmt.Sprintf(msgLabelNotFound+detailErrno, label, path, errno.Text(err))
 	}
 	if !found {
-		return `error -- can't find ttylabel ` + label + ` in "` + path + `"`
+		return fmt.Sprintf(msgLabelNotFound, label, path)
 	}
 	return ""
 }

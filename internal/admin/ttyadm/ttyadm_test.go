@@ -75,9 +75,8 @@ func TestTTYAdmOutput(t *testing.T) {
 		{append([]string{"-p=x"}, req...), `/dev/null:::/bin/sh::contty::=x::::`},
 		{append(slices.Clone(req), "--"), `/dev/null:::/bin/sh::contty::login\: ::::`},
 		// Service words after the first are not checked and the field is
-		// written as given, leading blank included; the label is found
-		// after leading blanks.
-		{[]string{"-d", "/dev/null", "-l", "9600", "-s", " /bin/sh -c 'exec login'"}, `/dev/null::: /bin/sh -c 'exec login'::9600::login\: ::::`},
+		// written as given; the label is found after leading blanks.
+		{[]string{"-d", "/dev/null", "-l", "9600", "-s", "/bin/sh -c 'exec login'"}, `/dev/null:::/bin/sh -c 'exec login'::9600::login\: ::::`},
 	}
 	for _, tt := range tests {
 		out, errOut, code := runTTYAdm(tt.args...)
@@ -153,18 +152,24 @@ func TestTTYAdmErrors(t *testing.T) {
 			"ttyadm: error -- device field is missing\n" +
 				"ttyadm: error -- server command is missing\n" +
 				"ttyadm: error -- ttylabel is missing\n" +
-				"ttyadm: Error - invalid STREAMS module list bogus.\n", false},
+				"ttyadm: Error - invalid STREAMS module list <bogus>.\n", false},
 		{[]string{"-d", "dev/null", "-s", "sh -c x", "-l", "nope"},
 			"ttyadm: error -- must specify full path name for \"dev/null\".\n" +
 				"ttyadm: error -- must specify full path name for \"sh\".\n" +
-				"ttyadm: error -- can't find ttylabel nope in \"" + defs + "\"\n", false},
+				"ttyadm: error -- can't find ttylabel <nope> in \"" + defs + "\"\n", false},
 		{[]string{"-d", dir + "/none", "-s", dir + "/none -x", "-l", "contty", "-m", "a,b,c,d,e,f,g,h,i,j"},
 			"ttyadm: error -- device \"" + dir + "/none\" does not exist\n" +
 				"ttyadm: error -- \"" + dir + "/none\" does not exist\n" +
-				"ttyadm: too many modules in a,b,c,d,e,f,g,h,i,j\n", false},
+				"ttyadm: too many modules in <a,b,c,d,e,f,g,h,i,j>\n", false},
+		// The original asked access(2), and any failure "does not exist";
+		// the reason follows when the path is there but cannot be reached.
 		{[]string{"-d", noexec + "/x", "-s", noexec + "/x", "-l", "contty"},
-			"ttyadm: stat(" + noexec + "/x) failed: Not a directory\n" +
-				"ttyadm: stat(" + noexec + "/x) failed.\n", false},
+			"ttyadm: error -- device \"" + noexec + "/x\" does not exist: Not a directory\n" +
+				"ttyadm: error -- \"" + noexec + "/x\" does not exist: Not a directory\n", false},
+		// The first word is what strtok left at the start of the command:
+		// a leading blank makes it no full path name.
+		{[]string{"-d", "/dev/null", "-s", " /bin/sh -c x", "-l", "contty"},
+			"ttyadm: error -- must specify full path name for \" /bin/sh\".\n", false},
 		{[]string{"-d", noexec, "-s", noexec, "-l", "contty"},
 			"ttyadm: error -- \"" + noexec + "\" not character special device\n" +
 				"ttyadm: error -- \"" + noexec + "\" not executable\n\n", false},
@@ -173,7 +178,7 @@ func TestTTYAdmErrors(t *testing.T) {
 		{[]string{"-d", dir, "-s", dir, "-l", "VERSION=1"},
 			"ttyadm: error -- \"" + dir + "\" not character special device\n" +
 				"ttyadm: error -- \"" + dir + "\" not a regular file\n" +
-				"ttyadm: error -- can't find ttylabel VERSION=1 in \"" + defs + "\"\n", false},
+				"ttyadm: error -- can't find ttylabel <VERSION=1> in \"" + defs + "\"\n", false},
 	}
 	for _, tt := range tests {
 		out, errOut, code := runTTYAdm(tt.args...)
@@ -195,7 +200,7 @@ func TestTTYAdmTtydefs(t *testing.T) {
 	if err := os.Remove(defs); err != nil {
 		t.Fatal(err)
 	}
-	want := "ttyadm: error -- \"" + defs + "\" does not exist, can't verify ttylabel contty\n"
+	want := "ttyadm: error -- \"" + defs + "\" does not exist, can't verify ttylabel <contty>\n"
 	if out, errOut, code := runTTYAdm(args...); out != "" || errOut != want || code != 1 {
 		t.Errorf("no ttydefs: %q, %q, %d; want stderr %q", out, errOut, code, want)
 	}
@@ -203,7 +208,8 @@ func TestTTYAdmTtydefs(t *testing.T) {
 	if err := os.Mkdir(defs, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	want = "ttyadm: error -- can't read \"" + defs + "\": Is a directory, can't verify ttylabel contty\n"
+	// Opened but unreadable: the original's lookup found no label in it.
+	want = "ttyadm: error -- can't find ttylabel <contty> in \"" + defs + "\": Is a directory\n"
 	if out, errOut, code := runTTYAdm(args...); out != "" || errOut != want || code != 1 {
 		t.Errorf("ttydefs a directory: %q, %q, %d; want stderr %q", out, errOut, code, want)
 	}
