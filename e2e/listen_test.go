@@ -18,6 +18,7 @@ import (
 	"github.com/linux-saf/saf/internal/testexec"
 	"github.com/linux-saf/saf/saf/nlps"
 	"github.com/linux-saf/saf/saf/passfd"
+	"github.com/linux-saf/saf/saf/pmproto/pmprototest"
 	"github.com/linux-saf/saf/saf/sacmsg"
 )
 
@@ -205,10 +206,15 @@ func TestListenUnderSac(t *testing.T) {
 				t.Errorf("environment lacks %s:\n%s", want, out)
 			}
 		}
-		for _, bad := range []string{"PMTAG=", "ISTATE=", "_SAF_"} {
-			if regexp.MustCompile(`(?m)^` + bad).MatchString(out) {
-				t.Errorf("environment holds %s...", bad)
+		// The listener's own environment goes on too, as the
+		// original's did (TestListenServiceEnvironment).
+		for _, want := range []string{"PMTAG=tcp", "ISTATE=enabled"} {
+			if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(want) + `$`).MatchString(out) {
+				t.Errorf("environment lacks %s:\n%s", want, out)
 			}
+		}
+		if regexp.MustCompile(`(?m)^_SAF_`).MatchString(out) {
+			t.Errorf("environment holds the launcher's variable:\n%s", out)
 		}
 	})
 	t.Run("identity", func(t *testing.T) {
@@ -232,7 +238,7 @@ func TestListenUnderSac(t *testing.T) {
 			}
 		}
 		waitLog(t, "listen", func() string { return pmLog(sb, "tcp") }, `ERROR: could not exec server\n.*System error: No such file or directory`)
-		waitLog(t, "listen", func() string { return pmLog(sb, "tcp") }, `Missing or bad passwd entry for nosuchuser`)
+		waitLog(t, "listen", func() string { return pmLog(sb, "tcp") }, `; Missing or bad passwd entry for <nosuchuser>\n`)
 		lecho(t, ldial(t, "tcp4", cat), "still serving")
 	})
 	t.Run("disable and enable", func(t *testing.T) {
@@ -266,6 +272,29 @@ func TestListenUnderSac(t *testing.T) {
 			t.Errorf("listen holds %d pidfds for %d running children", pidfds, running)
 		}
 	})
+}
+
+// TestListenServiceEnvironment: a service inherits the listener's
+// environment, as the original's did (listen.md 5.6.1): PMTAG and ISTATE
+// from sac, what the port monitor's _config assigned, and TZ; then the
+// variables of the connection.
+func TestListenServiceEnvironment(t *testing.T) {
+	sb := testexec.NewSandbox(t)
+	addListenPM(t, sb, "tcp", "tcp") // no sac yet: into _sactab only
+	sb.WriteFile(t, "etc/saf/tcp/_config", "assign FROMCONFIG=from-config\n")
+	cmd := exec.Command(testexec.Bin(t, "sac"), "-t", "1")
+	cmd.Env = []string{"SAF_ROOT=" + sb.Root, "PATH=/usr/bin:/bin", "TZ=Europe/Paris"}
+	runSac(t, sb, cmd)
+	waitState(t, sb, "tcp", "ENABLED")
+	waitLog(t, "listen", func() string { return pmLog(sb, "tcp") }, `Initialization Complete`)
+	p := lport(t, "tcp4", "127.0.0.1")
+	addSvc(t, sb, "tcp", "env", svcUser(t), nlsformat(t, sb, "-c", "/usr/bin/env", "-A", fmt.Sprintf("127.0.0.1:%d", p)))
+	out := lreadAll(t, ldial(t, "tcp4", fmt.Sprintf("127.0.0.1:%d", p)))
+	for _, want := range []string{"PMTAG=tcp", "ISTATE=enabled", "FROMCONFIG=from-config", "TZ=Europe/Paris", "NLSPROVIDER=tcp", "MPREFIX=tcp"} {
+		if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(want) + `$`).MatchString(out) {
+			t.Errorf("the service's environment lacks %s:\n%s", want, out)
+		}
+	}
 }
 
 // hexForm is nlsadmin's table form of host:port.
@@ -306,14 +335,15 @@ func TestListenNLPS(t *testing.T) {
 	t.Run("unknown", func(t *testing.T) {
 		c := ldial(t, "tcp4", addr)
 		text, err := nlps.Request(c, "nope")
-		if !errors.Is(err, nlps.ErrUnknownService) || !strings.Contains(text, "nope denied, unknown service code") {
+		if !errors.Is(err, nlps.ErrUnknownService) || text != "NLPS: Request for service code <nope> denied, unknown service code" {
 			t.Fatalf("Request: %q, %v", text, err)
 		}
+		waitLog(t, "listen", func() string { return pmLog(sb, "tcp") }, `; NLPS: Request for service code <nope> denied, unknown service code\n`)
 	})
 	t.Run("disabled", func(t *testing.T) {
 		c := ldial(t, "tcp4", addr)
-		if _, err := nlps.Request(c, "off"); !errors.Is(err, nlps.ErrServiceDisabled) {
-			t.Fatalf("Request: %v", err)
+		if text, err := nlps.Request(c, "off"); !errors.Is(err, nlps.ErrServiceDisabled) || text != "NLPS: Request for service code <off> denied, service is disabled" {
+			t.Fatalf("Request: %q, %v", text, err)
 		}
 		// nlsadmin -e enables it; NLPS reads the table for every request.
 		if _, e, code := sacadm(t, sb, "nlsadmin", "-e", "off", "tcp"); code != 0 {
@@ -490,6 +520,37 @@ func TestListenByHand(t *testing.T) {
 	noTag.Dir = t.TempDir()
 	if out, err := noTag.CombinedOutput(); exitCode(err) != 1 || len(out) != 0 {
 		t.Errorf("without PMTAG: exit %d, output %q", exitCode(err), out)
+	}
+	// Start-up failures: the exit status and the original's log lines.
+	for _, tt := range []struct {
+		name, netspec, table string
+		code                 int
+		log                  string
+	}{
+		{"unknown net_spec", "foo", "# VERSION=4\n", 1,
+			`; no netconfig entry for <foo>\n.*; Listener failed to start properly\n`},
+		{"no version line", "tcp", "e::root:r:r:r:::c::/bin/cat\n", 39,
+			`; Data base file has been corrupted: .*\n.*; Database file has been corrupted\n`},
+		{"other version", "tcp", "# VERSION=3\n", 40,
+			`; Database file is not at the current version: .*\n`},
+		{"duplicate code", "tcp", "# VERSION=4\ne::root:r:r:r:::c::/bin/cat\ne::root:r:r:r:::c::/bin/cat\n", 71,
+			`; Data base file: Duplicate service code: <e>\n`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := pmprototest.New(t, t.TempDir(), "tcp")
+			if err := os.WriteFile(filepath.Join(s.Dir(), "_pmtab"), []byte(tt.table), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(testexec.Bin(t, "listen"), tt.netspec)
+			cmd.Env, cmd.Dir = s.Env("enabled"), s.Dir()
+			if out, err := cmd.CombinedOutput(); exitCode(err) != tt.code {
+				t.Errorf("exit %d, want %d (%s)", exitCode(err), tt.code, out)
+			}
+			b, _ := os.ReadFile(s.Log())
+			if !regexp.MustCompile(tt.log + `.*; \*\*\* listener terminating!!! \*\*\*\n$`).Match(b) {
+				t.Errorf("log:\n%s", b)
+			}
+		})
 	}
 	x := startFakeListen(t, "tcp", "", "")
 	waitLog(t, "listen", x.log, `(?s)No database\?  0 entries\?\n.*Net opened, 0 addresses bound, \d+ fds free\n.*Initialization Complete`)

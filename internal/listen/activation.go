@@ -2,6 +2,7 @@ package listen
 
 import (
 	"bytes"
+	"fmt"
 	"github.com/linux-saf/saf/internal/errno"
 	"os"
 	"strconv"
@@ -60,18 +61,18 @@ func inheritedSockets(lookup func(string) (string, bool), logf func(string, ...a
 		// Services must never inherit these (markCloexecFrom3 has
 		// done it already; this is the same for each on its own).
 		if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, unix.FD_CLOEXEC); err != nil {
-			logf("Socket activation: fd %d: %s", fd, errno.Text(err))
+			logf(msgActivationFD, fd, errno.Text(err))
 			continue
 		}
 		typ, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TYPE)
 		if err != nil {
-			logf("Socket activation: fd %d is not a socket, closed", fd)
+			logf(msgActivationType, fd)
 			unix.Close(fd)
 			continue
 		}
 		sa, err := unix.Getsockname(fd)
 		if err != nil {
-			logf("Socket activation: fd %d: getsockname: %s, closed", fd, errno.Text(err))
+			logf(msgActivationName, fd, errno.Text(err))
 			unix.Close(fd)
 			continue
 		}
@@ -132,7 +133,7 @@ func (l *listener) takeInherited(s *service) (*endpoint, error) {
 				}
 			}
 		}
-		l.logf("Service %s: socket fd %d taken from the service manager", s.Code, in.fd)
+		l.logf(msgActivationTook, s.Code, in.fd)
 		return newEndpoint(s, in.fd, in.local), nil
 	}
 	return nil, nil
@@ -142,7 +143,7 @@ func (l *listener) takeInherited(s *service) (*endpoint, error) {
 func (l *listener) dropInherited() {
 	for _, in := range l.inherited {
 		if !in.taken {
-			l.logf("Socket activation: fd %d (%s) matches no service, closed", in.fd, inheritedText(in))
+			l.logf(msgActivationLeft, in.fd, inheritedText(in))
 			unix.Close(in.fd)
 		}
 	}
@@ -151,11 +152,11 @@ func (l *listener) dropInherited() {
 
 // inheritedText describes a passed socket for the log.
 func inheritedText(in *inheritedSock) string {
-	t := "stream"
+	t := msgSockStream
 	if in.typ == unix.SOCK_DGRAM {
-		t = "datagram"
+		t = msgSockDgram
 	} else if in.typ != unix.SOCK_STREAM {
-		t = "type " + strconv.Itoa(in.typ)
+		t = fmt.Sprintf(msgSockType, in.typ)
 	}
-	return t + ` \x` + nlsaddr.Hex(in.local)
+	return fmt.Sprintf(msgSockText, t, nlsaddr.Hex(in.local))
 }

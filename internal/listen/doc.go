@@ -148,8 +148,9 @@
 //
 // listen reads PMTAG (missing: exit 1, silently), ISTATE ("enabled" or
 // anything else for disabled) and SAF_ROOT (the sandbox prefix of every
-// file below, linux.md D1). Services inherit listen's environment without
-// PMTAG and ISTATE, plus:
+// file below, linux.md D1). Services inherit listen's environment, as the
+// original's did: PMTAG, ISTATE, whatever the port monitor's _config
+// script assigned, TZ and the rest, plus:
 //
 //	NLSADDR      the caller's address, upper-case hex: a 16-byte
 //	             sockaddr_in (0002, port, address, 8 zero bytes) or a
@@ -164,7 +165,8 @@
 //
 // and whatever the service's script assigns (PATH and HOME excepted).
 // LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES (socket activation) are read
-// and never passed on. A wait service's NLSADDR is empty.
+// and never passed on, nor is NOTIFY_SOCKET. A wait service's NLSADDR is
+// empty.
 //
 // # Files
 //
@@ -195,6 +197,18 @@
 //
 // Every fatal exit logs "*** listener terminating!!! ***" last.
 //
+// # Messages
+//
+// Every log line, and every line on stderr, is in messages.go. Where the
+// original listener logged a line, the text is the original's, byte for
+// byte, its <value> brackets included ("no netconfig entry for <udp>",
+// "Data base file: Duplicate service code: <lp>", "Missing or bad passwd
+// entry for <nobody>"); a detail of ours follows it after ": " or goes
+// on a line of its own. A _pmtab without its version line logs "Data
+// base file has been corrupted" and "Database file has been corrupted"
+// (exit 39); one of another version, "Database file is not at the
+// current version" (exit 40), at start-up and on a re-read alike.
+//
 // # Decisions where the specs are silent or the original is changed
 //
 //   - A second listen for the same tag takes the _pid lock before it
@@ -202,8 +216,6 @@
 //     (listen.md 10).
 //   - A bind failure logs the reason on a second line; transport errors
 //     that were fatal (exit 102) skip the entry instead (listen.md 5.13).
-//   - The version line messages (exit 39, 40) are our own texts; the
-//     original's are not in the spec.
 //   - A re-read that fails logs "Re-read failed, keeping old data base"
 //     (the original said "Using new data base file").
 //   - Pass-fd hand-offs run in their own goroutine with a 5-second bound,
@@ -227,8 +239,6 @@
 //     DEAD_PROCESS when it reaps the service (listen.md 9.8; utmp.go).
 //   - listen reports only ENABLED and DISABLED to sac, never STARTING or
 //     STOPPING (listen.md 5.9).
-//   - Services do not inherit PMTAG and ISTATE, which describe the port
-//     monitor, not the service (ttymon drops them too); the original
-//     listener passed its whole environment on. Both ways of starting a
-//     service drop them (serviceBaseEnv, TestServiceSetupSame).
+//   - Both ways of starting a service pass the same environment on
+//     (serviceBaseEnv, TestServiceSetupSame).
 package listen

@@ -78,7 +78,7 @@ func newEndpoint(s *service, fd int, local []byte) *endpoint {
 }
 
 // bindError says why an entry could not be bound; Why is the text after
-// "Service <S> ignored: " (listen.md 5.3, 3.1).
+// "  Service S ignored: " (msgIgnored; listen.md 5.3, 3.1).
 type bindError struct {
 	Why string
 	Err error
@@ -86,11 +86,6 @@ type bindError struct {
 
 func (e *bindError) Error() string { return e.Why + ": " + e.Err.Error() }
 func (e *bindError) Unwrap() error { return e.Err }
-
-const (
-	whyBind = "unable to bind requested address"
-	whyFDs  = "out of file descriptors"
-)
 
 // bindService opens, binds and listens on an endpoint for s.
 func bindService(tr transport, s *service) (*endpoint, error) {
@@ -100,21 +95,21 @@ func bindService(tr transport, s *service) (*endpoint, error) {
 	if !s.dynamic() {
 		a, err := nlsaddr.Parse(s.Address)
 		if err != nil {
-			return nil, &bindError{Why: "invalid address " + s.Address, Err: err}
+			return nil, &bindError{Why: fmt.Sprintf(whyAddress, s.Address), Err: err}
 		}
 		switch tr {
 		case transportTCP:
 			ap, err := a.TCP()
 			if err != nil {
-				return nil, &bindError{Why: "invalid address " + s.Address, Err: err}
+				return nil, &bindError{Why: fmt.Sprintf(whyAddress, s.Address), Err: err}
 			}
 			family, sa, err = inetSockaddr(ap)
 			if err != nil {
-				return nil, &bindError{Why: "invalid address " + s.Address, Err: err}
+				return nil, &bindError{Why: fmt.Sprintf(whyAddress, s.Address), Err: err}
 			}
 		case transportUnix:
 			if path, err = a.Unix(); err != nil {
-				return nil, &bindError{Why: "invalid address " + s.Address, Err: err}
+				return nil, &bindError{Why: fmt.Sprintf(whyAddress, s.Address), Err: err}
 			}
 			sa = &unix.SockaddrUnix{Name: path}
 		}
@@ -203,7 +198,7 @@ func inetSockaddr(ap netip.AddrPort) (int, unix.Sockaddr, error) {
 	if z := ip.Zone(); z != "" {
 		id, err := strconv.ParseUint(z, 10, 32)
 		if err != nil {
-			return 0, nil, fmt.Errorf("zone %q is not a numeric scope id", z)
+			return 0, nil, fmt.Errorf(msgZoneNotNumeric, z)
 		}
 		sa.ZoneId = uint32(id)
 	}
@@ -309,13 +304,15 @@ func (ep *endpoint) close() {
 	_ = ep.f.Close()
 }
 
-// text is how the log names the endpoint's address: the _pmtab text, or
-// "dynamic addr \x<HEX>".
-func (ep *endpoint) text() string {
+// addrText is the endpoint's address as the log names it after the bind
+// (msgServiceAddr, msgUnbind): the _pmtab text, or for a dynamic address
+// the bound one, \x<HEX>, as the original, which kept that text in the
+// entry.
+func (ep *endpoint) addrText() string {
 	if ep.dynamic {
-		return `dynamic addr \x` + nlsaddr.Hex(ep.local)
+		return `\x` + nlsaddr.Hex(ep.local)
 	}
-	return "addr " + ep.addr
+	return ep.addr
 }
 
 // acceptLoop accepts connections on rc, ep's socket, until the endpoint

@@ -155,10 +155,10 @@ func (l *listener) direct(su *serviceSetup) (took bool, pid int) {
 	pid, err := l.spawn(su, argv[0], argv, attr, true)
 	if err != nil {
 		if !homeReachable(it) {
-			l.logf("Cannot chdir to %s", it.home)
+			l.logf(msgChdir, it.home)
 		} else {
 			l.logf("%s", listenerTexts.execFail)
-			l.logf("System error: %s", errno.Text(err))
+			l.logf(msgSysError, errno.Text(err))
 		}
 		return true, 0
 	}

@@ -162,7 +162,7 @@ func TestDirectIdentity(t *testing.T) {
 	if out := readAll(t, dial(t, "tcp4", fmt.Sprintf("127.0.0.1:%d", pUser))); out != "" {
 		t.Errorf("service printed %q", out)
 	}
-	r.waitLog(`; Missing or bad passwd entry for nosuchuser\n`)
+	r.waitLog(`; Missing or bad passwd entry for <nosuchuser>\n`)
 	// The listener carries on.
 	if out := readAll(t, dial(t, "tcp4", fmt.Sprintf("127.0.0.1:%d", pD))); out != direct {
 		t.Errorf("second connection printed %q", out)
@@ -204,7 +204,7 @@ func TestConnEnv(t *testing.T) {
 // Which identities the direct path takes itself, and what it caches.
 func TestIdentCacheLookup(t *testing.T) {
 	var c identCache
-	if it, msg := c.lookup("nosuchuser", 0, 0); it != nil || msg != "Missing or bad passwd entry for nosuchuser" {
+	if it, msg := c.lookup("nosuchuser", 0, 0); it != nil || msg != "Missing or bad passwd entry for <nosuchuser>" {
 		t.Errorf("unknown user: %+v, %q", it, msg)
 	}
 	// Root switches to anyone, with the user's groups.

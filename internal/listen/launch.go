@@ -72,14 +72,14 @@ type texts struct {
 var (
 	listenerTexts = texts{
 		prefix:   "",
-		push:     "Can't push server's modules: exit",
-		execFail: "ERROR: could not exec server",
+		push:     msgPushExit,
+		execFail: msgExecFailed,
 		execCode: exitExecFailed,
 	}
 	nlpsTexts = texts{
-		prefix:   "NLPS: ",
-		push:     "NLPS: Can't push server's modules: exit",
-		execFail: "NLPS server: could not exec service",
+		prefix:   msgNLPSPrefix,
+		push:     msgNLPSPushExit,
+		execFail: msgNLPSExecFailed,
 		execCode: exitChild,
 	}
 )
@@ -92,7 +92,7 @@ func launchMain(js string) int {
 	jsErr := json.Unmarshal([]byte(js), &spec)
 	logf := launchLog(paths.New(spec.Root), spec.Tag)
 	if jsErr != nil {
-		logf("listen: bad launcher data: %v", jsErr)
+		logf(msgBadLaunch, jsErr)
 		return exitChild
 	}
 	// A script's umask, which runs later, wins (setup.go).
@@ -100,7 +100,7 @@ func launchMain(js string) int {
 	root := paths.New(spec.Root)
 	l, err := pmtab.ParseListen("::c::" + spec.Command)
 	if err != nil { // cannot happen: the tail above always has five fields
-		logf("listen: bad launcher data: %v", err)
+		logf(msgBadLaunch, err)
 		return exitChild
 	}
 	l.Modules = spec.Modules
@@ -141,12 +141,12 @@ func execService(root paths.Root, tag string, s *service, logf saflog.Logf, t te
 	if err != nil {
 		switch {
 		case errors.Is(err, pmtab.ErrListenQuote):
-			logf("invalid command line, non-terminated string for service code %s", s.Code)
+			logf(msgNonTerminated, s.Code)
 		case errors.Is(err, pmtab.ErrListenTooManyArgs):
 			// [LINUX] the original overflowed silently (listen.md 2.5).
-			logf("invalid command line, more than %d arguments for service code %s", pmtab.ListenMaxArgs, s.Code)
+			logf(msgTooManyArgs, pmtab.ListenMaxArgs, s.Code)
 		default:
-			logf("invalid command line, empty command for service code %s", s.Code)
+			logf(msgEmptyCommand, s.Code)
 		}
 		return exitChild
 	}
@@ -167,7 +167,7 @@ func execService(root paths.Root, tag string, s *service, logf saflog.Logf, t te
 	script := root.ServiceScript(tag, s.Code)
 	if line, _ := doconfig.Run(script, sock, 0); line != 0 {
 		// [QUIRK: fix] fatal for NLPS-started services too (listen.md 6.6).
-		logf("doconfig failed on line %d of script %s", line, s.Code)
+		logf(msgDoconfig, line, s.Code)
 		return exitChild
 	}
 	// Steps 10-14.
@@ -180,7 +180,7 @@ func execService(root paths.Root, tag string, s *service, logf saflog.Logf, t te
 	resetSignals()
 	err = syscall.Exec(argv[0], argv, os.Environ())
 	logf("%s", t.execFail)
-	logf("System error: %s", errno.Text(err))
+	logf(msgSysError, errno.Text(err))
 	return t.execCode
 }
 
@@ -204,26 +204,26 @@ func becomeUser(id string, logf saflog.Logf, prefix string) int {
 	}
 	if it.switching {
 		if err := syscall.Setgid(it.gid); err != nil {
-			logf("%sCannot set group id to %s", prefix, it.group)
+			logf("%s"+msgSetGid, prefix, it.group)
 			return exitChild
 		}
 		if err := syscall.Setgroups(it.groups); err != nil {
-			logf("%sCannot set supplementary groups for %s", prefix, id)
+			logf("%s"+msgSetGroups, prefix, id)
 			return exitChild
 		}
 		if err := syscall.Setuid(it.uid); err != nil {
-			logf("%sCannot set user id to %s", prefix, id)
+			logf("%s"+msgSetUid, prefix, id)
 			return exitChild
 		}
 	}
 	if err := os.Chdir(it.home); err != nil {
-		logf("%sCannot chdir to %s", prefix, it.home)
+		logf("%s"+msgChdir, prefix, it.home)
 		return exitChild
 	}
 	// Step 14: these override whatever the script assigned.
 	for _, kv := range it.homeVars() {
 		if os.Setenv(kv.k, kv.v) != nil {
-			logf("Can't expand server's environment")
+			logf(msgNoEnv)
 			break
 		}
 	}

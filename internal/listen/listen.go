@@ -33,16 +33,6 @@ const prog = "listen"
 // maxNetSpec is the longest net_spec (listen.md 5.2 step 4).
 const maxNetSpec = 64
 
-// Log texts used in more than one place.
-const (
-	msgTerminating = "*** listener terminating!!! ***"
-	msgFailedStart = "Listener failed to start properly"
-	msgUsage       = "Usage: listen [ -m minor_prefix ] network_device"
-	// versionLine stands for the original's SCCS line (listen.md 5.2
-	// step 8: "any version text").
-	versionLine = "@(#)listen (linux-saf), _pmtab version 4"
-)
-
 // Main runs listen with args (without the program name) and returns its
 // exit status. In the launcher process (the listener re-executed to
 // become a service, see launch.go) it runs the launcher instead.
@@ -51,7 +41,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return launchMain(spec)
 	}
 	if len(args) == 1 && args[0] == "--help" {
-		io.WriteString(stdout, "Usage: listen [-m minor_prefix] net_spec   (started by sac, with PMTAG and ISTATE set)\nSee listen(8) and nlsadmin(8).\n")
+		io.WriteString(stdout, msgHelp)
 		return 0
 	}
 	// One P unless the operator sets GOMAXPROCS: the listener's work per
@@ -68,7 +58,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// sac starts port monitors with no descriptors open; nothing we open
 	// may land on 0, 1 or 2 (pmproto.EnsureStdio).
 	if err := pmproto.EnsureStdio(); err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", prog, err)
+		fmt.Fprintf(stderr, msgStderr, prog, err)
 		return exitFatal
 	}
 	// Signals before the first child (STYLE.md 11). The original blocked
@@ -96,7 +86,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}()
 	self, err := os.Executable()
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: cannot find my own program to start services: %v\n", prog, err)
+		fmt.Fprintf(stderr, msgNoSelf, prog, err)
 		return exitFatal
 	}
 	return Run(ctx, Config{
@@ -115,7 +105,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 type Config struct {
 	Root    paths.Root                  // SAF_ROOT
 	Lookup  func(string) (string, bool) // the environment: PMTAG, ISTATE
-	Environ []string                    // what services inherit (PMTAG and ISTATE are dropped)
+	Environ []string                    // what services inherit (serviceBaseEnv)
 	Args    []string                    // the command line, without the program name
 	Self    string                      // the program re-executed as the launcher
 	Euid    int                         // the effective uid, for the root check
@@ -167,7 +157,7 @@ func Run(ctx context.Context, cfg Config) int {
 		return exitFatal
 	}
 	if err := pmproto.ValidTag(tag); err != nil {
-		fmt.Fprintf(cfg.Stderr, "%s: %v\n", prog, err)
+		fmt.Fprintf(cfg.Stderr, msgStderr, prog, err)
 		return exitFatal
 	}
 	l := &listener{cfg: cfg, root: cfg.Root, tag: tag, readdb: make(chan struct{}, 1), rebind: make(chan struct{}, 1), egid: os.Getegid()}
@@ -176,7 +166,7 @@ func Run(ctx context.Context, cfg Config) int {
 	rp, err := newReaper(cfg.ReapAll) // reap.go
 	if err != nil {
 		// Children are reaped all the same, a slower way.
-		fmt.Fprintf(cfg.Stderr, "%s: %v\n", prog, err)
+		fmt.Fprintf(cfg.Stderr, msgStderr, prog, err)
 	}
 	l.reap = rp
 	defer rp.close()
@@ -201,7 +191,7 @@ func Run(ctx context.Context, cfg Config) int {
 	logPath := cfg.Root.PMLog(tag)
 	lg, err := openLog(logPath, cfg.Root.PMOldLog(tag), !locked, logOptions)
 	if err != nil {
-		fmt.Fprintf(cfg.Stderr, "%s: cannot open log %s: %s\n", prog, logPath, errno.Text(err))
+		fmt.Fprintf(cfg.Stderr, msgNoLog, prog, logPath, errno.Text(err))
 		return exitFatal
 	}
 	l.log = lg
@@ -237,7 +227,7 @@ func (l *listener) run(ctx context.Context, openErr error) int {
 	resetLibcSignals()
 	l.fast = signalsClean()
 	if l.cfg.Euid != 0 && !l.root.Sandboxed() {
-		return l.fatal(exitFatal, "Must be root to start listener", msgFailedStart)
+		return l.fatal(exitFatal, msgNotRoot, msgFailedStart)
 	}
 	// Step 4: options.
 	fs := pflag.NewFlagSet(prog, pflag.ContinueOnError)
@@ -253,11 +243,11 @@ func (l *listener) run(ctx context.Context, openErr error) int {
 		l.mprefix = *mprefix
 	}
 	if len(l.netspec) > maxNetSpec {
-		return l.fatal(exitFatal, "Bad netspec on command line ( Pathname too long )", msgFailedStart)
+		return l.fatal(exitFatal, msgNetSpecLong, msgFailedStart)
 	}
 	tr, ok := lookupTransport(l.netspec)
 	if !ok {
-		return l.fatal(exitFatal, "no netconfig entry for "+l.netspec, msgFailedStart)
+		return l.fatal(exitFatal, fmt.Sprintf(msgNoNetconfig, l.netspec), msgFailedStart)
 	}
 	l.tr = tr
 	// Steps 5 and 6: the pipes to sac and _pid, opened before the log.
@@ -266,19 +256,19 @@ func (l *listener) run(ctx context.Context, openErr error) int {
 		return l.fatal(code, lines...)
 	}
 	// Step 8.
-	l.logf("%s", versionLine)
-	l.logf("Listener port monitor tag: %s", l.tag)
+	l.logf(msgVersionLine)
+	l.logf(msgTag, l.tag)
 	// Step 9.
 	istate, ok := l.cfg.Lookup(pmproto.EnvIState)
 	if !ok {
-		return l.fatal(exitFatal, "ERROR: ISTATE variable not set in environment")
+		return l.fatal(exitFatal, msgNoIState)
 	}
 	if istate == pmproto.IStateEnabled {
 		l.pm.SetState(sacmsg.Enabled)
-		l.logf("Starting state: ENABLED")
+		l.logf(msgStartEnabled)
 	} else {
 		l.pm.SetState(sacmsg.Disabled)
-		l.logf("Starting state: DISABLED")
+		l.logf(msgStartDisable)
 	}
 	// Step 11.
 	svcs, notes, err := readTable(l.root.PMTab(l.tag))
@@ -295,14 +285,14 @@ func (l *listener) run(ctx context.Context, openErr error) int {
 	l.svcs = svcs
 	l.bindAll(svcs, nil)
 	l.dropInherited()
-	l.logf("Net opened, %s bound, %d fds free", addresses(len(l.eps)), l.fdsFree())
+	l.logf(msgNetOpened, len(l.eps), addresses(len(l.eps)), l.fdsFree())
 	if !l.fast {
 		// Not an error, but a listener several times slower than it
 		// could be: say why (fastpath.go, signalsClean).
-		l.logf("Every service starts through the launcher: listen was started with signals ignored or blocked")
+		l.logf(msgSlowStart)
 	}
 	// Step 13.
-	l.logf("Initialization Complete")
+	l.logf(msgInitComplete)
 	defer l.startStatus(svcs)() // sacadm --status (status.go)
 	return l.loop(ctx)
 }
@@ -311,30 +301,31 @@ func (l *listener) run(ctx context.Context, openErr error) int {
 // status (listen.md 5.2 steps 5 and 6).
 func openFailure(err error) (int, []string) {
 	if errors.Is(err, pmproto.ErrAlreadyRunning) {
-		return exitFatal, []string{"Can't lock PID file: listener may already be running", msgFailedStart}
+		return exitFatal, []string{msgLockPID, msgFailedStart}
 	}
 	var oe *pmproto.OpenError
 	if !errors.As(err, &oe) {
 		return exitFatal, []string{err.Error(), msgFailedStart}
 	}
-	detail := "  " + oe.Path + ": " + errno.Text(oe.Err)
+	detail := fmt.Sprintf(msgFileDetail, oe.Path, errno.Text(oe.Err))
 	switch oe.Op {
 	case pmproto.OpOpenSacPipe:
-		return exitNoFile, []string{"Can't open pipe to respond to SAC messages", detail}
+		return exitNoFile, []string{msgNoSacPipe, detail}
 	case pmproto.OpOpenPMPipe:
-		return exitNoFile, []string{"Can't open pipe to read SAC messages", detail}
+		return exitNoFile, []string{msgNoPMPipe, detail}
 	case pmproto.OpLockPid:
-		return exitFatal, []string{"Can't lock PID file: listener may already be running", detail, msgFailedStart}
+		return exitFatal, []string{msgLockPID, detail, msgFailedStart}
 	}
-	return exitNoFile, []string{"Can't create process ID file in home directory", detail}
+	return exitNoFile, []string{msgNoPIDFile, detail}
 }
 
-// addresses is "1 address" or "N addresses".
+// addresses is the word that follows n in msgNetOpened and
+// msgRereadComplete: "address" for 1, "addresses" for any other number.
 func addresses(n int) string {
 	if n == 1 {
-		return "1 address"
+		return msgAddress
 	}
-	return fmt.Sprintf("%d addresses", n)
+	return msgAddresses
 }
 
 // fdsFree is the descriptor limit less the bound endpoints and the
@@ -354,17 +345,17 @@ func (l *listener) hooks() pmproto.Hooks {
 			switch m.Type {
 			case sacmsg.SCStatus, sacmsg.SCEnable, sacmsg.SCDisable, sacmsg.SCReadDB:
 			default:
-				l.logf("Received unknown message from sac -- ignored")
+				l.logf(msgUnknownSacMsg)
 			}
 		},
 		OnEnable: func(from sacmsg.State) {
 			if from != sacmsg.Enabled {
-				l.logf("New state: ENABLED")
+				l.logf(msgNewEnabled)
 			}
 		},
 		OnDisable: func(from sacmsg.State) {
 			if from != sacmsg.Disabled {
-				l.logf("New state: DISABLED")
+				l.logf(msgNewDisabled)
 			}
 		},
 		OnReadDB: func() {
@@ -400,7 +391,7 @@ func (l *listener) loop(ctx context.Context) int {
 		case <-ctx.Done():
 			// The services keep running in their own sessions; only
 			// the listening sockets go (listen.md 5.11).
-			l.logf("caught SIGTERM (exiting)")
+			l.logf(msgSIGTERM)
 			l.closeAll()
 			return l.fatal(exitSIGTERM)
 		case <-l.readdb:
@@ -412,7 +403,7 @@ func (l *listener) loop(ctx context.Context) int {
 			l.rebindGone()
 		case err := <-runErr:
 			l.closeAll()
-			return l.fatal(exitPoll, "Error reading SAC messages: "+err.Error(), "System error")
+			return l.fatal(exitPoll, fmt.Sprintf(msgSacReadError, err), msgSystemError)
 		}
 	}
 }
@@ -453,7 +444,7 @@ func (l *listener) bindAll(svcs []*service, skip map[string]bool) {
 // bind binds one entry and starts accepting on it.
 func (l *listener) bind(s *service) {
 	if s.passfd() && s.Listen.Flags&pmtab.LFlagOptions != 0 && s.Options.Internal == "" && socketKind(s) != kindAccept {
-		l.logf("  Service %s ignored: a standing server (flag p) cannot be a wait or udp service", s.Code)
+		l.logf(msgIgnored, s.Code, whyPassfdWait)
 		return
 	}
 	ep, err := l.takeInherited(s) // activation.go
@@ -463,15 +454,20 @@ func (l *listener) bind(s *service) {
 	if err != nil {
 		var be *bindError
 		if errors.As(err, &be) {
-			l.logf("  Service %s ignored: %s", s.Code, be.Why)
-			l.logf("    %s", errno.Text(be.Err))
+			l.logf(msgIgnored, s.Code, be.Why)
+			l.logf(msgIgnoredReason, errno.Text(be.Err))
 		} else {
-			l.logf("  Service %s ignored: %s: %v", s.Code, whyBind, err)
+			l.logf(msgIgnored, s.Code, whyBind)
+			l.logf(msgIgnoredReason, err)
 		}
 		return
 	}
 	l.eps = append(l.eps, ep)
-	l.logf("Service %s: fd %d %s", s.Code, ep.fd, ep.text())
+	if ep.dynamic {
+		l.logf(msgServiceDynamic, s.Code, ep.fd, nlsaddr.Hex(ep.local))
+	} else {
+		l.logf(msgServiceAddr, s.Code, ep.fd, ep.addrText())
+	}
 	l.rpcSet(ep, s)
 	l.loops.Add(1)
 	go l.serve(ep)
@@ -483,7 +479,7 @@ func (l *listener) serve(ep *endpoint) {
 	defer close(ep.done)
 	rc, err := ep.f.SyscallConn()
 	if err != nil {
-		l.logf("Service %s: %v", ep.svc.Load().Code, err)
+		l.logf(msgServeError, ep.svc.Load().Code, err)
 		return
 	}
 	switch ep.kind {
@@ -509,10 +505,10 @@ func (l *listener) acceptErrors() func(error) {
 			return
 		}
 		if suppressed > 0 {
-			l.logf("TLI t_accept failed %d more times", suppressed)
+			l.logf(msgAcceptMore, suppressed)
 			suppressed = 0
 		}
-		l.logf("TLI t_accept failed: %s", errno.Text(err))
+		l.logf(msgAcceptFailed, errno.Text(err))
 		last = time.Now()
 	}
 }
@@ -522,7 +518,7 @@ func (l *listener) acceptErrors() func(error) {
 // connections; the others are closed, and new ones bound. It returns a
 // non-zero exit status when the re-read is fatal.
 func (l *listener) reread() int {
-	l.logf("Re-reading database")
+	l.logf(msgRereading)
 	// Identities may have changed too: look them up again (fastpath.go).
 	l.ids.clear()
 	svcs, notes, err := readTable(l.root.PMTab(l.tag))
@@ -536,9 +532,9 @@ func (l *listener) reread() int {
 		for _, s := range te.Lines {
 			l.logf("%s", s)
 		}
-		// The original said "Using new data base file" here
-		// (listen.md 5.9 [QUIRK: fix]).
-		l.logf("Re-read failed, keeping old data base")
+		// The original said "Using new data base file" here, which was
+		// wrong (listen.md 5.9 [QUIRK: fix]).
+		l.logf(msgRereadFailed)
 		return exitOK
 	}
 	for _, n := range notes {
@@ -559,14 +555,14 @@ func (l *listener) reread() int {
 			ep.svc.Store(ns)
 			kept[ns.Code] = true
 			keep = append(keep, ep)
-			l.logf("Service %s: fd %d %s", ns.Code, ep.fd, ep.text())
+			l.logf(msgServiceAddr, ns.Code, ep.fd, ep.addrText())
 			if !sameRPC(old.RPC, ns.RPC) {
 				l.rpcUnset(ep, old)
 				l.rpcSet(ep, ns)
 			}
 			continue
 		}
-		l.logf("Unbind %s: fd %d %s", old.Code, ep.fd, ep.text())
+		l.logf(msgUnbind, old.Code, ep.fd, ep.addrText())
 		l.rpcUnset(ep, old)
 		ep.close()
 	}
@@ -574,7 +570,7 @@ func (l *listener) reread() int {
 	l.svcs = svcs
 	l.bindAll(svcs, kept)
 	l.publishStatus(svcs)
-	l.logf("Re-read complete, %s bound, %d fds free", addresses(len(l.eps)), l.fdsFree())
+	l.logf(msgRereadComplete, len(l.eps), addresses(len(l.eps)), l.fdsFree())
 	return exitOK
 }
 
@@ -591,7 +587,7 @@ func (l *listener) rebindGone() {
 			continue
 		}
 		s := ep.svc.Load()
-		l.logf("Unbind %s: fd %d %s: socket file removed or replaced", s.Code, ep.fd, ep.text())
+		l.logf(msgUnbind+detailFileGone, s.Code, ep.fd, ep.addrText())
 		l.rpcUnset(ep, s)
 		ep.close()
 		again = append(again, s)
@@ -618,12 +614,12 @@ func (l *listener) dispatch(ep *endpoint, nfd int, peer unix.Sockaddr) {
 	seq := l.seq.Add(1)
 	s := ep.svc.Load()
 	if l.pm.State() != sacmsg.Enabled {
-		l.logf("Incoming call while disabled: fd %d, seq %d", ep.fd, seq)
+		l.logf(msgCallDisabled, ep.fd, seq)
 		reset(nfd)
 		return
 	}
 	if s.disabled() {
-		l.logf("Request for service on fd %d denied: disabled", ep.fd)
+		l.logf(msgDeniedDisabled, ep.fd)
 		reset(nfd)
 		return
 	}
@@ -632,9 +628,9 @@ func (l *listener) dispatch(ep *endpoint, nfd int, peer unix.Sockaddr) {
 		l.dispatchOpts(ep, s, nfd, peer, seq) // options.go
 		return
 	}
-	typ := "exec"
+	typ := typeExec
 	if s.passfd() {
-		typ = "passfd"
+		typ = typePassfd
 	}
 	// Queued, not written: a write here would be the first system call
 	// made through the Go scheduler since the listener was idle, which
@@ -642,7 +638,7 @@ func (l *listener) dispatch(ep *endpoint, nfd int, peer unix.Sockaddr) {
 	// (rawsys_linux.go); the accept loop writes the queue once no
 	// connection waits, and any other line written meanwhile goes after
 	// it (rotLog.Defer).
-	l.log.Defer("Connect: fd %d, svctag %s, seq %d, type %s", ep.fd, s.Code, seq, typ)
+	l.log.Defer(msgConnect, ep.fd, s.Code, seq, typ)
 	if s.passfd() {
 		// In its own goroutine: a slow standing server must not hold up
 		// the next connection.
@@ -663,7 +659,7 @@ func (l *listener) passFD(s *service, nfd int) {
 	sock := doconfig.NewProcess(nfd, doconfig.Socket)
 	if len(s.Modules) > 0 {
 		if err := sock.Push(s.Modules); err != nil {
-			l.logf("Could not push modules: %s", strings.Join(s.Modules, ","))
+			l.logf(msgPushModules, strings.Join(s.Modules, ","))
 			return
 		}
 	}
@@ -671,17 +667,17 @@ func (l *listener) passFD(s *service, nfd int) {
 	// the script cannot touch the listener's own environment, directory,
 	// umask or limits.
 	if line, _ := doconfig.Run(l.root.ServiceScript(l.tag, s.Code), sock, doconfig.NoAssign|doconfig.NoRun); line != 0 {
-		l.logf("doconfig failed on line %d of script %s", line, s.Code)
+		l.logf(msgDoconfig, line, s.Code)
 		return
 	}
 	if err := passfd.Send(s.Command, nfd, passfdTimeout); err != nil {
 		var pe *passfd.Error
 		if errors.As(err, &pe) && pe.Op == passfd.OpConnect {
-			l.logf("Open failed: %s", s.Command)
+			l.logf(msgOpenFailed, s.Command)
 		} else {
-			l.logf("Passfd failed: %s", s.Command)
+			l.logf(msgPassfdFailed, s.Command)
 		}
-		l.logf("  %s", errno.Text(err))
+		l.logf(msgReason, errno.Text(err))
 	}
 }
 
@@ -705,14 +701,14 @@ func (l *listener) startLauncher(su *serviceSetup) int {
 	defer closeRaw(su.conn) // the parent's copy goes once the child has it
 	js, err := json.Marshal(su.spec(l.root, l.tag))
 	if err != nil {
-		l.logf("Error during fork() to start a service")
-		l.logf("  %v", err)
+		l.logf(msgForkError)
+		l.logf(msgReason, err)
 		return 0
 	}
 	logFile, err := l.log.dup()
 	if err != nil {
-		l.logf("Error during fork() to start a service")
-		l.logf("  log: %s", errno.Text(err))
+		l.logf(msgForkError)
+		l.logf(msgFileDetail, l.log.path, errno.Text(err))
 		return 0
 	}
 	defer logFile.Close()
@@ -721,8 +717,8 @@ func (l *listener) startLauncher(su *serviceSetup) int {
 	attr := su.procAttr(l.root.PMDir(l.tag), env, nil, l.reap.slot(), logFile.Fd())
 	pid, err := l.spawn(su, l.cfg.Self, []string{prog}, attr, false)
 	if err != nil {
-		l.logf("Error during fork() to start a service")
-		l.logf("  %s", errno.Text(err))
+		l.logf(msgForkError)
+		l.logf(msgReason, errno.Text(err))
 		return 0
 	}
 	return pid

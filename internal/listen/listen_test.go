@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/user"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -54,6 +55,7 @@ type options struct {
 	args     []string
 	noWait   bool // do not wait for "Initialization Complete"
 	noIState bool
+	env      []string // NAME=VALUE given to the listener, in place of this process's NAME
 }
 
 // me is the user the tests run as: services run as them, so the
@@ -107,7 +109,13 @@ func startIn(t *testing.T, root paths.Root, s *pmprototest.Sac, o options) *run 
 	if o.noIState {
 		delete(env, "ISTATE")
 	}
-	environ := append(os.Environ(), "PMTAG="+s.Tag, "ISTATE="+o.istate)
+	environ := slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		return slices.ContainsFunc(o.env, func(e string) bool {
+			k, _, _ := strings.Cut(e, "=")
+			return strings.HasPrefix(kv, k+"=")
+		})
+	})
+	environ = append(append(environ, o.env...), "PMTAG="+s.Tag, "ISTATE="+o.istate)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &run{t: t, root: root, sac: s, tag: s.Tag, cancel: cancel, done: make(chan int, 1)}
 	cfg := Config{
@@ -335,10 +343,14 @@ func TestExecServices(t *testing.T) {
 				t.Errorf("%s=%q (set %v), want %q", k, got, ok, v)
 			}
 		}
-		for _, k := range []string{"PMTAG", "ISTATE", envLaunch} {
-			if v, ok := env[k]; ok {
-				t.Errorf("service sees %s=%s", k, v)
+		// The listener's environment, as the original passed it on.
+		for k, v := range map[string]string{"PMTAG": "tcp", "ISTATE": "enabled"} {
+			if got, ok := env[k]; !ok || got != v {
+				t.Errorf("%s=%q (set %v), want %q", k, got, ok, v)
 			}
+		}
+		if v, ok := env[envLaunch]; ok {
+			t.Errorf("service sees %s=%s", envLaunch, v)
 		}
 	})
 	t.Run("session", func(t *testing.T) {
@@ -373,9 +385,15 @@ func hexBytes(t *testing.T, host string, port int) ([]byte, error) {
 	return a.Bytes, err
 }
 
+// TestServiceBaseEnv: services inherit the listener's environment, PMTAG,
+// ISTATE, the port monitor's _config assignments and TZ included
+// (listen.md 5.6.1); only the launcher's variable, socket activation's
+// and NOTIFY_SOCKET are dropped, and the connection's variables, which
+// connVars sets again.
 func TestServiceBaseEnv(t *testing.T) {
-	got := serviceBaseEnv([]string{"PMTAG=tcp", "ISTATE=enabled", "NLSADDR=00", "HOME=/root", "MPREFIX=x", envLaunch + "={}", "TZ=UTC"})
-	if want := "HOME=/root TZ=UTC PATH=/usr/sbin:/usr/bin"; strings.Join(got, " ") != want {
+	got := serviceBaseEnv([]string{"PMTAG=tcp", "ISTATE=enabled", "NLSADDR=00", "HOME=/root", "MPREFIX=x", envLaunch + "={}", "TZ=UTC",
+		"LISTEN_PID=1", "LISTEN_FDS=1", "LISTEN_FDNAMES=x", "NOTIFY_SOCKET=/run/systemd/notify", "FROMCONFIG=yes", "NLSOPT=", "NLSUDATA=", "NLSPROVIDER=tcp"})
+	if want := "PMTAG=tcp ISTATE=enabled HOME=/root TZ=UTC FROMCONFIG=yes PATH=/usr/sbin:/usr/bin"; strings.Join(got, " ") != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 	if got := serviceBaseEnv([]string{"PATH=/bin"}); len(got) != 1 || got[0] != "PATH=/bin" {

@@ -121,7 +121,7 @@ func (l *rotLog) flushLocked() {
 // logged.
 func (l *rotLog) rotateLocked() {
 	l.n = 0
-	l.log.Printf("Restarting log file")
+	l.log.Printf(msgRestartLog)
 	if err := rotate(l.path, l.old); err == nil {
 		if nl, err := saflog.Open(l.path, logMode, l.opts); err == nil {
 			// Ignored: the old file is complete; nothing is lost if
@@ -134,7 +134,7 @@ func (l *rotLog) rotateLocked() {
 	// Ignored: if even this fails, the log keeps growing, which is all
 	// that can be done without it.
 	_ = l.log.File().Truncate(0)
-	l.log.Printf("Trouble saving the logfile")
+	l.log.Printf(msgTroubleLog)
 }
 
 // dup returns a new descriptor for the current log file, for a launcher

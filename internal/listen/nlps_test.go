@@ -76,13 +76,13 @@ func TestNLPSRequests(t *testing.T) {
 	t.Run("unknown", func(t *testing.T) {
 		c := dial(t, "tcp", addr)
 		text, err := nlps.Request(c, "nosuch")
-		if !errors.Is(err, nlps.ErrUnknownService) || text != "NLPS: Request for service code nosuch denied, unknown service code" {
+		if !errors.Is(err, nlps.ErrUnknownService) || text != "NLPS: Request for service code <nosuch> denied, unknown service code" {
 			t.Fatalf("Request: %q, %v", text, err)
 		}
 		if rest := readAll(t, c); rest != "" {
 			t.Errorf("after the refusal: %q", rest)
 		}
-		r.waitLog(`; NLPS: Request for service code nosuch denied, unknown service code\n`)
+		r.waitLog(`; NLPS: Request for service code <nosuch> denied, unknown service code\n`)
 	})
 	t.Run("long code", func(t *testing.T) {
 		c := dial(t, "tcp", addr)
@@ -95,10 +95,11 @@ func TestNLPSRequests(t *testing.T) {
 	})
 	t.Run("disabled", func(t *testing.T) {
 		c := dial(t, "tcp", addr)
-		_, err := nlps.Request(c, "off")
-		if !errors.Is(err, nlps.ErrServiceDisabled) {
-			t.Fatalf("Request: %v", err)
+		text, err := nlps.Request(c, "off")
+		if !errors.Is(err, nlps.ErrServiceDisabled) || text != "NLPS: Request for service code <off> denied, service is disabled" {
+			t.Fatalf("Request: %q, %v", text, err)
 		}
+		r.waitLog(`; NLPS: Request for service code <off> denied, service is disabled\n`)
 	})
 	t.Run("passfd", func(t *testing.T) {
 		c := dial(t, "tcp", addr)
@@ -130,7 +131,7 @@ func TestNLPSRequests(t *testing.T) {
 		if out := readAll(t, c); out != "" {
 			t.Errorf("got %q", out)
 		}
-		r.waitLog(`NLPS: Missing or bad passwd entry for nosuchuser`)
+		r.waitLog(`; NLPS: Missing or bad passwd entry for <nosuchuser>\n`)
 	})
 }
 

@@ -77,7 +77,7 @@ type pendingConn struct {
 // the request phase is over.
 func (l *listener) serveNLPSConn(ep *endpoint, s *service, nfd int, peer unix.Sockaddr, release func()) {
 	if err := unix.SetNonblock(nfd, true); err != nil {
-		l.logf("Error trying to rcv message to start a service: %s", errno.Text(err))
+		l.logf(msgRcvError, errno.Text(err))
 		closeRaw(nfd)
 		if release != nil {
 			release()
@@ -96,7 +96,7 @@ func (l *listener) serveNLPSConn(ep *endpoint, s *service, nfd int, peer unix.So
 		// Ignored: closing wakes its reader, which gives up.
 		_ = old.f.Close()
 		l.refuse(ep, s.Code, refPending, func() string {
-			return fmt.Sprintf("NLPS: %d requests pending on fd %d: the oldest dropped", limit, ep.fd)
+			return fmt.Sprintf(msgNLPSDropped, limit, ep.fd)
 		})
 	}
 	pc.elem = x.pending.list.PushBack(pc)
@@ -144,10 +144,10 @@ func (l *listener) nlpsRequests(ep *endpoint, pc *pendingConn, peer unix.Sockadd
 		m, err := nlps.ParseRequest(req)
 		if err != nil {
 			if errors.Is(err, nlps.ErrBadVersion) {
-				l.logf("NLPS: Unknown version of an NLPS service request: %d:%d", m.Low, m.High)
-				l.logf("ATT service: unknown version")
+				l.logf(msgNLPSVersion, m.Low, m.High)
+				l.logf(msgATTVersion)
 			} else {
-				l.logf("ATT service: bad message format")
+				l.logf(msgATTFormat)
 			}
 			// Slows down clients probing the port (listen.md 6.4).
 			l.nlpsClose(ep, pc, badRequestDelay)
@@ -175,7 +175,7 @@ func (l *listener) nlpsRequests(ep *endpoint, pc *pendingConn, peer unix.Sockadd
 			// Options are applied on the entry's own address only: its
 			// limits and access lists must not be bypassed by asking
 			// for the service here. Refused as if disabled.
-			l.logf("NLPS: service %s has options and is served on its own address only", s.Code)
+			l.logf(msgNLPSOptions, s.Code)
 			answer(nlps.CodeDisabled, nlps.DisabledText(m.Service))
 		case s.Listen.Flags&pmtab.LFlagCommand != 0:
 			// The success answer goes before the start (listen.md 6.5
@@ -202,21 +202,21 @@ func (l *listener) nlpsRequests(ep *endpoint, pc *pendingConn, peer unix.Sockadd
 func (l *listener) nlpsBadRead(err error) {
 	switch {
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		l.logf("Timed out trying to rcv message to start a service")
+		l.logf(msgRcvTimeout)
 		return
 	case errors.Is(err, nlps.ErrTooLong):
-		l.logf("NLPS: recieve buffer not large enough") // sic (listen.md 10)
+		l.logf(msgNLPSTooLong) // sic (listen.md 10)
 	case errors.Is(err, nlps.ErrNotNLPS), errors.Is(err, nlps.ErrSMB):
 		// MS-NET requests (listen.md 6.7) are not implemented: treated
 		// as unknown, as the spec allows.
-		l.logf("NLPS: Unknown service request (ignored)")
+		l.logf(msgNLPSUnknownReq)
 	default:
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			err = io.EOF
 		}
-		l.logf("Error trying to rcv message to start a service: %s", errno.Text(err))
+		l.logf(msgRcvError, errno.Text(err))
 	}
-	l.logf("NLPS: No/bad service request received")
+	l.logf(msgNLPSNoRequest)
 }
 
 // nlpsClose closes pc's connection after delay, during which it stays in
@@ -260,8 +260,8 @@ func (l *listener) nlpsStart(ep *endpoint, pc *pendingConn, s *service, peer uni
 		err = unix.SetNonblock(nfd, false)
 	}
 	if err != nil {
-		l.logf("Error during fork() to start a service")
-		l.logf("  %s", errno.Text(err))
+		l.logf(msgForkError)
+		l.logf(msgReason, errno.Text(err))
 		if nfd >= 0 {
 			closeRaw(nfd)
 		}
@@ -277,7 +277,7 @@ func (l *listener) nlpsStart(ep *endpoint, pc *pendingConn, s *service, peer uni
 func lookupService(root paths.Root, tag, code string, logf saflog.Logf) *service {
 	svcs, _, err := readTable(root.PMTab(tag))
 	if err != nil {
-		logf("NLPS: Unable to open database file")
+		logf(msgNLPSNoDB)
 		return nil
 	}
 	for _, s := range svcs {
@@ -303,21 +303,21 @@ func nlpsPassFD(root paths.Root, tag string, s *service, logf saflog.Logf) int {
 	sock := doconfig.NewProcess(0, doconfig.Socket)
 	if len(s.Modules) > 0 {
 		if err := sock.Push(s.Modules); err != nil {
-			logf("NLPS: Can't push server's modules: exit")
+			logf(msgNLPSPushExit)
 			return exitChild
 		}
 	}
 	script := root.ServiceScript(tag, s.Code)
 	if line, _ := doconfig.Run(script, sock, doconfig.NoAssign); line != 0 {
-		logf("doconfig failed on line %d of script %s", line, script)
+		logf(msgDoconfig, line, script)
 		return exitChild
 	}
 	if err := passfd.Send(s.Command, 0, passfdTimeout); err != nil {
 		var pe *passfd.Error
 		if errors.As(err, &pe) && pe.Op == passfd.OpConnect {
-			logf("NLPS open failed: %s", s.Command)
+			logf(msgNLPSOpenFailed, s.Command)
 		} else {
-			logf("NLPS passfd failed: %s", s.Command)
+			logf(msgNLPSPassfd, s.Command)
 		}
 		return exitChild
 	}

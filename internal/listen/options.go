@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -62,16 +61,16 @@ const (
 
 // refusalWhat is how the summary line names each kind.
 var refusalWhat = [nRefusals]string{
-	refAccess:    "refused by allow/deny",
-	refWrap:      "refused by hosts.allow/hosts.deny",
-	refRate:      "refused while paused by rate",
-	refMax:       "refused by max",
-	refPerSource: "refused by persource",
-	refLoop:      "datagrams ignored (loop risk)",
-	refDisabled:  "refused while disabled",
-	refTimeout:   "sessions ended by timeout",
-	refFailed:    "failed starts of the wait service",
-	refPending:   "pending NLPS requests dropped",
+	refAccess:    whatAccess,
+	refWrap:      whatWrap,
+	refRate:      whatRate,
+	refMax:       whatMax,
+	refPerSource: whatPerSource,
+	refLoop:      whatLoop,
+	refDisabled:  whatDisabled,
+	refTimeout:   whatTimeout,
+	refFailed:    whatFailed,
+	refPending:   whatPending,
 }
 
 // burstLog logs the first event of a burst and counts the rest; the count
@@ -109,7 +108,7 @@ func (b *burstLog) check(logf func(string, ...any), code string, kind refusal) {
 		return
 	}
 	if b.n > 0 {
-		logf("Service %s: %d more %s", code, b.n, refusalWhat[kind])
+		logf(msgBurstMore, code, b.n, refusalWhat[kind])
 	}
 	b.active, b.n = false, 0
 }
@@ -153,7 +152,7 @@ func peerAddr(peer unix.Sockaddr) netip.Addr {
 // peerText is the peer for the log.
 func peerText(a netip.Addr) string {
 	if !a.IsValid() {
-		return "a local peer"
+		return msgLocalPeer
 	}
 	return a.String()
 }
@@ -182,13 +181,13 @@ func (l *listener) admit(ep *endpoint, s *service, a netip.Addr, access bool) (k
 	if access && (len(o.Allow) > 0 && (!a.IsValid() || !pmtab.MatchAddressList(o.Allow, a)) ||
 		len(o.Deny) > 0 && a.IsValid() && pmtab.MatchAddressList(o.Deny, a)) {
 		return refAccess, func() string {
-			return fmt.Sprintf("Service %s: %s refused: not in allow, or in deny", s.Code, peerText(a))
+			return fmt.Sprintf(msgRefusedAccess, s.Code, peerText(a))
 		}, nil
 	}
 	if access && o.Wrap != "" {
 		if ok, rule := l.hosts.allowed(l.root, o.Wrap, a, l.logf); !ok {
 			return refWrap, func() string {
-				return fmt.Sprintf("Service %s: %s refused by %s (daemon %s)", s.Code, peerText(a), rule, o.Wrap)
+				return fmt.Sprintf(msgRefusedWrap, s.Code, peerText(a), rule, o.Wrap)
 			}, nil
 		}
 	}
@@ -199,7 +198,7 @@ func (l *listener) admit(ep *endpoint, s *service, a netip.Addr, access bool) (k
 	if o.Rate > 0 {
 		if now.Before(x.pausedUntil) {
 			return refRate, func() string {
-				return fmt.Sprintf("Service %s: %s refused: paused by rate", s.Code, peerText(a))
+				return fmt.Sprintf(msgRefusedRate, s.Code, peerText(a))
 			}, nil
 		}
 		if now.Sub(x.winStart) >= o.RatePer {
@@ -219,15 +218,15 @@ func (l *listener) admit(ep *endpoint, s *service, a netip.Addr, access bool) (k
 			x.winStart, x.winCount = time.Time{}, 0
 			// Every pause is logged: pauses are rare by
 			// construction. The refusals during it are a burst.
-			l.logf("Service %s: more than %d connections in %v: not accepting for %v", s.Code, o.Rate, o.RatePer, p)
+			l.logf(msgRatePause, s.Code, o.Rate, o.RatePer, p)
 			return refRate, func() string {
-				return fmt.Sprintf("Service %s: %s refused: paused by rate", s.Code, peerText(a))
+				return fmt.Sprintf(msgRefusedRate, s.Code, peerText(a))
 			}, nil
 		}
 	}
 	if o.MaxInstances > 0 && x.active >= o.MaxInstances {
 		return refMax, func() string {
-			return fmt.Sprintf("Service %s: %s refused: %d instances running (max %d)", s.Code, peerText(a), o.MaxInstances, o.MaxInstances)
+			return fmt.Sprintf(msgRefusedMax, s.Code, peerText(a), o.MaxInstances, o.MaxInstances)
 		}, nil
 	}
 	var key netip.Prefix
@@ -236,7 +235,7 @@ func (l *listener) admit(ep *endpoint, s *service, a netip.Addr, access bool) (k
 		key = sourceKey(o, a)
 		if x.perSource[key] >= o.PerSource {
 			return refPerSource, func() string {
-				return fmt.Sprintf("Service %s: %s refused: %d instances running from %s (persource %d)", s.Code, peerText(a), o.PerSource, key, o.PerSource)
+				return fmt.Sprintf(msgRefusedSource, s.Code, peerText(a), o.PerSource, key, o.PerSource)
 			}, nil
 		}
 		if x.perSource == nil {
@@ -273,7 +272,7 @@ func (l *listener) dispatchOpts(ep *endpoint, s *service, nfd int, peer unix.Soc
 	o := &s.Options
 	switch {
 	case o.Internal != "":
-		l.logf("Connect: fd %d, svctag %s, seq %d, type internal %s", ep.fd, s.Code, seq, o.Internal)
+		l.logf(msgConnect, ep.fd, s.Code, seq, fmt.Sprintf(typeInternal, o.Internal))
 		total := internalTotal
 		if o.Timeout > 0 {
 			total = o.Timeout
@@ -285,16 +284,16 @@ func (l *listener) dispatchOpts(ep *endpoint, s *service, nfd int, peer unix.Soc
 	case s.passfd():
 		// The standing server owns the connection once it has it:
 		// nothing to count beyond the hand-off.
-		l.logf("Connect: fd %d, svctag %s, seq %d, type passfd", ep.fd, s.Code, seq)
+		l.logf(msgConnect, ep.fd, s.Code, seq, typePassfd)
 		go func() {
 			defer release()
 			l.passFD(s, nfd)
 		}()
 	case s.nlps():
-		l.logf("Connect: fd %d, svctag %s, seq %d, type exec", ep.fd, s.Code, seq)
+		l.logf(msgConnect, ep.fd, s.Code, seq, typeExec)
 		l.serveNLPSConn(ep, s, nfd, peer, release)
 	default:
-		l.logf("Connect: fd %d, svctag %s, seq %d, type exec", ep.fd, s.Code, seq)
+		l.logf(msgConnect, ep.fd, s.Code, seq, typeExec)
 		l.startWatched(ep, s, nfd, peer, release)
 	}
 }
@@ -321,7 +320,7 @@ func (l *listener) startWatched(ep *endpoint, s *service, nfd int, peer unix.Soc
 	if t != nil {
 		t.start(s.Options.Timeout, pid, func() {
 			l.refuse(ep, s.Code, refTimeout, func() string {
-				return fmt.Sprintf("Service %s: pid %d timed out after %v: SIGHUP, SIGKILL in %v", s.Code, pid, s.Options.Timeout, killDelay)
+				return fmt.Sprintf(msgTimedOut, s.Code, pid, s.Options.Timeout, killDelay)
 			})
 		})
 	}
@@ -445,13 +444,12 @@ func (h *hostsFile) load(path string, logf func(string, ...any)) *hostsaccess.Ru
 	for _, err := range h.rules.Errors {
 		var le *hostsaccess.LineError
 		if errors.As(err, &le) {
-			logf("%s line %d ignored: %v", le.File, le.Line, le.Err)
+			logf(msgHostsIgnored, le.File, le.Line, le.Err)
 		}
 	}
 	for _, r := range h.rules.List {
 		if never := r.NeverMatch(); len(never) > 0 {
-			logf("%s line %d: never matches %s (host names, LOCAL, KNOWN, UNKNOWN, PARANOID, .domain, @netgroup, user@ and /file words are not supported; write addresses)",
-				r.File, r.Line, strings.Join(never, ", "))
+			logf(msgHostsNever, r.File, r.Line, strings.Join(never, ", "))
 		}
 	}
 	return h.rules
@@ -465,9 +463,9 @@ func (h *hostsCache) allowed(root rootPaths, daemon string, a netip.Addr, logf f
 	h.mu.Unlock()
 	ok, r := hostsaccess.Check(allow, deny, daemon, a)
 	if r == nil {
-		return ok, "no rule"
+		return ok, msgNoRule
 	}
-	return ok, r.File + " line " + strconv.Itoa(r.Line)
+	return ok, fmt.Sprintf(msgRuleAt, r.File, r.Line)
 }
 
 // rootPaths is what hostsCache needs of paths.Root.

@@ -37,7 +37,7 @@ func TestRereadKeepsEndpoints(t *testing.T) {
 	b := entry("b", "", id, hexAddr(t, "127.0.0.1", pb), "c", "/bin/cat")
 	r := startListener(t, a+b+entry("dyn", "", id, "", "cd", "/bin/cat"), options{})
 	fdA := r.waitLog(`Service a: fd (\d+) addr`)[1]
-	dynAddr := r.waitLog(`Service dyn: fd \d+ (dynamic addr \S+)`)[1]
+	dynAddr := r.waitLog(`Service dyn: fd \d+ dynamic addr (\S+)\n`)[1]
 	live := dial(t, "tcp4", fmt.Sprintf("127.0.0.1:%d", pa))
 	echo(t, live, "before")
 
@@ -53,7 +53,9 @@ func TestRereadKeepsEndpoints(t *testing.T) {
 		`Service a: fd ` + fdA + ` addr `,
 		`Unbind b: fd \d+ addr `,
 		`Service c: fd \d+ addr `,
-		`Service dyn: fd \d+ ` + regexp.QuoteMeta(dynAddr),
+		// Kept, a dynamic address is the bound one, as the original
+		// logged it once it had taken it into the entry.
+		`Service dyn: fd \d+ addr ` + regexp.QuoteMeta(dynAddr) + `\n`,
 		`Re-read complete, 3 addresses bound, \d+ fds free`,
 	} {
 		if !regexp.MustCompile(want).MatchString(log) {
@@ -86,14 +88,29 @@ func TestRereadKeepsEndpoints(t *testing.T) {
 	echo(t, live, "still alive")
 }
 
+// TestRereadVersionIsFatal: a version line that is wrong or missing ends
+// the listener on a re-read too, with the original's lines.
 func TestRereadVersionIsFatal(t *testing.T) {
-	r := startListener(t, "", options{})
-	os.WriteFile(r.root.PMTab("tcp"), []byte("# VERSION=3\n"), 0o644)
-	r.sac.Send(t, sacmsg.SCReadDB)
-	if code := r.exit(); code != exitBadVersion {
-		t.Errorf("exit %d, want %d", code, exitBadVersion)
+	for _, tt := range []struct {
+		name, table string
+		code        int
+		log         string
+	}{
+		{"version 3", "# VERSION=3\n", exitBadVersion,
+			`; Database file is not at the current version: version 3, this listener reads version 4\n.*; \*\*\* listener terminating!!! \*\*\*\n$`},
+		{"no version", "a::root:r:r:r:::c::/bin/cat\n", exitNoVersion,
+			`; Data base file has been corrupted: no version line \(want "# VERSION=4"\)\n.*; Database file has been corrupted\n.*; \*\*\* listener terminating!!! \*\*\*\n$`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := startListener(t, "", options{})
+			os.WriteFile(r.root.PMTab("tcp"), []byte(tt.table), 0o644)
+			r.sac.Send(t, sacmsg.SCReadDB)
+			if code := r.exit(); code != tt.code {
+				t.Errorf("exit %d, want %d", code, tt.code)
+			}
+			r.waitLog(`; Re-reading database\n.*` + tt.log)
+		})
 	}
-	r.waitLog(`Data base file: version 3, this listener reads version 4\n.*\*\*\* listener terminating!!! \*\*\*\n$`)
 }
 
 func TestStopLeavesSessions(t *testing.T) {
@@ -124,12 +141,15 @@ func TestStartupFailures(t *testing.T) {
 	}{
 		{"usage", "# VERSION=4\n", options{args: []string{}, noWait: true}, exitFatal, `Usage: listen \[ -m minor_prefix \] network_device\n`},
 		{"bad option", "# VERSION=4\n", options{args: []string{"-z", "tcp"}, noWait: true}, exitFatal, `Usage: listen`},
-		{"unknown net", "# VERSION=4\n", options{args: []string{"udp"}, noWait: true}, exitFatal, `no netconfig entry for udp\n.*Listener failed to start properly\n`},
+		{"unknown net", "# VERSION=4\n", options{args: []string{"udp"}, noWait: true}, exitFatal, `; no netconfig entry for <udp>\n.*; Listener failed to start properly\n`},
 		{"long net", "# VERSION=4\n", options{args: []string{strings.Repeat("t", 65)}, noWait: true}, exitFatal, `Bad netspec on command line \( Pathname too long \)`},
 		{"no istate", "# VERSION=4\n", options{noIState: true, noWait: true}, exitFatal, `ERROR: ISTATE variable not set in environment\n`},
 		{"no table", "", options{noWait: true}, exitBadTable, `Trouble opening data base file\n`},
-		{"no version", "a::root:r:r:r:::c::/bin/cat\n", options{noWait: true}, exitNoVersion, `no version number`},
-		{"version 2", "# VERSION=2\n", options{noWait: true}, exitBadVersion, `version 2`},
+		{"no version", "a::root:r:r:r:::c::/bin/cat\n", options{noWait: true}, exitNoVersion, `; Data base file has been corrupted: .*\n.*; Database file has been corrupted\n`},
+		{"empty version", "# VERSION=\n", options{noWait: true}, exitNoVersion, `; Data base file has been corrupted: .*\n.*; Database file has been corrupted\n`},
+		{"version 2", "# VERSION=2\n", options{noWait: true}, exitBadVersion, `; Database file is not at the current version: version 2, this listener reads version 4\n`},
+		{"duplicate", "# VERSION=4\ne::root:r:r:r:::c::/bin/cat\ne::root:r:r:r:::c::/bin/cat\n", options{noWait: true}, exitBadTable, `; Data base file: Duplicate service code: <e>\n`},
+		{"illegal", "# VERSION=4\nabcdefghijklmn::root:r:r:r:::c::/bin/cat\n", options{noWait: true}, exitBadTable, `; Data base file: Illegal service code: <abcdefghijklmn>\n`},
 		{"bad entry", "# VERSION=4\nx:\n", options{noWait: true}, exitBadTable, `Data base file: Error on line 2\n`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

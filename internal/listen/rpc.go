@@ -61,15 +61,15 @@ func (l *listener) rpcSet(ep *endpoint, s *service) {
 	if err == nil {
 		var ok bool
 		if ok, err = rpcbCall(rpcbProcSet, s.RPC.Prog, s.RPC.Vers, netid, uaddr); err == nil && !ok {
-			err = errors.New("rpcbind refused the registration")
+			err = errors.New(msgRPCRefused)
 		}
 	}
 	if err != nil {
-		l.logf("rpcb_set failed, service not registered with rpcbind")
-		l.logf("  %v", err)
+		l.logf(msgRPCSetFailed)
+		l.logf(msgRPCReason, err)
 		return
 	}
-	l.logf("  registered with rpcbind, prognum %d version %d", s.RPC.Prog, s.RPC.Vers)
+	l.logf(msgRPCRegistered, s.RPC.Prog, s.RPC.Vers)
 }
 
 // rpcUnset removes the registration rpcSet made for ep and s.
@@ -78,7 +78,7 @@ func (l *listener) rpcUnset(ep *endpoint, s *service) {
 		return
 	}
 	if _, _, err := rpcbUnset(ep, s); err != nil {
-		l.logf("rpcb_unset failed for prognum %d version %d: %v", s.RPC.Prog, s.RPC.Vers, err)
+		l.logf(msgRPCUnset, s.RPC.Prog, s.RPC.Vers, err)
 	}
 }
 
@@ -109,7 +109,7 @@ func universalAddr(b []byte) (netid, uaddr string, err error) {
 		return "tcp6", ip.WithZone("").String() + tail, nil
 	}
 	if len(b) == 0 {
-		return "", "", errors.New("no bound address")
+		return "", "", errors.New(msgRPCNoAddress)
 	}
 	return "local", string(b), nil
 }
@@ -136,11 +136,11 @@ func rpcbCall(proc, prog, vers uint32, netid, uaddr string) (bool, error) {
 			return false, err
 		}
 		if len(res) < 4 {
-			return false, errors.New("rpcbind: short result")
+			return false, errors.New(msgRPCShort)
 		}
 		return binary.BigEndian.Uint32(res) != 0, nil
 	}
-	return false, fmt.Errorf("rpcbind is not running: %w", lastErr)
+	return false, fmt.Errorf(msgRPCNotRunning, lastErr)
 }
 
 // rpcRoundTrip sends one call with record marking (RFC 5531 11) on a
@@ -168,7 +168,7 @@ func rpcRoundTrip(c net.Conn, proc uint32, args []byte) ([]byte, error) {
 		h := binary.BigEndian.Uint32(hdr[:])
 		n := h &^ (1 << 31)
 		if n > 1<<16 || len(reply)+int(n) > 1<<16 {
-			return nil, errors.New("rpcbind: reply too long")
+			return nil, errors.New(msgRPCTooLong)
 		}
 		frag := make([]byte, n)
 		if _, err := io.ReadFull(c, frag); err != nil {
@@ -192,7 +192,7 @@ func parseReply(b []byte, xid uint32) ([]byte, error) {
 		b = b[4:]
 		return v, true
 	}
-	bad := errors.New("rpcbind: malformed reply")
+	bad := errors.New(msgRPCMalformed)
 	if x, ok := u(); !ok || x != xid {
 		return nil, bad
 	}
@@ -204,7 +204,7 @@ func parseReply(b []byte, xid uint32) ([]byte, error) {
 		return nil, bad
 	}
 	if stat != 0 {
-		return nil, errors.New("rpcbind denied the call")
+		return nil, errors.New(msgRPCDenied)
 	}
 	if _, ok := u(); !ok { // verifier flavor
 		return nil, bad
@@ -219,7 +219,7 @@ func parseReply(b []byte, xid uint32) ([]byte, error) {
 		return nil, bad
 	}
 	if acc != 0 {
-		return nil, fmt.Errorf("rpcbind did not accept the call (status %d)", acc)
+		return nil, fmt.Errorf(msgRPCNotAccept, acc)
 	}
 	return b, nil
 }

@@ -1,6 +1,7 @@
 package listen
 
 import (
+	"fmt"
 	"os/user"
 	"slices"
 	"strconv"
@@ -9,10 +10,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/linux-saf/saf/internal/sdnotify"
 	"github.com/linux-saf/saf/saf/nlps"
 	"github.com/linux-saf/saf/saf/nlsaddr"
 	"github.com/linux-saf/saf/saf/paths"
-	"github.com/linux-saf/saf/saf/pmproto"
 	"golang.org/x/sys/unix"
 )
 
@@ -30,11 +31,13 @@ import (
 //	          (initgroups), or no switch at all when the listener
 //	          already is that user and group (the SAF_ROOT sandbox)
 //	cwd       the identity's home directory                            ident.home
-//	env       listen's environment without PMTAG, ISTATE, socket       serviceBaseEnv,
-//	          activation's variables and the connection's names;       connVars,
-//	          then NLSADDR, NLSOPT, NLSPROVIDER, MPREFIX, NLSUDATA;    ident.homeVars
-//	          then what a per-service script assigns; then HOME and
-//	          PATH (for a repeated name, its first value)
+//	env       listen's environment (PMTAG, ISTATE, what the port       serviceBaseEnv,
+//	          monitor's _config assigned, TZ ...) without the          connVars,
+//	          launcher's variable, socket activation's and             ident.homeVars
+//	          NOTIFY_SOCKET; then NLSADDR, NLSOPT, NLSPROVIDER,
+//	          MPREFIX, NLSUDATA; then what a per-service script
+//	          assigns; then HOME and PATH (for a repeated name, its
+//	          first value)
 //	fds       the connection on 0, 1 and 2, in blocking mode, and      serviceSetup.procAttr
 //	          nothing else (everything else is close-on-exec)
 //	session   a new session, no controlling terminal                   serviceSetup.procAttr
@@ -119,14 +122,21 @@ func (su *serviceSetup) spec(root paths.Root, tag string) launchSpec {
 	}
 }
 
-// serviceBaseEnv is the environment services inherit from the listener's:
-// without PMTAG and ISTATE (ttymon drops them too: they are the port
-// monitor's, not the service's) and without the variables the listener sets for each connection, with
-// PATH=/usr/sbin:/usr/bin when there is no PATH (the launcher sets the
-// final PATH after the service's script ran).
+// serviceBaseEnv is the environment services inherit from the listener's
+// (listen.md 5.6.1): all of it, PMTAG and ISTATE, the assignments of the
+// port monitor's _config script and TZ included, as the original's
+// services had it, with PATH=/usr/sbin:/usr/bin when there is no PATH
+// (the launcher sets the final PATH after the service's script ran). Only
+// what must never reach a service is dropped: the launcher's own
+// variable, socket activation's (the descriptors they describe are not
+// the service's) and NOTIFY_SOCKET (a service must not speak to the
+// service manager for listen). The variables the listener sets for each
+// connection (connVars) are dropped here too, and so replaced, not
+// repeated.
 func serviceBaseEnv(environ []string) []string {
-	drop := []string{pmproto.EnvPMTag, pmproto.EnvIState, envLaunch,
+	drop := []string{envLaunch,
 		envListenPID, envListenFDs, envListenFDNames, // activation.go
+		sdnotify.EnvSocket,
 		nlps.EnvAddr, nlps.EnvOpt, nlps.EnvUData, nlps.EnvProvider, nlps.EnvMPrefix}
 	hasPath := false
 	env := slices.DeleteFunc(slices.Clone(environ), func(kv string) bool {
@@ -192,12 +202,12 @@ type ident struct {
 func lookupIdent(id string, euid, egid int) (it *ident, u *user.User, msg string) {
 	u, err := user.Lookup(id)
 	if err != nil {
-		return nil, nil, "Missing or bad passwd entry for " + id
+		return nil, nil, fmt.Sprintf(msgNoPasswd, id)
 	}
 	uid, err1 := strconv.Atoi(u.Uid)
 	gid, err2 := strconv.Atoi(u.Gid)
 	if err1 != nil || err2 != nil {
-		return nil, nil, "Missing or bad passwd entry for " + id
+		return nil, nil, fmt.Sprintf(msgNoPasswd, id)
 	}
 	it = &ident{uid: uid, gid: gid, home: u.HomeDir}
 	it.switching = euid == 0 || uid != euid || gid != egid
@@ -212,7 +222,7 @@ func lookupIdent(id string, euid, egid int) (it *ident, u *user.User, msg string
 func (it *ident) lookupGroups(u *user.User) (msg string) {
 	g, err := user.LookupGroupId(u.Gid)
 	if err != nil {
-		return "No group entry for " + u.Gid
+		return fmt.Sprintf(msgNoGroup, u.Gid)
 	}
 	it.group = g.Name
 	it.groups = []int{it.gid}

@@ -146,7 +146,12 @@ func TestServiceSetupSame(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	startIn(t, root, s, options{args: []string{"-m", "tp", "tcp"}})
+	// What the listener's environment holds besides PMTAG and ISTATE:
+	// a variable of the port monitor's _config, TZ, and what must never
+	// reach a service.
+	startIn(t, root, s, options{args: []string{"-m", "tp", "tcp"}, env: []string{
+		"FROMCONFIG=assigned", "TZ=Europe/Paris",
+		"LISTEN_PID=1", "LISTEN_FDS=1", "LISTEN_FDNAMES=x", "NOTIFY_SOCKET=/nonexistent/notify"}})
 
 	// probe starts code's probe and returns what it saw.
 	probe := func(t *testing.T, code, id string) probeView {
@@ -235,7 +240,7 @@ func checkProbe(t *testing.T, v probeView, id string) {
 		}
 	}
 	env := strings.Join(v["env"], "\n")
-	for _, bad := range []string{"PMTAG=", "ISTATE=", envLaunch + "="} {
+	for _, bad := range []string{envLaunch + "=", "LISTEN_PID=", "LISTEN_FDS=", "LISTEN_FDNAMES=", "NOTIFY_SOCKET="} {
 		if strings.Contains("\n"+env, "\n"+bad) {
 			t.Errorf("the service sees %s...", bad)
 		}
@@ -244,7 +249,10 @@ func checkProbe(t *testing.T, v probeView, id string) {
 	if u.Uid == "0" {
 		path = "/usr/sbin:/usr/bin"
 	}
-	for _, kv := range []string{"HOME=" + u.HomeDir, "PATH=" + path, "NLSADDR=caller", "NLSOPT=", "NLSUDATA=", "NLSPROVIDER=tcp", "MPREFIX=tp"} {
+	// The listener's environment (listen.md 5.6.1), then the
+	// connection's variables, HOME and PATH.
+	for _, kv := range []string{"PMTAG=tcp", "ISTATE=enabled", "FROMCONFIG=assigned", "TZ=Europe/Paris",
+		"HOME=" + u.HomeDir, "PATH=" + path, "NLSADDR=caller", "NLSOPT=", "NLSUDATA=", "NLSPROVIDER=tcp", "MPREFIX=tp"} {
 		if !slices.Contains(v["env"], kv) {
 			t.Errorf("the service lacks %s", kv)
 		}

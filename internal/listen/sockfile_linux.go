@@ -48,7 +48,7 @@ func bindUnix(fd int, sa *unix.SockaddrUnix, mode uint32) error {
 	return nil
 }
 
-var errNoUnshare = errors.New("unshare(CLONE_FS) refused")
+var errNoUnshare = errors.New(msgNoUnshare)
 
 // chmodPrivate sets the mode of the socket file path, made by this
 // process, when its directory can be written by nobody but the listener's
@@ -67,7 +67,7 @@ func chmodPrivate(path string, mode uint32) error {
 		return &os.PathError{Op: "fstat", Path: dir, Err: err}
 	}
 	if int(st.Uid) != os.Geteuid() || st.Mode&0o022 != 0 {
-		return fmt.Errorf("socket file %s: cannot set its mode safely: unshare(CLONE_FS) is not permitted and %s is writable by others", path, dir)
+		return fmt.Errorf(msgNoSafeMode, path, dir)
 	}
 	pfd, err := unix.Openat(dfd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {

@@ -226,7 +226,7 @@ func TestMissingCommandAndUser(t *testing.T) {
 		}
 	}
 	r.waitLog(`ERROR: could not exec server\n.*System error: No such file or directory\n`)
-	r.waitLog(`; Missing or bad passwd entry for nosuchuser\n`)
+	r.waitLog(`; Missing or bad passwd entry for <nosuchuser>\n`)
 	r.waitLog(`invalid command line, non-terminated string for service code quote\n`)
 	r.waitLog(`; Can't push server's modules: exit\n`)
 	// The listener carries on.

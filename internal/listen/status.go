@@ -100,7 +100,7 @@ func (l *listener) startStatus(svcs []*service) (stop func()) {
 	l.publishStatus(svcs)
 	srv, err := pmstatus.Serve(l.root.PMStatus(l.tag), func() pmstatus.Status { return l.snapshot(ss) })
 	if err != nil {
-		l.logf("status socket not available: %v", err)
+		l.logf(msgNoStatus, err)
 	}
 	return func() {
 		if srv != nil {

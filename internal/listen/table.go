@@ -2,12 +2,12 @@ package listen
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
-	"github.com/linux-saf/saf/internal/errno"
 	"os"
-	"strconv"
 	"strings"
 
+	"github.com/linux-saf/saf/internal/errno"
 	"github.com/linux-saf/saf/saf/admfile"
 	"github.com/linux-saf/saf/saf/pmtab"
 )
@@ -109,7 +109,7 @@ func readTable(path string) ([]*service, []string, error) {
 		// The path and reason are an extension: the original said only
 		// the first line.
 		return nil, nil, &tableError{Code: exitBadTable, Fatal: true,
-			Lines: []string{"Trouble opening data base file", "  " + path + ": " + errno.Text(err)}}
+			Lines: []string{msgDBFOpen, fmt.Sprintf(msgFileDetail, path, errno.Text(err))}}
 	}
 	return parseTable(data)
 }
@@ -153,10 +153,10 @@ func parseTable(data []byte) ([]*service, []string, error) {
 		}
 		code := f[0]
 		if code == "" || len(code) > maxCode {
-			return nil, nil, &tableError{Code: exitBadTable, Lines: []string{"Data base file: Illegal service code: " + code}}
+			return nil, nil, &tableError{Code: exitBadTable, Lines: []string{fmt.Sprintf(msgDBFIllegal, code)}}
 		}
 		if seen[code] {
-			return nil, nil, &tableError{Code: exitBadTable, Lines: []string{"Data base file: Duplicate service code: " + code}}
+			return nil, nil, &tableError{Code: exitBadTable, Lines: []string{fmt.Sprintf(msgDBFDuplicate, code)}}
 		}
 		seen[code] = true
 		l, err := pmtab.ParseListen(strings.Join(f[6:], ":"))
@@ -164,59 +164,99 @@ func parseTable(data []byte) ([]*service, []string, error) {
 			return nil, nil, listenError(num, code, err)
 		}
 		for _, n := range l.Notes {
-			notes = append(notes, n.Lines(code)...)
+			notes = append(notes, noteLines(code, n)...)
 		}
 		svc := &service{Code: code, Flags: parseSvcFlags(f[1]), Identity: f[2], Listen: l, Line: num}
 		svc.argv, _ = pmtab.SplitCommand(l.Command) // errors: see argv
 		svcs = append(svcs, svc)
 	}
 	if len(svcs) == 0 {
-		notes = append(notes, "No database?  0 entries?")
+		notes = append(notes, msgNoEntries)
 	}
 	return svcs, notes, nil
 }
 
 func lineError(num int) *tableError {
-	return &tableError{Code: exitBadTable, Lines: []string{"Data base file: Error on line " + strconv.Itoa(num)}}
+	return &tableError{Code: exitBadTable, Lines: []string{fmt.Sprintf(msgDBFLine, num)}}
 }
 
-// listenError maps an error of fields 7-11 to the listener's lines
-// (listen.md 2.2).
+// noteLines is what the listener logs for a non-fatal problem of the
+// entry for service code svc (listen.md 2.2).
+func noteLines(svc string, n pmtab.ListenNote) []string {
+	switch n.Kind {
+	case pmtab.ListenNoteStaticAndDynamic:
+		return []string{fmt.Sprintf(msgStaticDynamic, svc), msgAddrInfo}
+	case pmtab.ListenNoteUnknownFlag:
+		return []string{fmt.Sprintf(msgUnknownFlag, svc, n.Flag)}
+	}
+	return nil
+}
+
+// listenError maps an error of fields 7-11 of the entry for service code
+// code, on line num, to the listener's lines (listen.md 2.2).
 func listenError(num int, code string, err error) *tableError {
-	le, ok := err.(*pmtab.ListenError)
-	if !ok {
+	var le *pmtab.ListenError
+	if !errors.As(err, &le) {
 		return lineError(num)
 	}
-	msg := le.Message(code)
+	var msg string
 	switch {
-	case msg == "":
+	case errors.Is(le.Err, pmtab.ErrListenRPCNotInteger):
+		msg = fmt.Sprintf(msgRPCNotInteger, code)
+	case errors.Is(le.Err, pmtab.ErrListenRPCRange):
+		// [LINUX] The original's atoi overflowed silently.
+		msg = fmt.Sprintf(msgRPCRange, code)
+	case errors.Is(le.Err, pmtab.ErrListenOptions):
+		// Our extension (flag o): say which option is wrong.
+		msg = fmt.Sprintf(msgBadOptions, code, strings.TrimPrefix(le.Err.Error(), pmtab.ErrListenOptions.Error()+": "))
+	case errors.Is(le.Err, pmtab.ErrListenAddressTooLong):
+		// The original printed a pointer here; we print the address
+		// (listen.md 2.2 [QUIRK]). The table gives no line error.
+		return &tableError{Code: exitBadTable, Lines: []string{fmt.Sprintf(msgAddrTooLong, le.Value)}}
+	default:
+		// Too few fields, and rpc info without its ',': the original's
+		// "service code <S> - invalid rpcinfo" is suppressed in its
+		// counting pass, so only the line error is logged.
 		return lineError(num)
-	case le.Field == "address":
-		// The table gives no line error for a long address.
-		return &tableError{Code: exitBadTable, Lines: []string{msg}}
 	}
 	return &tableError{Code: exitBadTable, Lines: []string{msg, lineError(num).Lines[0]}}
 }
 
 // checkVersion finds the first line that begins with "# VERSION=" and
-// checks its number (listen.md 2.1): none, or nothing after the '=', is
-// exit 39; a number other than 4 (read like C atoi) is exit 40. Both are
-// fatal on a re-read too [ORIG, QUIRK: keep].
+// checks its number (listen.md 2.1), reading the file in the pieces the
+// original's fgets read (a line, or lineBuf-1 bytes of a longer one). No
+// such line, one that does not end within its piece, or nothing after the
+// '=', is exit 39: the original logged msgDBFCorrupt, then msgDBCorrupt
+// as it exited. A number other than 4 (read like C atoi) is exit 40,
+// msgDBVersion. Both are fatal on a re-read too [ORIG, QUIRK: keep].
 func checkVersion(data []byte) error {
-	rest, ok := []byte(nil), false
-	for line := range bytes.Lines(data) {
-		if v, found := bytes.CutPrefix(line, []byte(admfile.StampPrefix)); found {
-			rest, ok = bytes.TrimSuffix(v, []byte("\n")), true
-			break
-		}
-	}
-	if !ok || len(rest) == 0 {
+	corrupt := func(detail string) error {
 		return &tableError{Code: exitNoVersion, Fatal: true,
-			Lines: []string{"Data base file: no version number (want a line \"" + admfile.StampPrefix + strconv.Itoa(tableVersion) + "\")"}}
+			Lines: []string{msgDBFCorrupt + detail, msgDBCorrupt}}
 	}
-	if v := admfile.Atoi(string(rest)); v != tableVersion {
-		return &tableError{Code: exitBadVersion, Fatal: true,
-			Lines: []string{fmt.Sprintf("Data base file: version %d, this listener reads version %d", v, tableVersion)}}
+	for len(data) > 0 {
+		n := min(len(data), lineBuf-1)
+		if nl := bytes.IndexByte(data[:n], '\n'); nl >= 0 {
+			n = nl + 1
+		}
+		piece := data[:n]
+		data = data[n:]
+		rest, found := bytes.CutPrefix(piece, []byte(admfile.StampPrefix))
+		if !found {
+			continue
+		}
+		rest, complete := bytes.CutSuffix(rest, []byte("\n"))
+		switch {
+		case !complete:
+			return corrupt(detailVersionNewline)
+		case len(rest) == 0:
+			return corrupt(detailEmptyVersion)
+		}
+		if v := admfile.Atoi(string(rest)); v != tableVersion {
+			return &tableError{Code: exitBadVersion, Fatal: true,
+				Lines: []string{fmt.Sprintf(msgDBVersion+detailVersion, v, tableVersion)}}
+		}
+		return nil
 	}
-	return nil
+	return corrupt(fmt.Sprintf(detailNoVersion, admfile.StampPrefix, tableVersion))
 }

@@ -83,7 +83,7 @@ func utmpStart(root paths.Root, tag string, s *service, nlps bool, mprefix strin
 		err = utmp.AppendWtmp(root.Wtmp(), r)
 	}
 	if err != nil {
-		logf("Can't create utmpx entry for service code %s: %s", s.Code, errno.Text(err))
+		logf(msgUtmpFailed, s.Code, errno.Text(err))
 	}
 }
 

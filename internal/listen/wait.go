@@ -103,7 +103,7 @@ func (l *listener) refusedDisabled(ep *endpoint, s *service) bool {
 		return false
 	}
 	l.refuse(ep, s.Code, refDisabled, func() string {
-		return fmt.Sprintf("Request for service on fd %d denied: disabled", ep.fd)
+		return fmt.Sprintf(msgDeniedDisabled, ep.fd)
 	})
 	return true
 }
@@ -144,17 +144,17 @@ func (l *listener) waitLoop(ep *endpoint, rc syscall.RawConn) {
 			if nfd >= 0 {
 				unix.Close(nfd)
 			}
-			l.logf("Service %s: cannot hand over its socket: %s", s.Code, errno.Text(derr))
+			l.logf(msgHandOverFailed, s.Code, errno.Text(derr))
 			time.Sleep(waitRetry)
 			continue
 		}
-		l.logf("Connect: fd %d, svctag %s, seq %d, type wait", ep.fd, s.Code, l.seq.Add(1))
+		l.logf(msgConnect, ep.fd, s.Code, l.seq.Add(1), typeWait)
 		exited := make(chan struct{})
 		// startWatched calls this once, when the service has been
 		// reaped or did not start.
 		if l.startWatched(ep, s, nfd, nil, func() { release(); close(exited) }) == 0 {
 			l.refuse(ep, s.Code, refFailed, func() string {
-				return fmt.Sprintf("Service %s: wait service did not start; its socket rests for %v", s.Code, waitRetry)
+				return fmt.Sprintf(msgWaitNoStart, s.Code, waitRetry)
 			})
 			_ = rc.Control(func(fd uintptr) { // ignored: as above
 				unix.SetNonblock(int(fd), true)
@@ -207,7 +207,7 @@ func (l *listener) dgramLoop(ep *endpoint, rc syscall.RawConn) {
 		}
 		if port := sockaddrPort(from); a.IsValid() && dgramLoopRisk(port, own) {
 			l.refuse(ep, s.Code, refLoop, func() string {
-				return fmt.Sprintf("Service %s: datagram from %s port %d ignored: a reply could start a loop", s.Code, a, port)
+				return fmt.Sprintf(msgLoopRisk, s.Code, a, port)
 			})
 			continue
 		}

@@ -50,10 +50,14 @@
 //
 //	version  the request's low version, decimal ("2")
 //	code     CodeStart 0: the service is being started (its text is
-//	         "NLPS (<code>) exec: <program>" or "NLPS (<code>) passfd:
-//	         <path>"); CodeFormat 2 (defined, never sent); CodeUnknown 3:
-//	         no such service; CodeDisabled 4: the service is disabled
-//	text     free text, no NUL; it may hold ':'
+//	         "NLPS (CODE) exec: PROGRAM" or "NLPS (CODE) passfd: PATH");
+//	         CodeFormat 2 (defined, never sent); CodeUnknown 3: no such
+//	         service ("NLPS: Request for service code <CODE> denied,
+//	         unknown service code", the brackets part of the text);
+//	         CodeDisabled 4: the service is disabled ("NLPS: Request for
+//	         service code <CODE> denied, service is disabled")
+//	text     free text, no NUL; it may hold ':'; the server's texts are
+//	         the original nlps_server's (messages.go)
 //
 // A success answer is sent before the service is actually started: a
 // later failure (bad identity, exec failure) shows only as the connection

@@ -147,8 +147,8 @@ func TestAnswerRoundTrip(t *testing.T) {
 		wire string
 	}{
 		{Answer{2, CodeStart, ExecText("lp", "/bin/cat")}, "2:0:NLPS (lp) exec: /bin/cat\x00"},
-		{Answer{2, CodeUnknown, UnknownText("zz")}, "2:3:NLPS: Request for service code zz denied, unknown service code\x00"},
-		{Answer{2, CodeDisabled, DisabledText("x")}, "2:4:NLPS: Request for service code x denied, service is disabled\x00"},
+		{Answer{2, CodeUnknown, UnknownText("zz")}, "2:3:NLPS: Request for service code <zz> denied, unknown service code\x00"},
+		{Answer{2, CodeDisabled, DisabledText("x")}, "2:4:NLPS: Request for service code <x> denied, service is disabled\x00"},
 		{Answer{2, CodeStart, PassfdText("lp", "/run/lp")}, "2:0:NLPS (lp) passfd: /run/lp\x00"},
 		{Answer{2, 0, "a:b:c"}, "2:0:a:b:c\x00"},
 		{Answer{2, 0, ""}, "2:0:\x00"},
@@ -208,7 +208,7 @@ func TestRequest(t *testing.T) {
 		err    error
 	}{
 		{"start", "2:0:NLPS (lp) exec: /bin/cat\x00", "NLPS (lp) exec: /bin/cat", nil},
-		{"unknown", "2:3:NLPS: Request for service code lp denied, unknown service code\x00", "NLPS: Request for service code lp denied, unknown service code", ErrUnknownService},
+		{"unknown", "2:3:NLPS: Request for service code <lp> denied, unknown service code\x00", "NLPS: Request for service code <lp> denied, unknown service code", ErrUnknownService},
 		{"disabled", "2:4:off\x00", "off", ErrServiceDisabled},
 		{"format", "2:2:bad\x00", "bad", ErrRequestFormat},
 		{"garbage answer", "hello\x00", "", ErrBadAnswer},

@@ -18,29 +18,24 @@ func clip(s string) string {
 	return s
 }
 
-// The texts of the server's answers (listen.md 6.5). The server logs the
-// same text.
+// The texts of the server's answers (listen.md 6.5, messages.go). The
+// server logs the same text.
 
-// UnknownText is the text refusing service code svc as unknown.
-func UnknownText(svc string) string {
-	return "NLPS: Request for service code " + clip(svc) + " denied, unknown service code"
-}
+// UnknownText is the text refusing service code svc as unknown:
+// "NLPS: Request for service code <svc> denied, unknown service code".
+func UnknownText(svc string) string { return fmt.Sprintf(msgUnknown, clip(svc)) }
 
-// DisabledText is the text refusing service code svc as disabled.
-func DisabledText(svc string) string {
-	return "NLPS: Request for service code " + clip(svc) + " denied, service is disabled"
-}
+// DisabledText is the text refusing service code svc as disabled:
+// "NLPS: Request for service code <svc> denied, service is disabled".
+func DisabledText(svc string) string { return fmt.Sprintf(msgDisabled, clip(svc)) }
 
-// ExecText is the text announcing that svc starts program argv0.
-func ExecText(svc, argv0 string) string {
-	return "NLPS (" + clip(svc) + ") exec: " + clip(argv0)
-}
+// ExecText is the text announcing that svc starts program argv0:
+// "NLPS (svc) exec: argv0".
+func ExecText(svc, argv0 string) string { return fmt.Sprintf(msgExec, clip(svc), clip(argv0)) }
 
 // PassfdText is the text announcing that svc's connection goes to the
-// standing server at path.
-func PassfdText(svc, path string) string {
-	return "NLPS (" + clip(svc) + ") passfd: " + clip(path)
-}
+// standing server at path: "NLPS (svc) passfd: path".
+func PassfdText(svc, path string) string { return fmt.Sprintf(msgPassfd, clip(svc), clip(path)) }
 
 // Call is the caller's data a service finds in its environment (the
 // original's nlsgetcall, listen.md 6.8).

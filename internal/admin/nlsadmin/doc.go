@@ -184,6 +184,8 @@
 // "nlsadmin: warning: TEXT"; command-line errors are followed by the usage.
 // When sacadm or pmadm fail for a reason nlsadmin has no word for, the
 // extra line "nlsadmin: error: System error in SAC command" follows.
+// Every text is in messages.go: the original's words wherever the
+// original had a message, a detail of ours only after them (after ": ").
 //
 // # Exit status
 //
@@ -212,7 +214,9 @@
 // # Differences from the original
 //
 // Both -A addr -D and -D -A addr are refused. -R wants digits on both
-// sides of the colon. Messages name the program nlsadmin rather than
+// sides of the colon; where the original printed the usage alone (a bad
+// -R argument, a second operand), a line that says why comes first.
+// Messages name the program nlsadmin rather than
 // argv[0]. The long options (--help, service options, --import-inetd)
 // and service names in addresses are additions.
 package nlsadmin

@@ -30,7 +30,7 @@ func (c *cmd) format(o *options) error {
 	// An internal service needs no command (--internal without -c).
 	if o.modes&(modeCmd|modePipe) != 0 {
 		if !strings.HasPrefix(l.Command, "/") {
-			return fail(exitUsage, "Must specify full path name")
+			return fail(exitUsage, msgFullPath)
 		}
 		if err := checkCommand(opt, l.Command); err != nil {
 			return err
@@ -82,7 +82,7 @@ func withOptions(l *pmtab.Listen, o *options) {
 func (c *cmd) checkExists(command string) {
 	path, _, _ := strings.Cut(strings.ReplaceAll(command, "\t", " "), " ")
 	if _, err := c.stat(path); err != nil {
-		c.warnf("%s does not exist", path)
+		c.warnf(msgNotExist, path)
 	}
 }
 
@@ -95,7 +95,7 @@ func checkCommand(opt, command string) error {
 		return err
 	}
 	if strings.TrimRight(command, admfile.Blanks) != command {
-		return fail(exitUsage, "%s argument %q ends in white space, which _pmtab does not keep", opt, command)
+		return fail(exitUsage, msgTrailingBlank, opt, command)
 	}
 	return nil
 }
@@ -107,11 +107,11 @@ func noneOf(opt, v, bad string) error {
 		return nil
 	}
 	why := map[byte]string{
-		'#':  "'#', which starts the comment of a _pmtab entry",
-		'\n': "a newline, which ends a _pmtab entry",
-		':':  "':', which separates _pmtab fields",
+		'#':  whyHash,
+		'\n': whyNewline,
+		':':  whyColon,
 	}[v[i]]
-	return fail(exitUsage, "%s argument %q contains %s", opt, v, why)
+	return fail(exitUsage, msgContains, opt, v, why)
 }
 
 // checkModules checks a -p module list: names separated by single commas,
@@ -127,7 +127,7 @@ func checkModules(list string) ([]string, error) {
 	names := strings.Split(list, ",")
 	for _, n := range names {
 		if n == "" || strings.ContainsAny(n, " \t") {
-			return nil, fail(exitUsage, "-p argument %q is not a list of module names separated by commas", list)
+			return nil, fail(exitUsage, msgModuleList, list)
 		}
 	}
 	return names, nil
@@ -155,15 +155,15 @@ func tableAddress(opt, addr string, lookup nlsaddr.PortFunc) (string, error) {
 		}
 		if errors.Is(err, nlsaddr.ErrServiceName) {
 			why := strings.TrimPrefix(err.Error(), nlsaddr.ErrServiceName.Error()+": ")
-			return "", fail(exitUsage, "%s argument %q: %s", opt, addr, why)
+			return "", fail(exitUsage, msgAddrName, opt, addr, why)
 		}
 		if errors.Is(err, nlsaddr.ErrNotReadable) {
-			return "", fail(exitUsage, "%s argument %q %v (a socket path may not contain ':')", opt, addr, err)
+			return "", fail(exitUsage, msgAddrColon, opt, addr, err)
 		}
-		return "", fail(exitUsage, "%s argument %q is not a valid address: %v", opt, addr, err)
+		return "", fail(exitUsage, msgAddrInvalid, opt, addr, err)
 	}
 	if len(s) > pmtab.ListenMaxAddress {
-		return "", fail(exitUsage, "%s argument %q is longer than %d characters", opt, addr, pmtab.ListenMaxAddress)
+		return "", fail(exitUsage, msgAddrLong, opt, addr, pmtab.ListenMaxAddress)
 	}
 	return s, nil
 }

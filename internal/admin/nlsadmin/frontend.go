@@ -85,9 +85,9 @@ func active(pm sacmsg.StatusEntry) bool {
 // pmStatus is the line of -x and of net_spec alone.
 func pmStatus(pm sacmsg.StatusEntry) string {
 	if active(pm) {
-		return pm.Tag + "\tACTIVE"
+		return fmt.Sprintf(msgActive, pm.Tag)
 	}
-	return pm.Tag + "\tINACTIVE"
+	return fmt.Sprintf(msgInactive, pm.Tag)
 }
 
 // svcLine is a service with the listen part of its entry split into its
@@ -117,24 +117,24 @@ func (s svcLine) disabled() bool { return s.flags&pmtab.FlagX != 0 }
 func (s svcLine) report() string {
 	addr := s.addr
 	if addr == "" {
-		addr = "NOADDR"
+		addr = msgNoAddr
 		if strings.Contains(s.lflags, "d") {
-			addr = "DYNAMIC"
+			addr = msgDynamic
 		}
 	}
-	state := "ENABLED " // sic: trailing blank
+	state := msgEnabled // sic: trailing blank
 	if s.disabled() {
-		state = "DISABLED"
+		state = msgDisabled
 	}
-	rpc := "NORPC"
+	rpc := msgNoRPC
 	if s.rpc != "" {
 		rpc = strings.Replace(s.rpc, ",", ":", 1)
 	}
 	modules := s.modules
 	if modules == "" {
-		modules = "NOMODULES"
+		modules = msgNoModules
 	}
-	return strings.Join([]string{s.svc, addr, state, rpc, s.id, modules, s.command, "# " + s.comment}, "\t") + "\n"
+	return fmt.Sprintf(msgReport, s.svc, addr, state, rpc, s.id, modules, s.command, s.comment)
 }
 
 // frontEnd runs the administrative modes (listen.md 4.3, 4.6-4.8): checks
@@ -145,7 +145,7 @@ func (c *cmd) frontEnd(o *options) error {
 	if !admfile.IsAlnum(net) || net == "" || len(net) > sactab.TagSize {
 		// [LINUX] The original passed any text on to sacadm; a port
 		// monitor tag is 1-14 letters and digits (linux.md D7).
-		return fail(exitBadPM, "Invalid network specification %q: a port monitor tag is 1-%d letters and digits", net, sactab.TagSize)
+		return fail(exitBadPM, msgInvalidNet+detailBadNet, net, sactab.TagSize)
 	}
 	var pm sacmsg.StatusEntry
 	if m&modeInit == 0 {
@@ -157,12 +157,12 @@ func (c *cmd) frontEnd(o *options) error {
 	if m&(modeAdd|modeDisable|modeEnable|modeRemove|modeZ) != 0 {
 		// sic: 14 characters are refused too (listen.md 10).
 		if o.svc == "" || len(o.svc) >= pmtab.SvcTagSize {
-			return fail(exitService, "Service code contains more than 14 characters")
+			return fail(exitService, msgSvcCodeLong, pmtab.SvcTagSize)
 		}
 		// [LINUX] pmadm takes only letters and digits; say so here rather
 		// than report its refusal as a system error.
 		if !admfile.IsAlnum(o.svc) {
-			return fail(exitService, "Service code %q must be letters and digits", o.svc)
+			return fail(exitService, msgSvcCodeChars, o.svc)
 		}
 	}
 	needRoot := m&(modeAdd|modeRemove|modeEnable|modeDisable|modeInit|modeStart|modeKill) != 0 ||
@@ -196,7 +196,7 @@ func (c *cmd) frontEnd(o *options) error {
 		return quiet(exitNo)
 	}
 	// net_spec alone (-m and -N may come with it).
-	fmt.Fprintln(c.stdout, pmStatus(pm))
+	fmt.Fprint(c.stdout, pmStatus(pm))
 	if !active(pm) {
 		return quiet(exitNo)
 	}
@@ -214,10 +214,10 @@ func (c *cmd) checkNet(net string) (sacmsg.StatusEntry, error) {
 	// or anything else.
 	pms, _ := c.saf.portMonitors(net, "")
 	if len(pms) == 0 {
-		return sacmsg.StatusEntry{}, fail(exitBadPM, "Invalid network specification")
+		return sacmsg.StatusEntry{}, fail(exitBadPM, msgInvalidNet)
 	}
 	if pms[0].Type != "listen" {
-		return sacmsg.StatusEntry{}, fail(exitBadPM, "Network specification \"%s\" is not of type listen", net)
+		return sacmsg.StatusEntry{}, fail(exitBadPM, msgNotListen, net)
 	}
 	return pms[0], nil
 }
@@ -231,10 +231,10 @@ func (c *cmd) listAll() error {
 		// No listen port monitors: nothing to print.
 		return nil
 	default:
-		return sacFail("Could not list port monitors")
+		return sacFail(msgListFailedPMs)
 	}
 	for _, pm := range pms {
-		fmt.Fprintln(c.stdout, pmStatus(pm))
+		fmt.Fprint(c.stdout, pmStatus(pm))
 	}
 	return nil
 }
@@ -247,13 +247,13 @@ func (c *cmd) services(net, code string) ([]svcLine, error) {
 	case exitcode.OK, exitcode.NoExist:
 		// NoExist: "No services defined" or "Service CODE does not exist".
 	default:
-		return nil, sacFail("Could not list services")
+		return nil, sacFail(msgListFailedSvcs)
 	}
 	var svcs []svcLine
 	for _, s := range all {
 		l, ok := listenService(s)
 		if !ok {
-			c.warnf("Entry for code \"%s\" has incorrect format", l.svc)
+			c.warnf(msgBadFormat, l.svc)
 			continue
 		}
 		svcs = append(svcs, l)
@@ -277,7 +277,7 @@ func (c *cmd) listServices(net, code string, q bool) error {
 		if q {
 			return quiet(exitService)
 		}
-		return fail(exitService, "Service \"%s\" unknown", code)
+		return fail(exitService, msgUnknownSvc, code)
 	}
 	if q {
 		if svcs[0].disabled() {
@@ -311,11 +311,11 @@ func translate(st int, table map[int]outcome, other string) error {
 	return sacFail(other)
 }
 
-var notRoot = outcome{exitNotRoot, "Must be super user"}
+var notRoot = outcome{exitNotRoot, msgNotRoot}
 
 // addTable is -a, the re-add of -l/-t and service 0 of -i.
 var addTable = map[int]outcome{
-	exitcode.Dup:    {exitService, "Service code already exists"},
+	exitcode.Dup:    {exitService, msgSvcExists},
 	exitcode.NoPriv: notRoot,
 }
 
@@ -324,8 +324,8 @@ var addTable = map[int]outcome{
 func (c *cmd) add(o *options) error {
 	if o.modes&modeCmd != 0 {
 		if !strings.HasPrefix(o.cmd, "/") {
-			c.errorf("Must specify full path name")
-			return fail(exitUsage, "Could not add service")
+			c.errorf(msgFullPath)
+			return fail(exitUsage, msgCouldNotAdd)
 		}
 		if err := checkCommand("-c", o.cmd); err != nil {
 			return err
@@ -361,13 +361,13 @@ func (c *cmd) addService(net, code, id string, flags pmtab.Flags, pmspecific, co
 		c.checkExists(command)
 	}
 	e := pmtab.Entry{Svc: code, Flags: flags, Identity: id, PMSpecific: pmspecific, Comment: comment}
-	return translate(c.saf.addService(net, e, pmtab.ListenVersion), addTable, "Could not add service")
+	return translate(c.saf.addService(net, e, pmtab.ListenVersion), addTable, msgCouldNotAdd)
 }
 
 // changeTable is -r, -e and -d.
 var changeTable = map[int]outcome{
-	exitcode.NoExist: {exitService, "Non-existent service."},
-	exitcode.Dup:     {exitService, "Non-existent service."},
+	exitcode.NoExist: {exitService, msgNoService},
+	exitcode.Dup:     {exitService, msgNoService},
 	exitcode.NoPriv:  notRoot,
 }
 
@@ -387,12 +387,12 @@ func (c *cmd) changeService(o *options) error {
 // the address of service 0 and then of service 1 (listen.md 4.7).
 func (c *cmd) addresses(o *options) error {
 	if o.has('l') {
-		if err := c.address(o.net, "0", "-l", o.lAddr, "NLPS service not defined"); err != nil {
+		if err := c.address(o.net, "0", "-l", o.lAddr, msgNoNLPS); err != nil {
 			return err
 		}
 	}
 	if o.has('t') {
-		return c.address(o.net, "1", "-t", o.tAddr, "remote login service not defined")
+		return c.address(o.net, "1", "-t", o.tAddr, msgNoLogin)
 	}
 	return nil
 }
@@ -418,7 +418,7 @@ func (c *cmd) address(net, code, opt, arg, undefined string) error {
 	}
 	s := svcs[0]
 	if s.pmtype != "listen" {
-		return fail(exitFailed, "Incorrect port monitor type.  Must be of type listen")
+		return fail(exitFailed, msgPMType)
 	}
 	if query {
 		fmt.Fprintln(c.stdout, s.addr)
@@ -450,8 +450,8 @@ func (c *cmd) address(net, code, opt, arg, undefined string) error {
 
 // initTable is -i's sacadm -a.
 var initTable = map[int]outcome{
-	exitcode.Dup:    {exitFailed, "Listener already initialized"},
-	exitcode.PMRun:  {exitFailed, "Listener already initialized"},
+	exitcode.Dup:    {exitFailed, msgInitialized},
+	exitcode.PMRun:  {exitFailed, msgInitialized},
 	exitcode.NoPriv: notRoot,
 }
 
@@ -466,24 +466,24 @@ func (c *cmd) initPM(net string) error {
 		return err
 	}
 	l := pmtab.Listen{Flags: pmtab.LFlagCommand, Command: nlpsServerPath}
-	return c.addService(net, "0", "root", 0, l.Format(), l.Command, "NLPS server")
+	return c.addService(net, "0", "root", 0, l.Format(), l.Command, msgNLPSServer)
 }
 
 // startPM is -s: sacadm -s, then sacadm -e.
 func (c *cmd) startPM(net string) error {
 	if err := translate(c.saf.tell(sacmsg.ACStart, net), map[int]outcome{
-		exitcode.NoExist: {exitBadPM, "Non-existent port monitor."},
-		exitcode.Dup:     {exitBadPM, "Non-existent port monitor."},
-		exitcode.PMRun:   {exitFailed, "Listener already running"},
+		exitcode.NoExist: {exitBadPM, msgNoPM},
+		exitcode.Dup:     {exitBadPM, msgNoPM},
+		exitcode.PMRun:   {exitFailed, msgRunning},
 		exitcode.NoPriv:  notRoot,
 	}, ""); err != nil {
 		return err
 	}
 	return translate(c.saf.tell(sacmsg.ACEnable, net), map[int]outcome{
-		exitcode.NoExist:  {exitBadPM, "Non-existent port monitor."},
-		exitcode.Dup:      {exitBadPM, "Non-existent port monitor."},
-		exitcode.PMRun:    {exitFailed, "Listener already running"},
-		exitcode.PMNotRun: {exitFailed, "Listener start failed"},
+		exitcode.NoExist:  {exitBadPM, msgNoPM},
+		exitcode.Dup:      {exitBadPM, msgNoPM},
+		exitcode.PMRun:    {exitFailed, msgRunning},
+		exitcode.PMNotRun: {exitFailed, msgStartFailed},
 		exitcode.NoPriv:   notRoot,
 	}, "")
 }
@@ -491,8 +491,8 @@ func (c *cmd) startPM(net string) error {
 // killPM is -k: sacadm -k.
 func (c *cmd) killPM(net string) error {
 	return translate(c.saf.tell(sacmsg.ACKill, net), map[int]outcome{
-		exitcode.PMNotRun: {exitFailed, fmt.Sprintf("No listener active on network \"%s\"", net)},
-		exitcode.NoExist:  {exitService, "Non-existent port monitor."},
+		exitcode.PMNotRun: {exitFailed, fmt.Sprintf(msgNotActive, net)},
+		exitcode.NoExist:  {exitService, msgNoPM},
 		exitcode.NoPriv:   notRoot,
 	}, "")
 }

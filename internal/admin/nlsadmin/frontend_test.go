@@ -241,7 +241,7 @@ var frontEndTests = []frontEndTest{
 	},
 	{
 		name: "net_spec not a tag", args: "tc/p",
-		stderr: "nlsadmin: error: Invalid network specification \"tc/p\": a port monitor tag is 1-14 letters and digits\n", code: 7,
+		stderr: "nlsadmin: error: Invalid network specification: \"tc/p\" is not a port monitor tag (1-14 letters and digits)\n", code: 7,
 	},
 	// -v and -z (listen.md 4.6).
 	{

@@ -13,7 +13,13 @@ import (
 	"github.com/linux-saf/saf/saf/pmtab"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files of TestImportInetd")
+// updating reports -update, which rewrites the golden files of
+// TestImportInetd, as it rewrites testdata/messages.golden (the flag is
+// package msgtest's: one flag of that name per test binary).
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 func importCmd(stdout, stderr io.Writer, services string) *cmd {
 	return &cmd{
@@ -45,7 +51,7 @@ func TestImportInetd(t *testing.T) {
 		{"inetd.conf.stderr", stderr.Bytes()},
 	} {
 		golden := filepath.Join(dir, g.file)
-		if *update {
+		if updating() {
 			if err := os.WriteFile(golden, g.got, 0o644); err != nil {
 				t.Fatal(err)
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/linux-saf/saf/internal/etcservices"
 	"github.com/linux-saf/saf/saf/exitcode"
 	"github.com/linux-saf/saf/saf/paths"
+	"github.com/linux-saf/saf/saf/pmtab"
 )
 
 // prog is the name in messages and the usage. The original printed its
@@ -42,95 +43,9 @@ var (
 	nlpsServerPath = "/usr/lib/saf/nlps_server"
 )
 
-// usageText is the original's usage, with its backslash at the end of the
-// fifth line and the trailing '|' on the last lines (listen.md 4.4).
-var usageText = strings.ReplaceAll(`usage: %s -x
-       %s [ options ] netspec
-       %s [ options ] -N port_monitor_tag
-       %s -V
-       %s -c cmd | -o pipename [ -p modules ] [ -A addr | -D ] \
-          [ -R prognum:versnum ]
-
-       [ options ] are:
-       [ -a svc_code -c "cmd" -y "cmt" [-p modules] [-w id] ]
-       [-q] | [-v] | [-s] | [-k] | [-i] |
-       [-e svc_code] | [-d svc_code] | [-r svc_code] | [[-q] -z svc_code]
-       [[-l addr | -] [-t addr | -]] |
-`, "%s", prog)
-
-// helpText follows the usage on --help (stdout, exit 0).
-const helpText = `
-Formatter (prints the listen-specific part of a _pmtab entry for pmadm -m):
-  -V                 print the listen _pmtab version, 4
-  -c cmd             service is a command line; cmd must start with '/'
-  -o path            service is a standing server at path (pass-fd); root only
-  -p modules         comma-separated STREAMS module names
-  -A addr            private address of the service
-  -D                 dynamic address
-  -R prog:vers       RPC program and version
-
-Administration (net_spec is the port monitor tag, e.g. tcp):
-  -x                 list listen port monitors and whether they are active
-  net_spec           show whether net_spec is active (exit 1 if not)
-  -q net_spec        exit 0 if net_spec is active, else 1
-  -v net_spec        list its services
-  [-q] -z code       show one service ([-q]: exit 0 enabled, 1 disabled, 4 unknown)
-  -a code -c cmd -y comment [-p modules] [-w id] net_spec
-                     add a service (identity defaults to listen)
-  -r, -e, -d code    remove, enable, disable a service
-  -l addr|- , -t addr|-
-                     set (or with -, print) the address of service 0 (NLPS)
-                     and service 1 (remote login)
-  -i                 create the listen port monitor net_spec and service 0
-  -s, -k             start, stop the port monitor
-  -N tag             give net_spec as an option
-  -m                 ignored (historic)
-
-Service options (with -c, -o, --internal or -a; they add flag o and an
-OPTIONS field before the command; -v shows it as OPTIONS:COMMAND):
-  --proto=tcp|udp    transport of the service (default tcp)
-  --wait[=yes|no]    inetd's wait: the service gets the listening socket
-  --internal=NAME    echo, discard, daytime, chargen or time, answered by
-                     the listener; -c is then optional
-  --max=N            at most N instances at once
-  --rate=N[/SECS]    at most N connections per SECS (default 1), else
-  --pause=DUR        refuse for DUR (default 10s), doubling up to
-  --pausemax=DUR     DUR (default 8 times the pause)
-  --persource=N      at most N instances per source address, grouped by
-  --v4prefix=BITS    IPv4 prefix (default 32) and
-  --v6prefix=BITS    IPv6 prefix (default 64)
-  --timeout=DUR      end a session after DUR (seconds, or 1m30s, 500ms)
-  --allow=LIST       only these peers (addresses, networks, commas)
-  --deny=LIST        not these peers
-  --wrap=NAME        also check hosts.allow/hosts.deny as daemon NAME
-  --option KEY=VAL   any key of the OPTIONS field; repeatable
-  N is a whole number from 0 (--rate: 1) to 1073741824, DUR at most a year
-  (8784h); a value out of range is refused, never cut down to fit.
-
-Importing:
-  --import-inetd FILE [net_spec]
-                     print a sh script that recreates the services of an
-                     inetd.conf under port monitor net_spec (default tcp);
-                     lines it cannot import go to stderr, exit 1
-
-Addresses (-A, -l, -t):
-  \xHEX, \oOCTAL     raw sockaddr bytes, e.g. \x00020ACE000000000000000000000000
-                     is port 2766 on every IPv4 address (family 0002, port,
-                     IPv4 address, 8 zero bytes); \x000A... is a sockaddr_in6
-  host:port          numeric IPv4 address and port, e.g. 127.0.0.1:21000
-  :port              every IPv4 address
-  [v6addr]:port      IPv6 address, e.g. [::1]:21000
-  /path              socket path, for unix transports; it may not hold ':'
-  Readable host:port forms are stored in the \x hex form, since ':'
-  separates _pmtab fields. '#' and newlines are refused everywhere.
-  The port may be a service name (127.0.0.1:echo, :ftp, [::1]:daytime),
-  looked up for --proto in /etc/services (or the file $SAF_SERVICES).
-
-Exit status: 0 success (queries: active/enabled), 1 inactive/disabled
-(--import-inetd: entries left out), 2 command failed, 3 not super-user,
-4 service code error, 5 command line error, 6 system error, 7 bad port
-monitor.
-`
+// usageText is the original's usage with the program's name
+// (listen.md 4.4).
+var usageText = strings.ReplaceAll(msgUsage, "%s", prog)
 
 // cmd is one run of nlsadmin with what it needs from the outside.
 type cmd struct {
@@ -191,7 +106,7 @@ func sacFail(msg string) error {
 }
 
 // usage is nlsadmin's usage, with the help that follows it on --help.
-var usage = adm.Usage{Prog: prog, Text: usageText, Help: usageText + helpText, Code: exitUsage}
+var usage = adm.Usage{Prog: prog, Text: usageText, Help: usageText + msgHelp, Code: exitUsage}
 
 // main turns the outcome of exec into messages and the exit status.
 func (c *cmd) main(args []string) int {
@@ -209,7 +124,7 @@ func (c *cmd) main(args []string) int {
 		if se.msg != "" {
 			c.errorf("%s", se.msg)
 		}
-		c.errorf("System error in SAC command")
+		c.errorf(msgSacError)
 	default:
 		c.errorf("%v", err)
 	}
@@ -221,10 +136,10 @@ func (c *cmd) main(args []string) int {
 // with each other (pmtab.ListenOptions.Check).
 func checkServiceOptions(o *options) error {
 	if o.modes&^(modeAdd|modeCmd|modePipe) != 0 || (o.modes == 0 && o.internal() == "") {
-		return usageError("%s applies only to a service: give -c, -o or --internal, or add one with -a", o.svcKeys[0])
+		return usageError(msgSvcOptsAlone, o.svcKeys[0])
 	}
 	if o.modes&modePipe != 0 && o.internal() != "" {
-		return fail(exitUsage, "--internal cannot be combined with -o: an internal service has no server")
+		return fail(exitUsage, msgInternalPipe)
 	}
 	if err := o.svcOpts.Check(); err != nil {
 		return fail(exitUsage, "%v", err)
@@ -232,19 +147,21 @@ func checkServiceOptions(o *options) error {
 	return nil
 }
 
+// errorf prints "nlsadmin: error: TEXT" on stderr.
 func (c *cmd) errorf(format string, args ...any) {
-	fmt.Fprintf(c.stderr, prog+": error: "+format+"\n", args...)
+	fmt.Fprintf(c.stderr, msgProgLine, prog, fmt.Sprintf(msgErrorText, fmt.Sprintf(format, args...)))
 }
 
+// warnf prints "nlsadmin: warning: TEXT" on stderr.
 func (c *cmd) warnf(format string, args ...any) {
-	fmt.Fprintf(c.stderr, prog+": warning: "+format+"\n", args...)
+	fmt.Fprintf(c.stderr, msgProgLine, prog, fmt.Sprintf(msgWarningText, fmt.Sprintf(format, args...)))
 }
 
 func (c *cmd) privileged() bool { return c.root.Privileged(c.euid) }
 
 func (c *cmd) requireRoot() error {
 	if !c.privileged() {
-		return fail(exitNotRoot, "Must be super user")
+		return fail(exitNotRoot, msgNotRoot)
 	}
 	return nil
 }
@@ -261,7 +178,7 @@ func (c *cmd) exec(args []string) error {
 		// --import-inetd FILE [net_spec | -N net_spec] [service options
 		// are refused]: nothing else goes with it.
 		if m != 0 || len(o.seen) > 1 || (len(o.seen) == 1 && !o.has('N')) || o.hasSvcOpts() {
-			return usageError("--import-inetd takes only a port monitor tag (net_spec or -N)")
+			return usageError(msgImportAlone)
 		}
 		return c.importInetd(o)
 	}
@@ -278,7 +195,7 @@ func (c *cmd) exec(args []string) error {
 		if o.hasNet {
 			return &adm.UsageError{}
 		}
-		fmt.Fprintln(c.stdout, "4")
+		fmt.Fprintln(c.stdout, pmtab.ListenVersion)
 		return nil
 	case m&modeList != 0:
 		if o.hasNet {
@@ -292,7 +209,7 @@ func (c *cmd) exec(args []string) error {
 		return c.format(o)
 	case m&modeAdd != 0 || o.has('y') || o.has('w') || (service && o.hasNet):
 		if m&modeAdd == 0 || !service || !o.has('y') || !o.hasNet {
-			return usageError("Missing argument")
+			return usageError(msgMissingArgument)
 		}
 		return c.frontEnd(o)
 	case service:

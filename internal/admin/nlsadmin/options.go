@@ -124,12 +124,12 @@ type rpcSpec struct{ prog, vers uint32 }
 func (o *options) has(letter byte) bool { return o.seen[letter] }
 
 // errInconsistent is the refusal of a consistency rule.
-var errInconsistent = usageError("Inconsistent options")
+var errInconsistent = usageError(msgInconsistent)
 
 // usageError is a usage error (exit 5) whose line is "nlsadmin: error:
 // MSG", as every message of nlsadmin's own.
 func usageError(format string, args ...any) error {
-	return &adm.UsageError{Msg: "error: " + fmt.Sprintf(format, args...)}
+	return &adm.UsageError{Msg: fmt.Sprintf(msgErrorText, fmt.Sprintf(format, args...))}
 }
 
 // take applies one option.
@@ -186,19 +186,19 @@ func (o *options) takeService(key, arg string) error {
 	if key == "" {
 		k, val, ok := strings.Cut(arg, "=")
 		if !ok || k == "" {
-			return fail(exitUsage, "--option %q is not key=value", arg)
+			return fail(exitUsage, msgOptionKV, arg)
 		}
 		key, arg, name = k, val, "--option "+k
 	}
 	if o.svcSeen[key] {
-		return fail(exitUsage, "%s: service option %s given twice", name, key)
+		return fail(exitUsage, msgOptionTwice, name, key)
 	}
 	o.svcSeen[key] = true
 	if err := o.svcOpts.Set(key, arg); err != nil {
 		// Set's error reads "bad service options: KEY=VALUE: why".
 		why := strings.TrimPrefix(err.Error(), pmtab.ErrListenOptions.Error()+": ")
 		why = strings.TrimPrefix(why, key+"="+arg+": ")
-		return fail(exitUsage, "%s=%s: %s", name, arg, why)
+		return fail(exitUsage, msgOptionBad, name, arg, why)
 	}
 	o.svcKeys = append(o.svcKeys, name)
 	return nil
@@ -209,7 +209,7 @@ func (o *options) takeService(key, arg string) error {
 // that fit RPC's 32 bits, since the listener refuses the whole table
 // otherwise.
 func parseRPCArg(s string) (rpcSpec, error) {
-	bad := fmt.Errorf("-R argument %q is not prognum:versnum (two decimal numbers below 2^32)", s)
+	bad := fmt.Errorf(msgRPCArg, s)
 	p, v, ok := strings.Cut(s, ":")
 	if !ok {
 		return rpcSpec{}, bad
@@ -253,7 +253,7 @@ func parseArgs(args []string) (*options, error) {
 			err = o.take(g.Opt[0], g.Arg)
 		case g.Opt == "import-inetd":
 			if o.hasImport {
-				return nil, usageError("--import-inetd given twice")
+				return nil, usageError(msgImportTwice)
 			}
 			o.importFile, o.hasImport = g.Arg, true
 		case g.Opt == "option":
@@ -273,9 +273,9 @@ func parseArgs(args []string) (*options, error) {
 	rest := g.Operands()
 	switch {
 	case len(rest) > 0 && o.hasNet:
-		return nil, usageError("net_spec %q given twice (operand and -N)", rest[0])
+		return nil, usageError(msgNetTwice, rest[0])
 	case len(rest) > 1:
-		return nil, usageError("unexpected argument %q", rest[1])
+		return nil, usageError(msgExtraArg, rest[1])
 	case len(rest) == 1:
 		o.net, o.hasNet = rest[0], true
 	}

@@ -31,16 +31,16 @@ func (c *cmd) serviceTable() (etcservices.Table, error) {
 
 func readServices(path string) (etcservices.Table, error) {
 	if path == "" {
-		return nil, errors.New("no services file to look service names up in")
+		return nil, errors.New(msgNoServicesFile)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the services file: %w", err)
+		return nil, fmt.Errorf(msgServicesRead, err)
 	}
 	defer f.Close() // read-only: a close error changes nothing
 	tab, err := etcservices.Parse(f)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the services file %s: %w", path, err)
+		return nil, fmt.Errorf(msgServicesParse, path, err)
 	}
 	return tab, nil
 }
@@ -53,7 +53,7 @@ func (c *cmd) servicePort(name, proto string) (uint16, error) {
 	}
 	e, ok := tab.Lookup(name, proto)
 	if !ok {
-		return 0, fmt.Errorf("service %s/%s not found in %s", name, proto, c.servicesPath)
+		return 0, fmt.Errorf(msgServiceUnknown, name, proto, c.servicesPath)
 	}
 	return e.Port, nil
 }
