@@ -15,10 +15,3 @@ func cloexecFrom3() { _ = cloexec.From(3) }
 // execve, locked with runtime.LockOSThread, because the mask is per
 // thread.
 func resetSignals() { sigreset.ForExec() }
-
-// The names fastpath.go uses, until it calls sigreset itself.
-const nsig = 65
-
-func ignored(sig int) bool   { return sigreset.Ignored(sig) }
-func setDefault(sig int)     { sigreset.Unignore(sig) }
-func catchable(sig int) bool { return sig != 9 && sig != 19 } // SIGKILL, SIGSTOP

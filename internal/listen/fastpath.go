@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/linux-saf/saf/internal/sigreset"
 	"github.com/linux-saf/saf/saf/doconfig"
 	"golang.org/x/sys/unix"
 )
@@ -267,12 +268,10 @@ func homeReachable(it *ident) bool {
 // needs them ignored; the C library installs its handlers when it first
 // uses them.
 func resetLibcSignals() {
+	// On failure signalsClean sees the SIG_IGN and the launcher path is
+	// used.
 	for sig := 32; sig <= 34; sig++ {
-		if ignored(sig) {
-			// On failure signalsClean sees the SIG_IGN and the
-			// launcher path is used.
-			setDefault(sig)
-		}
+		sigreset.Unignore(sig)
 	}
 }
 
@@ -290,18 +289,4 @@ func resetLibcSignals() {
 // started with, say, SIGTERM blocked passes it on to direct children (Go
 // restores its initial mask in the child), as the original listener did
 // (listen.md 5.11).
-func signalsClean() bool {
-	var cur unix.Sigset_t
-	if err := unix.PthreadSigmask(unix.SIG_BLOCK, nil, &cur); err != nil {
-		return false
-	}
-	if cur != (unix.Sigset_t{}) {
-		return false
-	}
-	for sig := 1; sig < nsig; sig++ {
-		if catchable(sig) && ignored(sig) {
-			return false
-		}
-	}
-	return true
-}
+func signalsClean() bool { return sigreset.Clean() }
