@@ -117,30 +117,6 @@ func (e *ListenError) Unwrap() error { return e.Err }
 // Is makes every ListenError an ErrCorrupt: the line cannot be used.
 func (e *ListenError) Is(target error) bool { return target == ErrCorrupt }
 
-// Message returns the line the listener logs for this error in the entry
-// for service code svc, exactly as listen.md 2.2 gives it, or "" where the
-// listener logs only "Data base file: Error on line N".
-func (e *ListenError) Message(svc string) string {
-	switch {
-	case errors.Is(e.Err, ErrListenRPCNotInteger):
-		return "service code " + svc + " specifies non-integer rpc info"
-	case errors.Is(e.Err, ErrListenRPCRange):
-		// [LINUX] The original's atoi overflowed silently.
-		return "service code " + svc + " specifies out-of-range rpc info"
-	case errors.Is(e.Err, ErrListenOptions):
-		// Our extension (flag o): say which option is wrong.
-		return "service code " + svc + " specifies " + strings.TrimPrefix(e.Err.Error(), ErrListenOptions.Error()+": ") + " in its options"
-	case errors.Is(e.Err, ErrListenAddressTooLong):
-		// The original printed a pointer here; we print the address
-		// (listen.md 2.2 [QUIRK]).
-		return "Invalid private address ignored: " + e.Value
-	}
-	// ErrListenRPCInvalid: the original's "service code S - invalid rpcinfo"
-	// is suppressed in its counting pass, so only the line error is logged;
-	// likewise for too few fields.
-	return ""
-}
-
 // ListenNoteKind says which non-fatal problem a ListenNote records.
 type ListenNoteKind uint8
 
@@ -157,18 +133,6 @@ const (
 type ListenNote struct {
 	Kind ListenNoteKind
 	Flag byte // the letter, for ListenNoteUnknownFlag
-}
-
-// Lines returns what the listener logs for the note in the entry for
-// service code svc (listen.md 2.2).
-func (n ListenNote) Lines(svc string) []string {
-	switch n.Kind {
-	case ListenNoteStaticAndDynamic:
-		return []string{"service code " + svc + " specifies static and dynamic address", "  address info ignored"}
-	case ListenNoteUnknownFlag:
-		return []string{"service code " + svc + " unknown flag " + string(n.Flag) + " ignored"}
-	}
-	return nil
 }
 
 // ParseListen parses the listen-specific text of an entry (the generic
