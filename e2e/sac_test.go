@@ -271,6 +271,25 @@ func TestSacRestartsWithinCountThenFails(t *testing.T) {
 	waitState(t, sb, "crashy", "ENABLED")
 }
 
+// An entry whose directory /etc/saf/<tag> is missing (a _sactab edited by
+// hand): as the original, sac cannot open its _pid file, says so in the
+// original's words (once when start-up looks for port monitors to
+// recover, once when it starts this one), then cannot create its
+// _pmpipe, and leaves it NOTRUNNING.
+func TestSacEntryWithoutDirectory(t *testing.T) {
+	sb := testexec.NewSandbox(t)
+	appendFile(t, sb.Path("/etc/saf/_sactab"), "nodir:testpm::0:/bin/true\t#\n")
+	startSac(t, sb)
+	waitLog(t, "sac", func() string { return sacLog(sb) }, `(?m); \d+; Could not create _pmpipe for port monitor <nodir>, errno is 2$`)
+	log := sacLog(sb)
+	if n := len(regexp.MustCompile(`(?m); \d+; can not open _pid file for <nodir>(: .*)?$`).FindAllString(log, -1)); n != 2 {
+		t.Errorf("\"can not open _pid file for <nodir>\" logged %d times, want 2:\n%s", n, log)
+	}
+	if st := states(t, sb)["nodir"]; st != "NOTRUNNING" {
+		t.Errorf("nodir is %s, want NOTRUNNING", st)
+	}
+}
+
 func TestSacRestartsSilentPortMonitor(t *testing.T) {
 	sb := testexec.NewSandbox(t)
 	addTestPM(t, sb, "mute", "--hang-after-msgs 2", "-n", "1")
@@ -416,6 +435,10 @@ func TestSacFatalErrors(t *testing.T) {
 		log          string
 	}{
 		{"corrupt", "# VERSION=1\nshort:line\n", 3, "_sactab file is corrupt"},
+		// Without its version stamp _sactab is corrupt, not of the
+		// wrong version (the original's check_version answers 3, which
+		// its read_table takes for a corrupt file).
+		{"no stamp", "mbmon:ttymon::0:/bin/true\t#\n", 3, "_sactab file is corrupt"},
 		{"version", "# VERSION=2\n", 4, "_sactab version # is incorrect"},
 		{"missing", "", 1, "could not open _sactab"},
 	} {

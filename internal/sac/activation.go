@@ -1,6 +1,7 @@
 package sac
 
 import (
+	"fmt"
 	"os"
 	"sort"
 	"strconv"
@@ -66,12 +67,12 @@ func takeSockets(pid int) (socks map[string][]*os.File, notes []string) {
 			name = names[i]
 		}
 		if _, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TYPE); err != nil {
-			notes = append(notes, "socket activation: fd "+strconv.Itoa(fd)+" is not a socket, ignored")
+			notes = append(notes, fmt.Sprintf(msgActNotSocket, fd))
 			continue
 		}
 		// A name is only ever compared with the tags of _sactab.
 		if name == "" || name == "unknown" {
-			notes = append(notes, "socket activation: fd "+strconv.Itoa(fd)+" has no port monitor tag as its name (FileDescriptorName=), closed")
+			notes = append(notes, fmt.Sprintf(msgActNoName, fd))
 			unix.Close(fd)
 			continue
 		}
@@ -83,7 +84,7 @@ func takeSockets(pid int) (socks map[string][]*os.File, notes []string) {
 	}
 	sort.Strings(tags)
 	for _, t := range tags {
-		notes = append(notes, "socket activation: "+strconv.Itoa(len(socks[t]))+" socket(s) for port monitor <"+t+">")
+		notes = append(notes, fmt.Sprintf(msgActSockets, len(socks[t]), t))
 	}
 	return socks, notes
 }

@@ -45,13 +45,13 @@ func (s *sac) admin(c sacmsg.AdmCmd) (sacmsg.AdmAck, []byte) {
 		return s.status()
 	case sacmsg.ACSacRead:
 		if err := s.readTable(true); err != nil {
-			s.logf("%v - keeping the current table", err)
+			s.logf(msgKeepTable, err)
 			return ack(sacmsg.AKReqFail), nil
 		}
 		return ack(sacmsg.AKAck), nil
 	case sacmsg.ACStart, sacmsg.ACKill, sacmsg.ACKillForce, sacmsg.ACEnable, sacmsg.ACDisable, sacmsg.ACPMRead:
 	default:
-		s.logf("Got unknown message for <%s>", c.Tag)
+		s.logf(msgUnknownRequest, c.Tag)
 		return ack(sacmsg.AKUnknown), nil
 	}
 	p := s.find(c.Tag)
@@ -89,18 +89,18 @@ func (s *sac) admin(c sacmsg.AdmCmd) (sacmsg.AdmAck, []byte) {
 			}
 		}
 		if !s.sendSig(p, unix.SIGTERM) {
-			s.logf("could not send SIGTERM to <%s>", p.tag)
+			s.logf(msgNoSIGTERM, p.tag)
 			return ack(sacmsg.AKNoContact), nil
 		}
 		p.lstate, p.sstate, p.pstate = sacmsg.NotRunning, sacmsg.NotRunning, sacmsg.Stopping
 		p.stopPolls = 0
-		s.logf("terminating <%s>", p.tag)
+		s.logf(msgTerminating, p.tag)
 		if c.Type == sacmsg.ACKillForce {
 			pids := make([]int, len(sessions))
 			for i, ss := range sessions {
 				pids[i] = ss.pid
 			}
-			s.logf("ending the %d sessions of <%s> %v (sacadm -k --force)", len(sessions), p.tag, pids)
+			s.logf(msgEndSessions, len(sessions), p.tag, pids)
 			// Not in the event loop: the grace before SIGKILL would
 			// hold up every other request and poll.
 			go endSessions(p.tag, sessions, s.logf)
@@ -136,7 +136,7 @@ func (s *sac) status() (sacmsg.AdmAck, []byte) {
 		data, err = sacmsg.AppendStatus(data, sacmsg.StatusEntry{Tag: p.tag, Type: p.pmtype, Flags: int(p.flags),
 			RCount: p.rsmax, State: p.pstate, Command: p.cmd, Comment: p.comment})
 		if err != nil {
-			s.logf("could not send info: %v", err)
+			s.logf(msgSendInfo, err)
 			return ack(sacmsg.AKReqFail), nil
 		}
 	}

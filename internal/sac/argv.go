@@ -9,8 +9,8 @@ import (
 const MaxArgs = 50
 
 var (
-	errUnterminated = errors.New("non-terminated string")
-	errTooManyArgs  = errors.New("too many arguments")
+	errUnterminated = errors.New(msgErrUnterminated)
+	errTooManyArgs  = errors.New(msgErrTooManyArgs)
 )
 
 // splitCommand splits a _sactab command into argv the way sac's mkargv does

@@ -44,42 +44,42 @@ func startChild(tag string) int {
 	}
 	home := root.PMDir(tag)
 	if err := os.Chdir(home); err != nil {
-		logf("Cannot chdir to <%s>, port monitor not started", home)
+		logf(msgChdirPM, home, errno.Text(err))
 		return 1
 	}
 	switch line, err := runScript(root.PMConfig(tag), scriptEnv()); {
 	case line < 0:
-		logf("system error in _config script for <%s>: %v", tag, err)
+		logf(msgConfigSys, tag, err)
 		return 1
 	case line > 0:
-		logf("Error in _config script for <%s>: line %d", tag, line)
+		logf(msgConfigLine, tag, line)
 		return 1
 	}
 	// Set after _config, so that the script cannot override them.
 	if os.Setenv("ISTATE", istate) != nil || os.Setenv("PMTAG", tag) != nil {
-		logf("can't expand port monitor <%s> environment", tag)
+		logf(msgExpandEnv, tag)
 		return 1
 	}
 	argv, err := splitCommand(cmd)
 	if err != nil {
 		if err == errUnterminated {
-			logf("invalid command line, non-terminated string for port monitor %s", tag)
+			logf(msgUnterminated, tag)
 		} else {
-			logf("invalid command line, more than %d words for port monitor %s", MaxArgs, tag)
+			logf(msgTooManyWords, MaxArgs, tag)
 		}
 		return 1
 	}
 	if len(argv) == 0 {
-		logf("exec of port monitor <%s> failed: empty command", tag)
+		logf(msgExecEmpty, tag)
 		return 1
 	}
-	logf("starting port monitor <%s>", tag)
+	logf(msgStartingPM, tag)
 	// A port monitor starts with no open descriptors at all, 0, 1 and
 	// 2 included (sac.md 8.4 step 6.6).
 	_ = cloexec.From(0) // best effort: the exec follows regardless
 	if nsock > 0 {
 		if err := passSockets(tag, nsock); err != nil {
-			logf("cannot pass sockets to port monitor <%s>: %s", tag, errno.Text(err))
+			logf(msgPassSockets, tag, errno.Text(err))
 			return 1
 		}
 	}
@@ -87,6 +87,6 @@ func startChild(tag string) int {
 	// (env.go); since then only _config, ISTATE, PMTAG and the
 	// activation variables went into it.
 	err = syscall.Exec(argv[0], argv, os.Environ())
-	logf("exec of port monitor <%s> failed: %s", tag, errno.Text(err))
+	logf(msgExecPM, tag, errno.Text(err))
 	return 1
 }

@@ -79,9 +79,9 @@ func openLog(path string, stderr io.Writer) (*os.File, string, error) {
 			uid := fi.Sys().(*syscall.Stat_t).Uid
 			switch perm := fi.Mode().Perm(); {
 			case uid != 0 && int(uid) != os.Geteuid():
-				why = fmt.Sprintf("it belonged to uid %d", uid)
+				why = fmt.Sprintf(msgLogOwner, uid)
 			case perm&0o077 != 0:
-				why, modeOnly = fmt.Sprintf("it was mode %04o", perm), true
+				why, modeOnly = fmt.Sprintf(msgLogMode, perm), true
 			case perm != logMode:
 				if err := f.Chmod(logMode); err != nil {
 					f.Close()
@@ -89,7 +89,7 @@ func openLog(path string, stderr io.Writer) (*os.File, string, error) {
 				}
 			}
 		case errors.As(err, &he) && he.Shared:
-			why, squatted = fmt.Sprintf("pid %d held a read lock on it", he.Pid), true
+			why, squatted = fmt.Sprintf(msgLogReadLock, he.Pid), true
 		default:
 			f.Close()
 			return nil, "", &lockError{err}
@@ -110,17 +110,17 @@ func openLog(path string, stderr io.Writer) (*os.File, string, error) {
 				f.Close()
 				return nil, "", &lockError{cerr}
 			}
-			return f, fmt.Sprintf("could not replace %s (%s): %v; made it mode %04o instead", path, why, err, logMode), nil
+			return f, fmt.Sprintf(msgLogNarrowed, path, why, err, logMode), nil
 		}
 		f.Close() // after the rename: our lock on the old file, if any, held until then
 		if err != nil {
-			return nil, "", &lockError{fmt.Errorf("%s: %s, and it could not be replaced: %w", path, why, err)}
+			return nil, "", &lockError{fmt.Errorf(msgLogUnreplaced, path, why, err)}
 		}
-		note := fmt.Sprintf("replaced %s with a copy of mode %04o: %s", path, logMode, why)
+		note := msgLogReplaced
 		if squatted {
-			note += " (sac takes only write locks)"
+			note = msgLogSquatted
 		}
-		return nf, note, nil
+		return nf, fmt.Sprintf(note, path, logMode, why), nil
 	}
 }
 
@@ -138,7 +138,7 @@ func lockWait(f *os.File, stderr io.Writer, said *bool) error {
 			return err
 		}
 		if !*said && stderr != nil {
-			fmt.Fprintf(stderr, "sac: another sac (pid %d) is running; waiting for it to exit\n", he.Pid)
+			fmt.Fprintf(stderr, msgWaitSac, he.Pid)
 		}
 		*said = true
 		time.Sleep(lockWaitPoll)

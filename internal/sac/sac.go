@@ -34,9 +34,13 @@
 // signals at all; we log why sac exits.
 //
 // Exit status: 1 usage or log file problems, and the codes of sac.md 8.14
-// for fatal errors (3 corrupt _sactab, 4 wrong _sactab version, 5 cannot
-// chdir, 6 cannot open _sacpipe, 13/14 _sysconfig errors, 16 cannot create
-// _cmdpipe ...).
+// for fatal errors (3 corrupt _sactab, or one without a version stamp; 4
+// wrong _sactab version, 5 cannot chdir, 6 cannot open _sacpipe, 13/14
+// _sysconfig errors, 16 cannot create _cmdpipe ...).
+//
+// Messages: every text sac logs or prints is a constant in messages.go,
+// the original's word for word where it had one, with our detail after
+// it; messages_test.go pins them.
 package sac
 
 import (
@@ -77,20 +81,18 @@ const (
 	exitNoCmdPipe   = 16
 )
 
-const usage = "SAC: Usage: sac -t sanity_interval\n"
-
 // Main runs sac with args (without the program name).
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if tag := os.Getenv(envStartTag); tag != "" {
 		return startChild(tag) // we are the child that becomes a port monitor
 	}
 	if len(args) == 1 && args[0] == "--help" {
-		io.WriteString(stdout, strings.TrimPrefix(usage, "SAC: "))
+		io.WriteString(stdout, msgHelp)
 		return 0
 	}
 	interval, ok := parseArgs(args)
 	if !ok {
-		console.Write(stderr, paths.FromEnv(os.Getenv).Sandboxed(), "sac", usage)
+		console.Write(stderr, paths.FromEnv(os.Getenv).Sandboxed(), "sac", msgUsage)
 		return 1
 	}
 	// Become a session and process-group leader without a controlling
@@ -212,16 +214,16 @@ func Run(ctx context.Context, cfg Config) int {
 	var le *lockError
 	switch {
 	case errors.As(err, &le):
-		console.Write(cfg.Stderr, cfg.Root.Sandboxed(), "sac", fmt.Sprintf("SAC: could not lock logfile %s:%s\n", logPath, lockMsg(le.err)))
+		console.Write(cfg.Stderr, cfg.Root.Sandboxed(), "sac", fmt.Sprintf(msgLockLog, logPath, lockMsg(le.err)))
 		return 1
 	case err != nil:
-		console.Write(cfg.Stderr, cfg.Root.Sandboxed(), "sac", fmt.Sprintf("SAC: could not open logfile %s: %s\n", logPath, errno.Text(err)))
+		console.Write(cfg.Stderr, cfg.Root.Sandboxed(), "sac", fmt.Sprintf(msgOpenLog, logPath, errno.Text(err)))
 		return 1
 	}
 	log := saflog.New(f, saflog.Options{MaxLine: 512, Syslog: saflog.Syslog("sac", 3 /* LOG_ERR */)})
 	defer log.Close()
 	s.log, s.logf = log, log.Printf
-	s.logf("*** SAC starting ***")
+	s.logf(msgStarting)
 	if note != "" {
 		s.logf("%s", note)
 	}
@@ -232,10 +234,10 @@ func Run(ctx context.Context, cfg Config) int {
 	var fe *fatalError
 	if errors.As(err, &fe) {
 		s.logf("%s", fe.msg)
-		s.logf("*** SAC exiting ***")
+		s.logf(msgExiting)
 		return fe.code
 	}
-	s.logf("*** SAC exiting ***")
+	s.logf(msgExiting)
 	return 0
 }
 
@@ -261,15 +263,15 @@ func (s *sac) run(ctx context.Context) error {
 	// error instead of a death.
 
 	if err := os.Chdir(s.root.SafDir()); err != nil {
-		return fatal(exitNoHome, "can not chdir to home directory")
+		return fatal(exitNoHome, msgNoHome, s.root.SafDir(), errno.Text(err))
 	}
 	sys := &recordingEnv{Process: scriptEnv()}
 	switch line, err := runScript(s.root.SysConfig(), sys); {
 	case line < 0:
-		return fatal(exitSysConfig, "system error in _sysconfig: %v", err)
+		return fatal(exitSysConfig, msgSysConfigSys, err)
 	case line > 0:
-		s.logf("Error in _sysconfig: line %d", line)
-		return fatal(exitSysConfigN, "error interpreting _sysconfig")
+		s.logf(msgSysConfigLine, line)
+		return fatal(exitSysConfigN, msgSysConfigError)
 	}
 	s.pmEnv = pmEnviron(s.cfg.Environ, sys.assigned, s.root)
 	if err := s.openSacPipe(); err != nil {
@@ -278,7 +280,7 @@ func (s *sac) run(ctx context.Context) error {
 	defer s.sacpipe.Close()
 	ln, err := sacmsg.Listen(s.root.CmdPipe())
 	if err != nil {
-		return fatal(exitNoCmdPipe, "could not create _cmdpipe: %v", err)
+		return fatal(exitNoCmdPipe, msgNoCmdPipe, err)
 	}
 	defer os.Remove(s.root.CmdPipe())
 	defer ln.Close()
@@ -299,7 +301,7 @@ func (s *sac) run(ctx context.Context) error {
 	s.poll()
 	// Under systemd (Type=notify) sac is ready once it answers the admin
 	// channel and has started its port monitors.
-	_ = sdnotify.Notify(os.Getenv, sdnotify.Ready, fmt.Sprintf("STATUS=%d port monitors", len(s.pms))) // no systemd: nothing to tell
+	_ = sdnotify.Notify(os.Getenv, sdnotify.Ready, fmt.Sprintf(msgNotifyStatus, len(s.pms))) // no systemd: nothing to tell
 	tick := time.NewTicker(s.cfg.Interval)
 	defer tick.Stop()
 	for {
@@ -311,14 +313,14 @@ func (s *sac) run(ctx context.Context) error {
 			case unix.SIGCHLD:
 				s.reap()
 			case unix.SIGHUP:
-				s.logf("caught SIGHUP - re-reading _sactab")
+				s.logf(msgSIGHUP)
 				_ = sdnotify.Notify(os.Getenv, sdnotify.Reloading)
 				if err := s.readTable(true); err != nil {
-					s.logf("%v - keeping the current table", err)
+					s.logf(msgKeepTable, err)
 				}
 				_ = sdnotify.Notify(os.Getenv, sdnotify.Ready)
 			default:
-				s.logf("caught %s - exiting; port monitors keep running", sigName(sig))
+				s.logf(msgSignal, sigName(sig))
 				_ = sdnotify.Notify(os.Getenv, sdnotify.Stopping)
 				return nil
 			}
@@ -327,7 +329,7 @@ func (s *sac) run(ctx context.Context) error {
 		case m := <-s.msgs:
 			s.handleMsg(m)
 		case err := <-s.readErr:
-			return fatal(exitSacPipeRead, "read of _sacpipe failed: %v", err)
+			return fatal(exitSacPipeRead, msgSacPipeRead, err)
 		case r := <-s.reqs:
 			ack, data := s.admin(r.cmd)
 			r.reply <- adminReply{ack, data}
@@ -349,11 +351,11 @@ func sigName(sig os.Signal) string {
 func (s *sac) openSacPipe() error {
 	path := s.root.SacPipe()
 	if err := mkfifo(path); err != nil {
-		return fatal(exitNoSacPipe, "could not open _sacpipe: %v", err)
+		return fatal(exitNoSacPipe, msgNoSacPipe, err.Error())
 	}
 	f, err := openFIFO(path)
 	if err != nil {
-		return fatal(exitNoSacPipe, "could not open _sacpipe: %s", errno.Text(err))
+		return fatal(exitNoSacPipe, msgNoSacPipe, errno.Text(err))
 	}
 	s.sacpipe = f
 	return nil
@@ -366,7 +368,7 @@ func mkfifo(path string) error {
 	fi, err := os.Lstat(path)
 	if err == nil {
 		if fi.Mode()&os.ModeNamedPipe == 0 {
-			return fmt.Errorf("%s exists and is not a FIFO", path)
+			return fmt.Errorf(msgErrExistsNotFIFO, path)
 		}
 		return nil
 	}
@@ -378,12 +380,12 @@ func mkfifo(path string) error {
 }
 
 // errNotFIFO: openFIFO found something other than a FIFO.
-var errNotFIFO = errors.New("not a FIFO")
+var errNotFIFO = errors.New(msgErrNotFIFO)
 
 // errLinked: openFIFO or openPid found a file with more than one name,
 // which may be a hard link to someone else's file. sacadm and the port
 // monitors make these files with one name.
-var errLinked = errors.New("has other hard links; remove it and let sacadm or the port monitor make it again")
+var errLinked = errors.New(msgErrLinked)
 
 // openFIFO opens the FIFO at path read/write (so that writes never fail
 // for want of a reader and reads never see end-of-file) and non-blocking
@@ -532,15 +534,15 @@ func (s *sac) reap() {
 func (s *sac) checkLock(tag string) int {
 	f, err := openPid(s.root.PMPid(tag))
 	if err != nil {
-		if !errors.Is(err, os.ErrNotExist) {
-			s.logf("can not open _pid file for <%s>: %v", tag, err)
-		}
+		// Whatever the reason, a missing directory or _pid file
+		// included, as the original.
+		s.logf(msgCantOpenPid, tag, err)
 		return 0
 	}
 	defer f.Close()
 	pid, locked, err := lockfile.RecordLockedFile(f)
 	if err != nil {
-		s.logf("can not open _pid file for <%s>: %v", tag, err)
+		s.logf(msgCantOpenPid, tag, err)
 		return 0
 	}
 	if !locked {
@@ -555,7 +557,7 @@ func (s *sac) checkLock(tag string) int {
 }
 
 // errNotRegular: openPid found something other than a regular file.
-var errNotRegular = errors.New("not a regular file")
+var errNotRegular = errors.New(msgErrNotRegular)
 
 // openPid opens a port monitor's _pid file to test its lock.
 //
@@ -618,12 +620,12 @@ func (p *pm) closePipe() {
 // send writes one message to the port monitor (sac.md 8.7 step 3).
 func (s *sac) send(p *pm, typ byte) {
 	if p.pipe == nil {
-		s.logf("message to <%s> failed", p.tag)
+		s.logf(msgMessageFailed, p.tag)
 		return
 	}
 	b, _ := sacmsg.SacMsg{Type: typ}.AppendMarshal(nil) // fixed layout: cannot fail
 	if _, err := p.pipe.Write(b); err != nil {
-		s.logf("message to <%s> failed", p.tag)
+		s.logf(msgMessageFailed, p.tag)
 	}
 }
 
@@ -639,7 +641,7 @@ func (s *sac) poll() {
 			// forever for a port monitor that ignored SIGTERM.
 			p.stopPolls++
 			if p.stopPolls > 1 && s.sendSig(p, unix.SIGKILL) {
-				s.logf("<%s> did not stop - sending SIGKILL", p.tag)
+				s.logf(msgNoStop, p.tag)
 			}
 		}
 		if !p.ok {
@@ -664,7 +666,7 @@ func (s *sac) poll() {
 // 8.9).
 func (s *sac) pollFail(p *pm, death bool) {
 	if p.pstate == sacmsg.Stopping {
-		s.logf("<%s> has stopped", p.tag)
+		s.logf(msgHasStopped, p.tag)
 		p.pstate, p.lstate = sacmsg.NotRunning, sacmsg.NotRunning
 		p.killPending = false
 		p.closePipe()
@@ -682,20 +684,20 @@ func (s *sac) pollFail(p *pm, death bool) {
 			return
 		}
 	}
-	reason := "has died"
+	restart := msgDiedRestart
 	if !death || p.killPending {
-		reason = "stopped responding to sanity polls"
+		restart = msgMuteRestart
 	}
 	p.killPending = false
 	p.closePipe()
 	if p.rscnt < p.rsmax {
-		s.logf("<%s> %s - trying to restart", p.tag, reason)
+		s.logf(restart, p.tag)
 		p.rscnt++
 		s.startPM(p)
 		return
 	}
 	p.sstate, p.pstate = sacmsg.Failed, sacmsg.Failed
-	s.logf("<%s> has FAILED", p.tag)
+	s.logf(msgHasFailed, p.tag)
 }
 
 // logNoisy logs a complaint about what a port monitor wrote to _sacpipe
@@ -718,7 +720,7 @@ func (s *sac) logNoisy(msg string) {
 		return
 	}
 	if n.dropped > 0 {
-		s.logf("%s (%d more in the last %d s)", msg, n.dropped, int(now.Sub(n.last)/time.Second))
+		s.logf(msgNoiseRepeat, msg, n.dropped, int(now.Sub(n.last)/time.Second))
 	} else {
 		s.logf("%s", msg)
 	}
@@ -729,22 +731,22 @@ func (s *sac) logNoisy(msg string) {
 func (s *sac) handleMsg(m sacmsg.PMMsg) {
 	p := s.find(m.Tag)
 	if p == nil {
-		s.logNoisy("message from unknown process")
+		s.logNoisy(msgUnknownProcess)
 		return
 	}
 	p.ok = true
 	p.maxcls = m.MaxClass
 	switch m.Type {
 	case sacmsg.PMUnknown:
-		s.logNoisy(fmt.Sprintf("port monitor <%s> didn't recognize message", p.tag))
+		s.logNoisy(fmt.Sprintf(msgDidntRecognize, p.tag))
 	case sacmsg.PMStatus:
 	default:
-		s.logNoisy(fmt.Sprintf("port monitor <%s> sent an invalid message - ignoring it", p.tag))
+		s.logNoisy(fmt.Sprintf(msgInvalidMessage, p.tag))
 		return
 	}
 	r := sacmsg.State(m.State)
 	if r < sacmsg.Starting || r > sacmsg.Stopping {
-		s.logNoisy(fmt.Sprintf("port monitor <%s> reporting invalid state", p.tag))
+		s.logNoisy(fmt.Sprintf(msgInvalidState, p.tag))
 		r = sacmsg.Unknown
 	}
 	S, P := p.sstate, p.pstate
@@ -757,7 +759,7 @@ func (s *sac) handleMsg(m sacmsg.PMMsg) {
 	case S == P:
 		p.pstate = r // changed without orders; the next poll orders it back
 	case S == r:
-		s.logf("port monitor <%s> changed state from %s to %s", p.tag, P, r)
+		s.logf(msgChangedState, p.tag, P, r)
 		p.pstate = r
 	case P != r && P != sacmsg.Stopping:
 		p.pstate = r

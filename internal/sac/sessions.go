@@ -224,13 +224,13 @@ func endSessions(tag string, sessions []session, logf saflog.Logf) {
 			sent = unix.Kill(ss.pid, unix.SIGKILL) == nil || sent
 		}
 		if sent {
-			logf("session %d of <%s> did not end - sending SIGKILL", ss.pid, tag)
+			logf(msgSessionKill, ss.pid, tag)
 		}
 	}
 }
 
 // errNoPid: the port monitor's pid is not known.
-var errNoPid = errors.New("no pid")
+var errNoPid = errors.New(msgErrNoPid)
 
 // pmPid returns the pid of the running port monitor p, as sendSig
 // would signal it.

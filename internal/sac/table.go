@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/linux-saf/saf/internal/errno"
 	"github.com/linux-saf/saf/saf/admfile"
 	"github.com/linux-saf/saf/saf/sacmsg"
 	"github.com/linux-saf/saf/saf/sactab"
@@ -24,15 +25,20 @@ func (s *sac) readTable(start bool) error {
 	path := s.root.SacTab()
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return fatal(exitNoSacTab, "could not open _sactab")
+		return fatal(exitNoSacTab, msgNoSacTab, path, errno.Text(err))
 	}
-	if v, err := admfile.Version(data); err != nil || v != sactab.Version {
-		return fatal(exitVersion, "_sactab version # is incorrect")
+	// As the original's check_version: no "# VERSION=" line at all is a
+	// corrupt file, another number a wrong version.
+	switch v, err := admfile.Version(data); {
+	case err != nil:
+		return fatal(exitCorrupt, msgSacTabCorrupt, path, err)
+	case v != sactab.Version:
+		return fatal(exitVersion, msgSacTabVersion, path, v, sactab.Version)
 	}
 	entries := sactab.Parse(data)
 	for _, e := range entries {
 		if e.Err != nil {
-			return fatal(exitCorrupt, "_sactab file is corrupt (%s %v)", path, e.Err)
+			return fatal(exitCorrupt, msgSacTabCorrupt, path, e.Err)
 		}
 	}
 	for _, p := range s.pms {
@@ -44,7 +50,7 @@ func (s *sac) readTable(start bool) error {
 			s.logf("%s", w)
 		}
 		for _, c := range e.BadFlags {
-			s.logf("Unrecognized flag %c", c)
+			s.logf(msgBadFlag, c)
 		}
 		p := s.find(e.Tag)
 		switch {
@@ -56,7 +62,7 @@ func (s *sac) readTable(start bool) error {
 				s.startPM(p)
 			}
 		case p.current:
-			s.logf("Ignoring duplicate entry for <%s>", e.Tag)
+			s.logf(msgDuplicate, e.Tag)
 		default:
 			// Only the flags and the restart count change on a re-read;
 			// type, command and comment stay until the entry is removed
@@ -89,9 +95,9 @@ func (s *sac) purge(p *pm) {
 	switch p.sstate {
 	case sacmsg.Unknown, sacmsg.Enabled, sacmsg.Disabled, sacmsg.Starting:
 		if s.sendSig(p, unix.SIGTERM) {
-			s.logf("terminating <%s>", p.tag)
+			s.logf(msgTerminating, p.tag)
 		} else {
-			s.logf("could not send SIGTERM to <%s>", p.tag)
+			s.logf(msgNoSIGTERM, p.tag)
 		}
 	}
 	p.closePipe()
@@ -103,12 +109,13 @@ func (s *sac) purge(p *pm) {
 // any _pid file is locked, port monitors survived a previous sac: sac
 // recovers those and starts nothing else.
 func (s *sac) startAll() {
+	// Each _pid is tested once, as the original does, which also logs
+	// once for each one it cannot open.
+	locked := make([]bool, len(s.pms))
 	recovering := false
-	for _, p := range s.pms {
-		if s.checkLock(p.tag) > 0 {
-			recovering = true
-			break
-		}
+	for i, p := range s.pms {
+		locked[i] = s.checkLock(p.tag) > 0
+		recovering = recovering || locked[i]
 	}
 	if !recovering {
 		for _, p := range s.pms {
@@ -118,22 +125,22 @@ func (s *sac) startAll() {
 		}
 		return
 	}
-	for _, p := range s.pms {
-		if s.checkLock(p.tag) <= 0 {
+	for i, p := range s.pms {
+		if !locked[i] {
 			continue
 		}
 		p.sstate, p.pstate = sacmsg.Unknown, sacmsg.Unknown
 		p.ok = true
 		f, err := openPMPipe(s.root.PMPipe(p.tag))
 		if err != nil {
-			s.logf("Could not open _pmpipe for port monitor <%s>", p.tag)
+			s.logf(msgRecoverPMPipe, p.tag, err)
 			s.sendSig(p, unix.SIGTERM)
 			p.ok = false
 			continue
 		}
 		p.pipe = f
 	}
-	s.logf("SAC in recovery")
+	s.logf(msgRecovery)
 }
 
 // openPMPipe opens a port monitor's FIFO (openFIFO: only a FIFO, mode
@@ -144,23 +151,23 @@ func openPMPipe(path string) (*os.File, error) { return openFIFO(path) }
 // -1 when its _pid file is locked, -2 on any other failure.
 func (s *sac) startPM(p *pm) int {
 	if s.checkLock(p.tag) > 0 {
-		s.logf("could not start <%s> - _pid file locked", p.tag)
+		s.logf(msgPidLocked, p.tag)
 		return -1
 	}
 	pipePath := s.root.PMPipe(p.tag)
 	if err := mkfifo(pipePath); err != nil {
-		s.logf("Could not create _pmpipe for port monitor <%s>, errno is %d%s", p.tag, errnoOf(err), detail(err))
+		s.logf(msgMkPMPipe, p.tag, errnoOf(err), detail(err))
 		return -2
 	}
 	f, err := openPMPipe(pipePath)
 	if err != nil {
-		s.logf("Could not open _pmpipe for port monitor <%s>, errno is %d%s", p.tag, errnoOf(err), detail(err))
+		s.logf(msgOpenPMPipe, p.tag, errnoOf(err), detail(err))
 		return -2
 	}
 	pid, err := s.spawn(p)
 	if err != nil {
 		f.Close()
-		s.logf("Could not fork port monitor <%s>: %v", p.tag, err)
+		s.logf(msgForkPM, p.tag, err)
 		return -2
 	}
 	p.closePipe()
