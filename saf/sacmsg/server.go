@@ -220,9 +220,9 @@ func (s *Server) serveConn(ctx context.Context, c *net.UnixConn, handle *sync.Mu
 	switch {
 	case err == nil:
 	case n < AdmAckSize: // the original's two messages, sac.md 8.15
-		s.logf("Could not send ack to %s: %v", who, err)
+		s.logf("Could not send ack (to %s): %v", who, err)
 	default:
-		s.logf("could not send info to %s: %v", who, err)
+		s.logf("could not send info (to %s): %v", who, err)
 	}
 }
 
