@@ -107,14 +107,14 @@ func TestTTYMonPtyNotCaptured(t *testing.T) {
 	// 1. Owned by nobody, no session yet (sshd between its chown and the
 	// shell's start).
 	reread()
-	untouched("nobody's pty, re-read", `service p1: not taking `+regexp.QuoteMeta(b.SlavePath)+`: it belongs to uid `+nobody.Uid)
+	untouched("nobody's pty, re-read", `service <p1>: not taking `+regexp.QuoteMeta(b.SlavePath)+`: it belongs to uid `+nobody.Uid)
 
 	// 2. nobody's shell holds it as its controlling terminal.
 	sh := exec.Command("sleep", "60")
 	sh.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
 	b.StartControlled(t, sh)
 	reread()
-	untouched("nobody's session, re-read", `service p1: not taking `+regexp.QuoteMeta(b.SlavePath)+`: .*controlling terminal`)
+	untouched("nobody's session, re-read", `service <p1>: not taking `+regexp.QuoteMeta(b.SlavePath)+`: .*controlling terminal`)
 
 	// 3. The session ends and root takes the pty back: it is a line
 	// again.

@@ -217,10 +217,11 @@ func TestTTYMonPromptAndService(t *testing.T) {
 func TestTTYMonHuntAndAutobaud(t *testing.T) {
 	tmNeedHome(t)
 	sb := tmSandbox(t)
-	p1, p2 := testpty.Open(t), testpty.Open(t)
+	p1, p2, p3 := testpty.Open(t), testpty.Open(t), testpty.Open(t)
 	svc := tmScript(t, "svc", `echo STARTED; read x`)
 	tab := tmLine("p1", "", svcUser(t), pmtab.TTY{Device: p1.SlavePath, Service: svc, Label: "fast", Prompt: "login: "}) +
-		tmLine("p2", "", svcUser(t), pmtab.TTY{Device: p2.SlavePath, Service: svc, Label: "auto", Prompt: "login: "})
+		tmLine("p2", "", svcUser(t), pmtab.TTY{Device: p2.SlavePath, Service: svc, Label: "auto", Prompt: "login: "}) +
+		tmLine("p3", "", svcUser(t), pmtab.TTY{Device: p3.SlavePath, Service: svc, Label: "auto", Prompt: "login: "})
 	startTTYMon(t, sb, "tm", tab)
 
 	p1.Expect(t, `login: $`, tmWait)
@@ -248,6 +249,42 @@ func TestTTYMonHuntAndAutobaud(t *testing.T) {
 	p2.Type(t, "bob\r")
 	p2.Expect(t, "STARTED", tmWait)
 	p2.Type(t, "\r")
+
+	// A RETURN typed at 9600 baud reads as 0xFF at 2400 (ttymon.md 12).
+	// The first key only wakes ttymon: sampling starts by discarding it,
+	// as in the original, so a RETURN at 2400 first does not choose the
+	// speed.
+	p3.Type(t, "\r")
+	got = p3.ReadAll(t, 300*time.Millisecond)
+	for i := 0; i < 50 && !strings.Contains(got, "login: "); i++ {
+		p3.Type(t, "\xff")
+		got += p3.ReadAll(t, 200*time.Millisecond)
+	}
+	if !strings.Contains(got, "login: ") {
+		t.Fatalf("autobaud port never prompted after 0xFF: %q", got)
+	}
+	if s := termios.Speed(p3.SlaveTermios(t)); s != 9600 {
+		t.Errorf("autobaud found %d after 0xFF, want 9600", s)
+	}
+}
+
+// TestTTYMonRespawnLimit: a port whose service ends at once is opened 15
+// times, then logs "service <tag> is respawning too rapidly" and stays
+// down until a re-read of _pmtab brings it back
+// (ttymon.md 8.2 step 1, 16, 17.2).
+func TestTTYMonRespawnLimit(t *testing.T) {
+	tmNeedHome(t)
+	sb := tmSandbox(t)
+	pty := testpty.Open(t)
+	tab := tmLine("p1", "", svcUser(t), pmtab.TTY{Device: pty.SlavePath, Flags: "c", Service: "/bin/true", Label: "fast"})
+	r := startTTYMon(t, sb, "tm", tab)
+	r.waitLog(`; service <p1> is respawning too rapidly\n`)
+	starts := func() int { return strings.Count(r.log(), "; Starting service (/bin/true) on ") }
+	if n := starts(); n != 15 {
+		t.Errorf("%d starts before the limit, want 15", n)
+	}
+	r.rewrite(tab)
+	waitFor(t, "the port revived by the re-read", func() bool { return starts() > 15 })
 }
 
 func TestTTYMonWaitReadTimeoutDisabled(t *testing.T) {

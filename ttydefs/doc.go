@@ -39,15 +39,21 @@
 //   - The position shown in a parse failure ("<line><--error detected here")
 //     is the line cut just after the byte where the error was found: the
 //     unexpected byte in a token field, the ':' that ends a flag field whose
-//     words are invalid, or the end of the line when a field is missing.
+//     words are invalid, or the end of the line when a field is missing. In
+//     the autobaud field, as in the original, it is the byte after the
+//     token the field holds ("x:9600:9600:a:<--error detected here").
 //   - The 100-entry cap is reported when one more entry line is read after
 //     100 entries were loaded; a file of exactly 100 entries is silent.
 //
 // # Flag words
 //
-// Validate accepts exactly the words of the Solaris stty parser that
-// ttymon.md 5.3 lists, so files written for the original still validate.
-// Apply gives them their GNU/Linux stty meaning (linux.md D9): in
+// Validate accepts the words of the Solaris stty parser that ttymon.md
+// 5.3 lists, so files written for the original still validate, and the
+// settings GNU stty 9.1 knows on Linux besides (linux.md D9: iutf8,
+// cmspar, extproc, tandem, crterase, prterase, ctlecho, crtkill, cbreak,
+// pass8, litout, decctlq, crt, dec, -cooked, drain, line, and the speeds
+// exta, extb and 500000 to 4000000; TestValidateAcceptsSttyA checks what
+// "stty -a" lists). Apply gives them their GNU/Linux stty meaning: in
 // particular "sane", "raw" and "cooked" do not touch character size or
 // parity, and control characters use Linux's c_cc slots. Words that name a
 // setting Linux lacks (loblk, crtsxoff, defecho, stflush, stwrap, stappl,
@@ -57,8 +63,9 @@
 // spell but Linux can carry out are applied: lfkc (echok), reprint (rprnt),
 // flush (discard), fill/-fill/nul-fill/del-fill (ofill, ofdel),
 // parext/markp/spacep (CMSPAR, ttymon.md 21.1) and pendin. The window size
-// words (rows, columns, cols, xpixels, ypixels) are accepted and reported
-// as ignored too: they are not termios state. Control character values
+// words (rows, columns, cols, xpixels, ypixels) and the line discipline
+// (line: ttymon sets it from the port's module list) are accepted and
+// reported as ignored too: they are not termios state ttymon sets. Control character values
 // follow ttymon.md 5.3 (min and time take a number only when the value
 // starts with a digit, else its first byte, where GNU stty would fail);
 // numbers are stored modulo 256, as in a cc_t.

@@ -67,14 +67,14 @@ func (e *SyntaxError) Error() string {
 	return `Parsing failure in the "` + e.Field.String() + `" field` + "\n" + e.Text[:end] + "<--error detected here"
 }
 
-// Messages returns what the original prints for the failure, in order: one
-// "invalid mode: <word>" per invalid word, then Error().
+// Messages returns what the original prints for the failure, in order:
+// "invalid mode: <word>" for the first invalid word (its stty parser
+// stopped there), then Error().
 func (e *SyntaxError) Messages() []string {
-	msgs := make([]string, 0, len(e.Modes)+1)
-	for _, w := range e.Modes {
-		msgs = append(msgs, InvalidModeMessage(w))
+	if len(e.Modes) == 0 {
+		return []string{e.Error()}
 	}
-	return append(msgs, e.Error())
+	return []string{InvalidModeMessage(e.Modes[0]), e.Error()}
 }
 
 // InvalidModeMessage is the original's text for a flag word the stty parser
@@ -111,10 +111,19 @@ func ParseLine(text string) (Entry, error) {
 			e.Final = flags
 		}
 	}
-	// Autobaud is empty or exactly "A": no blanks, no escapes (ttymon.md 5.1).
-	if l.pos < len(l.s) && l.s[l.pos] == 'A' {
+	// Autobaud is empty or exactly "A": no blanks, no escapes (ttymon.md
+	// 5.1). The original read the field as a token first (blanks around
+	// it and escapes included) and refused any token of more than one
+	// byte, or of one byte but not "A", where that token and the blanks
+	// after it ended: the failure shows the line up to the byte after it
+	// ("x:9600:9600:a:<--error detected here").
+	start := l.pos
+	word := l.token()
+	switch size := l.pos - start; {
+	case size > 1, size == 1 && word != "A":
+		return fail(FieldAutobaud, nil)
+	case size == 1:
 		e.Autobaud = true
-		l.pos++
 	}
 	if !l.colon() {
 		return fail(FieldAutobaud, nil)
@@ -166,7 +175,7 @@ const TableFullMessage = "can't add more entries to ttydefs table,  Maximum entr
 
 // DuplicateMessage is logged for an entry whose label is already loaded.
 func DuplicateMessage(label string) string {
-	return "Warning -- duplicate entry " + label + ", ignored"
+	return "Warning -- duplicate entry <" + label + ">, ignored"
 }
 
 // Decoder reads a ttydefs file one entry line at a time, applying the table

@@ -87,21 +87,21 @@ func TestParseLineErrors(t *testing.T) {
 		{"too few fields: autobaud", "lbl:9600:9600:",
 			`Parsing failure in the "Autobaud" field` + "\nlbl:9600:9600:<--error detected here"},
 		{"autobaud lower case", "l:9600:9600:a:n",
-			`Parsing failure in the "Autobaud" field` + "\nl:9600:9600:a<--error detected here"},
+			`Parsing failure in the "Autobaud" field` + "\nl:9600:9600:a:<--error detected here"},
 		{"autobaud AA", "l:9600:9600:AA:n",
-			`Parsing failure in the "Autobaud" field` + "\nl:9600:9600:AA<--error detected here"},
+			`Parsing failure in the "Autobaud" field` + "\nl:9600:9600:AA:<--error detected here"},
 		{"autobaud blank before", "l:9600:9600: A:n",
-			`Parsing failure in the "Autobaud" field` + "\nl:9600:9600: <--error detected here"},
+			`Parsing failure in the "Autobaud" field` + "\nl:9600:9600: A:<--error detected here"},
 		{"autobaud blank after", "l:9600:9600:A :n",
-			`Parsing failure in the "Autobaud" field` + "\nl:9600:9600:A <--error detected here"},
+			`Parsing failure in the "Autobaud" field` + "\nl:9600:9600:A :<--error detected here"},
 		{"autobaud escaped", `l:9600:9600:\A:n`,
-			`Parsing failure in the "Autobaud" field` + "\nl:9600:9600:\\<--error detected here"},
+			`Parsing failure in the "Autobaud" field` + "\nl:9600:9600:\\A:<--error detected here"},
 		{"text after nextlabel", "l:9600:9600::n x",
 			`Parsing failure in the "Next label" field` + "\nl:9600:9600::n x<--error detected here"},
 		{"too many fields", "l:9600:9600::n:",
 			`Parsing failure in the "Next label" field` + "\nl:9600:9600::n:<--error detected here"},
 		{"invalid initial words", "l:9600 foo hupcl bar:9600::n",
-			"invalid mode: foo|invalid mode: bar|" +
+			"invalid mode: foo|" +
 				`Parsing failure in the "Initial flags" field` + "\nl:9600 foo hupcl bar:<--error detected here"},
 		{"invalid final word", "l:9600:9600 CS8::n",
 			"invalid mode: CS8|" +
@@ -203,7 +203,7 @@ func TestParseDiagnostics(t *testing.T) {
 	wantDiags := []Diagnostic{
 		{3, "invalid mode: foo"},
 		{3, `Parsing failure in the "Initial flags" field` + "\nb:9600 foo:<--error detected here"},
-		{4, "Warning -- duplicate entry a, ignored"},
+		{4, "Warning -- duplicate entry <a>, ignored"},
 		{6, `Parsing failure in the "tty label" field` + "\nc d<--error detected here"},
 	}
 	if !reflect.DeepEqual(diags, wantDiags) {

@@ -46,10 +46,10 @@ func (t *Table) Dangling() []Entry {
 	return out
 }
 
-// DanglingMessage is sttydefs' warning for an entry of Dangling
-// (ttymon.md 6.4).
+// DanglingMessage is the original sttydefs's warning for an entry of
+// Dangling (ttymon.md 6.4), its <value> brackets included.
 func DanglingMessage(e Entry) string {
-	return "Warning -- nextlabel " + e.Next + " of " + e.Label + " does not reference any existing ttylabel."
+	return "Warning -- nextlabel <" + e.Next + "> of <" + e.Label + "> does not reference any existing ttylabel."
 }
 
 // Chain follows nextlabels from label and returns the labels visited, label
@@ -80,22 +80,19 @@ func (e *LostError) Error() string { return fmt.Sprintf("unable to find (%s) aga
 
 // NextSpeed returns the entry to use after a BREAK on cur (ttymon.md 5.2,
 // next_speed): cur itself when its nextlabel is its own label; the entry
-// its nextlabel names; or, when there is none, cur again as the table holds
-// it, after logging "<label>'s next speed-label (<next>) is bad.". When cur
-// is not in the table either, the error is a *LostError and the caller
-// (ttymon's child) exits 1. logf may be nil.
-func (t *Table) NextSpeed(cur Entry, logf func(format string, args ...any)) (Entry, error) {
+// its nextlabel names; or, when there is none, cur again as the table
+// holds it, with badNext true (ttymon logs "<label>'s next speed-label
+// (<next>) is bad."). When cur is not in the table either, the error is a
+// *LostError and the caller (ttymon's child) exits 1.
+func (t *Table) NextSpeed(cur Entry) (next Entry, badNext bool, err error) {
 	if cur.Next == cur.Label {
-		return cur, nil
+		return cur, false, nil
 	}
 	if e, ok := t.Lookup(cur.Next); ok {
-		return e, nil
-	}
-	if logf != nil {
-		logf("%s's next speed-label (%s) is bad.", cur.Label, cur.Next)
+		return e, false, nil
 	}
 	if e, ok := t.Lookup(cur.Label); ok {
-		return e, nil
+		return e, true, nil
 	}
-	return Entry{}, &LostError{Label: cur.Label}
+	return Entry{}, true, &LostError{Label: cur.Label}
 }

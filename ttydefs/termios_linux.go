@@ -300,6 +300,7 @@ var modes = func() map[string]mode {
 	m["lfkc"], m["-lfkc"] = m["echok"], m["-echok"]
 	m["tabs"], m["-tabs"] = m["tab0"], m["tab3"]
 	addComposites(m)
+	addGNU(m)
 	m["sane"] = saneMode()
 
 	// Accepted for validation, nothing to do on Linux (ttymon.md 21.1).
@@ -392,6 +393,49 @@ func addComposites(m map[string]mode) {
 	m["-raw"], m["cooked"] = md, md
 }
 
+// addGNU adds the words only GNU stty knows (words.go), with its
+// meaning (coreutils stty.c): single flags, their synonyms, and the
+// combinations.
+func addGNU(m map[string]mode) {
+	bit := func(name string, f int, b uint32) {
+		var on, off mode
+		on.set[f], off.clr[f] = b, b
+		m[name], m["-"+name] = on, off
+	}
+	bit("iutf8", fIflag, unix.IUTF8)
+	bit("cmspar", fCflag, unix.CMSPAR)
+	bit("extproc", fLflag, unix.EXTPROC)
+	for gnu, same := range map[string]string{
+		"tandem": "ixoff", "crterase": "echoe", "prterase": "echoprt", "ctlecho": "echoctl", "crtkill": "echoke",
+		"cbreak": "-icanon", "-cbreak": "icanon", "decctlq": "-ixany", "-decctlq": "ixany",
+	} {
+		m[gnu] = m[same]
+		if gnu[0] != '-' && same[0] != '-' {
+			m["-"+gnu] = m["-"+same]
+		}
+	}
+	var md mode
+	md.clr[fCflag], md.set[fCflag], md.clr[fIflag] = unix.CSIZE|unix.PARENB, unix.CS8, unix.ISTRIP
+	m["pass8"] = md
+	md.clr[fOflag] = unix.OPOST
+	m["litout"] = md
+	md = mode{}
+	md.clr[fCflag], md.set[fCflag], md.set[fIflag] = unix.CSIZE, unix.CS7|unix.PARENB, unix.ISTRIP
+	m["-pass8"] = md
+	md.set[fOflag] = unix.OPOST
+	m["-litout"] = md
+	md = mode{}
+	md.set[fLflag] = unix.ECHOE | unix.ECHOCTL | unix.ECHOKE
+	m["crt"] = md
+	md.clr[fIflag] = unix.IXANY
+	md.cc = []ccValue{{unix.VINTR, ctrlC}, {unix.VERASE, del}, {unix.VKILL, ctrlU}}
+	m["dec"] = md
+	m["-cooked"] = m["raw"]
+	// How GNU stty applies the settings (waiting for output to drain or
+	// not): ttymon always waits (ttymon.md 10.1), so nothing to do.
+	m["drain"], m["-drain"] = mode{}, mode{}
+}
+
 // saneMode is GNU stty's "sane": it resets the line discipline settings and
 // every control character, and of the control flags only turns on cread.
 func saneMode() mode {
@@ -416,11 +460,12 @@ func saneMode() mode {
 	return md
 }
 
-// shortSpeeds are the speed words written in thousands (and 134.5), with
-// their rates.
+// shortSpeeds are the speed words that are not their rate in digits (in
+// thousands, 134.5, GNU's exta and extb), with their rates.
 var shortSpeeds = map[string]int{
 	"134.5": 134, "19.2": 19200, "38.4": 38400, "57.6": 57600, "76.8": 76800,
 	"115.2": 115200, "153.6": 153600, "230.4": 230400, "307.2": 307200, "460.8": 460800,
+	"exta": 19200, "extb": 38400, // GNU's names of B19200 and B38400
 }
 
 // speedCode returns the Linux Bxxx code of a speed word, from the one
@@ -432,7 +477,10 @@ func speedCode(word string) (uint32, bool) {
 	}
 	baud, ok := shortSpeeds[word]
 	if !ok {
-		baud, _ = strconv.Atoi(word) // a speed word is a number
+		var err error
+		if baud, err = strconv.Atoi(word); err != nil {
+			return 0, false
+		}
 	}
 	return termios.BaudCode(baud)
 }

@@ -43,24 +43,40 @@ const (
 	plainOther   = "ek cooked sane"
 )
 
+// The words GNU stty 9.1 knows on Linux that the Solaris parser did not
+// (linux.md D9: GNU words are accepted, with their GNU meaning): flags
+// (iutf8, cmspar and extproc are in "stty -a"), their synonyms and
+// combinations, the window size's "line" and the speeds above 460800.
+// "-cooked" (raw) is GNU's too. Neither list has "size" or "speed", which
+// only print.
+const (
+	negGNU    = "iutf8 cmspar extproc tandem crterase prterase ctlecho crtkill cbreak pass8 litout decctlq drain"
+	plainGNU  = "crt dec -cooked"
+	valueGNU  = "line"
+	gnuSpeeds = "exta extb 500000 576000 921600 1000000 1152000 1500000 2000000 2500000 3000000 3500000 4000000"
+)
+
 var wordClasses = func() map[string]wordClass {
 	m := map[string]wordClass{"ispeed": classSpeedArg, "ospeed": classSpeedArg}
 	for _, w := range speedWords {
 		m[w] = classSpeed
 	}
+	for _, w := range strings.Fields(gnuSpeeds) {
+		m[w] = classSpeed
+	}
 	for _, w := range strings.Fields(charWords) {
 		m[w] = classChar
 	}
-	for _, w := range strings.Fields(valueWords) {
+	for _, w := range strings.Fields(valueWords + " " + valueGNU) {
 		m[w] = classValue
 	}
-	for _, list := range []string{negIflag, negOflag, negCflag, negLflag, negTermiox, negOther} {
+	for _, list := range []string{negIflag, negOflag, negCflag, negLflag, negTermiox, negOther, negGNU} {
 		for _, w := range strings.Fields(list) {
 			m[w] = classMode
 			m["-"+w] = classMode
 		}
 	}
-	for _, list := range []string{plainOflag, plainTermiox, plainOther} {
+	for _, list := range []string{plainOflag, plainTermiox, plainOther, plainGNU} {
 		for _, w := range strings.Fields(list) {
 			m[w] = classMode
 		}
@@ -75,7 +91,7 @@ func Fields(flags string) []string {
 }
 
 // Validate returns the words of flags that the Solaris stty parser rejects
-// (ttymon.md 5.3), in order; nil when every word is accepted. A control
+// (ttymon.md 5.3) and GNU stty does not know either (linux.md D9), in order; nil when every word is accepted. A control
 // character, ispeed/ospeed or window size word takes the next word as its
 // value; one at the very end with no value is accepted. For ispeed/ospeed
 // the value must be a speed word, else the value is the invalid word.

@@ -15,7 +15,7 @@ import (
 const MaxArgs = 63
 
 // errTooManyArgs: the service command line has more than MaxArgs words.
-var errTooManyArgs = fmt.Errorf("more than %d words", MaxArgs)
+var errTooManyArgs = fmt.Errorf(errTextTooManyArgs, MaxArgs)
 
 // splitArgs splits a service command line into words (ttymon.md 9.8 step
 // 4): blanks and tabs separate words, backslash escapes are decoded as in
@@ -49,7 +49,10 @@ func splitArgs(s string) ([]string, error) {
 
 // errBadName: the name typed at the prompt cannot be handed to a service
 // (linux.md D11): it starts with '-' and would be taken for an option.
-var errBadName = errors.New("login name starts with '-'")
+var errBadName = errors.New(errTextBadName)
+
+// errNoCommand: the service command line has no words.
+var errNoCommand = errors.New(errTextNoCommand)
 
 // handOff is how the typed name reaches the service (linux.md D11).
 type handOff int
@@ -82,7 +85,7 @@ func serviceArgv(service, device, name string) ([]string, handOff, error) {
 		return nil, 0, err
 	}
 	if len(argv) == 0 {
-		return nil, 0, errors.New("empty service command")
+		return nil, 0, errNoCommand
 	}
 	if name == "" {
 		return argv, handPushBack, nil
@@ -140,25 +143,31 @@ const (
 	SpawnWindow = 120 * time.Second
 )
 
-// spawnLimit counts the opens of one port.
+// spawnLimit counts the opens of one port: the original's
+// check_spawnlimit, its p_respawn and p_time. Time is in whole seconds,
+// as time(2) gave it.
 type spawnLimit struct {
-	count int
-	first time.Time
+	count int   // opens counted since first
+	first int64 // Unix seconds; 0 until the first open
 }
 
-// allow counts one open at now and reports whether it may go ahead: not
-// when SpawnLimit opens have been counted and the first of them was less
-// than SpawnWindow ago. Otherwise, after SpawnLimit opens, the counter and
-// the window start again.
+// allow counts one open at now and reports whether it may go ahead. The
+// window starts at the first open. When SpawnLimit opens have been
+// counted, the count and the window start again at now either way, and
+// the open is refused if the window was less than SpawnWindow old: the
+// port is then NOTVALID until a re-read finds its entry again, which
+// keeps this count (ttymon.md 8.2 step 1, 17.2 step 3).
 func (s *spawnLimit) allow(now time.Time) bool {
+	t := now.Unix()
+	if s.first == 0 {
+		s.first = t
+	}
 	if s.count >= SpawnLimit {
-		if now.Sub(s.first) < SpawnWindow {
+		tooRapid := t-s.first < int64(SpawnWindow/time.Second)
+		s.first, s.count = t, 0
+		if tooRapid {
 			return false
 		}
-		s.count = 0
-	}
-	if s.count == 0 {
-		s.first = now
 	}
 	s.count++
 	return true

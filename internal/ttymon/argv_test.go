@@ -77,23 +77,47 @@ func TestLoginName(t *testing.T) {
 	}
 }
 
+// TestSpawnLimit is the original's check_spawnlimit (ttymon.md 8.2 step
+// 1): 15 opens, then the 16th within 120 s of the first is refused, and
+// the count and the window start again at the refusal, so that a port a
+// re-read revives gets 15 opens more, its window counted from the
+// refusal (not from its first open after the revival).
 func TestSpawnLimit(t *testing.T) {
 	var s spawnLimit
-	t0 := time.Unix(1000, 0)
-	for i := range SpawnLimit {
-		if !s.allow(t0.Add(time.Duration(i) * time.Second)) {
+	at := func(sec int64) time.Time { return time.Unix(1000+sec, 0) }
+	for i := range int64(15) {
+		if !s.allow(at(i)) {
 			t.Fatalf("open %d refused", i+1)
 		}
 	}
-	if s.allow(t0.Add(100 * time.Second)) {
-		t.Fatal("16th open within the window allowed")
+	if s.allow(at(100)) {
+		t.Fatal("16th open within 120 s allowed")
 	}
-	// After the window the count starts again.
-	if !s.allow(t0.Add(SpawnWindow)) {
-		t.Fatal("open after the window refused")
+	// Revived at 300 s: 15 opens, then the 16th at 315 s, 215 s after the
+	// refusal, starts a new window.
+	for i := range int64(15) {
+		if !s.allow(at(300 + i)) {
+			t.Fatalf("open %d after the revival refused", i+1)
+		}
 	}
-	if s.count != 1 {
-		t.Errorf("count %d after restart, want 1", s.count)
+	if !s.allow(at(315)) {
+		t.Fatal("16th open after the revival refused: its window is from the refusal")
+	}
+	// Whole seconds: 14 opens more in the same second, then the 16th at
+	// 119 s (less than 120) is refused ...
+	for range 14 {
+		s.allow(at(315))
+	}
+	if s.allow(at(315 + 119)) {
+		t.Fatal("16th open 119 s after the first allowed")
+	}
+	// ... and after a refusal the next window starts at the refusal: 15
+	// opens at once, the 16th 120 s later is allowed.
+	for range 15 {
+		s.allow(at(500))
+	}
+	if !s.allow(at(315 + 119 + 120)) {
+		t.Fatal("open 120 s after the window began refused")
 	}
 }
 
@@ -139,8 +163,14 @@ func TestParseExpress(t *testing.T) {
 			t.Errorf("parseExpress(%q) = %v, want usage", args, err)
 		}
 	}
-	if strings.Join(said, "|") != `Invalid argument for "-t" -- number expected.` {
-		t.Errorf("messages %q", said)
+	if want := `illegal option -- x|Invalid argument for "-t" -- number expected.|` +
+		`Error - invalid STREAMS module list <nosuchmod>.|option requires an argument -- d`; strings.Join(said, "|") != want {
+		t.Errorf("messages %q, want %q", strings.Join(said, "|"), want)
+	}
+	// Glued arguments and grouped flags, as getopt(3) reads them.
+	o, err = parseExpress([]string{"-hgd/dev/tty2", "-l9600", "--"}, say)
+	if err != nil || o.device != "/dev/tty2" || o.label != "9600" {
+		t.Errorf("glued: %+v, %v", o, err)
 	}
 }
 

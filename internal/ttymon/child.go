@@ -96,7 +96,7 @@ func (r oneByteReader) Read(p []byte) (int, error) {
 // runChild is ttymon.md 9.1 to 9.3.
 func (s *session) runChild() error {
 	if err := s.armSignals(); err != nil {
-		s.logf("%s", err.Error())
+		s.logf(msgPipeFailed, errno.Text(err))
 		return exitWith(1)
 	}
 	f := s.e.Flags
@@ -107,7 +107,7 @@ func (s *session) runChild() error {
 	// line's owner and mode are changed later (ptyline.go).
 	ref, err := refLine(0, s.e.Device)
 	if err != nil {
-		s.logf("open \"%s\" failed: %s", s.e.Device, errno.Text(err))
+		s.logf(msgOpenLine, s.e.Device, errno.Text(err))
 		return exitWith(1)
 	}
 	defer ref.close()
@@ -118,7 +118,7 @@ func (s *session) runChild() error {
 		unix.Close(0) // ours, inherited; nothing to report
 	}
 	if err := openLine(s.e.Device, ref); err != nil {
-		s.logf("open \"%s\" failed: %s", s.e.Device, errno.Text(err))
+		s.logf(msgOpenLine, s.e.Device, errno.Text(err))
 		return exitWith(1)
 	}
 	ref.close() // fd 0 holds the line from now on
@@ -135,19 +135,19 @@ func (s *session) runChild() error {
 	}
 	if (f.Connect() || f.Bidirectional()) && s.e.Modules != "" {
 		if err := setModules(0, s.e.Modules); err != nil {
-			s.logf("%s", pushFailure(s.e.Modules, s.e.Device, err))
+			logPushFailure(s.e.Modules, s.e.Device, err, s.logf)
 			return exitWith(1)
 		}
 	}
 	if f.Connect() && !s.disabled {
 		// ttymon.md 9.3 step 2: no prompt, no hunting, no TTYPROMPT.
 		if _, err := s.lm.setTermio(0, s.label.Final, "", clearNone, termios.Drain); err != nil {
-			s.logf("set final termio failed")
+			s.logf(msgSetFinal)
 			return exitWith(1)
 		}
 		argv, how, err := serviceArgv(s.e.Service, s.e.Device, "")
 		if err != nil {
-			s.logf("service command of %s: %v", s.e.Tag, err)
+			s.logf(msgServiceCommand, s.e.Tag, err)
 			return exitWith(1)
 		}
 		return s.invoke(argv, how, nil)
@@ -201,6 +201,7 @@ func (s *session) waitRead() error {
 	count := s.e.Count.Int()
 	if count > 0 {
 		if _, err := s.lm.setTermio(0, s.label.Final, "", clearCanon, termios.Drain); err != nil {
+			s.logf(msgSetFinal)
 			return exitWith(1)
 		}
 		for seen := 0; seen < count; {
@@ -215,6 +216,7 @@ func (s *session) waitRead() error {
 		}
 	} else {
 		if _, err := s.lm.setTermio(0, "", "", clearRaw, termios.Drain); err != nil {
+			s.logf(msgSetRaw)
 			return exitWith(1)
 		}
 		if b, ok := s.readByte(); !ok || b == 0x04 {
@@ -223,6 +225,7 @@ func (s *session) waitRead() error {
 	}
 	if !s.autobaud {
 		if _, err := s.lm.setTermio(0, s.label.Final, "", clearCanon, termios.Drain); err != nil {
+			s.logf(msgSetFinal)
 			return exitWith(1)
 		}
 	}
@@ -239,7 +242,7 @@ func (s *session) lockLine() bool {
 		if !errors.Is(err, uucplock.ErrLocked) {
 			// Not in the original, which exits silently: without a lock
 			// directory a b port would only end "respawning too rapidly".
-			s.logf("cannot lock %s: %s", s.e.Device, errno.Text(err))
+			s.logf(msgCannotLock, s.e.Device, errno.Text(err))
 		}
 		return false
 	}

@@ -3,7 +3,6 @@ package ttymon
 import (
 	"bytes"
 	"os"
-	"strings"
 	"sync"
 
 	"github.com/linux-saf/saf/saf/saflog"
@@ -47,31 +46,62 @@ func (d *defs) load() {
 
 func (d *defs) loadLocked(verbose bool) {
 	fi, err := os.Stat(d.path)
+	var data []byte
+	if err == nil {
+		data, err = os.ReadFile(d.path)
+	}
 	if err != nil {
 		if verbose {
-			d.logf("can't open \"%s\".\n", d.path)
+			d.logf(msgCantOpenDefs, d.path)
 		}
 		return
 	}
-	data, err := os.ReadFile(d.path)
-	if err != nil {
-		if verbose {
-			d.logf("can't open \"%s\".\n", d.path)
+	var entries []ttydefs.Entry
+	dec := ttydefs.NewDecoder(bytes.NewReader(data)) // a read error on bytes cannot happen
+	for {
+		rec, ok := dec.Next()
+		if !ok {
+			break
 		}
-		return
-	}
-	entries, diags, _ := ttydefs.Parse(bytes.NewReader(data)) // a read error on bytes cannot happen
-	if verbose {
-		for _, dg := range diags {
-			msg := dg.Msg
-			if strings.HasPrefix(msg, "Parsing failure") {
-				msg += "\n" // ttymon.md 19.2: this one ends with a newline
-			}
-			d.logf("%s", msg)
+		if verbose {
+			logRecord(rec, d.logf)
+		}
+		if rec.Loaded() {
+			entries = append(entries, rec.Entry)
 		}
 	}
 	d.table = ttydefs.NewTable(entries)
 	d.mtime = fi.ModTime().Unix()
+}
+
+// logRecord logs what the original logged for a line of /etc/ttydefs
+// (ttymon.md 5.1, 19.2): nothing for a loaded entry. "Entry too long." is
+// only logged when listing (sttydefs -l), which ttymon does not do.
+func logRecord(rec ttydefs.Record, logf saflog.Logf) {
+	switch {
+	case rec.Full:
+		logf(msgDefsFull, ttydefs.MaxEntries)
+	case rec.Err != nil:
+		// The original's stty parser stopped at the first word it did
+		// not know.
+		if len(rec.Err.Modes) > 0 {
+			logf(msgInvalidMode, rec.Err.Modes[0])
+		}
+		cut := min(rec.Err.Pos+1, len(rec.Err.Text))
+		logf(msgDefsFailure, defsFields[rec.Err.Field], rec.Err.Text[:cut])
+	case rec.Dup:
+		logf(msgDuplicateDef, rec.Entry.Label)
+	}
+}
+
+// defsFields are the names parse failures give the fields of a ttydefs
+// entry.
+var defsFields = map[ttydefs.Field]string{
+	ttydefs.FieldLabel:    fieldTTYLabel,
+	ttydefs.FieldInitial:  fieldInitial,
+	ttydefs.FieldFinal:    fieldFinal,
+	ttydefs.FieldAutobaud: fieldAutobaud,
+	ttydefs.FieldNext:     fieldNextLabel,
 }
 
 // current returns the table, reading the file again first when its
@@ -85,20 +115,24 @@ func (d *defs) current() *ttydefs.Table {
 	return d.table
 }
 
-// lookup returns the entry for label from t, or the built-in default
-// entry after logging `unable to find <label> in "/etc/ttydefs"`
-// (ttymon.md 5.2).
+// lookupLabel returns the entry for label from t, or the built-in
+// default entry after logging `unable to find <label> in "<path>"`
+// (ttymon.md 5.2), path being the file read (linux.md D2). An empty
+// label takes the default silently, as in the original.
 func lookupLabel(t *ttydefs.Table, label, path string, logf saflog.Logf) ttydefs.Entry {
 	if e, ok := t.Lookup(label); ok {
 		return e
 	}
-	logf("unable to find %s in \"%s\"", label, path)
+	if label == "" {
+		return ttydefs.DefaultEntry() // get_speed: no label, no message
+	}
+	logf(msgNoLabel, label, path)
 	return ttydefs.DefaultEntry()
 }
 
 // readDefsQuiet loads a ttydefs file without logging: the per-port child
-// and express mode use it (the parent has already reported what is
-// wrong with the file).
+// uses it (the parent has already reported what is wrong with the file;
+// the original's child had the parent's table).
 func readDefsQuiet(path string) *ttydefs.Table {
 	d := newDefs(path, saflog.Discard)
 	d.loadLocked(false)

@@ -50,8 +50,10 @@
 // prompt: an empty line prints the prompt again; a line holding a NUL
 // byte (a BREAK on Linux with BRKINT off), or SIGINT with an empty input
 // queue, moves to the next ttydefs label (hunting); an autobaud label
-// samples a RETURN at 2400 baud (ttymon.md 12). A name starts the
-// service.
+// samples a RETURN at 2400 baud (ttymon.md 12): the key that woke the
+// parent is discarded when sampling starts, as in the original, and the
+// next RETURN sets the speed (0x0D is 2400, 0xFF 9600 ...). A name starts
+// the service.
 //
 // Starting the service (ttymon.md 9.8, linux.md D11, D12, D14): the
 // final modes of the label, a utmp LOGIN_PROCESS record when the service
@@ -69,9 +71,11 @@
 //
 // When the service ends, its utmp record becomes DEAD_PROCESS and goes to
 // wtmp (u flag, or the port is gone), and the port is opened again, with
-// a hang-up unless h. A port opened 15 times within 120 seconds stays down
-// with "service <tag> is respawning too rapidly" until the next re-read
-// of _pmtab.
+// a hang-up unless h. A port opened 15 times within 120 seconds (counted
+// from the first of them, in whole seconds) is refused its 16th open and
+// stays down with "service <tag> is respawning too rapidly" until a
+// re-read of _pmtab finds its entry; the count starts again at the
+// refusal.
 //
 // sac's messages (ttymon.md 17): SC_STATUS is answered; SC_ENABLE and
 // SC_DISABLE change the state, which reopens every port that has no
@@ -142,6 +146,7 @@
 //	lockwatch.go  inotify on the lock directory for LOCKED ports
 //	express.go    express mode and the getty personality
 //	argv.go       service argv, the login hand-off, the spawn limit
+//	messages.go   every message, in the original's words where it had one
 //
 // # Decisions where the specifications are silent
 //
@@ -167,6 +172,11 @@
 //     without a speed word does not keep the line at B0.
 //   - Solaris-only stty words are reported once per process ("stty
 //     modes not supported on Linux, ignored: ...").
+//   - Messages that name a file name the one read, SAF_ROOT included
+//     (linux.md D2): "open pmtab (<path>) failed", "check <path> version
+//     failed", "unable to find <label> in "<path>"".
+//   - A _pmtab that cannot be read or has the wrong version on a re-read
+//     is logged and the ports go on as they were; the original stopped.
 //   - Only HOME is exported from the identity (ttymon.md 9.8 step 6);
 //     LOGNAME and SHELL are login's business.
 //   - The log is created 0444 as in the original when ttymon runs as
@@ -177,8 +187,8 @@
 //     a pipe, a socket, a file; not /dev/null), not only when it is a
 //     terminal, and always in a sandbox (SAF_ROOT set), never to the
 //     real console (internal/console).
-//   - When _pmpipe cannot be read any more, ttymon stops (fatal "read
-//     pmpipe failed") instead of looping.
+//   - When _pmpipe cannot be read any more, ttymon stops (fatal "pmpipe
+//     read failed") instead of looping.
 //   - POLLERR on a port the parent holds is treated like POLLHUP (the
 //     port is closed and opened again); the original made it fatal for
 //     the whole port monitor, which one bad line should not be.

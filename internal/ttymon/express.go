@@ -14,12 +14,8 @@ import (
 	"github.com/linux-saf/saf/internal/utmp"
 	"github.com/linux-saf/saf/saf/paths"
 	"github.com/linux-saf/saf/saf/pmtab"
-	"github.com/spf13/pflag"
 	"golang.org/x/sys/unix"
 )
-
-// expressUsage is ttymon.md 18.1.
-const expressUsage = "Usage: ttymon\n  ttymon -g [-h] [-d device] [-l ttylabel] [-t timeout] [-p prompt] [-m modules]\n"
 
 // expressService is the one service of express mode (ttymon.md 18.1).
 const expressService = "/usr/bin/login"
@@ -31,43 +27,104 @@ type expressOpts struct {
 }
 
 // errUsage: print the usage and exit 1.
-var errUsage = errors.New("usage")
+var errUsage = errors.New(errTextUsage)
 
-// parseExpress reads the options of ttymon -g (ttymon.md 18.1, getopt
-// string "T:gd:ht:p:m:l:"). Diagnostics go through logf.
+// expressOptions is the getopt string of ttymon -g (ttymon.md 18.1).
+const expressOptions = "T:gd:ht:p:m:l:"
+
+// parseExpress reads the options of ttymon -g (ttymon.md 18.1) as the
+// original's getopt loop did: in order, options up to the first operand
+// or "--", an option's argument glued to it or the next word. The first
+// problem ends the parse with its message (getopt's, or the option's
+// check) and errUsage. Diagnostics go through logf.
 func parseExpress(args []string, logf func(string)) (expressOpts, error) {
-	fs := pflag.NewFlagSet("ttymon", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard) // the original prints only its usage
-	fs.SetInterspersed(true)
-	var o expressOpts
-	var g, h bool
-	var timeout string
-	fs.BoolVarP(&g, "express", "g", false, "")
-	fs.BoolVarP(&h, "nohangup", "h", false, "")
-	fs.StringVarP(&o.device, "device", "d", "", "")
-	fs.StringVarP(&timeout, "timeout", "t", "", "")
-	fs.StringVarP(&o.prompt, "prompt", "p", pmtab.DefaultTTYPrompt, "")
-	fs.StringVarP(&o.modules, "modules", "m", "", "")
-	fs.StringVarP(&o.label, "label", "l", "9600", "")
-	fs.StringVarP(&o.term, "termtype", "T", "", "")
-	if err := fs.Parse(args); err != nil || !g || fs.NArg() > 0 {
-		return o, errUsage
-	}
-	if fs.Changed("timeout") {
-		n, ok := digits(timeout)
-		if !ok {
-			logf(`Invalid argument for "-t" -- number expected.`)
-			return o, errUsage
+	o := expressOpts{label: "9600", prompt: pmtab.DefaultTTYPrompt}
+	g := false
+	set := func(c byte, v string) bool {
+		switch c {
+		case 'g':
+			g = true
+		case 'd':
+			o.device = v
+		case 'h': // no effect (ttymon.md 22 item 2)
+		case 'T':
+			o.term = v
+		case 't':
+			n, ok := digits(v)
+			if !ok {
+				logf(msgBadTimeout)
+				return false
+			}
+			o.timeout = n
+		case 'p':
+			o.prompt = expressPrompt(v)
+		case 'm':
+			if err := pmtab.CheckModules(v); err != nil {
+				logf(moduleMessage(err))
+				return false
+			}
+			o.modules = v
+		case 'l':
+			o.label = v
 		}
-		o.timeout = n
+		return true
 	}
-	if fs.Changed("prompt") {
-		o.prompt = expressPrompt(o.prompt)
+	i := 0
+	for i < len(args) {
+		a := args[i]
+		if a == "--" {
+			i++
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			break
+		}
+		i++
+		for j := 1; j < len(a); j++ {
+			c := a[j]
+			k := strings.IndexByte(expressOptions, c)
+			if c == ':' || k < 0 {
+				logf(sprintf(msgIllegalOption, c))
+				return o, errUsage
+			}
+			if k+1 == len(expressOptions) || expressOptions[k+1] != ':' {
+				if !set(c, "") {
+					return o, errUsage
+				}
+				continue
+			}
+			v := a[j+1:]
+			if v == "" {
+				if i == len(args) {
+					logf(sprintf(msgNeedsArgument, c))
+					return o, errUsage
+				}
+				v = args[i]
+				i++
+			}
+			if !set(c, v) {
+				return o, errUsage
+			}
+			break
+		}
 	}
-	if pmtab.CheckModules(o.modules) != nil {
+	if i < len(args) || !g {
 		return o, errUsage
 	}
 	return o, nil
+}
+
+// moduleMessage is what the original logged for a module list its
+// check refused (ttymon.md 21.6).
+func moduleMessage(err error) string {
+	var me *pmtab.ModuleError
+	if !errors.As(err, &me) {
+		return err.Error()
+	}
+	if errors.Is(me, pmtab.ErrTooManyModules) {
+		return sprintf(msgTooManyModules, me.List)
+	}
+	return sprintf(msgBadModules, me.List)
 }
 
 // digits parses a non-empty string of decimal digits that fits the C int
@@ -101,9 +158,9 @@ func expressPrompt(p string) string {
 }
 
 // expressLog writes express-mode diagnostics, prefixed "ttymon: ", where
-// consPrint does.
+// consPrint does: the original's log() without a log file.
 func expressLog(root paths.Root, stderr io.Writer) func(string) {
-	return func(msg string) { consPrint(root, stderr, "ttymon: "+trimNL(msg)+"\n") }
+	return func(msg string) { consPrint(root, stderr, sprintf(fmtConsole, trimNL(msg))) }
 }
 
 // expressMain is ttymon -g (ttymon.md 18).
@@ -134,7 +191,7 @@ func gettyMain(root paths.Root, args []string, stderr io.Writer) int {
 		switch {
 		case a == "-h":
 		case a == "-c":
-			say(`Use "sttydefs -l" to check /etc/ttydefs.`)
+			say(msgGettyCheck)
 			return 0
 		case strings.HasPrefix(a, "-t"):
 			v := a[2:]
@@ -144,7 +201,7 @@ func gettyMain(root paths.Root, args []string, stderr io.Writer) int {
 			}
 			n, ok := digits(v)
 			if !ok {
-				consPrint(root, stderr, "getty: timeout argument "+v+" invalid\n")
+				say(sprintf(msgGettyTimeout, v))
 				return 1
 			}
 			o.timeout = n
@@ -153,7 +210,7 @@ func gettyMain(root paths.Root, args []string, stderr io.Writer) int {
 		}
 	}
 	if len(operands) == 0 {
-		consPrint(root, stderr, "getty: no terminal line specified.\n")
+		say(msgGettyNoLine)
 		return 1
 	}
 	o.device = "/dev/" + operands[0]
@@ -191,13 +248,17 @@ func runExpress(root paths.Root, o expressOpts, stderr io.Writer) int {
 		lm:      lineModes{logf: logf},
 	}
 	if err := s.armSignals(); err != nil {
-		logf("%s", err.Error())
+		logf(msgPipeFailed, errno.Text(err))
 		return 1
 	}
 	if o.device != "" {
 		expressAccount(root, o.device, logf)
 	}
-	s.table = readDefsQuiet(root.TtyDefs())
+	// Read as the original's read_ttydefs did: what is wrong with the
+	// file is said on stderr (there is no log), the version unchecked.
+	defs := newDefs(root.TtyDefs(), logf)
+	defs.load()
+	s.table = defs.table
 	s.label = lookupLabel(s.table, o.label, root.TtyDefs(), logf)
 	s.autobaud = s.label.Autobaud
 
@@ -212,7 +273,7 @@ func runExpress(root paths.Root, o expressOpts, stderr io.Writer) int {
 			probe, err = unix.FcntlInt(0, unix.F_DUPFD_CLOEXEC, 3)
 		}
 		if err != nil {
-			logf("ttyname cannot find the device on fd 0")
+			logf(msgTTYName)
 			return 1
 		}
 		dev = d
@@ -220,15 +281,17 @@ func runExpress(root paths.Root, o expressOpts, stderr io.Writer) int {
 	} else {
 		fd, err := unix.Open(dev, unix.O_RDWR|unix.O_NOCTTY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 		if err != nil {
-			logf("open (%s) failed: %s", dev, errno.Text(err))
+			// open_device's fatal: the exit line follows.
+			logf(msgOpenFailed, dev, errno.Text(err))
+			logf(msgExiting)
 			return 1
 		}
 		probe = fd
 	}
 	ref, err := expressLine(probe, dev)
 	if err != nil {
-		unix.Close(probe) // untouched
-		logf("%s", err.Error())
+		unix.Close(probe)       // untouched
+		logf("%s", err.Error()) // msgOpenFailed or msgNotTakingTTY
 		return 1
 	}
 	defer ref.close()
@@ -241,9 +304,10 @@ func runExpress(root paths.Root, o expressOpts, stderr io.Writer) int {
 	unix.Close(probe) // the line is opened again, blocking, as fd 0
 	if err := openLine(dev, ref); err != nil {
 		if o.device != "" {
-			logf("open (%s) failed: %s", dev, errno.Text(err))
+			logf(msgOpenFailed, dev, errno.Text(err))
+			logf(msgExiting) // open_device's fatal
 		} else {
-			logf("open %s failed: %s", dev, errno.Text(err))
+			logf(msgOpenTTY, dev, errno.Text(err))
 		}
 		return 1
 	}
@@ -252,12 +316,11 @@ func runExpress(root paths.Root, o expressOpts, stderr io.Writer) int {
 		setOwner(0, 0, ttyGroup())
 	}
 	if err := setModules(0, e.Modules); err != nil {
-		logf("%s", pushFailure(e.Modules, dev, err))
+		logPushFailure(e.Modules, dev, err, logf)
 		return 1
 	}
 	if err := initialModes(0, e, s.label, logf); err != nil {
-		logf("initial termio on (%s) failed", dev)
-		return 1
+		return 1 // initialModes logged why
 	}
 	return exitCode(s.prompting())
 }
@@ -271,7 +334,7 @@ func runExpress(root paths.Root, o expressOpts, stderr io.Writer) int {
 func expressLine(fd int, dev string) (*lineRef, error) {
 	ref, err := refLine(fd, dev)
 	if err != nil {
-		return nil, fmt.Errorf("open (%s) failed: %s", dev, errno.Text(err))
+		return nil, fmt.Errorf(msgOpenFailed, dev, errno.Text(err))
 	}
 	if ref.pin == nil {
 		return ref, nil
@@ -279,7 +342,7 @@ func expressLine(fd int, dev string) (*lineRef, error) {
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		ref.close()
-		return nil, fmt.Errorf("open (%s) failed: %s", dev, errno.Text(err))
+		return nil, fmt.Errorf(msgOpenFailed, dev, errno.Text(err))
 	}
 	var why string
 	if termios.IsControlling(fd) {
@@ -291,7 +354,7 @@ func expressLine(fd int, dev string) (*lineRef, error) {
 	}
 	if why != "" {
 		ref.close()
-		return nil, fmt.Errorf("not taking %s: %s", dev, why)
+		return nil, fmt.Errorf(msgNotTakingTTY, dev, why)
 	}
 	return ref, nil
 }
@@ -341,11 +404,11 @@ func expressAccount(root paths.Root, dev string, logf func(string, ...any)) {
 		}
 		r.Type, r.User, r.Line, r.Time = utmp.LoginProcess, "LOGIN", utmpLine(dev), time.Now()
 		if err := utmp.Put(root.Utmp(), r); err != nil {
-			logf("cannot write the utmp record of %s: %s", dev, errno.Text(err))
+			logf(msgUtmpWrite, dev, errno.Text(err))
 			return
 		}
 		if err := utmp.AppendWtmp(root.Wtmp(), r); err != nil {
-			logf("cannot write the wtmp record of %s: %s", dev, errno.Text(err))
+			logf(msgWtmpWrite, dev, errno.Text(err))
 		}
 		return
 	}

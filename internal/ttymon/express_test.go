@@ -15,17 +15,27 @@ import (
 
 func TestExpressUsage(t *testing.T) {
 	root := paths.New(t.TempDir())
-	for _, args := range [][]string{{"-d", "/dev/null"}, {"-g", "-x"}, {"-g", "operand"}, {"-g", "-t", "soon"}} {
+	usage := "Usage: ttymon\n  ttymon -g [-h] [-d device] [-l ttylabel] [-t timeout] [-p prompt] [-m modules]\n"
+	for _, tc := range []struct {
+		args []string
+		want string // before the usage
+	}{
+		{[]string{"-d", "/dev/null"}, ""},
+		{[]string{"-g", "operand"}, ""},
+		{[]string{"-g", "--", "operand"}, ""},
+		{[]string{"-g", "-x"}, "ttymon: illegal option -- x\n"},
+		{[]string{"-gx"}, "ttymon: illegal option -- x\n"},
+		{[]string{"-g", "-d"}, "ttymon: option requires an argument -- d\n"},
+		{[]string{"-g", "-t", "soon"}, "ttymon: Invalid argument for \"-t\" -- number expected.\n"},
+		{[]string{"-g", "-m", "ldterm,foo"}, "ttymon: Error - invalid STREAMS module list <ldterm,foo>.\n"},
+		{[]string{"-g", "-ma,b,c,d,e,f,g,h,i,j"}, "ttymon: too many modules in <a,b,c,d,e,f,g,h,i,j>\n"},
+	} {
 		var stderr bytes.Buffer
-		if code := expressMain(root, args, &stderr); code != 1 {
-			t.Errorf("%q: exit %d, want 1", args, code)
+		if code := expressMain(root, tc.args, &stderr); code != 1 {
+			t.Errorf("%q: exit %d, want 1", tc.args, code)
 		}
-		want := expressUsage
-		if args[1] == "-t" {
-			want = "ttymon: Invalid argument for \"-t\" -- number expected.\n" + expressUsage
-		}
-		if stderr.String() != want {
-			t.Errorf("%q: stderr %q, want %q", args, stderr.String(), want)
+		if want := tc.want + usage; stderr.String() != want {
+			t.Errorf("%q: stderr %q, want %q", tc.args, stderr.String(), want)
 		}
 	}
 }
@@ -37,10 +47,10 @@ func TestGettyArguments(t *testing.T) {
 		code int
 		out  string
 	}{
-		{nil, 1, "getty: no terminal line specified.\n"},
-		{[]string{"-h"}, 1, "getty: no terminal line specified.\n"},
-		{[]string{"-t", "x1", "ttyS0"}, 1, "getty: timeout argument x1 invalid\n"},
-		{[]string{"-tx", "ttyS0"}, 1, "getty: timeout argument x invalid\n"},
+		{nil, 1, "ttymon: getty: no terminal line specified.\n"},
+		{[]string{"-h"}, 1, "ttymon: getty: no terminal line specified.\n"},
+		{[]string{"-t", "x1", "ttyS0"}, 1, "ttymon: getty: timeout argument <x1> invalid\n"},
+		{[]string{"-tx", "ttyS0"}, 1, "ttymon: getty: timeout argument <x> invalid\n"},
 		{[]string{"-c", "/etc/ttydefs"}, 0, "ttymon: Use \"sttydefs -l\" to check /etc/ttydefs.\n"},
 	} {
 		var stderr bytes.Buffer

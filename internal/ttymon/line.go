@@ -35,7 +35,7 @@ type lineModes struct {
 
 // errMode: a flag word the stty parser does not accept; set_termio logs
 // "sttyparse unknown mode: <w>".
-var errMode = errors.New("unknown mode")
+var errMode = errors.New(errTextMode)
 
 // setTermio is set_termio (ttymon.md 10.1): read the modes, apply the
 // clear preset, the words of flags and speed (appended last), and write
@@ -45,7 +45,7 @@ var errMode = errors.New("unknown mode")
 func (lm lineModes) setTermio(fd int, flags, speed string, clear clearPreset, when termios.When) ([]string, error) {
 	t, err := termios.Get(fd)
 	if err != nil {
-		lm.logf("set_termio: get_ttymode failed: %s", errno.Text(err))
+		lm.logf(msgGetTTYMode, errno.Text(err))
 		return nil, err
 	}
 	switch clear {
@@ -65,14 +65,14 @@ func (lm lineModes) setTermio(fd int, flags, speed string, clear clearPreset, wh
 	if err != nil {
 		var me *ttydefs.ModeError
 		if errors.As(err, &me) {
-			lm.logf("sttyparse unknown mode: %s", me.Word)
+			lm.logf(msgSttyparse, me.Word)
 		}
 		return nil, errMode
 	}
 	lm.reportIgnored(rep.Ignored)
 	lm.carrier(t)
 	if err := termios.Set(fd, t, when); err != nil {
-		lm.logf("set_termio: set_ttymode failed")
+		lm.logf(msgSetTTYMode+detailErr, errno.Text(err))
 		return nil, err
 	}
 	return rep.Unsupported, nil
@@ -102,7 +102,7 @@ func (lm lineModes) reportIgnored(words []string) {
 		}
 	}
 	if len(fresh) > 0 {
-		lm.logf("stty modes not supported on Linux, ignored: %s", strings.Join(fresh, " "))
+		lm.logf(msgIgnoredWords, strings.Join(fresh, " "))
 	}
 }
 
@@ -114,10 +114,11 @@ const (
 )
 
 // autobaudRaw puts the line in autobaud raw mode, flushing input
-// (ttymon.md 12).
+// (ttymon.md 12: auto_termio), and logs a failure as auto_termio did.
 func (lm lineModes) autobaudRaw(fd int) error {
 	t, err := termios.Get(fd)
 	if err != nil {
+		lm.logf(msgAutoGet, fd, errno.Text(err))
 		return err
 	}
 	t.Iflag &^= 0xffff
@@ -126,16 +127,21 @@ func (lm lineModes) autobaudRaw(fd int) error {
 	t.Lflag &^= unix.ISIG | unix.ICANON | unix.ECHO | unix.ECHOE | unix.ECHOK
 	t.Cc[unix.VMIN] = autobaudVMin
 	t.Cc[unix.VTIME] = autobaudVTime
-	if err := termios.SetSpeed(t, autobaudSpeed); err != nil {
-		return err
+	err = termios.SetSpeed(t, autobaudSpeed) // 2400 is in every table
+	if err == nil {
+		lm.carrier(t)
+		err = termios.Set(fd, t, termios.Flush)
 	}
-	lm.carrier(t)
-	return termios.Set(fd, t, termios.Flush)
+	if err != nil {
+		lm.logf(msgAutoSet, fd, errno.Text(err))
+	}
+	return err
 }
 
 // initialModes sets the modes a port gets when it is opened (ttymon.md
-// 10.2): autobaud raw mode for an autobaud label, else the label's
-// initial flags over the raw preset (r) or the canonical one.
+// 10.2, initial_termio): autobaud raw mode for an autobaud label, else
+// the label's initial flags over the raw preset (r) or the canonical one.
+// It logs a failure as initial_termio did.
 func initialModes(fd int, e *entry, label ttydefs.Entry, logf saflog.Logf) error {
 	lm := lineModes{softCar: e.SoftCar, logf: logf}
 	if label.Autobaud {
@@ -145,22 +151,34 @@ func initialModes(fd int, e *entry, label ttydefs.Entry, logf saflog.Logf) error
 	if e.Flags.WaitRead() {
 		clear = clearRaw
 	}
-	_, err := lm.setTermio(fd, label.Initial, "", clear, termios.Drain)
-	return err
+	if _, err := lm.setTermio(fd, label.Initial, "", clear, termios.Drain); err != nil {
+		logf(msgInitialTermio, e.Device)
+		return err
+	}
+	return nil
 }
 
-// hangup drops the line before it is used (ttymon.md 8.2 step 6):
-// termios.Hangup sets B0 (DTR low on a real line, nothing on a pty),
-// holds it and puts the modes back; then the device is opened and closed
-// once more, the original's STREAMS reset. That open goes through the
-// descriptor (reopen), not the name: the name may lead elsewhere by now.
-func hangup(fd int) {
-	if err := termios.Hangup(fd); err != nil {
-		return // the initial modes are set next and report a broken line
+// hangup drops the line before it is used (ttymon.md 8.2 step 6,
+// hang_up_line): termios.Hangup sets B0 (DTR low on a real line, nothing
+// on a pty), holds it and puts the modes back; a failure there is logged
+// and the open goes on, as in the original. Then the device is opened and
+// closed once more, the original's STREAMS reset; that failing fails the
+// open ("open (<dev>) failed", and the port is tried again). That open
+// goes through the descriptor (reopen), not the name: the name may lead
+// elsewhere by now.
+func hangup(fd int, device string, logf saflog.Logf) error {
+	if _, err := termios.Get(fd); err != nil {
+		logf(msgHangupGet, errno.Text(err))
+	} else if err := termios.Hangup(fd); err != nil {
+		logf(msgHangupSet, errno.Text(err))
 	}
-	if fd2, err := reopen(fd, unix.O_RDWR|unix.O_NONBLOCK|unix.O_NOCTTY); err == nil {
-		unix.Close(fd2) // nothing to report
+	fd2, err := reopen(fd, unix.O_RDWR|unix.O_NONBLOCK|unix.O_NOCTTY)
+	if err != nil {
+		logf(msgOpenFailed, device, errno.Text(err))
+		return err
 	}
+	unix.Close(fd2) // nothing to report
+	return nil
 }
 
 // setOwner gives the line open on fd its owner, the tty group and mode
@@ -191,9 +209,9 @@ func setModules(fd int, list string) error {
 	return termios.SetDiscipline(fd, int(ld))
 }
 
-// pushFailure is the log text for a failed setModules: the module named
-// is the one whose discipline was being set.
-func pushFailure(list, device string, err error) string {
+// logPushFailure logs a failed setModules as push_linedisc did: the
+// module named is the one whose discipline was being set.
+func logPushFailure(list, device string, err error, logf saflog.Logf) {
 	name := list
 	if mods, perr := pmtab.ParseModules(list); perr == nil {
 		for _, m := range mods {
@@ -202,7 +220,19 @@ func pushFailure(list, device string, err error) string {
 			}
 		}
 	}
-	return "push (" + name + ") on " + device + " failed: " + errno.Text(err)
+	logf(msgPushFailed, name, device, errno.Text(err))
+}
+
+// flushLine is flush_input (ttymon.md 8.3, 9.4): pending input is
+// discarded and output drained; failures are logged and ignored, as in
+// the original.
+func flushLine(fd int, logf saflog.Logf) {
+	if err := termios.FlushInput(fd); err != nil {
+		logf(msgFlushInput, fd, errno.Text(err))
+	}
+	if err := termios.DrainOutput(fd); err != nil {
+		logf(msgDrainOutput, fd, errno.Text(err))
+	}
 }
 
 // promptText is what write_prompt writes (ttymon.md 9.4 steps 2 to 4):
@@ -210,7 +240,7 @@ func pushFailure(list, device string, err error) string {
 func promptText(issue, text string, clear bool) []byte {
 	var b []byte
 	if clear {
-		b = append(b, "\r\n"...)
+		b = append(b, lineClear...)
 	}
 	if data, err := os.ReadFile(issue); err == nil {
 		b = append(b, data...)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -14,13 +13,6 @@ import (
 
 // RotateSize is the size at which the log is rotated (ttymon.md 19.3, 20).
 const RotateSize = 1_000_000
-
-// Exact texts of ttymon.md 19.2 used in more than one place.
-const (
-	msgStarting = "********** ttymon starting **********"
-	msgExiting  = "********** ttymon exiting ***********"
-	dashes      = "-------------------------------------------" // 43
-)
 
 // logFile is ttymon's log, /var/saf/<pmtag>/log (ttymon.md 19): one line
 // per message in the format of 19.1, written with one write(2) on a file
@@ -69,7 +61,7 @@ func (l *logFile) Write(msg string) {
 	if l == nil {
 		return
 	}
-	line := saflog.CTime(l.now()) + "; " + strconv.Itoa(l.pid) + "; " + msg
+	line := fmt.Sprintf(fmtLogLine, saflog.CTime(l.now()), l.pid, msg)
 	if !strings.HasSuffix(line, "\n") {
 		line += "\n"
 	}
@@ -77,7 +69,7 @@ func (l *logFile) Write(msg string) {
 	defer l.mu.Unlock()
 	if l.tee != nil {
 		// Errors ignored: nowhere else to report them.
-		_, _ = io.WriteString(l.tee, "ttymon: "+strings.TrimSuffix(msg, "\n")+"\n")
+		_, _ = fmt.Fprintf(l.tee, fmtConsole, strings.TrimSuffix(msg, "\n"))
 	}
 	if l.f == nil {
 		return
@@ -99,22 +91,22 @@ func (l *logFile) rotate() {
 		return
 	}
 	raw := func(s string) { _, _ = l.f.WriteString(s) } // errors: see Write
-	raw("Restarting log file\n")
+	raw(msgRestarting)
 	hadOld := false
 	if _, err := os.Lstat(l.old); err == nil {
 		if err := rename(l.old, l.tmp); err != nil {
-			raw("rename old to tmp file failed\n")
+			raw(msgRenameOldTmp)
 			return
 		}
 		hadOld = true
 	}
 	restoreOld := func() {
 		if hadOld && rename(l.tmp, l.old) != nil {
-			raw("rename tmp to old file failed\n")
+			raw(msgRenameTmpOld)
 		}
 	}
 	if err := rename(l.path, l.old); err != nil {
-		raw("rename log to old file failed\n")
+		raw(msgRenameLogOld)
 		restoreOld()
 		return
 	}
@@ -122,9 +114,9 @@ func (l *logFile) rotate() {
 	// (ttymon.md 19.3).
 	nf, err := saflog.OpenFile(l.path, 0o666)
 	if err != nil {
-		raw("log file open failed\n")
+		raw(msgLogOpen)
 		if rename(l.old, l.path) != nil {
-			raw("rename old to log file failed\n")
+			raw(msgRenameOldLog)
 		}
 		restoreOld()
 		return

@@ -24,17 +24,8 @@ const envChild = "_SAF_TTYMON_CHILD"
 // Main runs ttymon with args (without the program name) and returns its
 // exit status.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	return MainArgv0(append([]string{"ttymon"}, args...), stdin, stdout, stderr)
+	return MainArgv0(append([]string{progName}, args...), stdin, stdout, stderr)
 }
-
-// helpText is what --help prints; ttymon(8) has the rest.
-const helpText = `Usage: ttymon                      (started by sac, with PMTAG and ISTATE set)
-       ttymon -g [-h] [-d device] [-l ttylabel] [-t timeout] [-p prompt]
-                 [-m modules] [-T termtype]     (express mode, e.g. from inittab)
-       getty [-h] [-t timeout] line [speed [type [linedesc]]]
-       getty -c file
-See ttymon(8), ttyadm(8) and sttydefs(8).
-`
 
 // MainArgv0 is Main with the whole argv: its basename selects the getty
 // personality (ttymon.md 18.4).
@@ -44,7 +35,7 @@ func MainArgv0(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return childMain()
 	}
 	root := paths.FromEnv(os.Getenv)
-	name := "ttymon"
+	name := progName
 	if len(argv) > 0 {
 		name = filepath.Base(argv[0])
 	}
@@ -75,13 +66,15 @@ func sacMain(root paths.Root, stderr io.Writer) int {
 	// sac starts port monitors with no descriptors at all; keep the first
 	// files we open off 0, 1 and 2.
 	if err := pmproto.EnsureStdio(); err != nil {
-		consPrint(root, stderr, "ttymon: "+err.Error()+"\n")
+		consPrint(root, stderr, sprintf(fmtConsole, err.Error()))
 		return 1
 	}
 	env, err := pmproto.ReadEnv(os.LookupEnv)
 	if err != nil {
-		consPrint(root, stderr, "ttymon: "+err.Error()+"\n")
-		consPrint(root, stderr, "ttymon: "+msgExiting+"\n")
+		// "PMTAG is missing" or "ISTATE is missing", in pmproto's
+		// words (the original's), then the exit line.
+		consPrint(root, stderr, sprintf(fmtConsole, err.Error()))
+		consPrint(root, stderr, sprintf(fmtConsole, msgExiting))
 		return 1
 	}
 	pmproto.UnsetEnv()
@@ -91,14 +84,14 @@ func sacMain(root paths.Root, stderr io.Writer) int {
 // consPrint writes a diagnostic ttymon cannot log where an administrator
 // sees it: console.Write says where.
 func consPrint(root paths.Root, stderr io.Writer, msg string) {
-	console.Write(stderr, root.Sandboxed(), "ttymon", msg)
+	console.Write(stderr, root.Sandboxed(), progName, msg)
 }
 
 // exitError carries an exit status out of deep code paths of the child
 // and of express mode, which end the process in the original.
 type exitError struct{ code int }
 
-func (e *exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+func (e *exitError) Error() string { return fmt.Sprintf(fmtExit, e.code) }
 
 func exitWith(code int) error { return &exitError{code: code} }
 

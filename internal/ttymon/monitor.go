@@ -2,7 +2,6 @@ package ttymon
 
 import (
 	"context"
-	"errors"
 	"github.com/linux-saf/saf/internal/errno"
 	"io"
 	"os"
@@ -164,18 +163,18 @@ func (m *monitor) run(ctx context.Context) int {
 	var err error
 	m.log, err = openLog(logPath, logPerm(), true)
 	if err != nil {
-		consPrint(root, cfg.Stderr, "ttymon cannot create log file \""+logPath+"\": "+errno.Text(err)+"\n\x00")
+		consPrint(root, cfg.Stderr, sprintf(msgCreateLog, logPath, errno.Text(err))+consoleNUL)
 		return 1
 	}
 	defer m.log.Close()
 	m.logf = m.log.Printf
-	m.logf(" ")
+	m.logf(msgBlank)
 	m.logf(msgStarting)
 
 	m.pm, err = pmproto.Open(pmproto.Config{
 		Root: root,
 		Env:  cfg.Env,
-		Name: "ttymon",
+		Name: progName, // for pmproto's "pid file is locked. ttymon may already be running!"
 		Hooks: pmproto.Hooks{
 			OnEnable:  func(sacmsg.State) { m.setEnabled(true) },
 			OnDisable: func(sacmsg.State) { m.setEnabled(false) },
@@ -184,15 +183,15 @@ func (m *monitor) run(ctx context.Context) int {
 		Logf: m.logf,
 	})
 	if err != nil {
-		return m.fatal(err.Error())
+		return m.fatal(err.Error()) // pmproto words it as the original did
 	}
 	defer m.pm.Close()
-	state := "disabled"
+	state := stateDisabled
 	if m.enabled {
-		state = "enabled"
+		state = stateEnabled
 	}
-	m.logf("PMTAG: %s", tag)
-	m.logf("Starting state: %s", state)
+	m.logf(msgPMTag, tag)
+	m.logf(msgStartState, state)
 
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -201,30 +200,28 @@ func (m *monitor) run(ctx context.Context) int {
 
 	maxPorts := m.raiseNoFile()
 
-	data, err := os.ReadFile(root.PMTab(tag))
-	if err != nil {
-		return m.fatal("open pmtab (_pmtab) failed")
-	}
-	if v, err := admfile.Version(data); err != nil || v != PMTabVersion {
-		return m.fatal("check pmtab version failed")
+	data, msg := readPMTabFile(root.PMTab(tag))
+	if msg != "" {
+		return m.fatal(msg)
 	}
 	m.defs = newDefs(root.TtyDefs(), m.logf)
 	if err := m.defs.checkVersion(); err != nil {
-		return m.fatal("check /etc/ttydefs version failed")
+		// linux.md D2: the file named is the one read, SAF_ROOT included.
+		return m.fatal(sprintf(msgCheckTTYDefs, root.TtyDefs()))
 	}
 	m.defs.load()
 	m.lookupIDs()
 	m.locks = newLockWatch(root.LockDir())
 	defer m.locks.Close()
 	entries := readPMTab(data, maxPorts, m.logf)
-	m.logf("Initialization Completed")
+	m.logf(msgInitDone)
 	for _, e := range entries {
 		m.addPort(e, true)
 	}
 	// sacadm --status (status.go). Without the socket ttymon works as
 	// before; sacadm then shows only what _pmtab says.
 	if srv, err := pmstatus.Serve(root.PMStatus(tag), m.snapshot); err != nil {
-		m.logf("status socket not available: %v", err)
+		m.logf(msgStatusSocket, err)
 	} else {
 		defer srv.Close()
 	}
@@ -238,11 +235,11 @@ func (m *monitor) loop(ctx context.Context, sigs <-chan os.Signal, pmDone <-chan
 	for {
 		select {
 		case <-ctx.Done():
-			return m.fatal("caught SIGTERM")
+			return m.fatal(msgCaughtSIGTERM)
 		case s := <-sigs:
 			if s == unix.SIGTERM {
 				m.pm.SetState(sacmsg.Stopping)
-				return m.fatal("caught SIGTERM")
+				return m.fatal(msgCaughtSIGTERM)
 			}
 		case <-m.stateCh:
 			on := m.isEnabled()
@@ -260,7 +257,7 @@ func (m *monitor) loop(ctx context.Context, sigs <-chan os.Signal, pmDone <-chan
 		case err := <-pmDone:
 			// _pmpipe cannot be read any more: without it sac cannot
 			// reach us. The original would loop on a dead pipe; we stop.
-			return m.fatal("read pmpipe failed: " + errno.Text(err))
+			return m.fatal(sprintf(msgPMPipeRead, errno.Text(err)))
 		}
 	}
 }
@@ -281,19 +278,19 @@ func logPerm() os.FileMode {
 func (m *monitor) raiseNoFile() int {
 	var rl unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
-		m.logf("getrlimit failed: %s", errno.Text(err))
+		m.logf(msgGetrlimit, errno.Text(err))
 		return 0
 	}
 	m.noFile = rl.Cur
 	if rl.Cur < rl.Max {
 		raised := unix.Rlimit{Cur: rl.Max, Max: rl.Max}
 		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &raised); err != nil {
-			m.logf("setrlimit failed: %s", errno.Text(err))
+			m.logf(msgSetrlimit, errno.Text(err))
 		}
 	}
 	n := int(min(rl.Max, 1<<30))
-	m.logf("max open files = %d", n)
-	m.logf("max ports ttymon can monitor = %d", n-reservedFDs)
+	m.logf(msgMaxFiles, n)
+	m.logf(msgMaxPorts, n-reservedFDs)
 	return max(n-reservedFDs, 1)
 }
 
@@ -307,7 +304,7 @@ func (m *monitor) lookupIDs() {
 	}
 	g, err := user.LookupGroup("tty")
 	if err != nil {
-		m.logf("no group entry for tty, default is used")
+		m.logf(msgNoTTYGroup)
 		return
 	}
 	if id, err := strconv.Atoi(g.Gid); err == nil {
@@ -348,7 +345,7 @@ func (m *monitor) shutdown() {
 func (m *monitor) softCarrier(e *entry) {
 	fd, err := unix.Open(e.Device, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		m.logf("open (%s) failed: %s", e.Device, errno.Text(err))
+		m.logf(msgOpenFailed, e.Device, errno.Text(err))
 		return
 	}
 	defer unix.Close(fd) // read-only; nothing to report
@@ -364,12 +361,12 @@ func (m *monitor) softCarrier(e *entry) {
 			uucp = append(uucp, m.uucpUID)
 		}
 		if why := ptyRefusal(&st, os.Getpid(), uucp...); why != "" {
-			m.logf("set soft-carrier (%s) failed: not taking it: %s", e.Device, why)
+			m.logf(msgSoftCarrier, e.Device, sprintf(reasonNotTaking, why))
 			return
 		}
 	}
 	if err := termios.SetSoftCarrier(fd, e.SoftCar == pmtab.SoftCarrierOn); err != nil {
-		m.logf("set soft-carrier (%s) failed: %s", e.Device, errno.Text(err))
+		m.logf(msgSoftCarrier, e.Device, errno.Text(err))
 	}
 }
 
@@ -377,13 +374,13 @@ func (m *monitor) softCarrier(e *entry) {
 // left alone, changed ones replace theirs, new ones are added, missing
 // ones are removed. Running services are never touched.
 func (m *monitor) reread(maxPorts int) {
-	data, err := os.ReadFile(m.cfg.Root.PMTab(m.cfg.Env.Tag))
-	if err != nil {
-		m.logf("open pmtab (_pmtab) failed")
-		return
-	}
-	if v, err := admfile.Version(data); err != nil || v != PMTabVersion {
-		m.logf("check pmtab version failed")
+	// DEVIATION: the original's re-read ended ttymon on these two
+	// failures, as at start-up (ttymon.md 17.2 reads _pmtab "with the
+	// same logging"). A table that cannot be read now is logged and the
+	// ports go on as they were; the next SC_READDB tries again.
+	data, msg := readPMTabFile(m.cfg.Root.PMTab(m.cfg.Env.Tag))
+	if msg != "" {
+		m.logf("%s", msg)
 		return
 	}
 	entries := readPMTab(data, maxPorts, m.logf)
@@ -404,5 +401,16 @@ func (m *monitor) reread(maxPorts int) {
 	}
 }
 
-// errNoExec is wrapped when the per-port child cannot be started.
-var errNoExec = errors.New("cannot start the port's child")
+// readPMTabFile reads _pmtab and checks its version stamp (ttymon.md 7
+// step 11). On failure it returns the message to log: the file named is
+// the one read, SAF_ROOT included (linux.md D2), with the reason after it.
+func readPMTabFile(path string) ([]byte, string) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, sprintf(msgOpenPMTab+detailErr, path, errno.Text(err))
+	}
+	if v, err := admfile.Version(data); err != nil || v != PMTabVersion {
+		return nil, msgCheckPMTab
+	}
+	return data, ""
+}

@@ -225,7 +225,7 @@ func TestStartupLog(t *testing.T) {
 	log := h.log()
 	msgs := logMessages(log)
 	want := []string{
-		" ", msgStarting, "PMTAG: tests", "Starting state: disabled",
+		" ", "********** ttymon starting **********", "PMTAG: tests", "Starting state: disabled",
 	}
 	for i, w := range want {
 		if i >= len(msgs) || msgs[i] != w {
@@ -244,19 +244,25 @@ func TestStartupLog(t *testing.T) {
 	// Enabled: the label is missing, so the default entry is used.
 	h.sac.Want(t, h.sac.Poll(t, sacmsg.SCEnable), sacmsg.PMStatus, sacmsg.Enabled)
 	pty.Expect(t, `p> $`, waitLong)
-	h.waitLog(`unable to find nosuch in "` + regexp.QuoteMeta(h.root) + `/etc/ttydefs"`)
+	h.waitLog(`unable to find <nosuch> in "` + regexp.QuoteMeta(h.root) + `/etc/ttydefs"`)
 	h.waitLog("Got SC_ENABLE message")
 }
 
 func TestFatalStartup(t *testing.T) {
+	// The files are named as read, SAF_ROOT included (linux.md D2).
 	for _, tc := range []struct {
 		name  string
 		setup func(root, dir string)
-		want  string
+		want  func(root, dir string) string
 	}{
-		{"no pmtab", func(root, dir string) { os.Remove(filepath.Join(dir, "_pmtab")) }, "open pmtab (_pmtab) failed"},
-		{"pmtab version", func(root, dir string) { write(t, filepath.Join(dir, "_pmtab"), "# VERSION=2\n") }, "check pmtab version failed"},
-		{"no ttydefs", func(root, dir string) { os.Remove(filepath.Join(root, "etc/ttydefs")) }, "check /etc/ttydefs version failed"},
+		{"no pmtab", func(root, dir string) { os.Remove(filepath.Join(dir, "_pmtab")) },
+			func(root, dir string) string {
+				return "open pmtab (" + dir + "/_pmtab) failed: No such file or directory"
+			}},
+		{"pmtab version", func(root, dir string) { write(t, filepath.Join(dir, "_pmtab"), "# VERSION=2\n") },
+			func(root, dir string) string { return "check pmtab version failed" }},
+		{"no ttydefs", func(root, dir string) { os.Remove(filepath.Join(root, "etc/ttydefs")) },
+			func(root, dir string) string { return "check " + root + "/etc/ttydefs version failed" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := t.TempDir()
@@ -270,8 +276,9 @@ func TestFatalStartup(t *testing.T) {
 			}
 			log, _ := os.ReadFile(s.Log())
 			msgs := logMessages(string(log))
-			if n := len(msgs); n < 2 || msgs[n-2] != tc.want || msgs[n-1] != msgExiting {
-				t.Errorf("log does not end with %q and the exit line:\n%s", tc.want, log)
+			want := tc.want(root, s.Dir())
+			if n := len(msgs); n < 2 || msgs[n-2] != want || msgs[n-1] != "********** ttymon exiting ***********" {
+				t.Errorf("log does not end with %q and the exit line:\n%s", want, log)
 			}
 		})
 	}
@@ -404,9 +411,10 @@ func TestDisabledPortMessage(t *testing.T) {
 	newHarness(t, tab, sacmsg.Enabled)
 	pty.Expect(t, `\r\nWelcome to SAF\r\nclosed for repairs$`, waitLong)
 	pty.Type(t, "alice\r")
-	// A name gets the message again, without "\r\n" (ttymon.md 9.6).
+	// A name gets /etc/issue and the message again, without "\r\n"
+	// (ttymon.md 9.6: write_prompt with flush, without clear).
 	got := pty.Expect(t, `closed for repairs$`, waitLong)
-	if strings.Contains(got, "Welcome") {
+	if !strings.HasSuffix(got, "alice\r\nWelcome to SAF\r\nclosed for repairs") {
 		t.Errorf("message after a name: %q", got)
 	}
 }
@@ -633,13 +641,27 @@ func TestRespawnLimit(t *testing.T) {
 	pty := testpty.Open(t)
 	tab := pmtabLine("p1", "", me(t), pmtab.TTY{Device: pty.SlavePath, Flags: "ch", Service: "/bin/true", Label: "fast"})
 	h := newHarness(t, tab, sacmsg.Enabled)
-	h.waitLog("service p1 is respawning too rapidly")
-	if n := strings.Count(h.log(), "Starting service (/bin/true)"); n != SpawnLimit {
+	h.waitLog("service <p1> is respawning too rapidly")
+	if n := strings.Count(h.log(), "Starting service (/bin/true)"); n != 15 {
 		t.Errorf("%d starts, want %d", n, SpawnLimit)
+	}
+	// The port is NOTVALID: down, shown as failed, until a re-read.
+	state := func() string {
+		if svcs := h.m.snapshot().Services; len(svcs) == 1 {
+			return svcs[0].State
+		}
+		return ""
+	}
+	deadline := time.Now().Add(waitLong)
+	for state() != "failed" {
+		if time.Now().After(deadline) {
+			t.Fatalf("port state %q after the limit, want failed", state())
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	// A re-read brings it back.
 	h.sac.Want(t, h.sac.Poll(t, sacmsg.SCReadDB), sacmsg.PMStatus, sacmsg.Enabled)
-	deadline := time.Now().Add(waitLong)
+	deadline = time.Now().Add(waitLong)
 	for strings.Count(h.log(), "Starting service (/bin/true)") <= SpawnLimit {
 		if time.Now().After(deadline) {
 			t.Fatal("port not revived by SC_READDB")
@@ -674,7 +696,7 @@ func TestSessionCheck(t *testing.T) {
 	write(t, filepath.Join(h.sac.Dir(), "_pmtab"), "# VERSION=1\n"+tab+
 		pmtabLine("p2", "", me(t), pmtab.TTY{Device: p2.SlavePath, Service: "/bin/true", Label: "fast", Prompt: "two: "}))
 	h.sac.Want(t, h.sac.Poll(t, sacmsg.SCReadDB), sacmsg.PMStatus, sacmsg.Enabled)
-	h.waitLog(`service p2: not taking ` + regexp.QuoteMeta(p2.SlavePath) + `: it is the controlling terminal of process \d+`)
+	h.waitLog(`service <p2>: not taking ` + regexp.QuoteMeta(p2.SlavePath) + `: it is the controlling terminal of process \d+`)
 	if got := p2.ReadAll(t, 500*time.Millisecond); strings.Contains(got, "two:") {
 		t.Fatalf("pty of another session prompted: %q", got)
 	}
@@ -698,7 +720,7 @@ func TestSessionCheckSerial(t *testing.T) {
 		pmtabLine("p1", "", me(t), pmtab.TTY{Device: p1.SlavePath, Service: "/bin/true", Label: "fast", Prompt: "one: "}))
 	h.sac.Want(t, h.sac.Poll(t, sacmsg.SCReadDB), sacmsg.PMStatus, sacmsg.Enabled)
 	p1.Expect(t, `one: $`, waitLong)
-	h.waitLog("Warning -- active session exists on " + regexp.QuoteMeta(p1.SlavePath))
+	h.waitLog("Warning -- active session exists on <" + regexp.QuoteMeta(p1.SlavePath) + ">")
 }
 
 func TestSoftCarrierAndModules(t *testing.T) {
@@ -735,7 +757,7 @@ func TestUnavailableDiscipline(t *testing.T) {
 	tab := pmtabLine("p1", "", me(t), pmtab.TTY{Device: pty.SlavePath, Service: "/bin/true", Label: "fast", Prompt: "one: ", Modules: "ldterm,ppp"})
 	h := newHarness(t, tab, sacmsg.Enabled)
 	h.waitLog(`push \(ppp\) on ` + regexp.QuoteMeta(pty.SlavePath) + ` failed: Invalid argument`)
-	h.waitLog("service p1 is respawning too rapidly")
+	h.waitLog("service <p1> is respawning too rapidly")
 }
 
 func TestTTYDefsReread(t *testing.T) {
@@ -752,7 +774,7 @@ func TestTTYDefsReread(t *testing.T) {
 	// The file is read again when a port is about to be opened.
 	h.sac.Want(t, h.sac.Poll(t, sacmsg.SCDisable), sacmsg.PMStatus, sacmsg.Disabled)
 	h.sac.Want(t, h.sac.Poll(t, sacmsg.SCEnable), sacmsg.PMStatus, sacmsg.Enabled)
-	h.waitLog("Warning -- duplicate entry fast, ignored")
+	h.waitLog("Warning -- duplicate entry <fast>, ignored")
 	pty.Expect(t, `one: $`, waitLong)
 	if s := speedOf(t, pty); s != 2400 {
 		t.Errorf("speed %d after the re-read, want 2400", s)
@@ -807,4 +829,37 @@ func childrenOf(pid int) []string {
 		all = append(all, strings.Fields(string(c))...)
 	}
 	return all
+}
+
+// TestAutobaud9600: a RETURN typed at 9600 baud reads as 0xFF on a line
+// sampling at 2400 (ttymon.md 12), and the port settles at 9600. The
+// RETURN that wakes the parent is discarded when the child starts
+// sampling, as in the original, so the user's first RETURN (here typed
+// at 2400, 0x0D) does not choose the speed: the next one does.
+func TestAutobaud9600(t *testing.T) {
+	pty := testpty.Open(t)
+	svc := script(t, `echo "STARTED"; read x`)
+	tab := pmtabLine("p1", "", me(t), pmtab.TTY{Device: pty.SlavePath, Service: svc, Label: "auto", Prompt: "login: "})
+	newHarness(t, tab, sacmsg.Enabled)
+	if got := pty.ReadAll(t, 300*time.Millisecond); got != "" {
+		t.Fatalf("autobaud port wrote %q before any input", got)
+	}
+	pty.Type(t, "\r") // wakes the parent; lost
+	got := pty.ReadAll(t, 300*time.Millisecond)
+	for i := 0; i < 50 && !strings.Contains(got, "login: "); i++ {
+		pty.Type(t, "\xff")
+		got += pty.ReadAll(t, 200*time.Millisecond)
+	}
+	if !strings.Contains(got, "\r\nWelcome to SAF\r\nlogin: ") {
+		t.Fatalf("no prompt after 0xFF at 2400: %q", got)
+	}
+	if s := speedOf(t, pty); s != 9600 {
+		t.Errorf("speed %d after 0xFF at 2400, want 9600", s)
+	}
+	pty.Type(t, "alice\r")
+	pty.Expect(t, "STARTED", waitLong)
+	if s := speedOf(t, pty); s != 9600 {
+		t.Errorf("service runs at %d, want 9600", s)
+	}
+	pty.Type(t, "\r")
 }

@@ -73,8 +73,8 @@ var lookupIdentity = func(name string) (identity, error) {
 }
 
 var (
-	errNoPasswd = errors.New("no passwd entry")
-	errNoGroup  = errors.New("no group entry")
+	errNoPasswd = errors.New(errTextNoPasswdID)
+	errNoGroup  = errors.New(errTextNoGroupID)
 )
 
 // checkDevice and checkService are the file-system checks of ttymon.md
@@ -86,7 +86,23 @@ var (
 
 // The _pmtab fields ttymon reads itself, as parse failures name them
 // (ttymon.md 3.1); fields 7 and up are pmtab.ParseTTY's.
-var genericFields = [6]string{"tag", "flags", "identity", "reserved1", "reserved2", "reserved3"}
+var genericFields = [6]string{fieldTag, fieldFlags, fieldIdentity, fieldReserved1, fieldReserved2, fieldReserved3}
+
+// tailFields gives the names of fields 7 and up (pmtab.ParseTTY's) as
+// ttymon's parse failures show them.
+var tailFields = map[string]string{
+	pmtab.TTYFieldDevice:     fieldDevice,
+	pmtab.TTYFieldFlags:      fieldTTYFlags,
+	pmtab.TTYFieldCount:      fieldCount,
+	pmtab.TTYFieldService:    fieldService,
+	pmtab.TTYFieldTimeout:    fieldTimeout,
+	pmtab.TTYFieldLabel:      fieldTTYLabelPM,
+	pmtab.TTYFieldModules:    fieldModules,
+	pmtab.TTYFieldPrompt:     fieldPrompt,
+	pmtab.TTYFieldDisableMsg: fieldDisableMsg,
+	pmtab.TTYFieldTermType:   fieldTermType,
+	pmtab.TTYFieldSoftCar:    fieldSoftCar,
+}
 
 // readPMTab parses a _pmtab the way ttymon does (ttymon.md 3, 7 step 11,
 // 17.2 step 3) and logs what it logs. max is how many entries may be
@@ -100,9 +116,9 @@ func readPMTab(data []byte, max int, logf saflog.Logf) []*entry {
 	sc := ttydefs.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
 		l := sc.Line()
-		logf("Processing pmtab line #%d", l.Num)
+		logf(msgProcessing, l.Num)
 		if l.TooLong {
-			logf("Entry too long.")
+			logf(msgEntryTooLong)
 		}
 		e := parseEntry(l.Text, logf)
 		if e == nil {
@@ -110,12 +126,12 @@ func readPMTab(data []byte, max int, logf saflog.Logf) []*entry {
 		}
 		e.Line = l.Num
 		if !validEntry(e, logf) {
-			logf("Parsing failure for entry: \n%s", l.Text)
-			logf(dashes)
+			logf(msgEntryFailure, l.Text)
+			logf(msgDashes)
 			continue
 		}
 		if seen[e.Tag] {
-			logf("Ignoring duplicate entry for %s", e.Tag)
+			logf(msgDuplicateEntry, e.Tag)
 			continue
 		}
 		if e.Disabled() && e.DisableMsg == "" {
@@ -124,7 +140,7 @@ func readPMTab(data []byte, max int, logf saflog.Logf) []*entry {
 			continue
 		}
 		if max > 0 && len(out) >= max {
-			logf("can't add more entries to pmtab, Maxfds = %d", max)
+			logf(msgPMTabFull, max)
 			break
 		}
 		seen[e.Tag] = true
@@ -143,16 +159,16 @@ func parseEntry(text string, logf saflog.Logf) *entry {
 		v, end, ok := tokenField(text, &pos)
 		vals[i] = v
 		if !ok {
-			logf("Parsing failure in the \"%s\" field,\n%s<--error detected here", name, text[:errPos(text, pos)])
-			logf(dashes)
+			logf(msgFieldFailure, name, text[:errPos(text, pos)])
+			logf(msgDashes)
 			return nil
 		}
 		if i == 1 {
 			f, bad := pmtab.ParseFlags(v)
 			if bad != "" {
-				logf("Invalid flag -- %c", bad[0])
-				logf("Parsing failure in the \"%s\" field,\n%s<--error detected here", name, text[:end])
-				logf(dashes)
+				logf(msgInvalidFlag, bad[0])
+				logf(msgFieldFailure, name, text[:end])
+				logf(msgDashes)
 				return nil
 			}
 			e.SvcFlags = f
@@ -162,16 +178,8 @@ func parseEntry(text string, logf saflog.Logf) *entry {
 	copy(e.Reserved[:], vals[3:])
 	t, err := pmtab.ParseTTY(text[pos:])
 	if err != nil {
-		var pe *pmtab.TTYParseError
-		if errors.As(err, &pe) {
-			if pe.Reason != "" {
-				logf("%s", pe.Reason)
-			}
-			logf("%s", pe.Failure(text[:pos]))
-		} else {
-			logf("%s", err.Error())
-		}
-		logf(dashes)
+		logTailFailure(text[:pos], err, logf)
+		logf(msgDashes)
 		return nil
 	}
 	e.TTY = t
@@ -244,28 +252,30 @@ func isBlank(c byte) bool {
 func validEntry(e *entry, logf saflog.Logf) bool {
 	switch {
 	case e.Tag == "":
-		logf("port/service tag is missing")
+		logf(msgTagMissing)
 		return false
 	case len(e.Tag) > pmtab.SvcTagSize:
-		logf("port/service tag %s is longer than %d", e.Tag, pmtab.SvcTagSize)
+		logf(msgTagTooLong, e.Tag, pmtab.SvcTagSize)
 		return false
 	case !admfile.IsAlnum(e.Tag):
-		logf("port/service tag %s is not alphanumeric", e.Tag)
+		logf(msgTagNotAlnum, e.Tag)
 		return false
 	case e.Identity == "":
-		logf("identity field is missing")
+		logf(msgNoIdentity)
 		return false
 	}
 	id, err := lookupIdentity(e.Identity)
 	switch {
 	case errors.Is(err, errNoGroup):
-		logf("no group entry for %d", id.GID)
+		logf(msgNoGroup, id.GID)
 		return false
 	case err != nil:
-		logf("missing or bad passwd entry for %s", e.Identity)
+		logf(msgNoPasswd, e.Identity)
 		return false
 	}
 	e.UID, e.GID, e.Home = id.UID, id.GID, id.Home
+	// The device and service checks are saf/pmtab's, shared with ttyadm
+	// and worded as the original's (TestSharedMessagesOriginal).
 	if err := checkDevice(e.Device); err != nil {
 		logf("%s", err.Error())
 		return false
@@ -275,4 +285,29 @@ func validEntry(e *entry, logf saflog.Logf) bool {
 		return false
 	}
 	return true
+}
+
+// logTailFailure logs why pmtab.ParseTTY refused fields 7 and up of a
+// line whose first six fields were prefix (ttymon.md 3.1): the value's
+// own message, if any, then the parse failure.
+func logTailFailure(prefix string, err error, logf saflog.Logf) {
+	var pe *pmtab.TTYParseError
+	if !errors.As(err, &pe) {
+		logf("%s", err.Error())
+		return
+	}
+	var me *pmtab.ModuleError
+	switch {
+	case errors.As(pe.Err, &me):
+		logf("%s", moduleMessage(me))
+	case pe.Reason != "":
+		// The ttyflags, count and timeout checks: saf/pmtab's words,
+		// the original's (TestSharedMessagesOriginal).
+		logf("%s", pe.Reason)
+	}
+	name, ok := tailFields[pe.Field]
+	if !ok {
+		name = pe.Field
+	}
+	logf(msgFieldFailure, name, prefix+pe.Input[:pe.Pos])
 }

@@ -66,6 +66,8 @@ tt::root:r:r:r:/dev/ttyS7:z::/bin/login::9600::p:::#
 short::root:r:r
 sp ace::root:r:r:r:/dev/ttyS8:::/bin/login::9600::p:::#
 init::root:r:r:r:/dev/ttyS9:I::/bin/login::9600::p:::#
+mods::root:r:r:r:/dev/ttyS9:::/bin/login::9600:ldterm,foo:p:::#
+many::root:r:r:r:/dev/ttyS9:::/bin/login::9600:a,b,c,d,e,f,g,h,i,j:p:::#
 `
 	var r logRec
 	got := readPMTab([]byte(tab), 0, r.logf)
@@ -84,19 +86,21 @@ init::root:r:r:r:/dev/ttyS9:I::/bin/login::9600::p:::#
 	log := strings.Join(r.lines, "\n")
 	for _, want := range []string{
 		"Processing pmtab line #4",
-		"Ignoring duplicate entry for a1",
+		"Ignoring duplicate entry for <a1>",
 		"Invalid flag -- q\nParsing failure in the \"flags\" field,\nbad:q<--error detected here",
-		"port/service tag toolongtag12345 is longer than 14",
-		"port/service tag bad-tag is not alphanumeric",
+		"port/service tag <toolongtag12345> is longer than 14",
+		"port/service tag <bad-tag> is not alphanumeric",
 		"identity field is missing",
-		"missing or bad passwd entry for nobodyhere",
+		"missing or bad passwd entry for <nobodyhere>",
 		"no group entry for 4242",
 		`error -- device "/tmp/x" does not exist`,
 		"error -- server command is missing",
 		"Invalid ttyflag -- z\nParsing failure in the \"ttyflags\" field,\ntt::root:r:r:r:/dev/ttyS7:z<--error detected here",
 		"Parsing failure in the \"reserved2\" field,\nshort::root:r:r<--error detected here",
 		"Parsing failure in the \"tag\" field,\nsp a<--error detected here",
-		"Parsing failure for entry: \nnoid:::r:r:r:/dev/ttyS6:::/bin/login::9600::p:::\n" + dashes,
+		"Parsing failure for entry: \nnoid:::r:r:r:/dev/ttyS6:::/bin/login::9600::p:::\n-------------------------------------------",
+		"Error - invalid STREAMS module list <ldterm,foo>.\nParsing failure in the \"modules\" field,\nmods::root:r:r:r:/dev/ttyS9:::/bin/login::9600:ldterm,foo<--error detected here\n-------------------------------------------",
+		"too many modules in <a,b,c,d,e,f,g,h,i,j>\nParsing failure in the \"modules\" field,\n",
 	} {
 		if !strings.Contains(log, want) {
 			t.Errorf("log lacks %q\nlog:\n%s", want, log)

@@ -176,10 +176,9 @@ func (p *port) decide() pstate {
 	defer p.mu.Unlock()
 	if p.reviveReq {
 		p.reviveReq = false
-		if p.dead {
-			p.dead = false
-			p.limit = spawnLimit{}
-		}
+		// NOTVALID by the spawn limit comes back; the count goes on
+		// (it started again when the limit refused the open).
+		p.dead = false
 		// A re-read is the administrator's word that the port's device
 		// is to be used: a pty that has gone is forgotten, and whatever
 		// now has its name is checked as a new one (ptyline.go).
@@ -230,7 +229,7 @@ func (p *port) disabled() bool { return !p.on || p.cur.Disabled() }
 // open is open_device and got_carrier (ttymon.md 8.2, 8.3).
 func (p *port) open() pstate {
 	if !p.limit.allow(p.m.cfg.Now()) {
-		p.logf("service %s is respawning too rapidly", p.tag)
+		p.logf(msgRespawning, p.tag)
 		p.dead = true
 		return psIdle
 	}
@@ -247,7 +246,7 @@ func (p *port) open() pstate {
 
 	f, err := termios.Open(e.Device)
 	if err != nil {
-		p.logf("open (%s) failed: %s", e.Device, errno.Text(err))
+		p.logf(msgOpenFailed, e.Device, errno.Text(err))
 		if errors.Is(err, unix.ENODEV) || errors.Is(err, unix.EBUSY) {
 			p.why = retryUnaccess
 			return psRetry
@@ -267,7 +266,7 @@ func (p *port) open() pstate {
 	if err != nil {
 		// Nothing but a terminal gets a new owner and mode: the name
 		// may lead to any file by now (a link someone else can change).
-		p.logf("open (%s) failed: %s", e.Device, errno.Text(err))
+		p.logf(msgOpenFailed, e.Device, errno.Text(err))
 		p.closeLine()
 		return psDecide
 	}
@@ -289,11 +288,14 @@ func (p *port) open() pstate {
 				p.why = retrySession
 				return psRetry
 			}
-			p.logf("Warning -- active session exists on %s", e.Device)
+			p.logf(msgActiveSession, e.Device)
 		}
 	}
 	if !e.Flags.NoHangup() {
-		hangup(fd)
+		if hangup(fd, e.Device, p.logf) != nil {
+			p.closeLine()
+			return psDecide // at once; the spawn limit stops a loop
+		}
 	}
 	owner := 0
 	if e.Flags.Bidirectional() || e.Flags.Connect() {
@@ -301,13 +303,12 @@ func (p *port) open() pstate {
 	}
 	setOwner(fd, owner, p.m.ttyGID)
 	if err := setModules(fd, e.Modules); err != nil {
-		p.logf("%s", pushFailure(e.Modules, e.Device, err))
+		logPushFailure(e.Modules, e.Device, err, p.logf)
 		p.closeLine()
 		return psDecide
 	}
 	if err := initialModes(fd, e, p.label, p.logf); err != nil {
-		p.logf("initial termio on (%s) failed", e.Device)
-		p.closeLine()
+		p.closeLine() // initialModes logged why
 		return psDecide
 	}
 	return p.gotCarrier()
@@ -343,7 +344,7 @@ func (p *port) takePty(fd int, st *unix.Stat_t) (pstate, bool) {
 	}
 	if why != "" {
 		if why != p.refused {
-			p.logf("service %s: not taking %s: %s", p.tag, p.cur.Device, why)
+			p.logf(msgPtyRefused, p.tag, p.cur.Device, why)
 			p.refused = why
 		}
 		p.closeLine()
@@ -354,7 +355,7 @@ func (p *port) takePty(fd int, st *unix.Stat_t) (pstate, bool) {
 	if p.pin == nil {
 		pin, err := pinLine(fd, p.cur.Device)
 		if err != nil {
-			p.logf("open (%s) failed: %s", p.cur.Device, errno.Text(err))
+			p.logf(msgOpenFailed, p.cur.Device, errno.Text(err))
 			p.closeLine()
 			return psDecide, false
 		}
@@ -366,7 +367,7 @@ func (p *port) takePty(fd int, st *unix.Stat_t) (pstate, bool) {
 // lose gives the port up until the next re-read: its pseudo-terminal is
 // gone, and whatever gets its number next is not the configured line.
 func (p *port) lose() pstate {
-	p.logf("service %s: the pseudo-terminal %s has gone away; the port stays down until _pmtab is read again", p.tag, p.cur.Device)
+	p.logf(msgPtyGone, p.tag, p.cur.Device)
 	p.pin.close()
 	p.pin = nil
 	p.lost = true
@@ -377,10 +378,7 @@ func (p *port) lose() pstate {
 func (p *port) gotCarrier() pstate {
 	e := p.cur
 	fd := int(p.fd())
-	// Errors ignored: a line that cannot be flushed or drained shows its
-	// trouble at the next read or write, which the poll reports.
-	_ = termios.FlushInput(fd)
-	_ = termios.DrainOutput(fd)
+	flushLine(fd, p.logf)
 	switch {
 	case e.Flags.WaitRead():
 		return psWait
@@ -587,7 +585,7 @@ func (p *port) startChild() pstate {
 	c, err := p.m.spawn(p, p.f)
 	p.closeLine() // the child holds its own copy from now on
 	if err != nil {
-		p.logf("%s", err.Error())
+		logSpawnFailure(err, p.logf)
 		return psDecide
 	}
 	p.child = c
@@ -638,7 +636,7 @@ func (p *port) childExited(ws syscall.WaitStatus) pstate {
 		// not worth a line.
 		err := markDead(p.m.cfg.Root.Utmp(), p.m.cfg.Root.Wtmp(), c.pid, utmpLine(c.entry.Device), int(ws), time.Now())
 		if err != nil && !errors.Is(err, utmp.ErrNoRecord) {
-			p.logf("cannot mark the utmp record of pid %d dead: %s", c.pid, errno.Text(err))
+			p.logf(msgMarkDead, c.pid, errno.Text(err))
 		}
 	}
 	if c.entry.Flags.Bidirectional() {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 
 	"github.com/linux-saf/saf/internal/termios"
 	"golang.org/x/sys/unix"
@@ -60,11 +61,11 @@ var isPty = func(fd int) bool {
 
 // errPtyGone: the port's pseudo-terminal no longer exists, or its path
 // now names another terminal.
-var errPtyGone = errors.New("the pseudo-terminal is gone or is another one now")
+var errPtyGone = errors.New(errTextPtyGone)
 
 // errOtherLine: a line opened again by name is not the one that was
 // open before.
-var errOtherLine = errors.New("the name leads to another device now")
+var errOtherLine = errors.New(errTextOtherLine)
 
 // linePin holds the devpts node of a pseudo-terminal line.
 type linePin struct {
@@ -140,7 +141,7 @@ func ptyRefusal(st *unix.Stat_t, self int, owners ...int) string {
 // user or one of owners.
 func ptyOwner(st *unix.Stat_t, owners ...int) string {
 	if uid := int(st.Uid); uid != 0 && uid != os.Geteuid() && !slices.Contains(owners, uid) {
-		return fmt.Sprintf("it belongs to uid %d (another user's terminal; a pty for ttymon must be root's)", uid)
+		return fmt.Sprintf(reasonPtyOwner, uid)
 	}
 	return ""
 }
@@ -149,14 +150,14 @@ func ptyOwner(st *unix.Stat_t, owners ...int) string {
 // status st as its controlling terminal (rule 4), or "".
 func ptySession(st *unix.Stat_t, self int) string {
 	if pid := sessionOwner(st.Rdev, self); pid > 0 {
-		return fmt.Sprintf("it is the controlling terminal of process %d, in another session", pid)
+		return fmt.Sprintf(reasonPtySession, pid)
 	}
 	return ""
 }
 
 // errNotTerminal: a port's device name led to something that is not a
 // terminal.
-var errNotTerminal = errors.New("not a terminal")
+var errNotTerminal = errors.New(errTextNotTTY)
 
 // isTTY reports whether fd, with status st, is open on a terminal:
 // a character device that answers TCGETS.
@@ -218,5 +219,5 @@ func (r *lineRef) close() {
 // rather than by name (through /proc/self/fd), so that it is the same
 // device whatever the name now leads to.
 func reopen(fd int, flags int) (int, error) {
-	return unix.Open(fmt.Sprintf("/proc/self/fd/%d", fd), flags|unix.O_CLOEXEC, 0)
+	return unix.Open("/proc/self/fd/"+strconv.Itoa(fd), flags|unix.O_CLOEXEC, 0)
 }

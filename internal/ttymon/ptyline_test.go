@@ -127,12 +127,12 @@ func TestPtyLineNotTakenOver(t *testing.T) {
 		t.Fatal(err)
 	}
 	untouched(t, b, before, "lock gone")
-	h.waitLog(`service p1: the pseudo-terminal ` + regexp.QuoteMeta(a.SlavePath) + ` has gone away`)
+	h.waitLog(`service <p1>: the pseudo-terminal ` + regexp.QuoteMeta(a.SlavePath) + ` has gone away`)
 
 	// A re-read revives the port, but the number is another session's
 	// controlling terminal now.
 	h.sac.Want(t, h.sac.Poll(t, sacmsg.SCReadDB), sacmsg.PMStatus, sacmsg.Enabled)
-	h.waitLog(`service p1: not taking ` + regexp.QuoteMeta(b.SlavePath) + `: .*controlling terminal`)
+	h.waitLog(`service <p1>: not taking ` + regexp.QuoteMeta(b.SlavePath) + `: .*controlling terminal`)
 	untouched(t, b, before, "after a re-read")
 }
 
@@ -149,7 +149,7 @@ func TestPtyLineForeignOwner(t *testing.T) {
 	tab := pmtabLine("p1", "", me(t), pmtab.TTY{Device: b.SlavePath, Service: "/bin/true", Label: "fast", Prompt: "one: "})
 	h := newHarness(t, tab, sacmsg.Enabled)
 	untouched(t, b, before, "foreign owner")
-	h.waitLog(`service p1: not taking ` + regexp.QuoteMeta(b.SlavePath) + `: it belongs to uid \d+`)
+	h.waitLog(`service <p1>: not taking ` + regexp.QuoteMeta(b.SlavePath) + `: it belongs to uid \d+`)
 	if err := os.Chown(b.SlavePath, 0, int(before.Gid)); err != nil {
 		t.Fatal(err)
 	}

@@ -41,13 +41,16 @@ func (s *session) invoke(argv []string, how handOff, line []byte) error {
 	if !s.express && s.e.Utmp() {
 		lineName, now := utmpLine(dev), time.Now()
 		id := utmp.IDFor(lineName)
-		if err := utmp.Login(s.root.Utmp(), os.Getpid(), lineName, id, now); err != nil {
-			s.logf("invoke_service: account failed")
-			return exitWith(1)
+		err := utmp.Login(s.root.Utmp(), os.Getpid(), lineName, id, now)
+		if err == nil {
+			// Also to wtmp (ttymon.md 15.1), as agetty does with its
+			// record.
+			err = utmp.AppendWtmp(s.root.Wtmp(), utmp.LoginRecord(os.Getpid(), lineName, id, now))
 		}
-		// Also to wtmp (ttymon.md 15.1), as agetty does with its record.
-		if err := utmp.AppendWtmp(s.root.Wtmp(), utmp.LoginRecord(os.Getpid(), lineName, id, now)); err != nil {
-			s.logf("invoke_service: account failed")
+		if err != nil {
+			// Both lines, as the original: its makeutx wrote both files.
+			s.logf(msgMakeutx+detailErr, os.Getpid(), errno.Text(err))
+			s.logf(msgAccountFailed)
 			return exitWith(1)
 		}
 	}
@@ -61,13 +64,13 @@ func (s *session) invoke(argv []string, how handOff, line []byte) error {
 		script := s.root.ServiceScript(s.pmtag, s.e.Tag)
 		switch n, err := doconfig.Run(script, doconfig.NewProcess(0, doconfig.TTY), 0); {
 		case n < 0:
-			s.logf("doconfig failed, system error")
+			s.logf(msgDoconfigSystem)
 			return exitWith(1)
 		case n > 0:
-			s.logf("doconfig failed on line %d of script %s", n, s.e.Tag)
+			s.logf(msgDoconfigLine, n, s.e.Tag)
 			return exitWith(1)
 		case err != nil:
-			s.logf("doconfig failed, system error")
+			s.logf(msgDoconfigSystem)
 			return exitWith(1)
 		}
 	}
@@ -77,7 +80,7 @@ func (s *session) invoke(argv []string, how handOff, line []byte) error {
 	// pop would flush the queue.
 	if how == handPushBack && len(line) > 0 {
 		if err := pushBack(0, line); err != nil {
-			s.logf("cannot give the typed line back to the service on %s: %s", dev, errno.Text(err))
+			s.logf(msgPushBack, dev, errno.Text(err))
 		}
 	}
 	// 8. The device belongs to the user while the service runs. Done
@@ -100,7 +103,7 @@ func (s *session) invoke(argv []string, how handOff, line []byte) error {
 				_ = unix.Setrlimit(unix.RLIMIT_NOFILE, &rl) // lowering never fails
 			}
 		}
-		s.logf("Starting service (%s) on %s", argv[0], dev)
+		s.logf(msgStartService, argv[0], dev)
 	}
 	// 10. TERM, always (empty when no terminal type is configured).
 	setenv("TERM", s.e.TermType)
@@ -115,7 +118,7 @@ func (s *session) invoke(argv []string, how handOff, line []byte) error {
 	sigreset.ForExec()
 	err := syscall.Exec(argv[0], argv, os.Environ())
 	runtime.UnlockOSThread()
-	s.logf("tmchild: exec service failed: %s", errno.Text(err))
+	s.logf(msgExecFailed, errno.Text(err))
 	return exitWith(1)
 }
 
@@ -123,19 +126,22 @@ func (s *session) invoke(argv []string, how handOff, line []byte) error {
 // only for names with '=' or NUL; ours have neither.
 func setenv(k, v string) { _ = os.Setenv(k, v) }
 
-// warnNoCtty is ttymon.md 9.8 step 1.
+// warnNoCtty is ttymon.md 9.8 step 1: two console messages, each with
+// the NUL byte cons_printf wrote after it, and the same on the line
+// (with "there" in lower case) unless the line is the console.
 func warnNoCtty(s *session, dev string) {
-	first := "Warning -- ttymon cannot allocate controlling tty on \"" + dev + "\",\n"
-	consPrint(s.root, os.Stderr, first+"\tThere may be another session active on this port.\n\x00")
+	first := sprintf(msgCtty, dev)
+	consPrint(s.root, os.Stderr, first+consoleNUL)
+	consPrint(s.root, os.Stderr, msgCttyCons+consoleNUL)
 	if dev != console.Path {
-		writeAll(2, []byte(first+"\tthere may be another session active on this port.\n"))
+		writeAll(2, []byte(first+msgCttyPort))
 	}
 }
 
 // askParent sends the start request and waits for the go-ahead; an error
 // means the parent refused or went away.
 func (s *session) askParent() error {
-	writeAll(s.parent, []byte("S "+strconv.Itoa(os.Getpid())+"\n"))
+	writeAll(s.parent, []byte(protoStart+strconv.Itoa(os.Getpid())+"\n"))
 	var b [2]byte
 	got := 0
 	for got < 2 {
@@ -144,12 +150,12 @@ func (s *session) askParent() error {
 			continue
 		}
 		if err != nil || n == 0 {
-			return errors.New("parent hung up")
+			return errors.New(errTextParentGone)
 		}
 		got += n
 	}
-	if string(b[:]) != "G\n" {
-		return errors.New("unexpected answer from the parent")
+	if string(b[:]) != protoGo {
+		return errors.New(errTextBadAnswer)
 	}
 	return nil
 }
@@ -200,24 +206,24 @@ func (s *session) becomeUser() error {
 	if os.Geteuid() != e.UID || os.Getegid() != e.GID || os.Getuid() != e.UID || os.Getgid() != e.GID {
 		groups, err := supplementaryGroups(e.Identity, e.GID)
 		if err != nil {
-			s.logf("cannot find the groups of %s: %s", e.Identity, errno.Text(err))
+			s.logf(msgGroups, e.Identity, errno.Text(err))
 			return exitWith(1)
 		}
 		if err := syscall.Setgroups(groups); err != nil {
-			s.logf("cannot set the supplementary groups of %s: %s", e.Identity, errno.Text(err))
+			s.logf(msgSetGroups, e.Identity, errno.Text(err))
 			return exitWith(1)
 		}
 		if err := syscall.Setgid(e.GID); err != nil {
-			s.logf("cannot set group id to %d: %s", e.GID, errno.Text(err))
+			s.logf(msgSetGID, e.GID, errno.Text(err))
 			return exitWith(1)
 		}
 		if err := syscall.Setuid(e.UID); err != nil {
-			s.logf("cannot set user id to %d: %s", e.UID, errno.Text(err))
+			s.logf(msgSetUID, e.UID, errno.Text(err))
 			return exitWith(1)
 		}
 	}
 	if err := os.Chdir(e.Home); err != nil {
-		s.logf("cannot chdir to %s: %s", e.Home, errno.Text(err))
+		s.logf(msgChdir, e.Home, errno.Text(err))
 		return exitWith(1)
 	}
 	return nil

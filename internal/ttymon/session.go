@@ -7,6 +7,7 @@ import (
 	"os/signal"
 	"time"
 
+	"github.com/linux-saf/saf/internal/errno"
 	"github.com/linux-saf/saf/internal/termios"
 	"github.com/linux-saf/saf/saf/paths"
 	"github.com/linux-saf/saf/saf/saflog"
@@ -139,8 +140,7 @@ func (s *session) armTimeout() {
 // writePrompt is write_prompt (ttymon.md 9.4).
 func (s *session) writePrompt(flush, clear bool) {
 	if flush {
-		_ = termios.FlushInput(0)  // errors show at the next read
-		_ = termios.DrainOutput(0) // or write
+		flushLine(0, s.logf)
 	}
 	text := s.e.Prompt
 	if s.disabled {
@@ -208,7 +208,7 @@ func (s *session) pollData() (answer, []byte, error) {
 		case evTimeout, evParent:
 			return 0, nil, exitWith(1)
 		case evHangup:
-			s.logf("POLLHUP received, about to exit")
+			s.logf(msgPollHup)
 			return 0, nil, exitWith(1)
 		case evInterrupt:
 			// ttymon.md 11, 21.2: with no peek, an empty input queue
@@ -223,7 +223,7 @@ func (s *session) pollData() (answer, []byte, error) {
 			continue
 		}
 		if errors.Is(err, unix.EIO) {
-			s.logf("POLLHUP received, about to exit")
+			s.logf(msgPollHup)
 			return 0, nil, exitWith(1)
 		}
 		if err != nil || n == 0 {
@@ -260,23 +260,21 @@ func (s *session) answerLoop() error {
 		case goodName:
 			s.deadline = time.Time{}
 			if s.disabled {
-				_ = termios.FlushInput(0) // see writePrompt
-				_ = termios.DrainOutput(0)
-				writeAll(0, []byte(s.e.DisableMsg))
+				s.writePrompt(true, false) // the disable message
 				break
 			}
 			argv, how, err := serviceArgv(s.e.Service, s.e.Device, loginName(line))
 			if errors.Is(err, errBadName) {
-				s.logf("login name %q refused: it starts with '-'", loginName(line))
+				s.logf(msgNameRefused, loginName(line))
 				s.writePrompt(true, true)
 				break
 			}
 			if err != nil {
-				s.logf("service command of %s: %v", s.e.Tag, err)
+				s.logf(msgServiceCommand, s.e.Tag, err)
 				return exitWith(1)
 			}
 			if _, err := s.lm.setTermio(0, s.label.Final, s.speed, clearNone, termios.Drain); err != nil {
-				s.logf("set final termio failed")
+				s.logf(msgSetFinal)
 				return exitWith(1)
 			}
 			return s.invoke(argv, how, line)
@@ -295,78 +293,111 @@ func (s *session) answerLoop() error {
 // nextSpeed is the BADSPEED reaction (ttymon.md 9.6): the next label,
 // autobaud or its initial flags.
 func (s *session) nextSpeed() error {
-	next, err := s.table.NextSpeed(s.label, s.logf)
+	next, err := s.nextLabel()
 	if err != nil {
-		s.logf("%s", err.Error())
-		return exitWith(1)
+		return err
 	}
 	s.label = next
 	if next.Autobaud {
-		if err := s.lm.autobaudRaw(0); err != nil {
-			s.logf("set termio RAW failed")
-			return exitWith(1)
+		if s.lm.autobaudRaw(0) != nil {
+			return exitWith(1) // autobaudRaw logged why
 		}
 		return s.runAutobaud()
 	}
+	s.speed = "" // no autobaud speed any more
 	unsupported, err := s.lm.setTermio(0, next.Initial, "", clearNone, termios.Drain)
 	if err != nil || len(unsupported) > 0 {
-		s.logf("Warning -- speed of %s may be not supported by the system", next.Label)
+		// The original went on with the next prompt.
+		s.logf(msgSpeedWarning, next.Label)
 	}
 	return nil
+}
+
+// nextLabel is next_speed (ttymon.md 5.2): the entry after s.label,
+// logging a nextlabel that names no entry; an error when even s.label is
+// gone (the child then exits 1).
+func (s *session) nextLabel() (ttydefs.Entry, error) {
+	next, bad, err := s.table.NextSpeed(s.label)
+	if bad {
+		s.logf(msgNextLabelBad, s.label.Label, s.label.Next)
+	}
+	if err != nil {
+		s.logf(msgLabelLost, s.label.Label)
+		return ttydefs.Entry{}, exitWith(1)
+	}
+	return next, nil
 }
 
 // autobaudTries is how often one autobaud label samples (ttymon.md 20).
 const autobaudTries = 5
 
-// runAutobaud is ttymon.md 12: the line is in autobaud raw mode; sample
-// what the user types at 2400 baud and find the speed. On failure the
-// next label is tried, sampling again while labels are autobaud.
+// runAutobaud is do_autobaud (ttymon.md 12): sample what the user types
+// at 2400 baud and find the speed, which the final flags of the label
+// then get; on failure the next label is tried, sampling again while
+// labels are autobaud, else with its initial flags.
 func (s *session) runAutobaud() error {
-	s.ignoreInt = true
-	defer func() { s.ignoreInt = false }()
 	for {
-		for try := 0; try < autobaudTries; try++ {
-			s.armTimeout()
-			switch s.wait() {
-			case evReadable:
-			case evHangup:
-				s.logf("POLLHUP received, about to exit")
-				return exitWith(1)
-			default:
-				return exitWith(1) // the timeout, or the parent went away
-			}
-			var buf [autobaudVMin]byte
-			n, err := readInput(buf[:])
-			if err != nil && !errors.Is(err, unix.EAGAIN) {
-				return exitWith(1)
-			}
-			if speed := autobaudMatch(buf[:max(n, 0)]); speed != "" {
-				s.speed = speed
-				if _, err := s.lm.setTermio(0, s.label.Final, speed, clearCanon, termios.Drain); err != nil {
-					s.logf("set final termio failed")
-					return exitWith(1)
-				}
-				return nil
-			}
-			_ = termios.FlushInput(0) // the next try starts clean; errors show at the read
-		}
-		next, err := s.table.NextSpeed(s.label, s.logf)
+		speed, err := s.sampleSpeed()
 		if err != nil {
-			s.logf("%s", err.Error())
-			return exitWith(1)
+			return err
 		}
-		s.label = next
-		if !next.Autobaud {
-			if _, err := s.lm.setTermio(0, next.Initial, "", clearCanon, termios.Drain); err != nil {
-				s.logf("Warning -- speed of %s may be not supported by the system", next.Label)
+		if speed != "" {
+			s.speed = speed
+			if _, err := s.lm.setTermio(0, s.label.Final, speed, clearCanon, termios.Drain); err != nil {
+				return exitWith(1) // setTermio logged why
 			}
 			return nil
 		}
-		if err := s.lm.autobaudRaw(0); err != nil {
-			s.logf("set termio RAW failed")
-			return exitWith(1)
+		next, err := s.nextLabel()
+		if err != nil {
+			return err
 		}
+		s.label = next
+		if next.Autobaud {
+			continue
+		}
+		s.speed = ""
+		if _, err := s.lm.setTermio(0, next.Initial, "", clearCanon, termios.Drain); err != nil {
+			return exitWith(1) // setTermio logged why
+		}
+		return nil
 	}
+}
+
+// sampleSpeed samples one autobaud label (ttymon.md 12, the original's
+// autobaud()): the line goes into autobaud raw mode first, which
+// discards whatever is waiting (the RETURN that woke the parent
+// included: the user presses RETURN again), then up to autobaudTries
+// reads, each matched against the table. It returns the speed found, or
+// "" when none matched. SIGINT is ignored meanwhile.
+func (s *session) sampleSpeed() (string, error) {
+	// A failure is logged and sampling goes on, as in the original.
+	_ = s.lm.autobaudRaw(0)
+	s.ignoreInt = true
+	defer func() { s.ignoreInt = false }()
+	for try := 0; try < autobaudTries; try++ {
+		s.armTimeout()
+		switch s.wait() {
+		case evReadable:
+		case evHangup:
+			s.logf(msgPollHup)
+			return "", exitWith(1)
+		default:
+			return "", exitWith(1) // the timeout, or the parent went away
+		}
+		var buf [autobaudVMin]byte
+		n, err := readInput(buf[:])
+		if err != nil && !errors.Is(err, unix.EAGAIN) {
+			s.logf(msgAutobaudRead, errno.Text(err))
+			s.logf(msgExiting)
+			return "", exitWith(1)
+		}
+		if speed := autobaudMatch(buf[:max(n, 0)]); speed != "" {
+			return speed, nil
+		}
+		flushLine(0, s.logf) // the next try starts clean
+	}
+	return "", nil
 }
 
 // autobaudMatch maps the bytes a RETURN typed at some speed produces at
@@ -395,7 +426,7 @@ func (s *session) prompting() error {
 		}
 	}
 	if _, err := s.lm.setTermio(0, s.label.Final, "", clearNone, termios.Drain); err != nil {
-		s.logf("set final termio failed")
+		s.logf(msgSetFinal)
 		return exitWith(1)
 	}
 	f := s.e.Flags

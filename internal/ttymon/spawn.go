@@ -3,12 +3,13 @@ package ttymon
 import (
 	"bufio"
 	"encoding/json"
-	"fmt"
+	"errors"
 	"os"
 	"strings"
 	"sync"
 	"syscall"
 
+	"github.com/linux-saf/saf/internal/errno"
 	"github.com/linux-saf/saf/ttydefs"
 	"golang.org/x/sys/unix"
 )
@@ -64,20 +65,20 @@ type child struct {
 func (m *monitor) spawn(p *port, line *os.File) (*child, error) {
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return nil, fmt.Errorf("%w: socketpair: %v", errNoExec, err)
+		return nil, &spawnError{pipe: true, err: os.NewSyscallError("socketpair", err)}
 	}
 	if err := unix.SetNonblock(fds[0], true); err != nil {
 		unix.Close(fds[0])
 		unix.Close(fds[1])
-		return nil, fmt.Errorf("%w: %v", errNoExec, err)
+		return nil, &spawnError{pipe: true, err: os.NewSyscallError("fcntl", err)}
 	}
-	ours := os.NewFile(uintptr(fds[0]), "child socket") // pollable
-	theirs := os.NewFile(uintptr(fds[1]), "child socket")
+	ours := os.NewFile(uintptr(fds[0]), "child-socket") // pollable
+	theirs := os.NewFile(uintptr(fds[1]), "child-socket")
 	defer theirs.Close() // the child has its copy
 	null, err := os.Open(os.DevNull)
 	if err != nil {
 		ours.Close()
-		return nil, fmt.Errorf("%w: %v", errNoExec, err)
+		return nil, &spawnError{err: err}
 	}
 	defer null.Close()
 
@@ -93,7 +94,7 @@ func (m *monitor) spawn(p *port, line *os.File) (*child, error) {
 	msg, err := json.Marshal(cfg)
 	if err != nil {
 		ours.Close()
-		return nil, fmt.Errorf("%w: %v", errNoExec, err)
+		return nil, &spawnError{err: err}
 	}
 	// Descriptors 1 and 2 are /dev/null until the child opens the line.
 	files := []*os.File{line, null, null, theirs}
@@ -111,7 +112,7 @@ func (m *monitor) spawn(p *port, line *os.File) (*child, error) {
 	})
 	if err != nil {
 		ours.Close()
-		return nil, fmt.Errorf("%w: %v", errNoExec, err)
+		return nil, &spawnError{err: err}
 	}
 	c := &child{
 		pid: proc.Pid, proc: proc, sock: ours, entry: p.cur,
@@ -141,12 +142,33 @@ func (m *monitor) spawn(p *port, line *os.File) (*child, error) {
 	return c, nil
 }
 
+// spawnError is a per-port child that could not be started: the
+// parent/child channel (the original's pipe) or the process (its fork).
+type spawnError struct {
+	pipe bool
+	err  error
+}
+
+func (e *spawnError) Error() string { return e.err.Error() }
+func (e *spawnError) Unwrap() error { return e.err }
+
+// logSpawnFailure logs a failed spawn in the original's words: "pipe()
+// failed" or "fork failed", with the reason.
+func logSpawnFailure(err error, logf func(string, ...any)) {
+	var se *spawnError
+	if errors.As(err, &se) && se.pipe {
+		logf(msgPipeFailed, errno.Text(se.err))
+		return
+	}
+	logf(msgForkFailed, errno.Text(err))
+}
+
 // isStartRequest reports whether msg is the child's "S <pid>".
-func isStartRequest(msg string) bool { return strings.HasPrefix(msg, "S ") }
+func isStartRequest(msg string) bool { return strings.HasPrefix(msg, protoStart) }
 
 // allow answers a start request: the child may exec the service.
 func (c *child) allow() error {
-	_, err := c.sock.Write([]byte("G\n"))
+	_, err := c.sock.Write([]byte(protoGo))
 	return err
 }
 
