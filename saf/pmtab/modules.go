@@ -85,9 +85,9 @@ type ModuleError struct {
 
 func (e *ModuleError) Error() string {
 	if errors.Is(e.Err, ErrTooManyModules) {
-		return "too many modules in " + e.List
+		return "too many modules in <" + e.List + ">"
 	}
-	return "Error - invalid STREAMS module list " + e.List + "."
+	return "Error - invalid STREAMS module list <" + e.List + ">."
 }
 
 func (e *ModuleError) Unwrap() error { return e.Err }

@@ -40,20 +40,20 @@ func TestModules(t *testing.T) {
 		},
 		{
 			list: "ptem,ptem,ptem,ptem,ptem,ptem,ptem,ptem,ptem,ptem",
-			err:  "too many modules in ptem,ptem,ptem,ptem,ptem,ptem,ptem,ptem,ptem,ptem",
+			err:  "too many modules in <ptem,ptem,ptem,ptem,ptem,ptem,ptem,ptem,ptem,ptem>",
 			is:   ErrTooManyModules,
 		},
 		// The count is checked before the names.
 		{
 			list: "a,b,c,d,e,f,g,h,i,j",
-			err:  "too many modules in a,b,c,d,e,f,g,h,i,j",
+			err:  "too many modules in <a,b,c,d,e,f,g,h,i,j>",
 			is:   ErrTooManyModules,
 		},
-		{list: "ldterm,bogus", err: "Error - invalid STREAMS module list ldterm,bogus.", is: ErrInvalidModule},
-		{list: "LDTERM", err: "Error - invalid STREAMS module list LDTERM.", is: ErrInvalidModule},
-		{list: "ldterm ", err: "Error - invalid STREAMS module list ldterm .", is: ErrInvalidModule},
+		{list: "ldterm,bogus", err: "Error - invalid STREAMS module list <ldterm,bogus>.", is: ErrInvalidModule},
+		{list: "LDTERM", err: "Error - invalid STREAMS module list <LDTERM>.", is: ErrInvalidModule},
+		{list: "ldterm ", err: "Error - invalid STREAMS module list <ldterm >.", is: ErrInvalidModule},
 		// listen's no-op modules (linux.md D10) are not ttymon modules.
-		{list: "timod", err: "Error - invalid STREAMS module list timod.", is: ErrInvalidModule},
+		{list: "timod", err: "Error - invalid STREAMS module list <timod>.", is: ErrInvalidModule},
 	}
 	for _, tt := range tests {
 		mods, err := ParseModules(tt.list)
