@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/linux-saf/saf/internal/admin/msgtest"
+	"github.com/linux-saf/saf/internal/msgtest"
 	"github.com/linux-saf/saf/saf/pmproto"
 	"github.com/linux-saf/saf/saf/pmtab"
 	"golang.org/x/sys/unix"

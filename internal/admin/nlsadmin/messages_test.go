@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/linux-saf/saf/internal/admin/msgtest"
+	"github.com/linux-saf/saf/internal/msgtest"
 	"github.com/linux-saf/saf/saf/pmtab"
 )
 
