@@ -3,9 +3,10 @@ package listen
 import (
 	"bytes"
 	"fmt"
-	"github.com/linux-saf/saf/internal/errno"
 	"os"
 	"strconv"
+
+	"github.com/linux-saf/saf/internal/errno"
 
 	"github.com/linux-saf/saf/saf/nlsaddr"
 	"golang.org/x/sys/unix"

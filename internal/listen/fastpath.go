@@ -1,13 +1,14 @@
 package listen
 
 import (
-	"github.com/linux-saf/saf/internal/errno"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/linux-saf/saf/internal/errno"
 
 	"github.com/linux-saf/saf/internal/sigreset"
 	"github.com/linux-saf/saf/saf/doconfig"

@@ -3,10 +3,11 @@ package listen
 import (
 	"encoding/json"
 	"errors"
-	"github.com/linux-saf/saf/internal/errno"
 	"os"
 	"runtime"
 	"syscall"
+
+	"github.com/linux-saf/saf/internal/errno"
 
 	"github.com/linux-saf/saf/saf/doconfig"
 	"github.com/linux-saf/saf/saf/paths"

@@ -4,11 +4,12 @@ import (
 	"container/list"
 	"errors"
 	"fmt"
-	"github.com/linux-saf/saf/internal/errno"
 	"io"
 	"os"
 	"sync/atomic"
 	"time"
+
+	"github.com/linux-saf/saf/internal/errno"
 
 	"github.com/linux-saf/saf/saf/doconfig"
 	"github.com/linux-saf/saf/saf/nlps"

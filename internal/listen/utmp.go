@@ -1,12 +1,13 @@
 package listen
 
 import (
-	"github.com/linux-saf/saf/internal/errno"
 	"os"
 	"strconv"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/linux-saf/saf/internal/errno"
 
 	"github.com/linux-saf/saf/internal/utmp"
 	"github.com/linux-saf/saf/saf/paths"

@@ -3,9 +3,10 @@ package listen
 import (
 	"errors"
 	"fmt"
-	"github.com/linux-saf/saf/internal/errno"
 	"syscall"
 	"time"
+
+	"github.com/linux-saf/saf/internal/errno"
 
 	"github.com/linux-saf/saf/saf/sacmsg"
 	"golang.org/x/sys/unix"

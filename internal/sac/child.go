@@ -1,10 +1,11 @@
 package sac
 
 import (
-	"github.com/linux-saf/saf/internal/errno"
 	"os"
 	"strconv"
 	"syscall"
+
+	"github.com/linux-saf/saf/internal/errno"
 
 	"github.com/linux-saf/saf/internal/cloexec"
 	"github.com/linux-saf/saf/saf/paths"

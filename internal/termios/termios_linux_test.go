@@ -3,7 +3,6 @@ package termios_test
 import (
 	"errors"
 	"fmt"
-	"github.com/linux-saf/saf/internal/testexec"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/linux-saf/saf/internal/testexec"
 
 	"github.com/linux-saf/saf/internal/termios"
 	"github.com/linux-saf/saf/internal/testpty"

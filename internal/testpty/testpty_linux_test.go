@@ -2,7 +2,6 @@ package testpty
 
 import (
 	"fmt"
-	"github.com/linux-saf/saf/internal/testexec"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/linux-saf/saf/internal/testexec"
 
 	"golang.org/x/sys/unix"
 )

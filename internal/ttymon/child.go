@@ -4,9 +4,10 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
-	"github.com/linux-saf/saf/internal/errno"
 	"io"
 	"os"
+
+	"github.com/linux-saf/saf/internal/errno"
 
 	"github.com/linux-saf/saf/internal/termios"
 	"github.com/linux-saf/saf/internal/uucplock"

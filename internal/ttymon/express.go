@@ -3,12 +3,13 @@ package ttymon
 import (
 	"errors"
 	"fmt"
-	"github.com/linux-saf/saf/internal/errno"
 	"io"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/linux-saf/saf/internal/errno"
 
 	"github.com/linux-saf/saf/internal/termios"
 	"github.com/linux-saf/saf/internal/utmp"

@@ -2,11 +2,12 @@ package ttymon
 
 import (
 	"errors"
-	"github.com/linux-saf/saf/internal/errno"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/linux-saf/saf/internal/errno"
 
 	"github.com/linux-saf/saf/internal/termios"
 	"github.com/linux-saf/saf/saf/pmtab"

@@ -2,7 +2,6 @@ package ttymon
 
 import (
 	"context"
-	"github.com/linux-saf/saf/internal/errno"
 	"io"
 	"os"
 	"os/signal"
@@ -10,6 +9,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/linux-saf/saf/internal/errno"
 
 	"github.com/linux-saf/saf/internal/termios"
 	"github.com/linux-saf/saf/saf/admfile"

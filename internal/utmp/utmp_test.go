@@ -3,6 +3,7 @@ package utmp
 import (
 	"bufio"
 	"bytes"
+
 	"github.com/linux-saf/saf/internal/testexec"
 
 	"errors"

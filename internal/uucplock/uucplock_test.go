@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"github.com/linux-saf/saf/internal/testexec"
 	"io"
 	"os"
 	"os/exec"
@@ -13,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/linux-saf/saf/internal/testexec"
 
 	"github.com/linux-saf/saf/internal/testpty"
 	"golang.org/x/sys/unix"

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/linux-saf/saf/internal/admin/msgtest"
+	"github.com/linux-saf/saf/internal/msgtest"
 )
 
 // TestMessagesOriginal pins every text of messages.go marked "original"

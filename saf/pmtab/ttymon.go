@@ -22,11 +22,12 @@ package pmtab
 import (
 	"errors"
 	"fmt"
-	"github.com/linux-saf/saf/internal/errno"
 	"io/fs"
 	"math"
 	"os"
 	"strings"
+
+	"github.com/linux-saf/saf/internal/errno"
 )
 
 // DefaultTTYPrompt is the prompt ttyadm writes when -p is not given

@@ -10,10 +10,11 @@ package adm
 import (
 	"errors"
 	"fmt"
-	"github.com/linux-saf/saf/internal/errno"
 	"io"
 	"os"
 	"strings"
+
+	"github.com/linux-saf/saf/internal/errno"
 
 	"github.com/linux-saf/saf/saf/admfile"
 	"github.com/linux-saf/saf/saf/exitcode"

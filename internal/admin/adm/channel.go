@@ -3,8 +3,9 @@ package adm
 import (
 	"context"
 	"errors"
-	"github.com/linux-saf/saf/internal/errno"
 	"os"
+
+	"github.com/linux-saf/saf/internal/errno"
 
 	"github.com/linux-saf/saf/saf/exitcode"
 	"github.com/linux-saf/saf/saf/sacmsg"

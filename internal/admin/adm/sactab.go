@@ -2,9 +2,10 @@ package adm
 
 import (
 	"errors"
-	"github.com/linux-saf/saf/internal/errno"
 	"io/fs"
 	"os"
+
+	"github.com/linux-saf/saf/internal/errno"
 
 	"github.com/linux-saf/saf/saf/admfile"
 	"github.com/linux-saf/saf/saf/exitcode"

@@ -3,10 +3,11 @@ package adm
 import (
 	"bytes"
 	"errors"
-	"github.com/linux-saf/saf/internal/errno"
 	"io"
 	"io/fs"
 	"os"
+
+	"github.com/linux-saf/saf/internal/errno"
 
 	"github.com/linux-saf/saf/saf/doconfig"
 	"github.com/linux-saf/saf/saf/exitcode"

@@ -3,11 +3,12 @@ package sttydefs
 import (
 	"errors"
 	"fmt"
-	"github.com/linux-saf/saf/internal/errno"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/linux-saf/saf/internal/errno"
 
 	"github.com/linux-saf/saf/internal/admin/adm"
 	"github.com/linux-saf/saf/saf/admfile"

@@ -76,11 +76,12 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"github.com/linux-saf/saf/internal/errno"
 	"io"
 	"io/fs"
 	"os"
 	"strings"
+
+	"github.com/linux-saf/saf/internal/errno"
 
 	"github.com/linux-saf/saf/internal/admin/adm"
 	"github.com/linux-saf/saf/saf/exitcode"
