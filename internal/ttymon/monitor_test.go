@@ -668,6 +668,17 @@ func TestRespawnLimit(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// Stop the respawning before the test's files go: a port still
+	// starting services writes to the log while they are removed.
+	write(t, filepath.Join(h.sac.Dir(), "_pmtab"), "# VERSION=1\n")
+	h.sac.Want(t, h.sac.Poll(t, sacmsg.SCReadDB), sacmsg.PMStatus, sacmsg.Enabled)
+	deadline = time.Now().Add(waitLong)
+	for len(h.m.snapshot().Services) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("port still there after it was removed from _pmtab")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func TestSessionCheck(t *testing.T) {
