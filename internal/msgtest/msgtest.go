@@ -21,12 +21,16 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/messages.golden from messages.go")
+// Update is the -update flag: rewrite testdata/messages.golden from
+// messages.go. Exported for a package test that writes its golden file
+// itself.
+var Update = flag.Bool("update", false, "rewrite testdata/messages.golden from messages.go")
 
 // Kinds of message, as marked in messages.go.
 const (
@@ -169,7 +173,7 @@ func Golden(t *testing.T, msgs []Message) {
 		fmt.Fprintf(&b, "%s [%s]\n\t%s\n", m.Name, m.Kind, strconv.Quote(m.Text))
 	}
 	path := filepath.Join("testdata", "messages.golden")
-	if *update {
+	if *Update {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -209,4 +213,64 @@ func diff(want, got string) string {
 		}
 	}
 	return b.String()
+}
+
+// NoLiterals keeps message text out of every file of the package in the
+// current directory but messages.go: a string literal with a blank and a
+// letter in it, or any literal with a letter given as the text argument
+// of a call named in textArg (function name -> argument index: log
+// lines, errors, console lines), is a message that belongs in the
+// catalogue. Formatting verbs are not text.
+func NoLiterals(t *testing.T, textArg map[string]int) {
+	t.Helper()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	verb := regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z%]`)
+	hasLetter := func(s string) bool {
+		s = verb.ReplaceAllString(s, "")
+		return strings.IndexFunc(s, func(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }) >= 0
+	}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") || name == "messages.go" {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.ImportSpec:
+				return false
+			case *ast.BasicLit:
+				if s, _ := strconv.Unquote(n.Value); n.Kind == token.STRING && strings.Contains(s, " ") && hasLetter(s) {
+					t.Errorf("%s: message text %s outside messages.go", fset.Position(n.Pos()), n.Value)
+				}
+			case *ast.CallExpr:
+				fn := ""
+				switch f := n.Fun.(type) {
+				case *ast.Ident:
+					fn = f.Name
+				case *ast.SelectorExpr:
+					fn = f.Sel.Name
+				}
+				i, ok := textArg[fn]
+				if !ok || i >= len(n.Args) {
+					return true
+				}
+				ast.Inspect(n.Args[i], func(m ast.Node) bool {
+					if lit, ok := m.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						if s, _ := strconv.Unquote(lit.Value); hasLetter(s) {
+							t.Errorf("%s: %s(%s): message text outside messages.go", fset.Position(lit.Pos()), fn, lit.Value)
+						}
+					}
+					return true
+				})
+			}
+			return true
+		})
+	}
 }

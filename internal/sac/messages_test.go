@@ -1,19 +1,17 @@
 package sac
 
 import (
-	"flag"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite testdata/messages.golden")
+	"github.com/linux-saf/saf/internal/msgtest"
+)
 
 // catalogued is one constant of messages.go.
 type catalogued struct {
@@ -219,7 +217,7 @@ func TestMessagesGolden(t *testing.T) {
 		b.WriteString(c.name + "\t" + c.kind + "\t" + strconv.Quote(c.text) + "\n")
 	}
 	golden := filepath.Join("testdata", "messages.golden")
-	if *update {
+	if *msgtest.Update {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -242,68 +240,9 @@ func TestMessagesGolden(t *testing.T) {
 // literal with a letter given as the text of a log line, a fatal error,
 // an error or a console line, is a message that belongs in the catalogue.
 func TestNoMessageLiterals(t *testing.T) {
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The calls whose argument at this index is message text.
-	textArg := map[string]int{
+	msgtest.NoLiterals(t, map[string]int{
 		"logf": 0, "logNoisy": 0, "fatal": 1, "Sprintf": 0, "Errorf": 0,
 		"Fprintf": 1, "New": 0, "Write": 3, "WriteString": 1,
-	}
-	fset := token.NewFileSet()
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") || name == "messages.go" {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.ImportSpec:
-				return false
-			case *ast.BasicLit:
-				if n.Kind == token.STRING {
-					s, _ := strconv.Unquote(n.Value)
-					if strings.Contains(s, " ") && hasLetter(stripVerbs(s)) {
-						t.Errorf("%s: message text %s outside messages.go", fset.Position(n.Pos()), n.Value)
-					}
-				}
-			case *ast.CallExpr:
-				fn := ""
-				switch f := n.Fun.(type) {
-				case *ast.Ident:
-					fn = f.Name
-				case *ast.SelectorExpr:
-					fn = f.Sel.Name
-				}
-				i, ok := textArg[fn]
-				if !ok || i >= len(n.Args) {
-					return true
-				}
-				ast.Inspect(n.Args[i], func(m ast.Node) bool {
-					if lit, ok := m.(*ast.BasicLit); ok && lit.Kind == token.STRING {
-						s, _ := strconv.Unquote(lit.Value)
-						if hasLetter(stripVerbs(s)) {
-							t.Errorf("%s: %s(%s): message text outside messages.go", fset.Position(lit.Pos()), fn, lit.Value)
-						}
-					}
-					return true
-				})
-			}
-			return true
-		})
-	}
+	})
 }
-
-func hasLetter(s string) bool {
-	return strings.IndexFunc(s, func(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }) >= 0
-}
-
-// verb is a formatting verb.
-var verb = regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z%]`)
-
-// stripVerbs removes the formatting verbs from s ("%s: %v" has no text).
-func stripVerbs(s string) string { return verb.ReplaceAllString(s, "") }

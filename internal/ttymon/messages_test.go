@@ -3,14 +3,8 @@ package ttymon
 import (
 	"errors"
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/linux-saf/saf/internal/msgtest"
@@ -224,59 +218,9 @@ func TestSharedMessagesOriginal(t *testing.T) {
 // an error or a line written to the port, is a message that belongs in
 // the catalogue.
 func TestNoMessageLiterals(t *testing.T) {
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The calls whose argument at this index is message text.
-	textArg := map[string]int{
+	msgtest.NoLiterals(t, map[string]int{
 		"logf": 0, "Printf": 0, "fatal": 0, "say": 0, "consPrint": 2, "Sprintf": 0, "sprintf": 0,
 		"Errorf": 0, "Fprintf": 1, "New": 0, "writeAll": 1, "writeLine": 0, "WriteString": 1,
-	}
-	verb := regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z%]`)
-	hasLetter := func(s string) bool {
-		s = verb.ReplaceAllString(s, "")
-		return strings.IndexFunc(s, func(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }) >= 0
-	}
-	fset := token.NewFileSet()
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") || name == "messages.go" {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.ImportSpec:
-				return false
-			case *ast.BasicLit:
-				if s, _ := strconv.Unquote(n.Value); n.Kind == token.STRING && strings.Contains(s, " ") && hasLetter(s) {
-					t.Errorf("%s: message text %s outside messages.go", fset.Position(n.Pos()), n.Value)
-				}
-			case *ast.CallExpr:
-				fn := ""
-				switch f := n.Fun.(type) {
-				case *ast.Ident:
-					fn = f.Name
-				case *ast.SelectorExpr:
-					fn = f.Sel.Name
-				}
-				i, ok := textArg[fn]
-				if !ok || i >= len(n.Args) {
-					return true
-				}
-				ast.Inspect(n.Args[i], func(m ast.Node) bool {
-					if lit, ok := m.(*ast.BasicLit); ok && lit.Kind == token.STRING {
-						if s, _ := strconv.Unquote(lit.Value); hasLetter(s) {
-							t.Errorf("%s: %s(%s): message text outside messages.go", fset.Position(lit.Pos()), fn, lit.Value)
-						}
-					}
-					return true
-				})
-			}
-			return true
-		})
-	}
+	})
 }
