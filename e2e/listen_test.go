@@ -275,7 +275,7 @@ func TestListenUnderSac(t *testing.T) {
 }
 
 // TestListenServiceEnvironment: a service inherits the listener's
-// environment, as the original's did (listen.md 5.6.1): PMTAG and ISTATE
+// environment, as the original's did: PMTAG and ISTATE
 // from sac, what the port monitor's _config assigned, and TZ; then the
 // variables of the connection.
 func TestListenServiceEnvironment(t *testing.T) {

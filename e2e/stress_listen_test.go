@@ -70,7 +70,7 @@ func (f *logFollower) readLocked() {
 			f.file, f.ino = fl, st.Ino
 		}
 		f.drainLocked()
-		// Emptied in place (listen.md 5.10, when a rotation fails):
+		// Emptied in place:
 		// read it again from its start.
 		var fst unix.Stat_t
 		if off, err := f.file.Seek(0, io.SeekCurrent); err == nil && unix.Fstat(int(f.file.Fd()), &fst) == nil && fst.Size < off {

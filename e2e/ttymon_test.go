@@ -250,7 +250,7 @@ func TestTTYMonHuntAndAutobaud(t *testing.T) {
 	p2.Expect(t, "STARTED", tmWait)
 	p2.Type(t, "\r")
 
-	// A RETURN typed at 9600 baud reads as 0xFF at 2400 (ttymon.md 12).
+	// A RETURN typed at 9600 baud reads as 0xFF at 2400.
 	// The first key only wakes ttymon: sampling starts by discarding it,
 	// as in the original, so a RETURN at 2400 first does not choose the
 	// speed.
@@ -270,8 +270,7 @@ func TestTTYMonHuntAndAutobaud(t *testing.T) {
 
 // TestTTYMonRespawnLimit: a port whose service ends at once is opened 15
 // times, then logs "service <tag> is respawning too rapidly" and stays
-// down until a re-read of _pmtab brings it back
-// (ttymon.md 8.2 step 1, 16, 17.2).
+// down until a re-read of _pmtab brings it back.
 func TestTTYMonRespawnLimit(t *testing.T) {
 	tmNeedHome(t)
 	sb := tmSandbox(t)

@@ -48,7 +48,7 @@ func TestApplyMatchesGNUStty(t *testing.T) {
 	words = append(words, "sane", "raw", "-raw", "cooked", "ek", "nl", "-nl", "lcase", "-lcase",
 		"LCASE", "-LCASE", "tabs", "-tabs", "sane -iexten", "raw -raw",
 		"min 5 time 10", "min 255")
-	// The words only GNU stty knows (linux.md D9). -pass8 and -litout ask
+	// The words only GNU stty knows. -pass8 and -litout ask
 	// for 7 bits with parity, which a pty refuses: TestApply has them.
 	for _, w := range Fields(negGNU) {
 		words = append(words, w)
@@ -106,7 +106,7 @@ func TestApplyMatchesGNUStty(t *testing.T) {
 }
 
 // TestValidateAcceptsSttyA: every setting GNU stty lists for a terminal
-// ("stty -a") is a word a ttydefs entry may use (linux.md D9): the speed,
+// ("stty -a") is a word a ttydefs entry may use: the speed,
 // the window size and line discipline, the control characters and every
 // flag, with and without its '-'.
 func TestValidateAcceptsSttyA(t *testing.T) {

@@ -47,7 +47,7 @@ func (t *Table) Dangling() []Entry {
 }
 
 // DanglingMessage is the original sttydefs's warning for an entry of
-// Dangling (ttymon.md 6.4), its <value> brackets included.
+// Dangling, its <value> brackets included.
 func DanglingMessage(e Entry) string {
 	return "Warning -- nextlabel <" + e.Next + "> of <" + e.Label + "> does not reference any existing ttylabel."
 }

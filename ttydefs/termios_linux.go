@@ -303,7 +303,7 @@ var modes = func() map[string]mode {
 	addGNU(m)
 	m["sane"] = saneMode()
 
-	// Accepted for validation, nothing to do on Linux (ttymon.md 21.1).
+	// Accepted for validation, nothing to do on Linux.
 	for _, w := range []string{
 		"loblk", "-loblk", "crtsxoff", "-crtsxoff",
 		"defecho", "-defecho", "stflush", "-stflush", "stwrap", "-stwrap", "stappl", "-stappl",
@@ -432,7 +432,7 @@ func addGNU(m map[string]mode) {
 	m["dec"] = md
 	m["-cooked"] = m["raw"]
 	// How GNU stty applies the settings (waiting for output to drain or
-	// not): ttymon always waits (ttymon.md 10.1), so nothing to do.
+	// not): ttymon always waits, so nothing to do.
 	m["drain"], m["-drain"] = mode{}, mode{}
 }
 

@@ -43,8 +43,8 @@ const (
 	plainOther   = "ek cooked sane"
 )
 
-// The words GNU stty 9.1 knows on Linux that the Solaris parser did not
-// (linux.md D9: GNU words are accepted, with their GNU meaning): flags
+// The words GNU stty 9.1 knows on Linux that the Solaris parser did not:
+// flags
 // (iutf8, cmspar and extproc are in "stty -a"), their synonyms and
 // combinations, the window size's "line" and the speeds above 460800.
 // "-cooked" (raw) is GNU's too. Neither list has "size" or "speed", which
@@ -91,7 +91,7 @@ func Fields(flags string) []string {
 }
 
 // Validate returns the words of flags that the Solaris stty parser rejects
-// (ttymon.md 5.3) and GNU stty does not know either (linux.md D9), in order; nil when every word is accepted. A control
+// and GNU stty does not know either, in order; nil when every word is accepted. A control
 // character, ispeed/ospeed or window size word takes the next word as its
 // value; one at the very end with no value is accepted. For ispeed/ospeed
 // the value must be a speed word, else the value is the invalid word.

@@ -78,7 +78,7 @@ func newEndpoint(s *service, fd int, local []byte) *endpoint {
 }
 
 // bindError says why an entry could not be bound; Why is the text after
-// "  Service S ignored: " (msgIgnored; listen.md 5.3, 3.1).
+// "  Service S ignored: ".
 type bindError struct {
 	Why string
 	Err error

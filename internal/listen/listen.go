@@ -534,7 +534,7 @@ func (l *listener) reread() int {
 			l.logf("%s", s)
 		}
 		// The original said "Using new data base file" here, which was
-		// wrong (listen.md 5.9 [QUIRK: fix]).
+		// wrong.
 		l.logf(msgRereadFailed)
 		return exitOK
 	}

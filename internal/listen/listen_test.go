@@ -386,8 +386,8 @@ func hexBytes(t *testing.T, host string, port int) ([]byte, error) {
 }
 
 // TestServiceBaseEnv: services inherit the listener's environment, PMTAG,
-// ISTATE, the port monitor's _config assignments and TZ included
-// (listen.md 5.6.1); only the launcher's variable, socket activation's
+// ISTATE, the port monitor's _config assignments and TZ included;
+// only the launcher's variable, socket activation's
 // and NOTIFY_SOCKET are dropped, and the connection's variables, which
 // connVars sets again.
 func TestServiceBaseEnv(t *testing.T) {

@@ -9,11 +9,11 @@ import (
 )
 
 // TestMessagesOriginal pins every text of messages.go marked "original"
-// to the original listener's words (listen.md 2.2, 5, 6), written out
+// to the original listener's words, written out
 // here as it logged them, with example values in place of its %s and %d.
 func TestMessagesOriginal(t *testing.T) {
 	msgtest.CheckOriginal(t, msgtest.Catalogue(t, "messages.go"), []msgtest.Pin{
-		// Start-up and end (listen.md 5.2, 5.11).
+		// Start-up and end.
 		{"msgTerminating", msgTerminating, "*** listener terminating!!! ***"},
 		{"msgFailedStart", msgFailedStart, "Listener failed to start properly"},
 		{"msgUsage", msgUsage, "Usage: listen [ -m minor_prefix ] network_device"},
@@ -36,7 +36,7 @@ func TestMessagesOriginal(t *testing.T) {
 		{"msgSIGTERM", msgSIGTERM, "caught SIGTERM (exiting)"},
 		{"msgSystemError", msgSystemError, "System error"},
 
-		// _pmtab (listen.md 2.2, 5.9).
+		// _pmtab.
 		{"msgDBFOpen", msgDBFOpen, "Trouble opening data base file"},
 		{"msgDBFLine", fmt.Sprintf(msgDBFLine, 3), "Data base file: Error on line 3"},
 		{"msgDBFIllegal", fmt.Sprintf(msgDBFIllegal, "abcdefghijklmn"), "Data base file: Illegal service code: <abcdefghijklmn>"},
@@ -53,7 +53,7 @@ func TestMessagesOriginal(t *testing.T) {
 		{"msgRereading", msgRereading, "Re-reading database"},
 		{"msgRereadComplete", fmt.Sprintf(msgRereadComplete, 1, addresses(1), 1017), "Re-read complete, 1 address bound, 1017 fds free"},
 
-		// Addresses (listen.md 5.3, 5.8, 5.9).
+		// Addresses.
 		{"msgServiceAddr", fmt.Sprintf(msgServiceAddr, "0", 7, `\x00020ACE000000000000000000000000`), `Service 0: fd 7 addr \x00020ACE000000000000000000000000`},
 		{"msgServiceDynamic", fmt.Sprintf(msgServiceDynamic, "rusers", 8, "00028A1C000000000000000000000000"), `Service rusers: fd 8 dynamic addr \x00028A1C000000000000000000000000`},
 		{"msgUnbind", fmt.Sprintf(msgUnbind, "lp", 9, "/run/lp.sock"), "Unbind lp: fd 9 addr /run/lp.sock"},
@@ -64,12 +64,12 @@ func TestMessagesOriginal(t *testing.T) {
 		{"msgRPCRegistered", fmt.Sprintf(msgRPCRegistered, 100002, 3), "  registered with rpcbind, prognum 100002 version 3"},
 		{"msgRPCSetFailed", msgRPCSetFailed, "rpcb_set failed, service not registered with rpcbind"},
 
-		// sac (listen.md 5.9).
+		// sac.
 		{"msgUnknownSacMsg", msgUnknownSacMsg, "Received unknown message from sac -- ignored"},
 		{"msgNewEnabled", msgNewEnabled, "New state: ENABLED"},
 		{"msgNewDisabled", msgNewDisabled, "New state: DISABLED"},
 
-		// Connections (listen.md 5.4, 5.5, 5.7).
+		// Connections.
 		{"msgCallDisabled", fmt.Sprintf(msgCallDisabled, 7, 12), "Incoming call while disabled: fd 7, seq 12"},
 		{"msgDeniedDisabled", fmt.Sprintf(msgDeniedDisabled, 7), "Request for service on fd 7 denied: disabled"},
 		{"msgConnect", fmt.Sprintf(msgConnect, 7, "lp", 12, typeExec), "Connect: fd 7, svctag lp, seq 12, type exec"},
@@ -81,7 +81,7 @@ func TestMessagesOriginal(t *testing.T) {
 		{"msgPassfdFailed", fmt.Sprintf(msgPassfdFailed, "/run/lp.sock"), "Passfd failed: /run/lp.sock"},
 		{"msgForkError", msgForkError, "Error during fork() to start a service"},
 
-		// The service's start (listen.md 2.5, 5.6, 6.6).
+		// The service's start.
 		{"msgNonTerminated", fmt.Sprintf(msgNonTerminated, "tty"), "invalid command line, non-terminated string for service code tty"},
 		{"msgPushExit", msgPushExit, "Can't push server's modules: exit"},
 		{"msgExecFailed", msgExecFailed, "ERROR: could not exec server"},
@@ -100,7 +100,7 @@ func TestMessagesOriginal(t *testing.T) {
 		{"msgNLPSPushExit", msgNLPSPushExit, "NLPS: Can't push server's modules: exit"},
 		{"msgNLPSExecFailed", msgNLPSExecFailed, "NLPS server: could not exec service"},
 
-		// The NLPS server (listen.md 6.3-6.6).
+		// The NLPS server.
 		{"msgNLPSNoRequest", msgNLPSNoRequest, "NLPS: No/bad service request received"},
 		{"msgNLPSUnknownReq", msgNLPSUnknownReq, "NLPS: Unknown service request (ignored)"},
 		{"msgNLPSTooLong", msgNLPSTooLong, "NLPS: recieve buffer not large enough"},
@@ -113,7 +113,7 @@ func TestMessagesOriginal(t *testing.T) {
 		{"msgNLPSOpenFailed", fmt.Sprintf(msgNLPSOpenFailed, "/run/lp.sock"), "NLPS open failed: /run/lp.sock"},
 		{"msgNLPSPassfd", fmt.Sprintf(msgNLPSPassfd, "/run/lp.sock"), "NLPS passfd failed: /run/lp.sock"},
 
-		// The log (listen.md 5.10).
+		// The log.
 		{"msgRestartLog", msgRestartLog, "Restarting log file"},
 		{"msgTroubleLog", msgTroubleLog, "Trouble saving the logfile"},
 	})

@@ -20,8 +20,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The NLPS server (listen.md 6), which the listener runs itself in place
-// of /usr/lib/saf/nlps_server (linux.md D16), with the observable
+// The NLPS server, which the listener runs itself in place
+// of /usr/lib/saf/nlps_server, with the observable
 // behaviour of the original program: it reads the request (never past
 // its NUL, so the service gets every byte after it), looks the service
 // code up in a fresh read of _pmtab (every entry, with or without an
@@ -126,7 +126,7 @@ func (ep *endpoint) leave(pc *pendingConn) bool {
 }
 
 // nlpsRequests reads requests on pc until one names a service that is
-// started or refused (listen.md 6.3-6.6).
+// started or refused.
 func (l *listener) nlpsRequests(ep *endpoint, pc *pendingConn, peer unix.Sockaddr) {
 	f := pc.f
 	for {
@@ -206,9 +206,9 @@ func (l *listener) nlpsBadRead(err error) {
 		l.logf(msgRcvTimeout)
 		return
 	case errors.Is(err, nlps.ErrTooLong):
-		l.logf(msgNLPSTooLong) // sic (listen.md 10)
+		l.logf(msgNLPSTooLong) // sic
 	case errors.Is(err, nlps.ErrNotNLPS), errors.Is(err, nlps.ErrSMB):
-		// MS-NET requests (listen.md 6.7) are not implemented: treated
+		// MS-NET requests are not implemented: treated
 		// as unknown, as the spec allows.
 		l.logf(msgNLPSUnknownReq)
 	default:
@@ -246,7 +246,7 @@ func (l *listener) nlpsStart(ep *endpoint, pc *pendingConn, s *service, peer uni
 		return
 	}
 	// The connection leaves Go's poller: a copy of the descriptor, in
-	// blocking mode again, goes to the launcher (listen.md 9.4).
+	// blocking mode again, goes to the launcher.
 	rc, err := pc.f.SyscallConn()
 	nfd := -1
 	if err == nil {
@@ -297,7 +297,7 @@ func argv0(command string) string {
 	return command
 }
 
-// nlpsPassFD passes fd 0 to a standing server (listen.md 6.6 "Pass-fd"),
+// nlpsPassFD passes fd 0 to a standing server,
 // in a launcher. Unlike the listener's pass-fd path, run and runwait are
 // allowed in the script: this process is about to exit anyway.
 func nlpsPassFD(root paths.Root, tag string, s *service, logf saflog.Logf) int {

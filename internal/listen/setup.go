@@ -122,8 +122,8 @@ func (su *serviceSetup) spec(root paths.Root, tag string) launchSpec {
 	}
 }
 
-// serviceBaseEnv is the environment services inherit from the listener's
-// (listen.md 5.6.1): all of it, PMTAG and ISTATE, the assignments of the
+// serviceBaseEnv is the environment services inherit from the listener's:
+// all of it, PMTAG and ISTATE, the assignments of the
 // port monitor's _config script and TZ included, as the original's
 // services had it, with PATH=/usr/sbin:/usr/bin when there is no PATH
 // (the launcher sets the final PATH after the service's script ran). Only

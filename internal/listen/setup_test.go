@@ -249,7 +249,7 @@ func checkProbe(t *testing.T, v probeView, id string) {
 	if u.Uid == "0" {
 		path = "/usr/sbin:/usr/bin"
 	}
-	// The listener's environment (listen.md 5.6.1), then the
+	// The listener's environment, then the
 	// connection's variables, HOME and PATH.
 	for _, kv := range []string{"PMTAG=tcp", "ISTATE=enabled", "FROMCONFIG=assigned", "TZ=Europe/Paris",
 		"HOME=" + u.HomeDir, "PATH=" + path, "NLSADDR=caller", "NLSOPT=", "NLSUDATA=", "NLSPROVIDER=tcp", "MPREFIX=tp"} {

@@ -181,7 +181,7 @@ func lineError(num int) *tableError {
 }
 
 // noteLines is what the listener logs for a non-fatal problem of the
-// entry for service code svc (listen.md 2.2).
+// entry for service code svc.
 func noteLines(svc string, n pmtab.ListenNote) []string {
 	switch n.Kind {
 	case pmtab.ListenNoteStaticAndDynamic:
@@ -193,7 +193,7 @@ func noteLines(svc string, n pmtab.ListenNote) []string {
 }
 
 // listenError maps an error of fields 7-11 of the entry for service code
-// code, on line num, to the listener's lines (listen.md 2.2).
+// code, on line num, to the listener's lines.
 func listenError(num int, code string, err error) *tableError {
 	var le *pmtab.ListenError
 	if !errors.As(err, &le) {
@@ -210,8 +210,8 @@ func listenError(num int, code string, err error) *tableError {
 		// Our extension (flag o): say which option is wrong.
 		msg = fmt.Sprintf(msgBadOptions, code, strings.TrimPrefix(le.Err.Error(), pmtab.ErrListenOptions.Error()+": "))
 	case errors.Is(le.Err, pmtab.ErrListenAddressTooLong):
-		// The original printed a pointer here; we print the address
-		// (listen.md 2.2 [QUIRK]). The table gives no line error.
+		// The original printed a pointer here; we print the address.
+		// The table gives no line error.
 		return &tableError{Code: exitBadTable, Lines: []string{fmt.Sprintf(msgAddrTooLong, le.Value)}}
 	default:
 		// Too few fields, and rpc info without its ',': the original's
@@ -223,7 +223,7 @@ func listenError(num int, code string, err error) *tableError {
 }
 
 // checkVersion finds the first line that begins with "# VERSION=" and
-// checks its number (listen.md 2.1), reading the file in the pieces the
+// checks its number, reading the file in the pieces the
 // original's fgets read (a line, or lineBuf-1 bytes of a longer one). No
 // such line, one that does not end within its piece, or nothing after the
 // '=', is exit 39: the original logged msgDBFCorrupt, then msgDBCorrupt

@@ -12,14 +12,14 @@
 // sac is running, and why a second sac waits for the first to exit. The
 // log is mode 0600, and one that others could open or lock is replaced by
 // a copy at start-up (logfile.go), so that no other user can hold a lock
-// on it. Every path is under $SAF_ROOT when it is set (linux.md D1).
+// on it. Every path is under $SAF_ROOT when it is set.
 //
 // Port monitors talk to sac over FIFOs (linux.md D4): sac writes 8-byte
 // messages to /etc/saf/<tag>/_pmpipe and reads 24-byte replies from
 // /etc/saf/_sacpipe (see saf/sacmsg and saf/pmproto). A port monitor is
 // started in its own process group, in /etc/saf/<tag>, after its _config
 // script, with PMTAG and ISTATE in its environment and no open file
-// descriptors at all (sac.md 8.4). Its environment is a clean one, not
+// descriptors at all. Its environment is a clean one, not
 // all of sac's (env.go). sac learns a port monitor is alive from
 // the POSIX lock it holds on its _pid file (linux.md D6).
 //

@@ -3,7 +3,7 @@ package sac
 import "github.com/linux-saf/saf/saf/doconfig"
 
 // runScript interprets a configuration script with no restrictions, as
-// sac does for _sysconfig and its child does for _config (sac.md 7.1): 0
+// sac does for _sysconfig and its child does for _config: 0
 // for success or a missing script, -1 for a system error, else the
 // failing line. env is this process (see scriptEnv), or one that also
 // records what the script assigns (recordingEnv).

@@ -156,7 +156,7 @@ type spawnLimit struct {
 // counted, the count and the window start again at now either way, and
 // the open is refused if the window was less than SpawnWindow old: the
 // port is then NOTVALID until a re-read finds its entry again, which
-// keeps this count (ttymon.md 8.2 step 1, 17.2 step 3).
+// keeps this count.
 func (s *spawnLimit) allow(now time.Time) bool {
 	t := now.Unix()
 	if s.first == 0 {

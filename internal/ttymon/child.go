@@ -186,7 +186,7 @@ func openLine(device string, ref *lineRef) error {
 		return os.NewSyscallError("fcntl", err)
 	}
 	// Our controlling terminal unless another session holds it; invoke
-	// warns about that (ttymon.md 9.8 step 1).
+	// warns about that.
 	_ = termios.SetControlling(0)
 	for _, to := range []int{1, 2} {
 		if err := unix.Dup3(0, to, 0); err != nil {

@@ -74,8 +74,8 @@ func (d *defs) loadLocked(verbose bool) {
 	d.mtime = fi.ModTime().Unix()
 }
 
-// logRecord logs what the original logged for a line of /etc/ttydefs
-// (ttymon.md 5.1, 19.2): nothing for a loaded entry. "Entry too long." is
+// logRecord logs what the original logged for a line of /etc/ttydefs:
+// nothing for a loaded entry. "Entry too long." is
 // only logged when listing (sttydefs -l), which ttymon does not do.
 func logRecord(rec ttydefs.Record, logf saflog.Logf) {
 	switch {
@@ -116,8 +116,8 @@ func (d *defs) current() *ttydefs.Table {
 }
 
 // lookupLabel returns the entry for label from t, or the built-in
-// default entry after logging `unable to find <label> in "<path>"`
-// (ttymon.md 5.2), path being the file read (linux.md D2). An empty
+// default entry after logging `unable to find <label> in "<path>"`,
+// path being the file read. An empty
 // label takes the default silently, as in the original.
 func lookupLabel(t *ttydefs.Table, label, path string, logf saflog.Logf) ttydefs.Entry {
 	if e, ok := t.Lookup(label); ok {

@@ -10,7 +10,7 @@ import (
 )
 
 // TestTTYDefsDiagnostics: what ttymon logs for /etc/ttydefs, in the
-// original's words (ttymon.md 5.1, 19.2): the first word its stty parser
+// original's words: the first word its stty parser
 // did not know, the line cut where its reader stood (after the ':' that
 // follows a refused autobaud field), duplicates with their <label>, the
 // 100-entry cap, and a missing file by the name it was read under.

@@ -50,7 +50,7 @@
 // prompt: an empty line prints the prompt again; a line holding a NUL
 // byte (a BREAK on Linux with BRKINT off), or SIGINT with an empty input
 // queue, moves to the next ttydefs label (hunting); an autobaud label
-// samples a RETURN at 2400 baud (ttymon.md 12): the key that woke the
+// samples a RETURN at 2400 baud: the key that woke the
 // parent is discarded when sampling starts, as in the original, and the
 // next RETURN sets the speed (0x0D is 2400, 0xFF 9600 ...). A name starts
 // the service.
@@ -172,9 +172,9 @@
 //     without a speed word does not keep the line at B0.
 //   - Solaris-only stty words are reported once per process ("stty
 //     modes not supported on Linux, ignored: ...").
-//   - Messages that name a file name the one read, SAF_ROOT included
-//     (linux.md D2): "open pmtab (<path>) failed", "check <path> version
-//     failed", "unable to find <label> in "<path>"".
+//   - Messages that name a file name the one read, SAF_ROOT included:
+//     "open pmtab (<path>) failed", "check <path> version failed",
+//     "unable to find <label> in "<path>"".
 //   - A _pmtab that cannot be read or has the wrong version on a re-read
 //     is logged and the ports go on as they were; the original stopped.
 //   - Only HOME is exported from the identity (ttymon.md 9.8 step 6);

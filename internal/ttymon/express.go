@@ -30,10 +30,10 @@ type expressOpts struct {
 // errUsage: print the usage and exit 1.
 var errUsage = errors.New(errTextUsage)
 
-// expressOptions is the getopt string of ttymon -g (ttymon.md 18.1).
+// expressOptions is the getopt string of ttymon -g.
 const expressOptions = "T:gd:ht:p:m:l:"
 
-// parseExpress reads the options of ttymon -g (ttymon.md 18.1) as the
+// parseExpress reads the options of ttymon -g as the
 // original's getopt loop did: in order, options up to the first operand
 // or "--", an option's argument glued to it or the next word. The first
 // problem ends the parse with its message (getopt's, or the option's
@@ -47,7 +47,7 @@ func parseExpress(args []string, logf func(string)) (expressOpts, error) {
 			g = true
 		case 'd':
 			o.device = v
-		case 'h': // no effect (ttymon.md 22 item 2)
+		case 'h': // no effect
 		case 'T':
 			o.term = v
 		case 't':
@@ -116,7 +116,7 @@ func parseExpress(args []string, logf func(string)) (expressOpts, error) {
 }
 
 // moduleMessage is what the original logged for a module list its
-// check refused (ttymon.md 21.6).
+// check refused.
 func moduleMessage(err error) string {
 	var me *pmtab.ModuleError
 	if !errors.As(err, &me) {
@@ -364,7 +364,7 @@ func expressLine(fd int, dev string) (*lineRef, error) {
 // root:root and no permissions (ttymon.md 18.2 steps 4 and 5; Solaris
 // also detached STREAMS modules and ACLs, which Linux does not have).
 // Through the descriptor, not by name (setOwner). Only root does it: a
-// sandboxed ttymon running as a user (linux.md D3) would lock itself out
+// sandboxed ttymon running as a user would lock itself out
 // of the device it is about to open.
 func revoke(fd int) {
 	if os.Geteuid() != 0 {

@@ -114,8 +114,8 @@ const (
 	autobaudVTime = 1 // tenths of a second
 )
 
-// autobaudRaw puts the line in autobaud raw mode, flushing input
-// (ttymon.md 12: auto_termio), and logs a failure as auto_termio did.
+// autobaudRaw puts the line in autobaud raw mode, flushing input,
+// and logs a failure as auto_termio did.
 func (lm lineModes) autobaudRaw(fd int) error {
 	t, err := termios.Get(fd)
 	if err != nil {
@@ -183,7 +183,7 @@ func hangup(fd int, device string, logf saflog.Logf) error {
 }
 
 // setOwner gives the line open on fd its owner, the tty group and mode
-// 0620 (ttymon.md 8.2 step 7). Errors are ignored, as in the original: a
+// 0620. Errors are ignored, as in the original: a
 // sandboxed ttymon (linux.md D3) may not own the device.
 //
 // Through the descriptor, never by name: ttymon runs as root, and a name
@@ -224,7 +224,7 @@ func logPushFailure(list, device string, err error, logf saflog.Logf) {
 	logf(msgPushFailed, name, device, errno.Text(err))
 }
 
-// flushLine is flush_input (ttymon.md 8.3, 9.4): pending input is
+// flushLine is flush_input: pending input is
 // discarded and output drained; failures are logged and ignored, as in
 // the original.
 func flushLine(fd int, logf saflog.Logf) {
@@ -251,7 +251,7 @@ func promptText(issue, text string, clear bool) []byte {
 
 // sessionOwner returns the pid of a process other than self whose
 // controlling terminal is the device rdev (from fstat of the open line),
-// or 0 (ttymon.md 13.5): on Linux, TIOCGSID cannot see other sessions,
+// or 0: on Linux, TIOCGSID cannot see other sessions,
 // so /proc/<pid>/stat is scanned for the device's tty_nr. The scan is
 // shared (ttyOwners): with hundreds of ports opening at once, one scan
 // per port cost ttymon most of its start-up time

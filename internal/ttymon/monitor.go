@@ -404,7 +404,7 @@ func (m *monitor) reread(maxPorts int) {
 
 // readPMTabFile reads _pmtab and checks its version stamp (ttymon.md 7
 // step 11). On failure it returns the message to log: the file named is
-// the one read, SAF_ROOT included (linux.md D2), with the reason after it.
+// the one read, SAF_ROOT included, with the reason after it.
 func readPMTabFile(path string) ([]byte, string) {
 	data, err := os.ReadFile(path)
 	if err != nil {

@@ -249,7 +249,7 @@ func TestStartupLog(t *testing.T) {
 }
 
 func TestFatalStartup(t *testing.T) {
-	// The files are named as read, SAF_ROOT included (linux.md D2).
+	// The files are named as read, SAF_ROOT included.
 	for _, tc := range []struct {
 		name  string
 		setup func(root, dir string)
@@ -411,8 +411,7 @@ func TestDisabledPortMessage(t *testing.T) {
 	newHarness(t, tab, sacmsg.Enabled)
 	pty.Expect(t, `\r\nWelcome to SAF\r\nclosed for repairs$`, waitLong)
 	pty.Type(t, "alice\r")
-	// A name gets /etc/issue and the message again, without "\r\n"
-	// (ttymon.md 9.6: write_prompt with flush, without clear).
+	// A name gets /etc/issue and the message again, without "\r\n".
 	got := pty.Expect(t, `closed for repairs$`, waitLong)
 	if !strings.HasSuffix(got, "alice\r\nWelcome to SAF\r\nclosed for repairs") {
 		t.Errorf("message after a name: %q", got)
@@ -843,7 +842,7 @@ func childrenOf(pid int) []string {
 }
 
 // TestAutobaud9600: a RETURN typed at 9600 baud reads as 0xFF on a line
-// sampling at 2400 (ttymon.md 12), and the port settles at 9600. The
+// sampling at 2400, and the port settles at 9600. The
 // RETURN that wakes the parent is discarded when the child starts
 // sampling, as in the original, so the user's first RETURN (here typed
 // at 2400, 0x0D) does not choose the speed: the next one does.

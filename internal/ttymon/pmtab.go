@@ -288,7 +288,7 @@ func validEntry(e *entry, logf saflog.Logf) bool {
 }
 
 // logTailFailure logs why pmtab.ParseTTY refused fields 7 and up of a
-// line whose first six fields were prefix (ttymon.md 3.1): the value's
+// line whose first six fields were prefix: the value's
 // own message, if any, then the parse failure.
 func logTailFailure(prefix string, err error, logf saflog.Logf) {
 	var pe *pmtab.TTYParseError

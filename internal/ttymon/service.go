@@ -43,7 +43,7 @@ func (s *session) invoke(argv []string, how handOff, line []byte) error {
 		id := utmp.IDFor(lineName)
 		err := utmp.Login(s.root.Utmp(), os.Getpid(), lineName, id, now)
 		if err == nil {
-			// Also to wtmp (ttymon.md 15.1), as agetty does with its
+			// Also to wtmp, as agetty does with its
 			// record.
 			err = utmp.AppendWtmp(s.root.Wtmp(), utmp.LoginRecord(os.Getpid(), lineName, id, now))
 		}

@@ -313,7 +313,7 @@ func (s *session) nextSpeed() error {
 	return nil
 }
 
-// nextLabel is next_speed (ttymon.md 5.2): the entry after s.label,
+// nextLabel is next_speed: the entry after s.label,
 // logging a nextlabel that names no entry; an error when even s.label is
 // gone (the child then exits 1).
 func (s *session) nextLabel() (ttydefs.Entry, error) {
@@ -331,7 +331,7 @@ func (s *session) nextLabel() (ttydefs.Entry, error) {
 // autobaudTries is how often one autobaud label samples (ttymon.md 20).
 const autobaudTries = 5
 
-// runAutobaud is do_autobaud (ttymon.md 12): sample what the user types
+// runAutobaud is do_autobaud: sample what the user types
 // at 2400 baud and find the speed, which the final flags of the label
 // then get; on failure the next label is tried, sampling again while
 // labels are autobaud, else with its initial flags.

@@ -1,6 +1,6 @@
 package unixsock
 
-// Seams for tests (STYLE.md 7): nothing but tests writes these.
+// Seams for tests: nothing but tests writes these.
 var (
 	// testHookBound, when set, runs once the socket file exists at path
 	// and before Listen returns: the moment an attacker who can write

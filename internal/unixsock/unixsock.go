@@ -1,5 +1,5 @@
 // Package unixsock binds and checks the framework's own AF_UNIX stream
-// sockets: sac's admin socket /etc/saf/_cmdpipe (linux.md D5) and each
+// sockets: sac's admin socket /etc/saf/_cmdpipe and each
 // port monitor's status socket /etc/saf/<tag>/_status. Both live in
 // directories an attacker might have planted things in, and both may be
 // left behind by an earlier run that died.

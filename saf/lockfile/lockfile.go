@@ -6,7 +6,7 @@
 // either the whole old file or the whole new one.
 //
 // It also takes and tests the POSIX record locks that sac and the port
-// monitors hold on /var/saf/_log and _pid (linux.md D6), and replaces
+// monitors hold on /var/saf/_log and _pid, and replaces
 // either file when a process that is neither holds a lock on it
 // (ReplaceLocked).
 package lockfile

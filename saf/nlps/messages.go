@@ -1,6 +1,6 @@
 package nlps
 
-// The texts of the server's answers (listen.md 6.5), which the server
+// The texts of the server's answers, which the server
 // logs too: the original nlps_server's, byte for byte, <value> brackets
 // included. The code uses these constants and nothing else;
 // TestMessagesOriginal pins them to the original's words and

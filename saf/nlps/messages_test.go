@@ -9,7 +9,7 @@ import (
 
 // TestMessagesOriginal pins every text of messages.go marked "original"
 // to the original nlps_server's words, written out here as it sent and
-// logged them (listen.md 6.5), with example values in place of its %s;
+// logged them, with example values in place of its %s;
 // then as a client reads them off the wire, the NUL included.
 func TestMessagesOriginal(t *testing.T) {
 	msgtest.CheckOriginal(t, msgtest.Catalogue(t, "messages.go"), []msgtest.Pin{

@@ -18,7 +18,7 @@ func clip(s string) string {
 	return s
 }
 
-// The texts of the server's answers (listen.md 6.5, messages.go). The
+// The texts of the server's answers. The
 // server logs the same text.
 
 // UnknownText is the text refusing service code svc as unknown:

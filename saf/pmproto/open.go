@@ -241,8 +241,8 @@ func lockPid(path, name string, logf saflog.Logf) (*os.File, fileID, error) {
 		if err := f.Truncate(0); err != nil {
 			return fail(OpWritePid, err)
 		}
-		// Digits and one NUL, no newline (ttymon.md 7 step 5); sac reads it
-		// with atol (sac.md 8.6).
+		// Digits and one NUL, no newline; sac reads it
+		// with atol.
 		if _, err := f.WriteAt(pidText, 0); err != nil {
 			return fail(OpWritePid, err)
 		}

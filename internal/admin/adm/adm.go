@@ -1,8 +1,8 @@
 // Package adm holds what the admin commands share. All five read their
 // options with Getopt and word a refused command line with Usage. sacadm
 // and pmadm also share the reporter that prints their messages and keeps
-// the exit status (sac.md 11.1), the options they have in common with
-// the checks each value gets as it is read (sac.md 11.5), the _sactab
+// the exit status, the options they have in common with
+// the checks each value gets as it is read, the _sactab
 // reading both commands do first, the "is sac running" test (11.3),
 // script install and print (11.4) and the requests to a running sac (10).
 package adm

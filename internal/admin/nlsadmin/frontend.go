@@ -298,7 +298,7 @@ type outcome struct {
 }
 
 // translate maps the exit status of a sacadm/pmadm operation onto
-// nlsadmin's (listen.md 4.8): 0 is success; the statuses in table have
+// nlsadmin's: 0 is success; the statuses in table have
 // their own outcome; any other status is exit 6 with the message other,
 // if any, and "System error in SAC command".
 func translate(st int, table map[int]outcome, other string) error {
@@ -355,7 +355,7 @@ func (c *cmd) add(o *options) error {
 }
 
 // addService stats the command (if any: an internal service may have
-// none) and adds the service as pmadm -a does (listen.md 4.8).
+// none) and adds the service as pmadm -a does.
 func (c *cmd) addService(net, code, id string, flags pmtab.Flags, pmspecific, command, comment string) error {
 	if command != "" {
 		c.checkExists(command)

@@ -108,7 +108,7 @@ const (
 		"monitor.\n" // ours
 )
 
-// The original's errors and warnings (listen.md 4.4-4.8), after "error: "
+// The original's errors and warnings, after "error: "
 // or "warning: ".
 const (
 	msgInconsistent    = "Inconsistent options"                                 // original

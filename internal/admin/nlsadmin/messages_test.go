@@ -15,7 +15,7 @@ func line(severity, text string) string {
 }
 
 // TestMessagesOriginal pins every message marked original to the
-// original nlsadmin's words (listen.md 4.3-4.8), written out here as it
+// original nlsadmin's words, written out here as it
 // printed them, with sample values for its conversions.
 func TestMessagesOriginal(t *testing.T) {
 	f := fmt.Sprintf

@@ -43,8 +43,7 @@ var (
 	nlpsServerPath = "/usr/lib/saf/nlps_server"
 )
 
-// usageText is the original's usage with the program's name
-// (listen.md 4.4).
+// usageText is the original's usage with the program's name.
 var usageText = strings.ReplaceAll(msgUsage, "%s", prog)
 
 // cmd is one run of nlsadmin with what it needs from the outside.

@@ -369,7 +369,7 @@ func add(c *adm.Cmd, t *adm.SacTab, o *options) error {
 	return nil
 }
 
-// change is pmadm -r, -e and -d (sac.md 13.6, 13.7) of the service svc of
+// change is pmadm -r, -e and -d of the service svc of
 // the port monitor tag.
 func change(c *adm.Cmd, t *adm.SacTab, tag, svc string, op Op) error {
 	if _, err := c.Find(t, tag); err != nil {

@@ -317,12 +317,12 @@ func script(c *adm.Cmd, path, src string) error {
 	return err
 }
 
-// add is sacadm -a (sac.md 12.3), with the script src for -z ("" for none).
+// add is sacadm -a, with the script src for -z ("" for none).
 func add(c *adm.Cmd, e sactab.Entry, version int, src string) error {
 	// Trailing blanks of the command are dropped whenever _sactab is read;
 	// drop them now so that what is written is what will be read.
 	e.Command = strings.TrimRight(e.Command, admfile.Blanks)
-	if len(e.Command) >= admfile.MaxLine { // [illumos] (sac.md 12.3 step 7)
+	if len(e.Command) >= admfile.MaxLine { // [illumos]
 		return adm.Fail(exitcode.SysErr, msgCommandTooLong+detailCommandLength, len(e.Command), admfile.MaxLine-1)
 	}
 	if err := sactab.Validate(e); err != nil {
@@ -484,7 +484,7 @@ func lockedSacTab(c *adm.Cmd, src string) (*lockfile.Lock, *adm.SacTab, error) {
 	return lk, t, nil
 }
 
-// remove is sacadm -r (sac.md 12.4).
+// remove is sacadm -r.
 func remove(c *adm.Cmd, tag string) error {
 	lk, t, err := lockedSacTab(c, "")
 	if err != nil {
