@@ -404,9 +404,14 @@ func TestStressListen(t *testing.T) {
 	row.FDsAfter = waitFlat(pid, row.FDsBefore, 15*time.Second)
 	// Go gives freed memory back to the system over a few seconds (its
 	// scavenger), more slowly on a busy machine: wait for that, up to a
-	// bound; memory held by a leak never comes back.
+	// bound; memory held by a leak never comes back. The slack is what
+	// the later phases add to the working set the flood left: Go keeps
+	// the stacks of the 100 stalled and 32 concurrent garbage clients'
+	// goroutines for reuse (2.1 MiB was seen once in 13 runs), while a
+	// leak of a few KiB a connection is over it.
+	const slackKiB = 3 * 1024
 	row.MemAfter = rssKiB(pid)
-	for deadlineM := time.Now().Add(10 * time.Second); row.MemAfter > memMid+2*1024 && time.Now().Before(deadlineM); row.MemAfter = rssKiB(pid) {
+	for deadlineM := time.Now().Add(10 * time.Second); row.MemAfter > memMid+slackKiB && time.Now().Before(deadlineM); row.MemAfter = rssKiB(pid) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	deadlineZ := time.Now().Add(5 * time.Second)
@@ -422,9 +427,13 @@ func TestStressListen(t *testing.T) {
 		}
 	}
 	if row.Zombies > 0 {
+		for _, z := range zombies(pid) {
+			st, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", z))
+			t.Logf("zombie: %s", st)
+		}
 		fail("%d zombies", row.Zombies)
 	}
-	if row.MemAfter > memMid+2*1024 {
+	if row.MemAfter > memMid+slackKiB {
 		fail("RSS grew from %d KiB after the flood to %d KiB", memMid, row.MemAfter)
 	}
 	if p := pmPid(sb, "tcp"); p != pid || states(t, sb)["tcp"] != "ENABLED" {

@@ -169,8 +169,8 @@ func (r *reaper) close() {
 
 // childPoll holds the pidfds of the running children in an epoll
 // instance of its own, itself in Go's poller: one goroutine serves every
-// child, and a child costs two raw system calls here (epoll_ctl when it
-// starts, close when it is reaped), no goroutine, no os.File and no
+// child, and a child costs three raw system calls here (epoll_ctl when
+// it starts, epoll_ctl and close when it is reaped: forget), no goroutine, no os.File and no
 // wake-up of the runtime's monitor (rawsys_linux.go).
 //
 // A pidfd is a descriptor held for as long as the service runs. So that
@@ -279,15 +279,18 @@ func (cp *childPoll) run(rc syscall.RawConn) {
 // reap collects child pid, whose pidfd is readable.
 func (cp *childPoll) reap(pidfd, pid int) {
 	cp.mu.Lock()
-	_, ok := cp.open[pidfd]
+	owner, ok := cp.open[pidfd]
+	if !ok || owner != pid {
+		// close took it, or the event is for an earlier child whose
+		// pidfd had this number; the present one is not touched.
+		cp.mu.Unlock()
+		return
+	}
 	delete(cp.open, pidfd)
 	cp.mu.Unlock()
-	if !ok {
-		return // close took it
-	}
 	var ws unix.WaitStatus
 	r, _, e := unix.RawSyscall6(unix.SYS_WAIT4, uintptr(pid), uintptr(unsafe.Pointer(&ws)), unix.WNOHANG, 0, 0, 0)
-	closeRaw(pidfd) // also takes it out of the epoll set
+	cp.forget(pidfd)
 	switch {
 	case e != 0:
 		// ECHILD: not ours to wait for any more; nothing to report.
@@ -298,6 +301,19 @@ func (cp *childPoll) reap(pidfd, pid int) {
 	default:
 		reaped(pid, syscall.WaitStatus(ws))
 	}
+}
+
+// forget takes pidfd out of the epoll set, then closes it. Closing alone
+// is not enough: epoll drops an entry only when no process holds the
+// pidfd any more, and a child being forked meanwhile (between its clone
+// and its exec) holds a copy of every descriptor. Such an entry would
+// go on reporting the old child under a descriptor number that a later
+// child's pidfd may have by then, and that child would never be reaped.
+func (cp *childPoll) forget(pidfd int) {
+	ev := unix.EpollEvent{}
+	// Ignored: the entry is gone already only if the descriptor is.
+	_, _, _ = unix.RawSyscall6(unix.SYS_EPOLL_CTL, uintptr(cp.epfd), unix.EPOLL_CTL_DEL, uintptr(pidfd), uintptr(unsafe.Pointer(&ev)), 0, 0)
+	closeRaw(pidfd)
 }
 
 // close stops the goroutine; children still running are handed to

@@ -170,6 +170,42 @@ func TestChildPollReapsWithStatus(t *testing.T) {
 	}
 }
 
+// TestChildPollPidfdHeldElsewhere: a reaped child's pidfd may still be
+// held elsewhere (by a child being forked at that moment, which has a
+// copy of every descriptor until it execs), and its number may already
+// be a later child's pidfd. The later child is reaped all the same.
+func TestChildPollPidfdHeldElsewhere(t *testing.T) {
+	cp := newPoll(t)
+	defer cp.close()
+	log := watchReaped(t)
+	first, fd := spawn(t, "exit 0", true)
+	held, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(held)
+	log.expect(first)
+	cp.add(first, fd)
+	log.wait(t)
+	// The next child's pidfd gets the number the first one had.
+	second, fd2 := spawn(t, "exec sleep 60", true)
+	if fd2 != fd {
+		if err := unix.Dup3(fd2, fd, unix.O_CLOEXEC); err != nil {
+			t.Fatal(err)
+		}
+		unix.Close(fd2)
+	}
+	log.expect(second)
+	cp.add(second, fd)
+	time.Sleep(50 * time.Millisecond) // the run goroutine sees any stale entry
+	if err := syscall.Kill(second, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if ws := log.wait(t)[second]; !ws.Signaled() {
+		t.Errorf("second child: status %#x, want killed", int(ws))
+	}
+}
+
 // TestReaperWithoutPidfd: where wait4(-1) is not allowed (a listener in
 // a test binary), a child without a pidfd is waited for by its pid, and
 // reported with its status, whether it exited before it was registered
