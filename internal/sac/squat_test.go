@@ -218,6 +218,9 @@ func TestSacReplacesOpenLog(t *testing.T) {
 	out := &syncBuffer{}
 	cmd := startSacHelper(t, root, out)
 	waitSacLock(t, path, cmd.Process.Pid, out)
+	// The lock is on the old file first: the copy is in place by the time
+	// sac is ready.
+	waitReady(t, root, out)
 	after, err := os.Lstat(path)
 	if err != nil || after.Mode() != 0o600 || os.SameFile(before, after) {
 		t.Errorf("log %v, %v, same file %v; want a new file of mode 0600", modeOrNil(after), err, os.SameFile(before, after))
