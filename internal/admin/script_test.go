@@ -3,8 +3,8 @@
 // stdout, stderr and exit status (cmd/go's testdata/script style).
 //
 // Every script runs with SAF_ROOT=$WORK/root, so the commands act on a
-// sandbox and run as any user (linux.md D3). A script creates what it needs
-// under $WORK/root with the testscript "mkdir" and file sections.
+// sandbox and run as any user. A script creates what it needs under
+// $WORK/root with the testscript "mkdir" and file sections.
 package admin_test
 
 import (

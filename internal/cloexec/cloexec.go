@@ -1,9 +1,8 @@
 // Package cloexec marks inherited descriptors close-on-exec, so that a
 // program about to exec hands on only the descriptors it means to: a
-// service gets exactly 0, 1 and 2 (linux.md D14), a port monitor none
-// at all (sac.md 8.4). Go opens its own descriptors close-on-exec; this
-// catches those the process inherited or a C library opened without the
-// flag.
+// service gets exactly 0, 1 and 2, a port monitor none at all. Go opens its
+// own descriptors close-on-exec; this catches those the process inherited
+// or a C library opened without the flag.
 package cloexec
 
 import (

@@ -1,6 +1,6 @@
 // Package etcservices reads services(5), the table of Internet service
 // names and ports (/etc/services), for nlsadmin's readable addresses such
-// as 127.0.0.1:echo and for its inetd.conf importer (issue 6).
+// as 127.0.0.1:echo and for its inetd.conf importer.
 //
 // Each line is
 //

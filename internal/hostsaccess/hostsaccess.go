@@ -1,7 +1,7 @@
 // Package hostsaccess reads tcp_wrappers access control files,
 // hosts.allow and hosts.deny (hosts_access(5)), and decides whether a
 // peer may use a service: the common subset that needs no name service.
-// listen consults them for entries with option wrap=NAME (issue 6).
+// listen consults them for entries with option wrap=NAME (our extension).
 //
 // # Format
 //

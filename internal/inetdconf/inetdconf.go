@@ -1,5 +1,5 @@
 // Package inetdconf reads inetd.conf(5) in its classic BSD form, for
-// nlsadmin --import-inetd (issue 6; listen.md 8.1):
+// nlsadmin --import-inetd (docs/original.md#the-inetd-model):
 //
 //	service  socket_type  protocol  wait[.max]  user[.group]  server_path  [args ...]
 //

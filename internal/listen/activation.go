@@ -12,17 +12,17 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Socket activation (issue 6): systemd, or anything that speaks its
-// protocol (sd_listen_fds(3)), may bind the sockets and pass them to
-// listen. When LISTEN_PID is listen's own pid, descriptors 3 to
-// 3+LISTEN_FDS-1 are sockets bound for it. Each is matched to an entry
+// Socket activation (docs/linux.md#socket-activation): systemd, or anything
+// that speaks its protocol (sd_listen_fds(3)), may bind the sockets and
+// pass them to listen. When LISTEN_PID is listen's own pid, descriptors 3
+// to 3+LISTEN_FDS-1 are sockets bound for it. Each is matched to an entry
 // of _pmtab by its bound address (getsockname) and its type (stream, or
-// datagram for proto=udp) and used instead of binding one; a stream
-// socket not yet listening is made to listen. Sockets that match no
-// entry are logged and closed once the table has been bound. The
-// variables LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES are never passed
-// on to services, and the descriptors are close-on-exec (markCloexecFrom3
-// at start-up), so no service sees them.
+// datagram for proto=udp) and used instead of binding one; a stream socket
+// not yet listening is made to listen. Sockets that match no entry are
+// logged and closed once the table has been bound. The variables
+// LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES are never passed on to
+// services, and the descriptors are close-on-exec (markCloexecFrom3 at
+// start-up), so no service sees them.
 //
 // Only the first binding uses them: a socket closed by a re-read (its
 // entry removed or changed) is gone, and binding the entry again binds a

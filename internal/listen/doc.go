@@ -1,5 +1,6 @@
 // Package listen is listen, the network listener port monitor of the
-// Service Access Facility (listen.md 5, linux.md D14-D18).
+// Service Access Facility (docs/original.md#listen; what differs on Linux
+// is in docs/linux.md).
 //
 // # Synopsis
 //
@@ -8,27 +9,27 @@
 // # Description
 //
 // listen is started by sac (sacadm -a -t listen -c "/usr/lib/saf/listen
-// tcp"), with PMTAG and ISTATE in its environment and /etc/saf/<tag> as
-// its directory; it can also be started by hand with PMTAG and ISTATE set
-// while sac runs. It binds one listening socket for every entry of its
-// table, /etc/saf/<tag>/_pmtab, that has a private address or flag d, and
-// for each connection on one starts the entry's service with the
-// connection as its standard input, output and error, or passes the
-// connection to a standing server. Service code 0 is, by convention, the
-// NLPS server on the general address: a client sends a request naming a
-// service code (package saf/nlps) and gets that service, whether it has an
-// address of its own or not. listen serves NLPS itself (linux.md D16): an
-// exec entry whose program is named nlps_server, as nlsadmin -i creates
-// it, needs no such program.
+// tcp"), with PMTAG and ISTATE in its environment and /etc/saf/<tag> as its
+// directory; it can also be started by hand with PMTAG and ISTATE set while
+// sac runs. It binds one listening socket for every entry of its table,
+// /etc/saf/<tag>/_pmtab, that has a private address or flag d, and for each
+// connection on one starts the entry's service with the connection as its
+// standard input, output and error, or passes the connection to a standing
+// server. Service code 0 is, by convention, the NLPS server on the general
+// address: a client sends a request naming a service code (package
+// saf/nlps) and gets that service, whether it has an address of its own or
+// not. listen serves NLPS itself
+// (docs/linux.md#nlps-server-in-the-listener): an exec entry whose program
+// is named nlps_server, as nlsadmin -i creates it, needs no such program.
 //
-// listen answers every message of sac (sac.md 9): SC_ENABLE and
-// SC_DISABLE switch it between ENABLED and DISABLED (a disabled listener
-// keeps its sockets and resets every new connection; running services are
-// never touched); SC_READDB makes it re-read _pmtab, keeping the socket,
-// and so the queued connections, of every entry whose service code and
-// address are unchanged, closing those of removed or changed entries and
-// binding new ones. A table that cannot be read during a re-read leaves
-// the old one in force, except a wrong version line, which ends listen.
+// listen answers every message of sac: SC_ENABLE and SC_DISABLE switch it
+// between ENABLED and DISABLED (a disabled listener keeps its sockets and
+// resets every new connection; running services are never touched);
+// SC_READDB makes it re-read _pmtab, keeping the socket, and so the queued
+// connections, of every entry whose service code and address are unchanged,
+// closing those of removed or changed entries and binding new ones. A table
+// that cannot be read during a re-read leaves the old one in force, except
+// a wrong version line, which ends listen.
 //
 // # Options
 //
@@ -61,17 +62,16 @@
 // An entry with flag p passes each connection to the standing server
 // listening on the AF_UNIX stream socket its command field names: one byte
 // with the descriptor attached (SCM_RIGHTS), nothing else (package
-// saf/passfd, linux.md D17). Every other entry is exec'd, in a new
-// session, with the connection on descriptors 0, 1 and 2 in blocking mode
-// and nothing else open: the modules are checked (timod, tirdwr and
-// sockmod mean nothing on Linux and are accepted; any other fails the
-// service), the per-service script /etc/saf/<tag>/<svctag> is run
-// (doconfig), the entry's identity taken (setgid, the user's
-// supplementary groups, setuid; when listen runs unprivileged in a
-// SAF_ROOT sandbox and already is that user, the switch is skipped), the
-// user's home directory made current, umask 022, default signal
-// dispositions and an empty signal mask set, and the command exec'd (no
-// shell, no PATH search). Any failure is logged and closes the
+// saf/passfd). Every other entry is exec'd, in a new session, with the
+// connection on descriptors 0, 1 and 2 in blocking mode and nothing else
+// open: the modules are checked (timod, tirdwr and sockmod mean nothing on
+// Linux and are accepted; any other fails the service), the per-service
+// script /etc/saf/<tag>/<svctag> is run (doconfig), the entry's identity
+// taken (setgid, the user's supplementary groups, setuid; when listen runs
+// unprivileged in a SAF_ROOT sandbox and already is that user, the switch
+// is skipped), the user's home directory made current, umask 022, default
+// signal dispositions and an empty signal mask set, and the command exec'd
+// (no shell, no PATH search). Any failure is logged and closes the
 // connection; listen carries on. One reaper collects every child, through
 // its pidfd (reap.go); listen never waits for a service.
 //
@@ -105,11 +105,11 @@
 //
 // # Service options
 //
-// An entry with flag o has an OPTIONS field (our extension, issue 6; the
-// syntax is in saf/pmtab/listenopts.go and listen(8)). An entry without
-// it takes exactly the path it took before: dispatch tests one flag bit
-// and nothing else, so plain entries pay no lock, allocation, syscall or
-// log line for the feature (e2e BenchmarkListen). With options:
+// An entry with flag o has an OPTIONS field (our extension; the syntax is
+// in saf/pmtab/listenopts.go and listen(8)). An entry without it takes
+// exactly the path it took before: dispatch tests one flag bit and nothing
+// else, so plain entries pay no lock, allocation, syscall or log line for
+// the feature (e2e BenchmarkListen). With options:
 //
 //   - internal=echo|discard|daytime|chargen|time: answered by the listener
 //     itself, RFC 862/863/867/864/868 byte for byte, on TCP in a bounded
@@ -148,9 +148,9 @@
 //
 // listen reads PMTAG (missing: exit 1, silently), ISTATE ("enabled" or
 // anything else for disabled) and SAF_ROOT (the sandbox prefix of every
-// file below, linux.md D1). Services inherit listen's environment, as the
-// original's did: PMTAG, ISTATE, whatever the port monitor's _config
-// script assigned, TZ and the rest, plus:
+// file below). Services inherit listen's environment, as the original's
+// did: PMTAG, ISTATE, whatever the port monitor's _config script assigned,
+// TZ and the rest, plus:
 //
 //	NLSADDR      the caller's address, upper-case hex: a 16-byte
 //	             sockaddr_in (0002, port, address, 8 zero bytes) or a
@@ -209,13 +209,12 @@
 // (exit 39); one of another version, "Database file is not at the
 // current version" (exit 40), at start-up and on a re-read alike.
 //
-// # Decisions where the specs are silent or the original is changed
+// # Decisions where the original is silent or changed
 //
 //   - A second listen for the same tag takes the _pid lock before it
-//     touches the log, so the running listener's log is not moved aside
-//     (listen.md 10).
+//     touches the log, so the running listener's log is not moved aside.
 //   - A bind failure logs the reason on a second line; transport errors
-//     that were fatal (exit 102) skip the entry instead (listen.md 5.13).
+//     that were fatal (exit 102) skip the entry instead.
 //   - A re-read that fails logs "Re-read failed, keeping old data base"
 //     (the original said "Using new data base file").
 //   - Pass-fd hand-offs run in their own goroutine with a 5-second bound,
@@ -232,13 +231,13 @@
 //     (the original nlps_server ran as root); a request for the NLPS
 //     server itself is answered and serves the next request.
 //   - MS-NET (SMB) requests on the general address are treated as unknown
-//     requests (listen.md 6.7).
+//     requests.
 //   - Flag u writes a USER_PROCESS utmp and wtmp record whose line is
 //     MPREFIX and the service's pid (a socket has no minor number), and
 //     listen, which stays the service's parent (no double fork), marks it
-//     DEAD_PROCESS when it reaps the service (listen.md 9.8; utmp.go).
+//     DEAD_PROCESS when it reaps the service (utmp.go).
 //   - listen reports only ENABLED and DISABLED to sac, never STARTING or
-//     STOPPING (listen.md 5.9).
+//     STOPPING.
 //   - Both ways of starting a service pass the same environment on
 //     (serviceBaseEnv, TestServiceSetupSame).
 package listen

@@ -15,7 +15,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// transport is a net_spec's kind of socket (listen.md 9.1, linux.md D15).
+// transport is a net_spec's kind of socket
+// (docs/linux.md#transports-and-addresses).
 type transport int
 
 const (
@@ -140,14 +141,13 @@ func bindService(tr transport, s *service) (*endpoint, error) {
 		return nil, &bindError{Why: whyBind, Err: os.NewSyscallError(op, err)}
 	}
 	if family != unix.AF_UNIX {
-		// A restarted listener must rebind at once (listen.md 9.1).
+		// A restarted listener must rebind at once.
 		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
 			return fail("setsockopt SO_REUSEADDR", err)
 		}
 	}
 	if family == unix.AF_INET6 {
-		// Linux defaults to dual stack; an IPv6 address means IPv6 only
-		// (listen.md 9.1).
+		// Linux defaults to dual stack; an IPv6 address means IPv6 only.
 		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 1); err != nil {
 			return fail("setsockopt IPV6_V6ONLY", err)
 		}
@@ -205,9 +205,10 @@ func inetSockaddr(ap netip.AddrPort) (int, unix.Sockaddr, error) {
 	return unix.AF_INET6, sa, nil
 }
 
-// sockaddrBytes returns sa in the listener's printed layout (listen.md
-// 9.2): a big-endian sockaddr_in or sockaddr_in6, or a unix path's bytes
-// (an abstract name starts with a NUL). nil for anything else.
+// sockaddrBytes returns sa in the listener's printed layout
+// (docs/architecture.md#address-strings): a big-endian sockaddr_in or
+// sockaddr_in6, or a unix path's bytes (an abstract name starts with a
+// NUL). nil for anything else.
 func sockaddrBytes(sa unix.Sockaddr) []byte {
 	switch sa := sa.(type) {
 	case *unix.SockaddrInet4:
@@ -294,9 +295,8 @@ func (ep *endpoint) fileGone() bool {
 	return err != nil || uint64(st.Dev) != ep.pathID[0] || st.Ino != ep.pathID[1]
 }
 
-// close stops listening: pending connections are reset by the kernel
-// (listen.md 5.9 "refusing their pending connections"), and the socket
-// file goes.
+// close stops listening: pending connections are reset by the kernel (the
+// original refused them too), and the socket file goes.
 func (ep *endpoint) close() {
 	close(ep.quit)
 	ep.removeFile()
@@ -336,7 +336,7 @@ func (ep *endpoint) acceptLoop(rc syscall.RawConn, handle func(nfd int, peer uni
 		var aerr error
 		err := rc.Read(func(fd uintptr) bool {
 			// No SOCK_NONBLOCK: the connection goes to a service on
-			// fds 0-2 in blocking mode (listen.md 9.4).
+			// fds 0-2 in blocking mode.
 			nfd, peer, aerr = acceptRaw(int(fd)) // rawsys_linux.go
 			if aerr == unix.EAGAIN {
 				idle()
@@ -363,7 +363,7 @@ func (ep *endpoint) acceptLoop(rc syscall.RawConn, handle func(nfd int, peer uni
 }
 
 // reset refuses a connection the way a TLI disconnect did: SO_LINGER
-// {on, 0} and close, so the client gets a reset (listen.md 5.5, 9.3).
+// {on, 0} and close, so the client gets a reset.
 func reset(nfd int) {
 	// Ignored: if the option cannot be set the close still refuses the
 	// call, with a FIN instead of a reset.

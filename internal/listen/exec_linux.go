@@ -6,8 +6,8 @@ import (
 )
 
 // cloexecFrom3 marks every descriptor from 3 up close-on-exec, so the
-// service gets exactly 0, 1 and 2 (listen.md 5.6 step 6, STYLE.md 12).
-// Best effort: the service starts regardless.
+// service gets exactly 0, 1 and 2. Best effort: the service starts
+// regardless.
 func cloexecFrom3() { _ = cloexec.From(3) }
 
 // resetSignals gives the service default signal dispositions and an empty

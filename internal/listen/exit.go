@@ -1,8 +1,8 @@
 package listen
 
-// The listener's exit statuses (listen.md 5.13), and those of the launcher
-// process that becomes a service (5.6, 6.6). Nobody
-// waits for a launcher's status; it is kept for the log and for tests.
+// The listener's exit statuses (docs/original.md#listen-exit-codes), and
+// those of the launcher process that becomes a service. Nobody waits for a
+// launcher's status; it is kept for the log and for tests.
 const (
 	exitOK         = 0
 	exitFatal      = 1  // PMTAG/ISTATE missing, log, not root, usage, net_spec, _pid locked

@@ -22,7 +22,7 @@ import (
 // service's own exec: the benchmark (e2e BenchmarkListen) put listen at a
 // third of the connection rate of tcpserver and inetd, with two thirds of
 // the CPU in launchers. Most entries need nothing that only code in the
-// child can do (listen.md 9.5: "Alternative for simple entries"), so for
+// child can do (docs/linux.md#the-launcher-and-the-direct-path), so for
 // them the listener prepares everything itself and starts the service
 // with one fork and exec (syscall.ForkExec):
 //
@@ -31,12 +31,12 @@ import (
 //     the table and may come and go without a re-read);
 //   - modules are checked here with the launcher's own code and
 //     message: timod, tirdwr and sockmod are no-ops on a socket
-//     (linux.md D10), any other fails the service;
+//     (docs/linux.md#line-disciplines), any other fails the service;
 //   - not a service the NLPS server starts (it has the NLPS server's
 //     messages, launch.go);
 //   - a command line that splits (the launcher logs the errors);
 //   - an identity the listener can switch to: listen is root, or it
-//     already is that user and group (the SAF_ROOT sandbox, linux.md D1);
+//     already is that user and group (the SAF_ROOT sandbox);
 //     an unprivileged listener's failing switch is left to the launcher,
 //     whose messages say which call failed;
 //   - the listener's signal state is clean (signalsClean, at start-up).
@@ -182,7 +182,7 @@ func directEnv(env []string, it *ident) []string {
 // (connVars), whose names base never holds (serviceBaseEnv drops them)
 // and which are neither HOME nor PATH: the identity's share of the work
 // is done once, on its first connection, so a connection costs one
-// slice (a map and ~50 strings less; issue 5).
+// slice (a map and ~50 strings less).
 func (it *ident) connEnv(base, conn []string) []string {
 	it.envOnce.Do(func() { it.envHead, it.envTail = directEnvParts(slices.Clone(base), it) })
 	env := make([]string, 0, len(it.envHead)+len(conn)+len(it.envTail))
@@ -276,18 +276,17 @@ func resetLibcSignals() {
 	}
 }
 
-// signalsClean reports whether a child forked by this process starts
-// with default signal dispositions and an empty signal mask, as linux.md
-// D14 wants, without a launcher to reset them: no signal is ignored (Go
-// sets every signal it handles back to SIG_DFL in the child, but an
-// inherited SIG_IGN that Go left alone stays), and the calling thread
-// blocks nothing. Main's signal.Notify calls replace the inherited
-// SIG_IGN of SIGHUP and SIGINT, which Go alone would keep, so under sac
-// this holds; a test binary started under nohup does not, and gets the
-// launcher for every service.
+// signalsClean reports whether a child forked by this process starts with
+// default signal dispositions and an empty signal mask, as every service
+// must (docs/linux.md#service-process-setup), without a launcher to reset
+// them: no signal is ignored (Go sets every signal it handles back to
+// SIG_DFL in the child, but an inherited SIG_IGN that Go left alone stays),
+// and the calling thread blocks nothing. Main's signal.Notify calls replace
+// the inherited SIG_IGN of SIGHUP and SIGINT, which Go alone would keep, so
+// under sac this holds; a test binary started under nohup does not, and
+// gets the launcher for every service.
 //
 // The mask check sees only signals Go lets a thread block; a listener
 // started with, say, SIGTERM blocked passes it on to direct children (Go
-// restores its initial mask in the child), as the original listener did
-// (listen.md 5.11).
+// restores its initial mask in the child), as the original listener did.
 func signalsClean() bool { return sigreset.Clean() }

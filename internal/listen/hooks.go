@@ -9,14 +9,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Seams for tests (STYLE.md 7). Only tests change them; none is a knob a
-// user can turn. The launcher process reads them too, so the package's
-// tests set them in TestMain for the children they start.
+// Seams for tests. Only tests change them; none is a knob a user can turn.
+// The launcher process reads them too, so the package's tests set them in
+// TestMain for the children they start.
 var (
-	// nlpsTimeout bounds the whole NLPS request (listen.md 6.3: 45 s).
+	// nlpsTimeout bounds the whole NLPS request (the original's 45 s).
 	nlpsTimeout = nlps.RequestTimeout
 	// badRequestDelay is the wait before closing after a request that
-	// does not scan or names an unknown version (listen.md 6.4: 10 s).
+	// does not scan or names an unknown version (the original's 10 s).
 	badRequestDelay = nlps.BadRequestDelay
 	// passfdTimeout bounds the hand-off to a standing server.
 	passfdTimeout = passfd.DialTimeout

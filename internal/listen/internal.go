@@ -9,9 +9,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Internal services (issue 6): option internal=NAME makes the listener
-// answer the entry itself, as inetd does, without starting a process.
-// The bytes are those of the RFCs:
+// Internal services (our extension): option internal=NAME makes the
+// listener answer the entry itself, as inetd does, without starting a
+// process. The bytes are those of the RFCs:
 //
 //	echo     RFC 862  TCP: everything read is sent back; UDP: the datagram
 //	                  is sent back

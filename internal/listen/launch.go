@@ -19,17 +19,19 @@ import (
 // The launcher.
 //
 // Go cannot run code between fork and exec, and a service needs some
-// (listen.md 9.5): its per-service script, the module check, the identity
-// switch with initgroups, its home directory. So, as sac does for port
-// monitors, the listener starts itself again in launcher mode for every
-// exec service: a new session, the connection on fds 0, 1 and 2 in
-// blocking mode, the listener's log on fd 3, the entry in the environment
-// variable envLaunch. The launcher carries out listen.md 5.6 steps 3-15 in
-// order, logging to the listener's log with its own pid, and finally
-// execve's the service, so the service's pid is the launcher's. For a
-// service the NLPS server starts (nlpsserver.go, which has read the
-// request and answered), it does the same with the NLPS server's
-// messages, or passes the connection to a standing server.
+// (docs/linux.md#the-launcher-and-the-direct-path): its per-service script,
+// the module check, the identity switch with initgroups, its home
+// directory. So, as sac does for port monitors, the listener starts itself
+// again in launcher mode for every exec service: a new session, the
+// connection on fds 0, 1 and 2 in blocking mode, the listener's log on fd
+// 3, the entry in the environment variable envLaunch. The launcher carries
+// out the rest of the original's service start
+// (docs/original.md#listen-service-start) in order, logging to the
+// listener's log with its own pid, and finally execve's the service, so the
+// service's pid is the launcher's. For a service the NLPS server starts
+// (nlpsserver.go, which has read the request and answered), it does the
+// same with the NLPS server's messages, or passes the connection to a
+// standing server.
 //
 // Whatever fails, the launcher exits and the client sees the connection
 // close without data; the listener never learns of it.
@@ -62,7 +64,7 @@ type launchSpec struct {
 }
 
 // texts are the messages that differ between a service the listener
-// starts and one the NLPS server starts (listen.md 5.6, 6.6).
+// starts and one the NLPS server starts.
 type texts struct {
 	prefix   string // before the identity messages
 	push     string
@@ -134,28 +136,28 @@ func launchLog(root paths.Root, tag string) saflog.Logf {
 	return saflog.Discard
 }
 
-// execService carries out listen.md 5.6 steps 3-15 for s in this process
-// and execs it. It returns only on failure, with the exit status.
+// execService carries out the service start from argv on for s in this
+// process and execs it. It returns only on failure, with the exit status.
 func execService(root paths.Root, tag string, s *service, logf saflog.Logf, t texts) int {
-	// Step 3: argv.
+	// argv.
 	argv, err := pmtab.SplitCommand(s.Command)
 	if err != nil {
 		switch {
 		case errors.Is(err, pmtab.ErrListenQuote):
 			logf(msgNonTerminated, s.Code)
 		case errors.Is(err, pmtab.ErrListenTooManyArgs):
-			// [LINUX] the original overflowed silently (listen.md 2.5).
+			// Ours: the original overflowed silently.
 			logf(msgTooManyArgs, pmtab.ListenMaxArgs, s.Code)
 		default:
 			logf(msgEmptyCommand, s.Code)
 		}
 		return exitChild
 	}
-	// Step 5.
+	// The utmp record.
 	if s.Flags&flagUtmp != 0 {
 		utmpLogin(root, tag, s, t == nlpsTexts, logf)
 	}
-	// Step 7: modules on the connection (listen.md 9.7, linux.md D10).
+	// Modules on the connection (docs/linux.md#line-disciplines).
 	sock := doconfig.NewProcess(0, doconfig.Socket)
 	if len(s.Modules) > 0 {
 		if err := sock.Push(s.Modules); err != nil {
@@ -163,19 +165,21 @@ func execService(root paths.Root, tag string, s *service, logf saflog.Logf, t te
 			return exitChild
 		}
 	}
-	// Step 9: the per-service script, every statement allowed. Its run
-	// children are left to the service, as in the original.
+	// The per-service script, every statement allowed. Its run children are
+	// left to the service, as in the original.
 	script := root.ServiceScript(tag, s.Code)
 	if line, _ := doconfig.Run(script, sock, 0); line != 0 {
-		// [QUIRK: fix] fatal for NLPS-started services too (listen.md 6.6).
+		// Fatal for NLPS-started services too, which the original got wrong
+		// (docs/original.md#nlps-service-start).
 		logf(msgDoconfig, line, s.Code)
 		return exitChild
 	}
-	// Steps 10-14.
+	// The identity, home directory, HOME and PATH.
 	if code := becomeUser(s.Identity, logf, t.prefix); code != exitOK {
 		return code
 	}
-	// Step 15, with the descriptors and signals of linux.md D14.
+	// Exec, with only fds 0-2 and default signals
+	// (docs/linux.md#service-process-setup).
 	cloexecFrom3()
 	runtime.LockOSThread() // the signal mask below is this thread's, which execs
 	resetSignals()
@@ -221,7 +225,7 @@ func becomeUser(id string, logf saflog.Logf, prefix string) int {
 		logf("%s"+msgChdir, prefix, it.home)
 		return exitChild
 	}
-	// Step 14: these override whatever the script assigned.
+	// HOME and PATH override whatever the script assigned.
 	for _, kv := range it.homeVars() {
 		if os.Setenv(kv.k, kv.v) != nil {
 			logf(msgNoEnv)

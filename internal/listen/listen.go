@@ -31,7 +31,7 @@ import (
 
 const prog = "listen"
 
-// maxNetSpec is the longest net_spec (listen.md 5.2 step 4).
+// maxNetSpec is the longest net_spec.
 const maxNetSpec = 64
 
 // Main runs listen with args (without the program name) and returns its
@@ -50,9 +50,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// gains nothing from a second processor, while idle Ps make the Go
 	// scheduler pass work between threads (futex wake-ups, spinning Ms).
 	// Services run in their own processes and use every processor. e2e
-	// BenchmarkListen (issue 5), same run, listen's own CPU per
-	// connection at c=1/8/32: 170/160/155 us with two Ps, 275/125/115
-	// with one.
+	// BenchmarkListen, same run, listen's own CPU per connection at
+	// c=1/8/32: 170/160/155 us with two Ps, 275/125/115 with one.
 	if _, set := os.LookupEnv("GOMAXPROCS"); !set {
 		runtime.GOMAXPROCS(1)
 	}
@@ -62,15 +61,14 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, msgStderr, prog, err)
 		return exitFatal
 	}
-	// Signals before the first child (STYLE.md 11). The original blocked
-	// every signal but SIGTERM and SIGCHLD (listen.md 5.11); Notify keeps
-	// the others from killing us without leaving them ignored in the
-	// services (they are reset at exec). The listener ignores no signal
-	// (never signal.Ignore here): the direct path (fastpath.go) has no
-	// launcher to reset dispositions, and relies on Go setting every
-	// signal it handles back to SIG_DFL in the child. Notify also
-	// replaces an inherited SIG_IGN of SIGHUP and SIGINT, which Go would
-	// otherwise keep.
+	// Signals before the first child. The original blocked every signal but
+	// SIGTERM and SIGCHLD; Notify keeps the others from killing us without
+	// leaving them ignored in the services (they are reset at exec). The
+	// listener ignores no signal (never signal.Ignore here): the direct
+	// path (fastpath.go) has no launcher to reset dispositions, and relies
+	// on Go setting every signal it handles back to SIG_DFL in the child.
+	// Notify also replaces an inherited SIG_IGN of SIGHUP and SIGINT, which
+	// Go would otherwise keep.
 	term := make(chan os.Signal, 1)
 	signal.Notify(term, syscall.SIGTERM)
 	ignored := make(chan os.Signal, 16)
@@ -150,9 +148,10 @@ type listener struct {
 }
 
 // Run runs the listener until ctx is done (SIGTERM: it then returns 15)
-// or a fatal error, and returns the exit status (listen.md 5.13).
+// or a fatal error, and returns the exit status
+// (docs/original.md#listen-exit-codes).
 func Run(ctx context.Context, cfg Config) int {
-	// Step 1: no PMTAG, exit silently.
+	// No PMTAG: exit silently.
 	tag, ok := cfg.Lookup(pmproto.EnvPMTag)
 	if !ok || tag == "" {
 		return exitFatal
@@ -173,9 +172,8 @@ func Run(ctx context.Context, cfg Config) int {
 	defer rp.close()
 
 	// _pid is locked before the log is touched: a second listener for the
-	// same tag must not move the running one's log aside (listen.md 10,
-	// "take the lock first"). Its errors are reported in the original's
-	// order below, once the log is open.
+	// same tag must not move the running one's log aside. Its errors are
+	// reported in the original's order below, once the log is open.
 	pm, openErr := pmproto.Open(pmproto.Config{
 		Root:  cfg.Root,
 		Env:   pmproto.Env{Tag: tag, State: sacmsg.Disabled},
@@ -187,7 +185,7 @@ func Run(ctx context.Context, cfg Config) int {
 		l.pm = pm
 		defer pm.Close()
 	}
-	// Step 2: the log, moved aside unless another listener holds _pid.
+	// The log, moved aside unless another listener holds _pid.
 	locked := errors.Is(openErr, pmproto.ErrAlreadyRunning)
 	logPath := cfg.Root.PMLog(tag)
 	lg, err := openLog(logPath, cfg.Root.PMOldLog(tag), !locked, logOptions)
@@ -212,14 +210,14 @@ func (l *listener) fatal(code int, lines ...string) int {
 	return code
 }
 
-// run is the start-up after the log is open (listen.md 5.2 steps 3-13)
-// and the main loop.
+// run is the rest of the start-up once the log is open, in the original's
+// order (docs/original.md#listen-startup), and the main loop.
 func (l *listener) run(ctx context.Context, openErr error) int {
-	// Step 3. The umask is listen's own, and services get it too
-	// (linux.md D14): the launcher sets it again (a script may change
-	// it), a service on the direct path inherits it. Nothing the
-	// listener creates relies on another: the log is created 0444 and
-	// socket files are bound under a umask of their own (bindUnix).
+	// The umask is listen's own, and services get it too: the launcher sets
+	// it again (a script may change it), a service on the direct path
+	// inherits it. Nothing the listener creates relies on another: the log
+	// is created 0444 and socket files are bound under a umask of their own
+	// (bindUnix).
 	unix.Umask(0o022)
 	// The direct path hands the service whatever the listener leaves
 	// open without close-on-exec and whatever signal state it has; it
@@ -230,7 +228,7 @@ func (l *listener) run(ctx context.Context, openErr error) int {
 	if l.cfg.Euid != 0 && !l.root.Sandboxed() {
 		return l.fatal(exitFatal, msgNotRoot, msgFailedStart)
 	}
-	// Step 4: options.
+	// Options.
 	fs := pflag.NewFlagSet(prog, pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.SetInterspersed(false) // getopt: options come first
@@ -251,15 +249,15 @@ func (l *listener) run(ctx context.Context, openErr error) int {
 		return l.fatal(exitFatal, fmt.Sprintf(msgNoNetconfig, l.netspec), msgFailedStart)
 	}
 	l.tr = tr
-	// Steps 5 and 6: the pipes to sac and _pid, opened before the log.
+	// The pipes to sac and _pid, opened before the log.
 	if openErr != nil {
 		code, lines := openFailure(openErr)
 		return l.fatal(code, lines...)
 	}
-	// Step 8.
+	// The version and tag lines.
 	l.logf(msgVersionLine)
 	l.logf(msgTag, l.tag)
-	// Step 9.
+	// ISTATE.
 	istate, ok := l.cfg.Lookup(pmproto.EnvIState)
 	if !ok {
 		return l.fatal(exitFatal, msgNoIState)
@@ -271,7 +269,7 @@ func (l *listener) run(ctx context.Context, openErr error) int {
 		l.pm.SetState(sacmsg.Disabled)
 		l.logf(msgStartDisable)
 	}
-	// Step 11.
+	// The table.
 	svcs, notes, err := readTable(l.root.PMTab(l.tag))
 	if err != nil {
 		te := err.(*tableError)
@@ -280,7 +278,7 @@ func (l *listener) run(ctx context.Context, openErr error) int {
 	for _, n := range notes {
 		l.logf("%s", n)
 	}
-	// Step 12, with the sockets of a service manager if there are any
+	// Binding, with the sockets of a service manager if there are any
 	// (activation.go).
 	l.inherited = inheritedSockets(l.cfg.Lookup, l.logf)
 	l.svcs = svcs
@@ -292,14 +290,13 @@ func (l *listener) run(ctx context.Context, openErr error) int {
 		// could be: say why (fastpath.go, signalsClean).
 		l.logf(msgSlowStart)
 	}
-	// Step 13.
 	l.logf(msgInitComplete)
 	defer l.startStatus(svcs)() // sacadm --status (status.go)
 	return l.loop(ctx)
 }
 
 // openFailure maps pmproto.Open's error to the listener's lines and exit
-// status (listen.md 5.2 steps 5 and 6).
+// status.
 func openFailure(err error) (int, []string) {
 	if errors.Is(err, pmproto.ErrAlreadyRunning) {
 		return exitFatal, []string{msgLockPID, msgFailedStart}
@@ -330,7 +327,7 @@ func addresses(n int) string {
 }
 
 // fdsFree is the descriptor limit less the bound endpoints and the
-// listener's own 6 (listen.md 5.2 step 12).
+// listener's own 6, as the original counted.
 func (l *listener) fdsFree() int {
 	var rl unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
@@ -339,7 +336,8 @@ func (l *listener) fdsFree() int {
 	return int(min(rl.Cur, 1<<31-1)) - len(l.eps) - 6
 }
 
-// hooks are the listener's part in sac's messages (listen.md 5.9).
+// hooks are the listener's part in sac's messages
+// (docs/original.md#listen-sac-messages-and-reread).
 func (l *listener) hooks() pmproto.Hooks {
 	return pmproto.Hooks{
 		Received: func(m sacmsg.SacMsg) {
@@ -360,8 +358,8 @@ func (l *listener) hooks() pmproto.Hooks {
 			}
 		},
 		OnReadDB: func() {
-			// Re-read after this round of messages (listen.md 5.4);
-			// several READDBs in a row make one re-read.
+			// Re-read after this round of messages; several READDBs in a
+			// row make one re-read.
 			select {
 			case l.readdb <- struct{}{}:
 			default:
@@ -380,8 +378,9 @@ func (l *listener) pmLogf(format string, args ...any) {
 	l.logf(format, args...)
 }
 
-// loop is the main loop (listen.md 5.4): the accept loops run on their
-// own; here sac's messages, re-reads and SIGTERM are handled.
+// loop is the main loop (docs/original.md#listen-main-loop): the accept
+// loops run on their own; here sac's messages, re-reads and SIGTERM are
+// handled.
 func (l *listener) loop(ctx context.Context) int {
 	pctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -391,7 +390,7 @@ func (l *listener) loop(ctx context.Context) int {
 		select {
 		case <-ctx.Done():
 			// The services keep running in their own sessions; only
-			// the listening sockets go (listen.md 5.11).
+			// the listening sockets go.
 			l.logf(msgSIGTERM)
 			l.closeAll()
 			return l.fatal(exitSIGTERM)
@@ -420,8 +419,8 @@ func (l *listener) closeAll() {
 }
 
 // bindAll binds the entries of svcs that have an address or flag d,
-// static ones first, then dynamic ones, each in file order (listen.md
-// 5.3), skipping codes in skip.
+// static ones first, then dynamic ones, each in file order, skipping codes
+// in skip.
 func (l *listener) bindAll(svcs []*service, skip map[string]bool) {
 	for _, dyn := range []bool{false, true} {
 		for _, s := range svcs {
@@ -493,10 +492,10 @@ func (l *listener) serve(ep *endpoint) {
 	}
 }
 
-// acceptErrors returns an endpoint's accept error logger: at most one
-// line a second, so a listener out of descriptors does not flood its log
-// (STYLE.md 13). Each endpoint's loop calls its own logger, from one
-// goroutine.
+// acceptErrors returns an endpoint's accept error logger: at most one line
+// a second, so a listener out of descriptors does not flood its log
+// (docs/architecture.md#logging). Each endpoint's loop calls its own
+// logger, from one goroutine.
 func (l *listener) acceptErrors() func(error) {
 	var last time.Time
 	suppressed := 0
@@ -514,10 +513,11 @@ func (l *listener) acceptErrors() func(error) {
 	}
 }
 
-// reread re-reads _pmtab (listen.md 5.9). Endpoints whose entry keeps its
-// service code and address (or stays dynamic) are kept with their queued
-// connections; the others are closed, and new ones bound. It returns a
-// non-zero exit status when the re-read is fatal.
+// reread re-reads _pmtab (docs/original.md#listen-sac-messages-and-reread).
+// Endpoints whose entry keeps its service code and address (or stays
+// dynamic) are kept with their queued connections; the others are closed,
+// and new ones bound. It returns a non-zero exit status when the re-read is
+// fatal.
 func (l *listener) reread() int {
 	l.logf(msgRereading)
 	// Identities may have changed too: look them up again (fastpath.go).
@@ -527,7 +527,7 @@ func (l *listener) reread() int {
 		te := err.(*tableError)
 		if te.Fatal {
 			// A wrong version or an unopenable table is fatal even
-			// now [ORIG, QUIRK: keep].
+			// now: the original's quirk, kept.
 			return l.fatal(te.Code, te.Lines...)
 		}
 		for _, s := range te.Lines {
@@ -610,7 +610,8 @@ func sameRPC(a, b *pmtab.ListenRPC) bool {
 	return *a == *b
 }
 
-// dispatch handles one accepted connection (listen.md 5.4, 5.5).
+// dispatch handles one accepted connection
+// (docs/original.md#dispatching-a-connection).
 func (l *listener) dispatch(ep *endpoint, nfd int, peer unix.Sockaddr) {
 	seq := l.seq.Add(1)
 	s := ep.svc.Load()
@@ -653,8 +654,9 @@ func (l *listener) dispatch(ep *endpoint, nfd int, peer unix.Sockaddr) {
 	l.launch(s, nfd, peer)
 }
 
-// passFD hands a connection to a standing server (listen.md 5.7, 9.6;
-// linux.md D17), in the listener's own process.
+// passFD hands a connection to a standing server
+// (docs/original.md#passing-a-connection, docs/linux.md#passing-connections),
+// in the listener's own process.
 func (l *listener) passFD(s *service, nfd int) {
 	defer unix.Close(nfd)
 	sock := doconfig.NewProcess(nfd, doconfig.Socket)
@@ -752,7 +754,8 @@ func (l *listener) spawn(su *serviceSetup, path string, argv []string, attr *sys
 
 // nlpsServerName is the program name that means "the NLPS server": the
 // entry nlsadmin -i creates for service 0 runs /usr/lib/saf/nlps_server.
-// linux.md D16 lets the listener serve NLPS itself, so any exec entry whose
+// The listener serves NLPS itself
+// (docs/linux.md#nlps-server-in-the-listener), so any exec entry whose
 // program is called nlps_server is served by the launcher (nlpsserver.go)
 // and no such program needs to exist.
 const nlpsServerName = "nlps_server"

@@ -12,10 +12,10 @@ import (
 )
 
 // rotateAfter is how many messages the listener writes to one log before
-// it starts a new one (listen.md 5.10).
+// it starts a new one (docs/architecture.md#log-files).
 const rotateAfter = 1000
 
-// logMode is the mode a new log is created with (listen.md 5.2 step 2).
+// logMode is the mode a new log is created with.
 const logMode = 0o444
 
 // logOptions are the listener's line format: "MM/DD/YY HH:MM:SS; PID; msg".
@@ -81,7 +81,7 @@ func (l *rotLog) Printf(format string, args ...any) {
 // or once it holds deferMax bytes. The listener queues its "Connect"
 // lines and flushes when it has accepted every waiting connection
 // (acceptLoop): no write before the fork, and a burst of connections
-// costs one write of the log, not one each (issue 5). Only a crash of the listener
+// costs one write of the log, not one each. Only a crash of the listener
 // can lose queued lines: those of the connections it accepted since it
 // last found the queue of connections empty.
 func (l *rotLog) Defer(format string, args ...any) {
@@ -115,10 +115,10 @@ func (l *rotLog) flushLocked() {
 	l.pend = l.pend[:0]
 }
 
-// rotateLocked is listen.md 5.10: "Restarting log file", o.log removed,
-// log renamed to o.log, a new log opened. When that fails the current file
-// is emptied (the original rewound it) and "Trouble saving the logfile"
-// logged.
+// rotateLocked rotates as the original did: "Restarting log file", o.log
+// removed, log renamed to o.log, a new log opened. When that fails the
+// current file is emptied (the original rewound it) and "Trouble saving the
+// logfile" logged.
 func (l *rotLog) rotateLocked() {
 	l.n = 0
 	l.log.Printf(msgRestartLog)

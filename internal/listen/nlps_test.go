@@ -126,7 +126,7 @@ func TestNLPSRequests(t *testing.T) {
 	t.Run("unknown user", func(t *testing.T) {
 		c := dial(t, "tcp", addr)
 		if _, err := nlps.Request(c, "bad"); err != nil {
-			t.Fatal(err) // the answer precedes the start (listen.md 6.5)
+			t.Fatal(err) // the answer precedes the start
 		}
 		if out := readAll(t, c); out != "" {
 			t.Errorf("got %q", out)

@@ -49,10 +49,11 @@ import (
 // listener's pass-fd path forbids run in the service's script, the NLPS
 // server's never did.
 //
-// Decisions where the spec is silent: entry 0's own script, modules and
-// identity are not applied (the original nlps_server ran as root and
-// switched to the requested service's identity; doing entry 0's switch
-// first would make that impossible); a request for a service whose
+// Decisions the original does not dictate
+// (docs/linux.md#nlps-server-in-the-listener): entry 0's own script,
+// modules and identity are not applied (the original nlps_server ran as
+// root and switched to the requested service's identity; doing entry 0's
+// switch first would make that impossible); a request for a service whose
 // program is the NLPS server again is answered and the next request read,
 // as exec'ing nlps_server again would.
 
@@ -130,8 +131,8 @@ func (ep *endpoint) leave(pc *pendingConn) bool {
 func (l *listener) nlpsRequests(ep *endpoint, pc *pendingConn, peer unix.Sockaddr) {
 	f := pc.f
 	for {
-		// Step 1 of listen.md 6.3: the timer covers the whole request.
-		// Ignored: a file of Go's poller always takes deadlines.
+		// The timer covers the whole request, as in the original. Ignored:
+		// a file of Go's poller always takes deadlines.
 		_ = f.SetDeadline(time.Now().Add(nlpsTimeout))
 		req, err := nlps.ReadRequest(f)
 		if pc.dropped.Load() {
@@ -150,7 +151,7 @@ func (l *listener) nlpsRequests(ep *endpoint, pc *pendingConn, peer unix.Sockadd
 			} else {
 				l.logf(msgATTFormat)
 			}
-			// Slows down clients probing the port (listen.md 6.4).
+			// Slows down clients probing the port.
 			l.nlpsClose(ep, pc, badRequestDelay)
 			return
 		}
@@ -179,8 +180,8 @@ func (l *listener) nlpsRequests(ep *endpoint, pc *pendingConn, peer unix.Sockadd
 			l.logf(msgNLPSOptions, s.Code)
 			answer(nlps.CodeDisabled, nlps.DisabledText(m.Service))
 		case s.Listen.Flags&pmtab.LFlagCommand != 0:
-			// The success answer goes before the start (listen.md 6.5
-			// [ORIG; keep]).
+			// The success answer goes before the start, as in the original
+			// (docs/original.md#nlps-answers).
 			answer(nlps.CodeStart, nlps.ExecText(s.Code, argv0(s.Command)))
 			if isNLPSServer(s.Command) {
 				continue
@@ -189,7 +190,8 @@ func (l *listener) nlpsRequests(ep *endpoint, pc *pendingConn, peer unix.Sockadd
 			return
 		default:
 			// Neither c nor p is passed on here but exec'd by the
-			// listener (listen.md 6.5 [QUIRK: keep]).
+			// listener: the original's quirk, kept
+			// (docs/original.md#nlps-answers).
 			answer(nlps.CodeStart, nlps.PassfdText(s.Code, s.Command))
 			l.nlpsStart(ep, pc, s, peer, true)
 			return
@@ -208,8 +210,8 @@ func (l *listener) nlpsBadRead(err error) {
 	case errors.Is(err, nlps.ErrTooLong):
 		l.logf(msgNLPSTooLong) // sic
 	case errors.Is(err, nlps.ErrNotNLPS), errors.Is(err, nlps.ErrSMB):
-		// MS-NET requests are not implemented: treated
-		// as unknown, as the spec allows.
+		// MS-NET requests are not implemented: treated as unknown
+		// (docs/original.md#nlps-smb-requests).
 		l.logf(msgNLPSUnknownReq)
 	default:
 		if errors.Is(err, io.ErrUnexpectedEOF) {

@@ -14,7 +14,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Service options (issue 6; the syntax is in saf/pmtab/listenopts.go).
+// Service options (our extension; the syntax is in
+// saf/pmtab/listenopts.go).
 //
 // Everything here is opt-in: dispatch tests one bit of the entry's flags
 // (flag o) and hands only entries with options to dispatchOpts. A plain

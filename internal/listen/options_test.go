@@ -20,8 +20,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Issue 6: the service options. The whole listener is tested with them
-// in e2e/listen_ext_test.go; these pin the parts.
+// The service options (our extension). The whole listener is tested with
+// them in e2e/listen_ext_test.go; these pin the parts.
 
 // replace sets *p to v for the test.
 func replace[T any](t *testing.T, p *T, v T) {

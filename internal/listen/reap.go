@@ -11,7 +11,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Reaping children (listen.md 5.11 [LINUX]).
+// Reaping children (docs/linux.md#reaping-through-pidfds; the original
+// never waited for them).
 //
 // The listener waits for its children in one of three ways, each there
 // for a reason:

@@ -193,8 +193,8 @@ func TestSecondListener(t *testing.T) {
 		t.Errorf("second listener: exit %d, want %d", code, exitFatal)
 	}
 	log := r.log()
-	// The log is mode 0444 (listen.md 5.2): only root can append to the
-	// running listener's log; anyone else gets the error on stderr.
+	// The log is mode 0444: only root can append to the running listener's
+	// log; anyone else gets the error on stderr.
 	if !strings.Contains(log, "Initialization Complete") ||
 		(os.Geteuid() == 0 && !strings.Contains(log, "Can't lock PID file: listener may already be running")) {
 		t.Errorf("log:\n%s", log)
@@ -239,8 +239,7 @@ func TestLogRotation(t *testing.T) {
 }
 
 // Connections waiting in the queue of an endpoint that a re-read keeps are
-// served afterwards; those of a removed endpoint are refused (listen.md
-// 5.9).
+// served afterwards; those of a removed endpoint are refused.
 func TestRereadKeepsQueuedConnections(t *testing.T) {
 	gate := make(chan struct{})
 	beforeAccept = func() { <-gate }

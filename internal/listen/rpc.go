@@ -14,7 +14,8 @@ import (
 	"github.com/linux-saf/saf/saf/nlsaddr"
 )
 
-// RPC registration (listen.md 5.8, 9.9; linux.md D18).
+// RPC registration (docs/original.md#rpc-services,
+// docs/linux.md#rpc-registration).
 //
 // An entry with rpc info "prognum,versnum" is registered with the local
 // rpcbind once it is bound: first RPCBPROC_UNSET for (prognum, versnum,

@@ -19,7 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The status socket (saf/pmstatus, issue 6): sacadm --status asks the
+// The status socket (saf/pmstatus, our extension): sacadm --status asks the
 // listener which services it has loaded, the state of each and the
 // sessions running on them.
 //

@@ -38,10 +38,10 @@ func TestEntryKey(t *testing.T) {
 	}
 }
 
-// Issue 6: the listener's sessions as the status socket shows them: by
-// service, with the caller; a service gone from the table keeps its
-// sessions under state "removed"; an entry for a pid that is no child of
-// ours (reaped before it was recorded) is dropped; a reaped one is gone.
+// The listener's sessions as the status socket shows them: by service, with
+// the caller; a service gone from the table keeps its sessions under state
+// "removed"; an entry for a pid that is no child of ours (reaped before it
+// was recorded) is dropped; a reaped one is gone.
 func TestStatusSessions(t *testing.T) {
 	l := &listener{tag: "tcp"}
 	ss := &statusState{}

@@ -12,10 +12,11 @@ import (
 	"github.com/linux-saf/saf/saf/pmtab"
 )
 
-// The listener reads _pmtab with its own rules (listen.md 2.1-2.3), not
-// with the generic reader of saf/pmtab that sac and pmadm share: a
-// 1024-byte line buffer, the whole line trimmed, exactly 11 fields, a
-// version check on every read, and a read that fails as a whole.
+// The listener reads _pmtab with its own rules
+// (docs/original.md#listen-table-rules), not with the generic reader of
+// saf/pmtab that sac and pmadm share: a 1024-byte line buffer, the whole
+// line trimmed, exactly 11 fields, a version check on every read, and a
+// read that fails as a whole.
 
 // tableVersion is the only _pmtab version the listener reads.
 const tableVersion = pmtab.ListenVersion
@@ -25,7 +26,7 @@ const tableVersion = pmtab.ListenVersion
 const lineBuf = 1024
 
 // maxCode is the longest service code; 14 characters or more make the
-// table unreadable (listen.md 2.2, 10: "Keep text and limit").
+// table unreadable, as in the original.
 const maxCode = 13
 
 // svcFlags are the SAF flags of field 2 as the listener reads them.
@@ -39,7 +40,7 @@ const (
 
 // parseSvcFlags reads field 2. An unknown letter replaces every flag seen
 // so far by the "unknown" marker; later letters are OR'ed back in
-// (listen.md 2.1 [QUIRK: keep, harmless]).
+// (the original's quirk, kept: it is harmless).
 func parseSvcFlags(s string) svcFlags {
 	var f svcFlags
 	for i := 0; i < len(s); i++ {
@@ -83,11 +84,11 @@ func (s *service) dynamic() bool { return s.Listen.Flags&pmtab.LFlagDynamic != 0
 
 // passfd reports lflag p: the listener passes connections to a standing
 // server. Everything else, an entry with neither c nor p included, is
-// exec'd (listen.md 5.5 step 4).
+// exec'd.
 func (s *service) passfd() bool { return s.Listen.Flags&pmtab.LFlagPipe != 0 }
 
 // bindable reports whether the listener binds an endpoint for the entry:
-// it has a private address or flag d (listen.md 2.3).
+// it has a private address or flag d.
 func (s *service) bindable() bool { return s.Address != "" || s.dynamic() }
 
 // tableError is a failed read of _pmtab: the lines to log and the exit
@@ -115,7 +116,7 @@ func readTable(path string) ([]*service, []string, error) {
 }
 
 // parseTable parses a whole _pmtab. It returns the entries in file order
-// and the non-fatal notes to log (listen.md 2.2: logged only by the
+// and the non-fatal notes to log (as in the original, logged only by the
 // storing pass, so only when the read succeeds), or a *tableError.
 func parseTable(data []byte) ([]*service, []string, error) {
 	if err := checkVersion(data); err != nil {
@@ -204,7 +205,7 @@ func listenError(num int, code string, err error) *tableError {
 	case errors.Is(le.Err, pmtab.ErrListenRPCNotInteger):
 		msg = fmt.Sprintf(msgRPCNotInteger, code)
 	case errors.Is(le.Err, pmtab.ErrListenRPCRange):
-		// [LINUX] The original's atoi overflowed silently.
+		// Ours: the original's atoi overflowed silently.
 		msg = fmt.Sprintf(msgRPCRange, code)
 	case errors.Is(le.Err, pmtab.ErrListenOptions):
 		// Our extension (flag o): say which option is wrong.
@@ -223,12 +224,13 @@ func listenError(num int, code string, err error) *tableError {
 }
 
 // checkVersion finds the first line that begins with "# VERSION=" and
-// checks its number, reading the file in the pieces the
-// original's fgets read (a line, or lineBuf-1 bytes of a longer one). No
-// such line, one that does not end within its piece, or nothing after the
-// '=', is exit 39: the original logged msgDBFCorrupt, then msgDBCorrupt
-// as it exited. A number other than 4 (read like C atoi) is exit 40,
-// msgDBVersion. Both are fatal on a re-read too [ORIG, QUIRK: keep].
+// checks its number, reading the file in the pieces the original's fgets
+// read (a line, or lineBuf-1 bytes of a longer one). No such line, one that
+// does not end within its piece, or nothing after the '=', is exit 39: the
+// original logged msgDBFCorrupt, then msgDBCorrupt as it exited. A number
+// other than 4 (read like C atoi) is exit 40, msgDBVersion. Both are fatal
+// on a re-read too: the original's quirk, kept
+// (docs/original.md#listen-quirks).
 func checkVersion(data []byte) error {
 	corrupt := func(detail string) error {
 		return &tableError{Code: exitNoVersion, Fatal: true,

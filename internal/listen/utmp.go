@@ -14,8 +14,7 @@ import (
 	"github.com/linux-saf/saf/saf/saflog"
 )
 
-// utmp entries for services with flag u (listen.md 5.6 step 5, 6.6 step
-// 2, 9.8 [LINUX]).
+// utmp entries for services with flag u (docs/linux.md#utmp-and-wtmp).
 //
 // The launcher, which becomes the service, writes a USER_PROCESS record
 // for its own pid into utmp and appends it to wtmp, before the module
@@ -46,7 +45,8 @@ import (
 const utmpIDChars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 // utmpRecord returns the USER_PROCESS record of the service with pid
-// (listen.md 9.8). nlps selects the NLPS server's user and id prefix.
+// (docs/linux.md#utmp-and-wtmp). nlps selects the NLPS server's user and id
+// prefix.
 func utmpRecord(tag, identity, mprefix string, nlps bool, pid int, now time.Time) utmp.Record {
 	user, id := "."+tag, "ls"
 	if nlps {
@@ -65,10 +65,9 @@ func utmpRecord(tag, identity, mprefix string, nlps bool, pid int, now time.Time
 	}
 }
 
-// utmpLogin writes the service's USER_PROCESS record in the launcher,
-// which is about to become the service (listen.md 5.6 step 5). MPREFIX
-// is the launcher's own environment: the listener put it there for the
-// service.
+// utmpLogin writes the service's USER_PROCESS record in the launcher, which
+// is about to become the service. MPREFIX is the launcher's own
+// environment: the listener put it there for the service.
 func utmpLogin(root paths.Root, tag string, s *service, nlps bool, logf saflog.Logf) {
 	utmpStart(root, tag, s, nlps, os.Getenv("MPREFIX"), os.Getpid(), logf)
 }

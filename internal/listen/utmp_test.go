@@ -37,8 +37,7 @@ func TestUtmpRecord(t *testing.T) {
 }
 
 // Flag u: the service's USER_PROCESS record is in utmp and wtmp while it
-// runs, and becomes DEAD_PROCESS with its exit status when it ends
-// (listen.md 5.6 step 5, 9.8).
+// runs, and becomes DEAD_PROCESS with its exit status when it ends.
 func TestUtmpEntries(t *testing.T) {
 	id := me(t)
 	root, s := newRoot(t, "tcp")

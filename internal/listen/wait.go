@@ -12,19 +12,19 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Wait services and datagram services (issue 6).
+// Wait services and datagram services (our extension).
 //
-// An entry with wait=yes, or proto=udp without internal, is a wait
-// service, inetd-style: when its socket becomes readable the listener
-// starts the service with the socket itself on descriptors 0, 1 and 2 (a
-// stream service gets the LISTENING socket and accepts for itself; a udp
-// service gets the datagram socket and reads the waiting datagram), and
-// does not look at the socket again until the reaper has collected the
-// service. The service is started exactly as any other (the direct path
-// or the launcher: same identity, environment, descriptors and umask,
-// linux.md D14), with an empty NLSADDR: there is no single caller. The
-// socket is put in blocking mode for the service and back in
-// non-blocking mode for the listener when it is done.
+// An entry with wait=yes, or proto=udp without internal, is a wait service,
+// inetd-style: when its socket becomes readable the listener starts the
+// service with the socket itself on descriptors 0, 1 and 2 (a stream
+// service gets the LISTENING socket and accepts for itself; a udp service
+// gets the datagram socket and reads the waiting datagram), and does not
+// look at the socket again until the reaper has collected the service. The
+// service is started exactly as any other (the direct path or the launcher:
+// same identity, environment, descriptors and umask), with an empty
+// NLSADDR: there is no single caller. The socket is put in blocking mode
+// for the service and back in non-blocking mode for the listener when it is
+// done.
 //
 // Of the limits, rate (counting service starts) and timeout apply to a
 // wait service; allow, deny, wrap, max and persource need a caller's

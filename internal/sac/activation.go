@@ -10,19 +10,19 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Socket activation through sac (issue 6). systemd can bind the sockets
-// of a listen port monitor and hand them to sac (a sac.socket unit next
-// to sac.service). Each socket's FileDescriptorName= names the port
-// monitor it is for. sac keeps the sockets, close-on-exec, for as long
-// as it runs, and passes a port monitor its own on every start, as
-// descriptors 3 and up with the sd_listen_fds(3) variables LISTEN_FDS,
-// LISTEN_FDNAMES and LISTEN_PID (set in the start-up child right before
-// the exec, so it is the port monitor's pid). listen then uses them
-// instead of binding (internal/listen/activation.go), so a listen that
-// sac restarts serves the same sockets, and connections that arrive
-// while it is down wait in the queue. This is our extension: the
-// original started port monitors with no descriptors at all, and still
-// does so for every port monitor that has no sockets.
+// Socket activation through sac (docs/linux.md#socket-activation). systemd
+// can bind the sockets of a listen port monitor and hand them to sac (a
+// sac.socket unit next to sac.service). Each socket's FileDescriptorName=
+// names the port monitor it is for. sac keeps the sockets, close-on-exec,
+// for as long as it runs, and passes a port monitor its own on every start,
+// as descriptors 3 and up with the sd_listen_fds(3) variables LISTEN_FDS,
+// LISTEN_FDNAMES and LISTEN_PID (set in the start-up child right before the
+// exec, so it is the port monitor's pid). listen then uses them instead of
+// binding (internal/listen/activation.go), so a listen that sac restarts
+// serves the same sockets, and connections that arrive while it is down
+// wait in the queue. This is our extension: the original started port
+// monitors with no descriptors at all, and still does so for every port
+// monitor that has no sockets.
 
 // Environment of sd_listen_fds(3).
 const (

@@ -38,7 +38,7 @@ func (s *sac) handleAdmin(ctx context.Context) func(sacmsg.AdmCmd, sacmsg.Cred) 
 
 func ack(resp byte) sacmsg.AdmAck { return sacmsg.AdmAck{Resp: resp} }
 
-// admin answers one request (sac.md 10.3).
+// admin answers one request (docs/architecture.md#request-handling-in-sac).
 func (s *sac) admin(c sacmsg.AdmCmd) (sacmsg.AdmAck, []byte) {
 	switch c.Type {
 	case sacmsg.ACStatus:
@@ -128,7 +128,8 @@ func (s *sac) admin(c sacmsg.AdmCmd) (sacmsg.AdmAck, []byte) {
 	}
 }
 
-// status is the AC_STATUS listing: every entry in tag order (sac.md 10.3).
+// status is the AC_STATUS listing: every entry in tag order
+// (docs/architecture.md#status-listing).
 func (s *sac) status() (sacmsg.AdmAck, []byte) {
 	var data []byte
 	for _, p := range s.pms {

@@ -13,18 +13,17 @@ var (
 	errTooManyArgs  = errors.New(msgErrTooManyArgs)
 )
 
-// splitCommand splits a _sactab command into argv the way sac's mkargv does
-// (sac.md 8.5): words separated by blanks and tabs; a ' or " starts a quoted
-// word that ends at the next matching quote not preceded by a backslash,
-// where backslash-quote yields the quote; no other escapes and no
-// expansion. As in the original, text right before an opening quote in
-// the same word is dropped ("ab'c d'" gives "c d"), and a leading blank
-// gives an empty argv[0]. The original had no bound; we refuse more than
-// MaxArgs words.
+// splitCommand splits a _sactab command into argv the way sac's mkargv
+// does: words separated by blanks and tabs; a ' or " starts a quoted word
+// that ends at the next matching quote not preceded by a backslash, where
+// backslash-quote yields the quote; no other escapes and no expansion. As
+// in the original, text right before an opening quote in the same word is
+// dropped ("ab'c d'" gives "c d"), and a leading blank gives an empty
+// argv[0]. The original had no bound; we refuse more than MaxArgs words.
 func splitCommand(cmd string) ([]string, error) {
 	var argv []string
 	i := 0
-	// A leading separator yields an empty first word (sac.md 8.5).
+	// A leading separator yields an empty first word, as in the original.
 	if i < len(cmd) && (cmd[i] == ' ' || cmd[i] == '\t') {
 		argv = append(argv, "")
 		for i < len(cmd) && (cmd[i] == ' ' || cmd[i] == '\t') {

@@ -13,8 +13,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The environment that turns sac into the child that starts a port monitor
-// (sac.md 8.4 step 6). They are removed before the port monitor runs.
+// The environment that turns sac into the child that starts a port monitor.
+// They are removed before the port monitor runs.
 const (
 	envStartTag    = "_SAF_SAC_START_TAG"
 	envStartCmd    = "_SAF_SAC_START_CMD"
@@ -76,7 +76,7 @@ func startChild(tag string) int {
 	}
 	logf(msgStartingPM, tag)
 	// A port monitor starts with no open descriptors at all, 0, 1 and
-	// 2 included (sac.md 8.4 step 6.6).
+	// 2 included, as in the original.
 	_ = cloexec.From(0) // best effort: the exec follows regardless
 	if nsock > 0 {
 		if err := passSockets(tag, nsock); err != nil {

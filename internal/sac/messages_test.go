@@ -70,8 +70,8 @@ func catalogue(t *testing.T) []catalogued {
 	return out
 }
 
-// render fills format's verbs, in order, with the placeholders args, as
-// the spec writes them (TAG, N, <strerror>): the original's text is
+// render fills format's verbs, in order, with the placeholders args, as the
+// description of the original writes them (TAG, N, <strerror>): its text is
 // quoted with placeholders, not with values.
 func render(format string, args ...string) string {
 	var b strings.Builder

@@ -8,8 +8,8 @@ import (
 )
 
 // A port monitor writing garbage to _sacpipe in a loop gets one log line
-// a second per kind of complaint, not one per message (issue 7: make
-// stress's garbage port monitor made sac log 30 lines per start).
+// a second per kind of complaint, not one per message (make stress's
+// garbage port monitor once made sac log 30 lines per start).
 func TestHandleMsgGarbageIsRateLimited(t *testing.T) {
 	s, logs := newTestSac(t)
 	p := &pm{tag: "a", sstate: sacmsg.Enabled, pstate: sacmsg.Enabled}

@@ -14,14 +14,13 @@
 // a copy at start-up (logfile.go), so that no other user can hold a lock
 // on it. Every path is under $SAF_ROOT when it is set.
 //
-// Port monitors talk to sac over FIFOs (linux.md D4): sac writes 8-byte
-// messages to /etc/saf/<tag>/_pmpipe and reads 24-byte replies from
-// /etc/saf/_sacpipe (see saf/sacmsg and saf/pmproto). A port monitor is
-// started in its own process group, in /etc/saf/<tag>, after its _config
-// script, with PMTAG and ISTATE in its environment and no open file
-// descriptors at all. Its environment is a clean one, not
-// all of sac's (env.go). sac learns a port monitor is alive from
-// the POSIX lock it holds on its _pid file (linux.md D6).
+// Port monitors talk to sac over FIFOs: sac writes 8-byte messages to
+// /etc/saf/<tag>/_pmpipe and reads 24-byte replies from /etc/saf/_sacpipe
+// (see saf/sacmsg and saf/pmproto). A port monitor is started in its own
+// process group, in /etc/saf/<tag>, after its _config script, with PMTAG
+// and ISTATE in its environment and no open file descriptors at all. Its
+// environment is a clean one, not all of sac's (env.go). sac learns a port
+// monitor is alive from the POSIX lock it holds on its _pid file.
 //
 // sacadm -k --force (sacmsg.ACKillForce, our extension) stops a port
 // monitor as -k does and also ends its sessions: its child processes,
@@ -30,13 +29,13 @@
 //
 // Signals: SIGHUP re-reads _sactab (as sacadm -x); SIGTERM and SIGINT end
 // sac, leaving the port monitors running, so that the next sac finds them
-// and recovers them (sac.md 8.11). The original did not catch these
-// signals at all; we log why sac exits.
+// and recovers them (docs/original.md#recovery). The original did not catch
+// these signals at all; we log why sac exits.
 //
-// Exit status: 1 usage or log file problems, and the codes of sac.md 8.14
-// for fatal errors (3 corrupt _sactab, or one without a version stamp; 4
-// wrong _sactab version, 5 cannot chdir, 6 cannot open _sacpipe, 13/14
-// _sysconfig errors, 16 cannot create _cmdpipe ...).
+// Exit status: 1 usage or log file problems, and the original's codes for
+// fatal errors (3 corrupt _sactab, or one without a version stamp; 4 wrong
+// _sactab version, 5 cannot chdir, 6 cannot open _sacpipe, 13/14 _sysconfig
+// errors, 16 cannot create _cmdpipe ...).
 //
 // Messages: every text sac logs or prints is a constant in messages.go,
 // the original's word for word where it had one, with our detail after
@@ -67,7 +66,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Fatal exit statuses (sac.md 8.14).
+// Fatal exit statuses (docs/original.md#sac-exit-codes).
 const (
 	exitNoSacTab    = 1
 	exitCorrupt     = 3
@@ -96,9 +95,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	// Become a session and process-group leader without a controlling
-	// terminal (SVR4 setpgrp, sac.md 8.1). It fails when sac already leads
-	// a process group (started by an interactive shell); then sac simply
-	// stays where it is.
+	// terminal (SVR4 setpgrp). It fails when sac already leads a process
+	// group (started by an interactive shell); then sac simply stays where
+	// it is.
 	_, _ = unix.Setsid()
 	socks, notes := takeSockets(os.Getpid())
 	cfg := Config{
@@ -113,7 +112,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // parseArgs reads "-t N": exactly one -t, N parsed as atoi and > 0
-// (sac.md 8.1: "-t 10x" is 10).
+// ("-t 10x" is 10, as in the original).
 func parseArgs(args []string) (int, bool) {
 	seen, n := false, 0
 	for i := 0; i < len(args); i++ {
@@ -188,7 +187,7 @@ type sac struct {
 	log     *saflog.Log
 	logf    saflog.Logf
 	sacpipe *os.File
-	pms     []*pm // sorted by tag (sac.md 8.10)
+	pms     []*pm // sorted by tag, as the original kept them
 	reqs    chan adminReq
 	msgs    chan sacmsg.PMMsg
 	readErr chan error
@@ -253,7 +252,7 @@ func lockMsg(err error) string {
 }
 
 func (s *sac) run(ctx context.Context) error {
-	// Signals first, before any child exists (STYLE.md 11).
+	// Signals first, before any child exists.
 	sigs := make(chan os.Signal, 64)
 	signal.Notify(sigs, unix.SIGCHLD, unix.SIGHUP, unix.SIGTERM, unix.SIGINT)
 	defer signal.Stop(sigs)
@@ -345,9 +344,9 @@ func sigName(sig os.Signal) string {
 }
 
 // openSacPipe creates _sacpipe if needed and opens it read/write, so that
-// sac never sees end-of-file (sac.md 8.2 step 7). The original set umask 0
-// to create the FIFO and left it so, handing umask 0 to every port monitor;
-// we set the mode explicitly and keep sac's umask.
+// sac never sees end-of-file. The original set umask 0 to create the FIFO
+// and left it so, handing umask 0 to every port monitor; we set the mode
+// explicitly and keep sac's umask.
 func (s *sac) openSacPipe() error {
 	path := s.root.SacPipe()
 	if err := mkfifo(path); err != nil {
@@ -427,7 +426,7 @@ func openFIFO(path string) (*os.File, error) {
 }
 
 // readSacPipe reads port monitors' replies: fixed 24-byte headers, then
-// any data they announce, which is skipped (sac.md 8.8).
+// any data they announce, which is skipped.
 func (s *sac) readSacPipe() {
 	buf := make([]byte, sacmsg.PMMsgSize)
 	for {
@@ -468,9 +467,8 @@ func (s *sac) readSacPipe() {
 // are in _sacpipe already. A port monitor writes a reply and its data in
 // one write of at most PIPE_BUF bytes, which the pipe takes whole, so its
 // data is there as soon as its header is; data that is not may never
-// come. (sac.md 8.8 skips the data; the original waited for it, read the
-// next port monitors' replies as that data, and then killed them as
-// silent.)
+// come. (The original waited for it, read the next port monitors' replies
+// as that data, and then killed them as silent.)
 func (s *sac) dataFollows(size int) bool {
 	rc, err := s.sacpipe.SyscallConn()
 	if err != nil {
@@ -502,9 +500,9 @@ func (s *sac) byPid(pid int) *pm {
 	return nil
 }
 
-// reap collects every exited child (one reaper for all children, STYLE.md
-// 10; the original reaped one per SIGCHLD and could lose deaths). Children
-// that are not port monitors (a _sysconfig "run" command) are just reaped.
+// reap collects every exited child (one reaper for all children; the
+// original reaped one per SIGCHLD and could lose deaths). Children that are
+// not port monitors (a _sysconfig "run" command) are just reaped.
 func (s *sac) reap() {
 	for {
 		var ws unix.WaitStatus
@@ -529,8 +527,8 @@ func (s *sac) reap() {
 }
 
 // checkLock tells whether tag's _pid file is locked by a running port
-// monitor and by whom (sac.md 8.6). We take the holder's pid from the lock
-// itself, which cannot be stale; the original read it from the file.
+// monitor and by whom. We take the holder's pid from the lock itself, which
+// cannot be stale; the original read it from the file.
 func (s *sac) checkLock(tag string) int {
 	f, err := openPid(s.root.PMPid(tag))
 	if err != nil {
@@ -593,11 +591,11 @@ func openPid(path string) (*os.File, error) {
 	return os.NewFile(uintptr(fd), path), nil
 }
 
-// sendSig signals the port monitor through its _pid lock (sac.md 8.6).
-// The original could not signal a port monitor that does not hold the
-// lock, and then started a second one beside it; when the port monitor is
-// our own child, not yet reaped (so its pid cannot have been reused), we
-// signal it by pid instead.
+// sendSig signals the port monitor through its _pid lock. The original
+// could not signal a port monitor that does not hold the lock, and then
+// started a second one beside it; when the port monitor is our own child,
+// not yet reaped (so its pid cannot have been reused), we signal it by pid
+// instead.
 func (s *sac) sendSig(p *pm, sig unix.Signal) bool {
 	pid := s.checkLock(p.tag)
 	if pid <= 0 {
@@ -617,7 +615,7 @@ func (p *pm) closePipe() {
 	}
 }
 
-// send writes one message to the port monitor (sac.md 8.7 step 3).
+// send writes one message to the port monitor.
 func (s *sac) send(p *pm, typ byte) {
 	if p.pipe == nil {
 		s.logf(msgMessageFailed, p.tag)
@@ -629,16 +627,16 @@ func (s *sac) send(p *pm, typ byte) {
 	}
 }
 
-// poll is one sanity round (sac.md 8.7).
+// poll is one sanity round (docs/original.md#sanity-polling).
 func (s *sac) poll() {
 	for _, p := range s.pms {
 		if p.pstate == sacmsg.NotRunning || p.pstate == sacmsg.Failed || p.killPending {
 			continue
 		}
 		if p.pstate == sacmsg.Stopping {
-			// Told to stop and still there a whole interval later:
-			// SIGTERM, then SIGKILL (STYLE.md 10). The original waited
-			// forever for a port monitor that ignored SIGTERM.
+			// Told to stop and still there a whole interval later: SIGTERM,
+			// then SIGKILL. The original waited forever for a port monitor
+			// that ignored SIGTERM.
 			p.stopPolls++
 			if p.stopPolls > 1 && s.sendSig(p, unix.SIGKILL) {
 				s.logf(msgNoStop, p.tag)
@@ -662,8 +660,8 @@ func (s *sac) poll() {
 	}
 }
 
-// pollFail handles a port monitor that died or stopped answering (sac.md
-// 8.9).
+// pollFail handles a port monitor that died or stopped answering
+// (docs/original.md#death-and-restart).
 func (s *sac) pollFail(p *pm, death bool) {
 	if p.pstate == sacmsg.Stopping {
 		s.logf(msgHasStopped, p.tag)
@@ -700,11 +698,11 @@ func (s *sac) pollFail(p *pm, death bool) {
 	s.logf(msgHasFailed, p.tag)
 }
 
-// logNoisy logs a complaint about what a port monitor wrote to _sacpipe
-// at most once a second (STYLE.md 13): a port monitor that writes
-// garbage in a loop must not fill the log, and syslog, with a line per
-// message. The next line logged says how many were left out. The texts
-// are those of sac.md 8.8, one per kind and tag, so the map stays small.
+// logNoisy logs a complaint about what a port monitor wrote to _sacpipe at
+// most once a second: a port monitor that writes garbage in a loop must not
+// fill the log, and syslog, with a line per message. The next line logged
+// says how many were left out. The texts are handleMsg's few complaints,
+// one per kind and tag, so the map stays small.
 func (s *sac) logNoisy(msg string) {
 	if s.noise == nil {
 		s.noise = map[string]*noise{}
@@ -727,7 +725,8 @@ func (s *sac) logNoisy(msg string) {
 	n.last, n.dropped = now, 0
 }
 
-// handleMsg applies a reply from a port monitor (sac.md 8.8).
+// handleMsg applies a reply from a port monitor
+// (docs/original.md#reading-replies).
 func (s *sac) handleMsg(m sacmsg.PMMsg) {
 	p := s.find(m.Tag)
 	if p == nil {

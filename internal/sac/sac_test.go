@@ -91,7 +91,7 @@ func newTestSac(t *testing.T) (*sac, *[]string) {
 	return s, &logged
 }
 
-// The reply table of sac.md 8.8.
+// The rules for replies (docs/original.md#reading-replies).
 func TestHandleMsgStateTable(t *testing.T) {
 	const (
 		NR = sacmsg.NotRunning
@@ -148,7 +148,8 @@ func TestHandleMsgOddMessages(t *testing.T) {
 	}
 }
 
-// The request table of sac.md 10.3, for requests that need no process.
+// The request table (docs/architecture.md#request-handling-in-sac), for
+// requests that need no process.
 func TestAdminTable(t *testing.T) {
 	const (
 		NR = sacmsg.NotRunning

@@ -12,9 +12,9 @@ import (
 
 // A header that announces data it does not send (a port monitor killed
 // between two writes, or garbage) must not make sac take the next port
-// monitor's reply for that data (issue 7: make stress's garbage port
-// monitor got a well-behaved one killed as silent). Data that does come
-// with its header is skipped, as sac.md 8.8 says.
+// monitor's reply for that data (make stress's garbage port monitor once
+// got a well-behaved one killed as silent). Data that does come with its
+// header is skipped.
 func TestReadSacPipeMissingData(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "_sacpipe")
 	if err := unix.Mkfifo(path, 0o600); err != nil {

@@ -27,7 +27,7 @@ import (
 // after forceGrace, SIGKILL if anything of it is left.
 
 // forceGrace is how long sessions have to end after SIGHUP and SIGTERM
-// before they get SIGKILL. A seam for tests (STYLE.md 7).
+// before they get SIGKILL. A seam for tests.
 var forceGrace = 3 * time.Second
 
 // forcePoll is how often the groups are checked during the grace.

@@ -90,8 +90,8 @@ func TestStatPPid(t *testing.T) {
 	}
 }
 
-// Issue 6: sacadm -k --force ends the sessions: SIGHUP and SIGTERM to
-// each session's group, SIGKILL to what ignores them, and only to the
+// sacadm -k --force (our extension) ends the sessions: SIGHUP and SIGTERM
+// to each session's group, SIGKILL to what ignores them, and only to the
 // processes collected (never to a pid reused since).
 func TestEndSessions(t *testing.T) {
 	defer func(g time.Duration) { forceGrace = g }(forceGrace)

@@ -7,7 +7,8 @@ import (
 	"github.com/linux-saf/saf/saf/sactab"
 )
 
-// pm is sac's record of one port monitor (sac.md 8.6).
+// pm is sac's record of one port monitor
+// (docs/architecture.md#port-monitor-states-in-sac).
 type pm struct {
 	tag, pmtype, cmd, comment string
 	flags                     sactab.Flags
@@ -34,7 +35,7 @@ type pm struct {
 	stopPolls int
 }
 
-// istate is the ISTATE a newly started port monitor gets (sac.md 8.4 6.3).
+// istate is the ISTATE a newly started port monitor gets.
 func (p *pm) istate() string {
 	if p.lstate == sacmsg.NotRunning {
 		if p.flags&sactab.FlagD != 0 {

@@ -14,9 +14,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// readTable reads _sactab and merges it into the running table (sac.md
-// 8.10). At start-up (start false) nothing is started here; on a re-read
-// new entries without the x flag are started.
+// readTable reads _sactab and merges it into the running table
+// (docs/original.md#reading-sactab). At start-up (start false) nothing is
+// started here; on a re-read new entries without the x flag are started.
 //
 // The original died on a corrupt or wrong-version _sactab even on a
 // re-read ("sacadm -x" after a bad edit killed sac). A re-read failure
@@ -66,7 +66,7 @@ func (s *sac) readTable(start bool) error {
 		default:
 			// Only the flags and the restart count change on a re-read;
 			// type, command and comment stay until the entry is removed
-			// and added again (sac.md 8.10).
+			// and added again.
 			p.flags, p.rsmax, p.current = e.Flags, e.RCount, true
 		}
 	}
@@ -105,9 +105,9 @@ func (s *sac) purge(p *pm) {
 	p.pid = 0
 }
 
-// startAll starts the port monitors at sac's start-up (sac.md 8.11). If
-// any _pid file is locked, port monitors survived a previous sac: sac
-// recovers those and starts nothing else.
+// startAll starts the port monitors at sac's start-up. If any _pid file is
+// locked, port monitors survived a previous sac: sac recovers those and
+// starts nothing else.
 func (s *sac) startAll() {
 	// Each _pid is tested once, as the original does, which also logs
 	// once for each one it cannot open.
@@ -147,8 +147,9 @@ func (s *sac) startAll() {
 // 0600).
 func openPMPipe(path string) (*os.File, error) { return openFIFO(path) }
 
-// startPM starts one port monitor (sac.md 8.4). It returns 0 when started,
-// -1 when its _pid file is locked, -2 on any other failure.
+// startPM starts one port monitor
+// (docs/original.md#starting-a-port-monitor). It returns 0 when started, -1
+// when its _pid file is locked, -2 on any other failure.
 func (s *sac) startPM(p *pm) int {
 	if s.checkLock(p.tag) > 0 {
 		s.logf(msgPidLocked, p.tag)

@@ -63,8 +63,8 @@ func build(t testing.TB, pkg, name string) string {
 		args := []string{"build", "-o", p}
 		if pkg == "cmd/nlsadmin" {
 			// nlsadmin -i registers the listener by its installed path;
-			// point it at the listen these tests build (linux.md D1: a
-			// port monitor command is not under SAF_ROOT).
+			// point it at the listen these tests build (a port monitor
+			// command is not under SAF_ROOT).
 			args = append(args, "-ldflags", "-X github.com/linux-saf/saf/internal/admin/nlsadmin.listenPath="+filepath.Join(binDir, "listen"))
 		}
 		cmd := exec.Command("go", append(args, "./"+pkg)...)
@@ -148,11 +148,11 @@ func RequireRoot(t testing.TB) {
 	}
 }
 
-// HelperMain is TestMain for a test binary that doubles as helper
-// processes (STYLE.md 9): when the environment variable env names one of
-// helpers, that helper runs with the command-line arguments and its
-// result is the exit status; otherwise the tests run. A test starts a
-// helper by running os.Args[0] with env set.
+// HelperMain is TestMain for a test binary that doubles as helper processes
+// (docs/testing.md#sandboxes-and-built-programs): when the environment
+// variable env names one of helpers, that helper runs with the command-line
+// arguments and its result is the exit status; otherwise the tests run. A
+// test starts a helper by running os.Args[0] with env set.
 func HelperMain(m *testing.M, env string, helpers map[string]func(args []string) int) {
 	name := os.Getenv(env)
 	if name == "" {

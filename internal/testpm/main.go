@@ -86,10 +86,10 @@
 // # Descriptors
 //
 // sac starts port monitors with no open descriptors at all, 0-2 included
-// (sac.md 8.4). The Go runtime opens /dev/null on a closed 0, 1 or 2
-// before main runs (runtime checkfds, Go 1.22 and later), and testpm calls
-// pmproto.EnsureStdio as well, so nothing it opens later lands on a
-// standard descriptor.
+// (docs/original.md#starting-a-port-monitor). The Go runtime opens
+// /dev/null on a closed 0, 1 or 2 before main runs (runtime checkfds, Go
+// 1.22 and later), and testpm calls pmproto.EnsureStdio as well, so nothing
+// it opens later lands on a standard descriptor.
 package main
 
 import (

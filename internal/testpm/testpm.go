@@ -209,7 +209,7 @@ type pm struct {
 }
 
 func run(root paths.Root, env pmproto.Env, k knobs, log *saflog.Log) int {
-	// Signals first (STYLE.md 11), buffered.
+	// Signals first, buffered.
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, syscall.SIGTERM)
 	defer signal.Stop(sigs)

@@ -18,9 +18,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	// Play sac (sac.md 8.4 step 6): mark every descriptor above 2 close-on-
-	// exec, so that whatever the test runner inherited does not reach
-	// testpm; startPM closes 0-2.
+	// Play sac: mark every descriptor above 2 close-on-exec, so that
+	// whatever the test runner inherited does not reach testpm; startPM
+	// closes 0-2.
 	if ents, err := os.ReadDir("/proc/self/fd"); err == nil {
 		for _, e := range ents {
 			if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
@@ -40,9 +40,9 @@ type pmRun struct {
 	cmd *exec.Cmd
 }
 
-// startPM starts testpm the way sac does: cwd /etc/saf/<tag>, PMTAG,
-// ISTATE and SAF_ROOT set, and no open descriptors at all (sac.md 8.4
-// step 6; the shell closes 0-2 before it execs testpm).
+// startPM starts testpm the way sac does: cwd /etc/saf/<tag>, PMTAG, ISTATE
+// and SAF_ROOT set, and no open descriptors at all (the shell closes 0-2
+// before it execs testpm).
 func startPM(t *testing.T, sac *pmprototest.Sac, istate string, env []string, args ...string) *pmRun {
 	t.Helper()
 	bin := testexec.TestPM(t)
@@ -145,7 +145,7 @@ func TestStatusAndSIGTERM(t *testing.T) {
 			t.Errorf("log lacks %q", want)
 		}
 	}
-	// ctime format (sac.md 8.3): "Thu Nov 21 04:17:00 2024; pid; msg".
+	// ctime format: "Thu Nov 21 04:17:00 2024; pid; msg".
 	first := strings.SplitN(log, "\n", 2)[0]
 	if _, err := time.Parse("Mon Jan _2 15:04:05 2006", strings.SplitN(first, "; ", 2)[0]); err != nil {
 		t.Errorf("first line %q: %v", first, err)

@@ -1,5 +1,5 @@
 // Package testpty is the pseudo-terminal harness that stands in for serial
-// hardware in tests (STYLE.md 8, ttymon.md §21.11).
+// hardware in tests (docs/testing.md#the-pty-harness).
 //
 // Open gives a Pair: the master side, which the test holds and which plays
 // the user's terminal, and the path of the slave, which plays the serial
@@ -7,7 +7,7 @@
 // reads what the line "prints" from it.
 //
 // What a pty can and cannot stand in for (verified on Linux 6.x, see
-// ttymon.md §21.11):
+// docs/testing.md#what-a-pty-can-and-cannot-test):
 //
 //   - A pty cannot send BREAK: tcsendbreak on either side returns 0 and
 //     delivers nothing. Break sends a NUL byte instead, which is what a line
@@ -19,7 +19,7 @@
 //     them across its close and reopen while the master is open. The mode
 //     ioctls (TCGETS, TCSETS*, TIOCSSOFTCAR) on a pty master act on the
 //     slave's termios: the kernel's tty_mode_ioctl redirects them to the
-//     linked tty. (ttymon.md §21.11 says TCGETS on the master returns the
+//     linked tty. (One might expect TCGETS on the master to return the
 //     master's own modes; that is not what Linux 6.x does, see
 //     TestSlaveTermios.) SlaveTermios relies on this, so reading the modes
 //     does not open the slave and cannot disturb the hang-up state below.
@@ -136,9 +136,9 @@ func (p *Pair) Type(t testing.TB, s string) {
 	}
 }
 
-// Break emulates a BREAK on the line. A pty cannot carry one (ttymon.md
-// §21.11), so it types a single NUL byte: what the line reads for a BREAK
-// when IGNBRK and BRKINT are both off (§21.2). Tests of the SIGINT path
+// Break emulates a BREAK on the line. A pty cannot carry one, so it types a
+// single NUL byte: what the line reads for a BREAK when IGNBRK and BRKINT
+// are both off (docs/linux.md#break-detection). Tests of the SIGINT path
 // type the interrupt character instead.
 func (p *Pair) Break(t testing.TB) {
 	t.Helper()
@@ -201,9 +201,9 @@ func (p *Pair) Expect(t testing.TB, re string, timeout time.Duration) string {
 }
 
 // ExpectHangup reads until every descriptor of the slave has been closed
-// (the master reads EIO, ttymon.md §21.11) and returns what was read
-// before. It fails the test after timeout. Like Expect it only detects a
-// hang-up after the slave was opened at least once.
+// (the master reads EIO) and returns what was read before. It fails the
+// test after timeout. Like Expect it only detects a hang-up after the slave
+// was opened at least once.
 func (p *Pair) ExpectHangup(t testing.TB, timeout time.Duration) string {
 	t.Helper()
 	p.mu.Lock()
@@ -290,15 +290,14 @@ func (p *Pair) OpenSlave(t testing.TB) *os.File {
 	return f
 }
 
-// StartControlled starts cmd in a new session whose controlling terminal
-// is the slave, as a getty child or a login service runs (STYLE.md 8,
-// linux.md D14). The slave is passed as an extra file (fd 3 when cmd has no
-// other ExtraFiles) and named in SysProcAttr.Ctty, which is a descriptor
-// number in the child. Stdin, Stdout and Stderr that are nil become the
-// slave too. The test's own copy of the slave is closed once the child has
-// started, so the line hangs up when the child and its descendants close
-// it. A cleanup kills and reaps the child if the test has not waited for
-// it.
+// StartControlled starts cmd in a new session whose controlling terminal is
+// the slave, as a getty child or a login service runs. The slave is passed
+// as an extra file (fd 3 when cmd has no other ExtraFiles) and named in
+// SysProcAttr.Ctty, which is a descriptor number in the child. Stdin,
+// Stdout and Stderr that are nil become the slave too. The test's own copy
+// of the slave is closed once the child has started, so the line hangs up
+// when the child and its descendants close it. A cleanup kills and reaps
+// the child if the test has not waited for it.
 //
 // Synchronise with the child through a pipe or through what it writes on
 // the line (Expect), never with sleeps.

@@ -148,7 +148,7 @@ func TestOpen(t *testing.T) {
 	}
 }
 
-// Every descriptor Open makes is closed by its cleanup (STYLE.md 12).
+// Every descriptor Open makes is closed by its cleanup.
 func TestNoFdLeak(t *testing.T) {
 	before := countFds(t)
 	t.Run("pair", func(t *testing.T) {
@@ -231,8 +231,8 @@ func TestExpectTimesOutWithoutSlave(t *testing.T) {
 	}
 }
 
-// ttymon.md §21.11: after the last slave close the master reads EIO; the
-// data written before the close is still delivered first.
+// After the last slave close the master reads EIO; the data written before
+// the close is still delivered first.
 func TestHangupAndReopen(t *testing.T) {
 	p := Open(t)
 	s, err := os.OpenFile(p.SlavePath, os.O_RDWR|unix.O_NOCTTY, 0)
@@ -287,9 +287,9 @@ func TestBreakIsNUL(t *testing.T) {
 }
 
 // The slave's modes persist across its close and reopen while the master
-// stays open (ttymon.md §21.11), and SlaveTermios, which asks the master,
-// sees exactly what TCGETS on the slave sees. This pins the kernel fact the
-// harness relies on: mode ioctls on a pty master act on the slave.
+// stays open, and SlaveTermios, which asks the master, sees exactly what
+// TCGETS on the slave sees. This pins the kernel fact the harness relies
+// on: mode ioctls on a pty master act on the slave.
 func TestSlaveTermios(t *testing.T) {
 	p := Open(t)
 	s := p.OpenSlave(t)
@@ -337,8 +337,7 @@ func TestSlaveTermiosKeepsHangupState(t *testing.T) {
 }
 
 // StartControlled gives the child its own session with the line as
-// controlling terminal, and the interrupt character reaches it as SIGINT
-// (ttymon.md §21.11).
+// controlling terminal, and the interrupt character reaches it as SIGINT.
 func TestStartControlled(t *testing.T) {
 	p := Open(t)
 	exe, err := os.Executable()

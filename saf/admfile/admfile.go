@@ -1,6 +1,6 @@
 // Package admfile holds what the SAF administrative files share: the
-// version stamp (sac.md 3) and the line reader of _sactab and the generic
-// _pmtab (sac.md 4).
+// version stamp (docs/architecture.md#version-stamps) and the line reader
+// of _sactab and the generic _pmtab (docs/architecture.md#line-reader).
 package admfile
 
 import (
@@ -24,14 +24,15 @@ const MaxLine = 511
 // less the newline, which ends the line).
 const Blanks = " \t\r\v\f"
 
-// ErrNoStamp means the file has no version stamp (sac.md 3: "corrupt").
+// ErrNoStamp means the file has no version stamp, which the original calls
+// corrupt.
 var ErrNoStamp = errors.New("no version stamp")
 
 // Version finds the first line that begins with "# VERSION=" and returns the
 // number after it, parsed like C atoi (leading blanks skipped, digits taken,
 // junk after them ignored, no digits at all = 0). It returns ErrNoStamp when
 // there is no such line, or when the prefix is the whole last line with
-// nothing after it, not even a newline (sac.md 3).
+// nothing after it, not even a newline.
 func Version(data []byte) (int, error) {
 	for len(data) > 0 {
 		line := data
@@ -102,10 +103,11 @@ func AtoiChecked(s string) (int, error) {
 	return int(n), err
 }
 
-// Line is one entry line of an administrative file after the rules of
-// sac.md 4: Num is its 1-based physical line number, Body the text before
-// the first '#' with trailing white space removed, Comment the text after
-// that '#' (without the newline), HasComment whether a '#' was present.
+// Line is one entry line of an administrative file after the rules of the
+// line reader (docs/architecture.md#line-reader): Num is its 1-based
+// physical line number, Body the text before the first '#' with trailing
+// white space removed, Comment the text after that '#' (without the
+// newline), HasComment whether a '#' was present.
 type Line struct {
 	Num        int
 	Body       string
@@ -161,7 +163,7 @@ func SplitFields(s string, n int) []string {
 }
 
 // RemoveLine returns data without its num'th physical line (1-based). Every
-// other byte is kept as it was (sac.md 12.4).
+// other byte is kept as it was.
 func RemoveLine(data []byte, num int) []byte {
 	start, end := lineSpan(data, num)
 	out := make([]byte, 0, len(data)-(end-start))
@@ -181,7 +183,8 @@ func ReplaceLine(data []byte, num int, line string) []byte {
 
 // AppendLine returns data with line appended. A file whose last line lacks
 // its newline gets one first: the original appended blindly and glued the
-// new entry onto the last line, corrupting both (sac.md 5.2); we repair.
+// new entry onto the last line, corrupting both; we repair
+// (docs/architecture.md#atomic-rewrites).
 func AppendLine(data []byte, line string) []byte {
 	out := make([]byte, 0, len(data)+len(line)+1)
 	out = append(out, data...)
@@ -209,7 +212,7 @@ func lineSpan(data []byte, num int) (start, end int) {
 }
 
 // IsAlnum reports whether s holds only C-locale alphanumerics. The empty
-// string passes, as in the original; callers reject it separately (D7).
+// string passes, as in the original; callers reject it separately.
 func IsAlnum(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]

@@ -2,9 +2,8 @@
 // one interpreter behind /etc/saf/_sysconfig (run by sac at start-up),
 // /etc/saf/<pmtag>/_config (run before each start of a port monitor) and the
 // per-service scripts /etc/saf/<pmtag>/<svctag> (run by ttymon and listen
-// before a service starts). The language is sac.md section 7 (the
-// original's doconfig(3NSL)); ttymon.md §9.9 and listen.md §5.6.2 restate it
-// for the port monitors.
+// before a service starts). The language is the original's doconfig(3NSL)
+// (docs/architecture.md#configuration-scripts).
 //
 // # The language
 //
@@ -34,7 +33,7 @@
 //	                       0); anything else is /bin/sh -c cmd; runwait waits
 //	                       and fails on a non-zero exit status or a signal
 //
-// Where the spec is silent: a push list may neither begin nor end with a
+// Where the original is silent: a push list may neither begin nor end with a
 // comma (that is an empty name); "assign =v" fails (DEVIATION: the original
 // put "=v", which no one can look up, into its environment; os.Setenv
 // refuses it); run fails when the shell cannot be started at all (Go cannot
@@ -62,14 +61,14 @@
 //
 // # Linux decisions
 //
-// Linux has no STREAMS (linux.md D10, ttymon.md §21.5, listen.md §9.7).
-// With no stream (fd -1, sac's scripts) every push and pop fails, as in the
-// original. On a tty, module names map onto the tty's one line discipline
-// through saf/pmtab: ldterm is N_TTY; ttcompat, ptem and pckt are accepted
-// without effect; ppp and spppasyn are N_PPP, slip N_SLIP, hdlc N_HDLC;
-// other names fail. Process.Push documents how the one-discipline "stack"
-// answers push and pop. On a socket (listen), timod, tirdwr and sockmod are
-// accepted without effect and every other name fails.
+// Linux has no STREAMS (docs/linux.md#line-disciplines). With no stream
+// (fd -1, sac's scripts) every push and pop fails, as in the original. On a
+// tty, module names map onto the tty's one line discipline through
+// saf/pmtab: ldterm is N_TTY; ttcompat, ptem and pckt are accepted without
+// effect; ppp and spppasyn are N_PPP, slip N_SLIP, hdlc N_HDLC; other names
+// fail. Process.Push documents how the one-discipline "stack" answers push
+// and pop. On a socket (listen), timod, tirdwr and sockmod are accepted
+// without effect and every other name fails.
 //
 // run and runwait start "/bin/sh -c cmd" (the original's /usr/bin/sh; the
 // same program on Linux) with the interpreter's environment plus the entry
@@ -87,8 +86,8 @@
 // discarded other children's statuses while waiting). A process that runs a
 // central wait4(-1) reaper must not let it run while a script's runwait is
 // in progress: the reaper could take the status and make runwait fail. sac
-// interprets _sysconfig before it installs its SIGCHLD reaper (sac.md 8.2
-// steps 5 and 6), and _config in the process that becomes the port monitor,
+// interprets _sysconfig before it installs its SIGCHLD reaper, as the
+// original did, and _config in the process that becomes the port monitor,
 // which has no reaper yet.
 //
 // run does not wait. Who reaps its child is the caller's choice: with

@@ -6,9 +6,8 @@ import (
 	"os"
 )
 
-// The rflag bits (sac.md 7.2). sac and ttymon pass neither; listen's
-// pass-fd path passes both (listen.md 5.7), nlps_server's NoAssign alone
-// (listen.md 6.6).
+// The rflag bits. sac and ttymon pass neither; listen's pass-fd path passes
+// both, nlps_server's NoAssign alone.
 const (
 	NoAssign = 0x1 // every assign fails
 	NoRun    = 0x2 // every run and runwait fails, built-ins included
@@ -83,7 +82,7 @@ func result(err error) (int, error) {
 // first failing line N.
 func Run(path string, env Env, rflag int) (int, error) {
 	if _, err := os.Stat(path); err != nil {
-		return 0, nil // a missing script is nothing to do (sac.md 7.1)
+		return 0, nil // a missing script is nothing to do
 	}
 	f, err := os.Open(path)
 	if err != nil {

@@ -75,7 +75,7 @@ func TestExecStopsAtFirstFailingLine(t *testing.T) {
 	}
 }
 
-// sac.md 7.2: NoAssign and NoRun (built-ins included) fail their lines.
+// NoAssign and NoRun (built-ins included) fail their lines.
 func TestExecRestrictions(t *testing.T) {
 	tests := []struct {
 		script string
@@ -317,8 +317,8 @@ func TestRunFile(t *testing.T) {
 	}
 }
 
-// sac.md 7.2: a missing script is success, one that cannot be opened or
-// read is a system error (-1).
+// A missing script is success, one that cannot be opened or read is a
+// system error (-1).
 func TestRunSystemErrors(t *testing.T) {
 	dir := t.TempDir()
 	if line, err := Run(filepath.Join(dir, "none"), &Recorder{}, 0); line != 0 || err != nil {

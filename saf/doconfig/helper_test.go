@@ -2,10 +2,11 @@
 
 package doconfig
 
-// Helper processes (STYLE.md 9): Process changes the whole process (its
-// environment, directory, umask, limits and descriptor flags), so tests
-// run scripts in a re-executed test binary chosen by name in TestMain, as
-// os/exec's tests do with registerHelperCommand.
+// Helper processes (docs/testing.md#sandboxes-and-built-programs): Process
+// changes the whole process (its environment, directory, umask, limits and
+// descriptor flags), so tests run scripts in a re-executed test binary
+// chosen by name in TestMain, as os/exec's tests do with
+// registerHelperCommand.
 
 import (
 	"encoding/json"

@@ -1,6 +1,6 @@
 package doconfig
 
-// Seams for tests (STYLE.md 7). Nothing else writes these variables.
+// Seams for tests. Nothing else writes these variables.
 
 // shellPath is the shell run and runwait start: the original's
 // /usr/bin/sh, which is the same program as /bin/sh on Linux. Tests point

@@ -11,7 +11,7 @@ import (
 )
 
 // lineBuf is the original's line buffer (BUFSIZ on Solaris): a line and its
-// newline must fit in lineBuf-1 bytes (sac.md 7.3 rule 1).
+// newline must fit in lineBuf-1 bytes.
 const lineBuf = 1024
 
 // MaxLine is the longest line, newline excluded, that a script may hold.
@@ -20,7 +20,7 @@ const MaxLine = lineBuf - 2
 // Op is a statement's keyword.
 type Op int
 
-// The keywords (sac.md 7.3 rule 5). The zero Op is no statement.
+// The keywords. The zero Op is no statement.
 const (
 	OpAssign Op = iota + 1
 	OpPush
@@ -42,7 +42,7 @@ func (o Op) String() string {
 // Builtin says which built-in, if any, a run or runwait statement names.
 type Builtin int
 
-// The built-ins of run and runwait (sac.md 7.7).
+// The built-ins of run and runwait.
 const (
 	NotBuiltin    Builtin = iota // a shell command
 	BuiltinCd                    // cd [dir]
@@ -94,14 +94,14 @@ type Script struct {
 // Sentinel errors for errors.Is on a *LineError (or on what an Env
 // returned).
 var (
-	// ErrSyntax: the line breaks a lexical or syntax rule of sac.md 7.3-7.7.
+	// ErrSyntax: the line breaks a lexical or syntax rule of the language.
 	ErrSyntax = errors.New("syntax error")
 	// ErrRestricted: the statement is forbidden by the rflag bits.
 	ErrRestricted = errors.New("not allowed in this script")
 	// ErrNoStream: push or pop with no stream (the original's fd -1).
 	ErrNoStream = errors.New("no stream to push or pop modules on")
 	// ErrModule: a push names a module that has no meaning on this kind of
-	// stream on Linux (linux.md D10).
+	// stream on Linux (docs/linux.md#line-disciplines).
 	ErrModule = errors.New("unsupported STREAMS module")
 	// ErrNotPushed: a pop names a module that is not on the stream.
 	ErrNotPushed = errors.New("module not on the stream")
@@ -259,7 +259,7 @@ func hasSpace(s string) bool {
 // comment line.
 func parseLine(line int, text string) (st Stmt, ok bool, err *LineError) {
 	if i := strings.IndexByte(text, '#'); i >= 0 {
-		text = text[:i] // no quoting protects '#' (sac.md 7.3 rule 2)
+		text = text[:i] // no quoting protects '#'
 	}
 	text = trimRight(trimLeft(text))
 	if text == "" {
@@ -295,8 +295,7 @@ func parseLine(line int, text string) (st Stmt, ok bool, err *LineError) {
 	return st, true, nil
 }
 
-// parseAssign parses "NAME=value" (sac.md 7.4). A non-empty reason means
-// the line fails.
+// parseAssign parses "NAME=value". A non-empty reason means the line fails.
 func parseAssign(arg string) (name, value, reason string) {
 	if arg == "" {
 		return "", "", "no variable given"
@@ -344,9 +343,9 @@ func parseAssign(arg string) (name, value, reason string) {
 	return "", "", fmt.Sprintf("missing closing %c", q)
 }
 
-// parseModules splits a push argument (sac.md 7.5): names separated by
-// white space and/or one comma. An empty name (",a", "a,,b", "a, ,b", "a,")
-// fails the line.
+// parseModules splits a push argument: names separated by white space
+// and/or one comma. An empty name (",a", "a,,b", "a, ,b", "a,") fails the
+// line.
 func parseModules(arg string) (mods []string, reason string) {
 	if arg == "" {
 		return nil, "no module given"
@@ -371,8 +370,8 @@ func parseModules(arg string) (mods []string, reason string) {
 	}
 }
 
-// parseRun fills in the built-in of a run or runwait statement (sac.md 7.7)
-// and returns a failure reason, or "".
+// parseRun fills in the built-in of a run or runwait statement and returns
+// a failure reason, or "".
 func parseRun(st *Stmt, arg string) string {
 	if arg == "" {
 		return "no command given"

@@ -46,7 +46,7 @@ func longLine(n int) string {
 }
 
 var parseTests = []parseTest{
-	// sac.md 7.3: lexical rules.
+	// Lexical rules.
 	{name: "empty script", in: ""},
 	{name: "blank and comment lines", in: "\n  \t \n# a comment\n\t# indented comment\n\r\n"},
 	{name: "comment after statement", in: "assign A=1 # set A\n", want: []Stmt{assign(1, "A=1", "A", "1")}},
@@ -75,7 +75,7 @@ var parseTests = []parseTest{
 	{name: "keyword glued to argument", in: "assignA=1\n", fail: 1, why: `unknown keyword "assignA=1"`},
 	{name: "unknown keyword", in: "export A=1\n", fail: 1, why: `unknown keyword "export"`},
 
-	// sac.md 7.4: assign. The accepted forms listed by the spec first.
+	// assign. The forms the original documents first.
 	{name: "assign A=1", in: "assign A=1\n", want: []Stmt{assign(1, "A=1", "A", "1")}},
 	{name: "assign A = 1", in: "assign A = 1\n", want: []Stmt{assign(1, "A = 1", "A", "1")}},
 	{name: "assign A= 1", in: "assign A= 1\n", want: []Stmt{assign(1, "A= 1", "A", "1")}},
@@ -117,7 +117,7 @@ var parseTests = []parseTest{
 	{name: "assign double backslash then quote", in: `assign A="a\\"` + "\n", fail: 1, why: "missing closing"},
 	{name: "assign empty name (deviation)", in: "assign =1\n", fail: 1, why: "empty variable name"},
 
-	// sac.md 7.5: push.
+	// push.
 	{name: "push one", in: "push ldterm\n", want: []Stmt{push(1, "ldterm", "ldterm")}},
 	{name: "push commas", in: "push ldterm,ttcompat\n", want: []Stmt{push(1, "ldterm,ttcompat", "ldterm", "ttcompat")}},
 	{name: "push blanks", in: "push ldterm \t ttcompat\n", want: []Stmt{push(1, "ldterm \t ttcompat", "ldterm", "ttcompat")}},
@@ -132,7 +132,7 @@ var parseTests = []parseTest{
 	{name: "push trailing comma", in: "push a,\n", fail: 1, why: "empty module name"},
 	{name: "push comma only", in: "push ,\n", fail: 1, why: "empty module name"},
 
-	// sac.md 7.6: pop.
+	// pop.
 	{name: "pop", in: "pop\n", want: []Stmt{pop(1, "")}},
 	{name: "pop blanks", in: "pop  \t\n", want: []Stmt{pop(1, "")}},
 	{name: "pop ALL", in: "pop ALL\n", want: []Stmt{pop(1, "ALL")}},
@@ -141,7 +141,7 @@ var parseTests = []parseTest{
 	{name: "pop two words", in: "pop ldterm ttcompat\n", fail: 1, why: "more than one word"},
 	{name: "pop ALL and more", in: "pop ALL x\n", fail: 1, why: "more than one word"},
 
-	// sac.md 7.7: run and runwait.
+	// run and runwait.
 	{name: "run command", in: "run ls -l /tmp\n", want: []Stmt{run(1, "ls -l /tmp")}},
 	{name: "runwait command", in: "runwait  echo  'a  b'\n", want: []Stmt{runwait(1, "echo  'a  b'")}},
 	{name: "run without command", in: "run\n", fail: 1, why: "run: no command"},
@@ -230,7 +230,7 @@ func checkRoundTrip(t *testing.T, st Stmt) {
 	}
 }
 
-// A read error is a system error, not a failing line (sac.md 7.2).
+// A read error is a system error, not a failing line.
 func TestParseReadError(t *testing.T) {
 	boom := errors.New("boom")
 	r := &errReader{data: "assign A=1\nassign B=", err: boom}

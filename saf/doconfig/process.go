@@ -19,10 +19,11 @@ const (
 	// NoStream: every push and pop fails, as on the original's fd -1
 	// (sac's _sysconfig and _config scripts).
 	NoStream StreamKind = iota
-	// TTY: module names map onto the tty's line discipline (linux.md D10).
+	// TTY: module names map onto the tty's line discipline
+	// (docs/linux.md#line-disciplines).
 	TTY
 	// Socket: timod, tirdwr and sockmod are accepted without effect, any
-	// other name fails (listen.md §9.7).
+	// other name fails.
 	Socket
 )
 
@@ -161,8 +162,7 @@ func (p *Process) noStream() error {
 	return ErrNoStream
 }
 
-// ttyModule returns the Linux meaning of a module name (pmtab's table,
-// linux.md D10).
+// ttyModule returns the Linux meaning of a module name (pmtab's table).
 func ttyModule(name string) (pmtab.Module, bool) {
 	if name == "" {
 		return pmtab.Module{}, false
@@ -235,8 +235,7 @@ func popTTY(fd int, arg string) error {
 	return setLineDisc(fd, pmtab.NTTY)
 }
 
-// socketModules are the TLI adapters a Linux socket needs no module for
-// (listen.md §9.7).
+// socketModules are the TLI adapters a Linux socket needs no module for.
 var socketModules = map[string]bool{"timod": true, "tirdwr": true, "sockmod": true}
 
 func pushSocket(fd int, names []string) error {
@@ -267,7 +266,7 @@ type Command struct {
 }
 
 // ifs is the environment entry the original adds for the shell: IFS set to
-// the three characters quote, space, quote (sac.md 7.7).
+// the three characters quote, space, quote.
 const ifs = `IFS=" "`
 
 // RunShell runs c as /bin/sh -c c.Text, with c.Env plus IFS=" ", in c.Dir,

@@ -125,8 +125,8 @@ func TestProcessUlimitUnlimited(t *testing.T) {
 	}
 }
 
-// sac.md 7.7: runwait fails on a non-zero exit status or a signal; run
-// never waits, so its status does not matter.
+// runwait fails on a non-zero exit status or a signal; run never waits, so
+// its status does not matter.
 func TestProcessRunwait(t *testing.T) {
 	tests := []struct {
 		script   string
@@ -247,8 +247,8 @@ func TestProcessRunDoesNotWait(t *testing.T) {
 	}
 }
 
-// openPTY opens a pty pair and returns the descriptors (STYLE.md 8),
-// skipping the test when /dev/ptmx is unusable.
+// openPTY opens a pty pair and returns the descriptors, skipping the test
+// when /dev/ptmx is unusable.
 func openPTY(t *testing.T) (master, slave int) {
 	t.Helper()
 	closeAtEnd := func(fd int, name string) {
@@ -295,8 +295,9 @@ func setDisc(t *testing.T, fd, d int) {
 	}
 }
 
-// linux.md D10 on a real pty: ldterm is N_TTY, ttcompat/ptem/pckt do
-// nothing, other names fail before anything changes.
+// Module names on a real pty (docs/linux.md#line-disciplines): ldterm is
+// N_TTY, ttcompat/ptem/pckt do nothing, other names fail before anything
+// changes.
 func TestProcessPushPopTTY(t *testing.T) {
 	_, s := openPTY(t)
 	p := NewProcess(s, TTY)
@@ -451,8 +452,7 @@ func TestProcessPushNotATTY(t *testing.T) {
 	}
 }
 
-// listen.md §9.7: on a socket timod, tirdwr and sockmod do nothing, other
-// names fail.
+// On a socket timod, tirdwr and sockmod do nothing, other names fail.
 func TestProcessPushPopSocket(t *testing.T) {
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {

@@ -1,6 +1,7 @@
-// Package exitcode holds the exit statuses of the SAF admin commands
-// (sac.md 11.1, the original's Saferrno values) and the error type that
-// carries one from where a failure is found to the program's Main.
+// Package exitcode holds the exit statuses of the SAF admin commands (the
+// original's Saferrno values, docs/original.md#admin-exit-codes) and the
+// error type that carries one from where a failure is found to the
+// program's Main.
 package exitcode
 
 import (
@@ -8,7 +9,7 @@ import (
 	"fmt"
 )
 
-// The admin commands' exit statuses (sac.md 11.1).
+// The admin commands' exit statuses.
 const (
 	OK         = 0
 	BadArgs    = 1  // E_BADARGS: bad arguments, ill-formed command line

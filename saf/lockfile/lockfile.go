@@ -1,9 +1,10 @@
 // Package lockfile is the one way SAF administrative files change
-// (linux.md D8): an exclusive lock held for the whole read-modify-write, and
-// a rewrite that is atomic on disk (temp file in the same directory, write,
-// fsync, rename, fsync of the directory), so a concurrent or interrupted
-// command never loses or corrupts entries. Readers take no lock: they see
-// either the whole old file or the whole new one.
+// (docs/linux.md#atomic-table-rewrites): an exclusive lock held for the
+// whole read-modify-write, and a rewrite that is atomic on disk (temp file
+// in the same directory, write, fsync, rename, fsync of the directory), so
+// a concurrent or interrupted command never loses or corrupts entries.
+// Readers take no lock: they see either the whole old file or the whole new
+// one.
 //
 // It also takes and tests the POSIX record locks that sac and the port
 // monitors hold on /var/saf/_log and _pid, and replaces
@@ -67,7 +68,8 @@ func (l *Lock) Close() error {
 }
 
 // TempName is the name of the temp file WriteFile uses for path: the
-// original's ".<name>" in the same directory (sac.md 2).
+// original's ".<name>" in the same directory
+// (docs/architecture.md#atomic-rewrites).
 func TempName(path string) string {
 	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path))
 }
@@ -114,7 +116,7 @@ func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
 		return err
 	}
 	// Chmod explicitly: the mode must not depend on the caller's umask
-	// (tables end 0444 whatever the umask, sac.md 11.4).
+	// (tables end 0444 whatever the umask).
 	if err := f.Chmod(perm); err != nil {
 		return err
 	}
@@ -159,10 +161,9 @@ func ModeOf(path string, def os.FileMode) os.FileMode {
 }
 
 // RecordLocked tests whether another process holds a POSIX write lock
-// (fcntl, not flock: on Linux the two are independent, linux.md D6) on
-// any part of the file at path, and returns that process's pid. A lock
-// held by the calling process itself is not reported (that is how
-// F_GETLK works).
+// (fcntl, not flock: on Linux the two are independent) on any part of the
+// file at path, and returns that process's pid. A lock held by the calling
+// process itself is not reported (that is how F_GETLK works).
 //
 // A read lock is not reported either: sac and the port monitors take
 // only write locks, so a read lock is nobody's liveness. Anyone who can

@@ -1,11 +1,12 @@
 // Package paths names every file the Service Access Facility owns.
 //
-// All of them live below a root directory taken from the SAF_ROOT environment
-// variable (linux.md D1): empty means the real system, anything else is a
-// sandbox prefix used by tests and demos. What a user names (device paths,
-// port-monitor and service commands, script files given with -z) is never
-// prefixed. The environment is read only at the edge, by the programs'
-// Main functions (see FromEnv); everything below takes a Root.
+// All of them live below a root directory taken from the SAF_ROOT
+// environment variable (docs/linux.md#the-sandbox-root): empty means the
+// real system, anything else is a sandbox prefix used by tests and demos.
+// What a user names (device paths, port-monitor and service commands,
+// script files given with -z) is never prefixed. The environment is read
+// only at the edge, by the programs' Main functions (see FromEnv);
+// everything below takes a Root.
 package paths
 
 import (
@@ -41,7 +42,7 @@ func FromEnv(getenv func(string) string) Root {
 func (r Root) Prefix() string { return r.prefix }
 
 // Sandboxed reports whether a SAF_ROOT prefix is in force. In a sandbox the
-// admin commands and daemons run as any user (linux.md D3).
+// admin commands and daemons run as any user.
 func (r Root) Sandboxed() bool { return r.prefix != "" }
 
 // Path prefixes an absolute system path such as "/etc/saf/_sactab".
@@ -80,13 +81,14 @@ func (r Root) SysConfig() string { return r.Path(SafDir + "/_sysconfig") }
 // SacPipe is /etc/saf/_sacpipe, the FIFO port monitors answer sac on.
 func (r Root) SacPipe() string { return r.Path(SafDir + "/_sacpipe") }
 
-// CmdPipe is /etc/saf/_cmdpipe, the admin channel socket (linux.md D5).
+// CmdPipe is /etc/saf/_cmdpipe, the admin channel socket
+// (docs/linux.md#the-admin-socket).
 func (r Root) CmdPipe() string { return r.Path(SafDir + "/_cmdpipe") }
 
 // AdminLock is the lock file every admin command holds while it changes
-// _sactab, a _pmtab, a script or a port monitor's directories (linux.md D8).
-// One lock for the whole tree keeps sacadm -a (which replaces directories)
-// and pmadm (which edits files inside them) from interleaving.
+// _sactab, a _pmtab, a script or a port monitor's directories. One lock for
+// the whole tree keeps sacadm -a (which replaces directories) and pmadm
+// (which edits files inside them) from interleaving.
 func (r Root) AdminLock() string { return r.Path(SafDir + "/.lock") }
 
 // SacLog is /var/saf/_log; sac holds a record lock on it while it runs.
@@ -112,8 +114,8 @@ func (r Root) PMPipe(tag string) string { return filepath.Join(r.PMDir(tag), "_p
 
 // PMStatus is /etc/saf/<tag>/_status, the socket where a port monitor
 // answers status queries (saf/pmstatus; an extension of ours, like the
-// admin socket of linux.md D5). Its name starts with '_' so that it can
-// never be a service's script (service tags are alphanumeric).
+// admin socket). Its name starts with '_' so that it can never be a
+// service's script (service tags are alphanumeric).
 func (r Root) PMStatus(tag string) string { return filepath.Join(r.PMDir(tag), "_status") }
 
 // ServiceScript is /etc/saf/<tag>/<svctag>, a per-service configuration script.
@@ -137,11 +139,12 @@ func (r Root) Utmp() string { return r.Path(Utmp) }
 // Wtmp is the wtmp file (glibc's _PATH_WTMP).
 func (r Root) Wtmp() string { return r.Path(Wtmp) }
 
-// LockDir is the directory of FHS UUCP lock files (linux.md D13).
+// LockDir is the directory of FHS UUCP lock files
+// (docs/linux.md#uucp-lock-files).
 func (r Root) LockDir() string { return r.Path(LockDir) }
 
 // HostsAllow and HostsDeny are the tcp_wrappers access files that listen
-// consults for entries with option wrap (issue 6, package
+// consults for entries with option wrap (our extension, package
 // internal/hostsaccess). Like every framework file they are under the sandbox
 // prefix; on the real system they are the usual /etc/hosts.allow and
 // /etc/hosts.deny.
@@ -152,5 +155,6 @@ func (r Root) HostsDeny() string { return r.Path("/etc/hosts.deny") }
 
 // Privileged reports whether a process with real uid uid may run the
 // operations the original reserves for root. In a sandbox (SAF_ROOT set)
-// everyone may (linux.md D3); the files' own permissions still apply.
+// everyone may (docs/linux.md#privilege-and-the-sandbox); the files' own
+// permissions still apply.
 func (r Root) Privileged(uid int) bool { return uid == 0 || r.Sandboxed() }

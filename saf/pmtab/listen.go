@@ -1,8 +1,9 @@
 package pmtab
 
-// The listen port monitor's part of a _pmtab entry (listen.md 2): fields
-// 7-11, the "port monitor specific" text that nlsadmin formats and pmadm
-// stores after the six generic fields:
+// The listen port monitor's part of a _pmtab entry
+// (docs/architecture.md#listen-service-fields): fields 7-11, the "port
+// monitor specific" text that nlsadmin formats and pmadm stores after the
+// six generic fields:
 //
 //	ADDRESS:RPC:LFLAGS:MODULES:COMMAND
 //
@@ -29,7 +30,7 @@ const ListenVersion = 4
 const ListenMaxAddress = 63
 
 // ListenMaxArgs is the most words a service command may split into,
-// argv[0] included (listen.md 2.5).
+// argv[0] included.
 const ListenMaxArgs = 50
 
 // LFlags are the listener flags of field 9.
@@ -78,13 +79,12 @@ type Listen struct {
 	Options ListenOptions
 
 	// Notes are the non-fatal problems ParseListen met, which the listener
-	// logs once (listen.md 2.2). Format ignores them.
+	// logs once. Format ignores them.
 	Notes []ListenNote
 }
 
-// Errors that make a listen tail unusable; the listener's read of the
-// whole table then fails (listen.md 2.2). They come wrapped in a
-// *ListenError.
+// Errors that make a listen tail unusable; the listener's read of the whole
+// table then fails. They come wrapped in a *ListenError.
 var (
 	ErrListenFields         = errors.New("fewer than 5 listen fields (11 in all)")
 	ErrListenAddressTooLong = fmt.Errorf("private address of more than %d characters", ListenMaxAddress)
@@ -94,7 +94,7 @@ var (
 )
 
 // Errors of SplitCommand. The listener logs ErrListenQuote as "invalid
-// command line, non-terminated string for service code S" (listen.md 2.5).
+// command line, non-terminated string for service code S".
 var (
 	ErrListenQuote        = errors.New("non-terminated string")
 	ErrListenTooManyArgs  = fmt.Errorf("more than %d arguments", ListenMaxArgs)
@@ -123,7 +123,8 @@ type ListenNoteKind uint8
 const (
 	// ListenNoteStaticAndDynamic: flag d together with an address. The
 	// address is dropped and d is not set, so the listener does not bind
-	// the entry at all (listen.md 2.2 [QUIRK: keep]).
+	// the entry at all: the original's quirk, kept
+	// (docs/original.md#listen-quirks).
 	ListenNoteStaticAndDynamic ListenNoteKind = iota + 1
 	// ListenNoteUnknownFlag: a flag letter other than c, d, p; ignored.
 	ListenNoteUnknownFlag
@@ -136,11 +137,12 @@ type ListenNote struct {
 }
 
 // ParseListen parses the listen-specific text of an entry (the generic
-// Entry's PMSpecific) the way the listener reads it (listen.md 2.1, 2.2).
-// The fields are not trimmed. An address together with flag d is dropped
-// and d cleared; unknown flag letters are ignored; both are recorded in
-// Notes. The address is only checked for length here: its syntax matters
-// when the listener binds it (package nlsaddr).
+// Entry's PMSpecific) the way the listener reads it
+// (docs/original.md#listen-table-rules). The fields are not trimmed. An
+// address together with flag d is dropped and d cleared; unknown flag
+// letters are ignored; both are recorded in Notes. The address is only
+// checked for length here: its syntax matters when the listener binds it
+// (package nlsaddr).
 func ParseListen(pmspecific string) (Listen, error) {
 	f := strings.SplitN(pmspecific, ":", 5)
 	if len(f) < 5 {
@@ -244,9 +246,9 @@ func splitListenModules(s string) []string {
 	return out
 }
 
-// Format returns the tail as nlsadmin's formatter prints it (listen.md 4.5)
-// without the newline: ADDRESS:RPC:LFLAGS:MODULES:COMMAND, the rpc info as
-// "prog,vers" and the flags in the order c, d, p.
+// Format returns the tail as nlsadmin's formatter prints it without the
+// newline: ADDRESS:RPC:LFLAGS:MODULES:COMMAND, the rpc info as "prog,vers"
+// and the flags in the order c, d, p.
 func (l Listen) Format() string {
 	rpc := ""
 	if l.RPC != nil {
@@ -260,10 +262,11 @@ func (l Listen) Format() string {
 }
 
 // Validate checks that Format(l) can be stored and read back unchanged
-// (linux.md D7): an address of at most ListenMaxAddress characters without
-// ':', '#' or newline; module names without ':', ',', '#', blanks or
-// newline; a command without '#', newline or white space at its end; not
-// both an address and LFlagDynamic; not both LFlagCommand and LFlagPipe.
+// (docs/linux.md#input-validation): an address of at most ListenMaxAddress
+// characters without ':', '#' or newline; module names without ':', ',',
+// '#', blanks or newline; a command without '#', newline or white space at
+// its end; not both an address and LFlagDynamic; not both LFlagCommand and
+// LFlagPipe.
 func (l Listen) Validate() error {
 	switch {
 	case strings.ContainsAny(l.Address, ":#\n"):
@@ -292,13 +295,13 @@ func (l Listen) Validate() error {
 	return nil
 }
 
-// SplitCommand splits a service command line into argv the way the
-// listener does before it runs the service (listen.md 2.5): words are
-// separated by runs of blanks and tabs; a word that starts with ' or "
-// runs to the next unescaped same quote (a backslash before that quote
-// yields the quote; no other escapes) and ends there, so text right after
-// the closing quote starts the next word; anything else is literal. At
-// most ListenMaxArgs words ([LINUX]: the original overflowed silently).
+// SplitCommand splits a service command line into argv the way the listener
+// does before it runs the service: words are separated by runs of blanks
+// and tabs; a word that starts with ' or " runs to the next unescaped same
+// quote (a backslash before that quote yields the quote; no other escapes)
+// and ends there, so text right after the closing quote starts the next
+// word; anything else is literal. At most ListenMaxArgs words (ours: the
+// original overflowed silently).
 func SplitCommand(cmd string) ([]string, error) {
 	var argv []string
 	i := 0

@@ -157,7 +157,7 @@ func TestListenFormat(t *testing.T) {
 		l    pmtab.Listen
 		want string
 	}{
-		// nlsadmin's formatter lines (listen.md 4.5).
+		// nlsadmin's formatter lines.
 		{pmtab.Listen{Flags: pmtab.LFlagCommand, Command: "/bin/cat"}, "::c::/bin/cat"},
 		{pmtab.Listen{Flags: pmtab.LFlagCommand, Modules: []string{"ntty", "tirdwr"}, Command: "/usr/bin/shserv -x"}, "::c:ntty,tirdwr:/usr/bin/shserv -x"},
 		{pmtab.Listen{Address: `\x00020ACF7F0000010000000000000000`, Flags: pmtab.LFlagCommand, Command: "/bin/cat"}, `\x00020ACF7F0000010000000000000000::c::/bin/cat`},

@@ -1,6 +1,6 @@
 package pmtab
 
-// Service options: our extension of the listen tail (issue 6, documented in
+// Service options: our extension of the listen tail (documented in
 // listen(8) and nlsadmin(8)). The original tail has no room for them:
 // COMMAND is the rest of the line and may hold ':'. So options are opt-in
 // per entry: the flag letter o in LFLAGS says that one more field, OPTIONS,

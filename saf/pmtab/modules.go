@@ -4,11 +4,11 @@ package pmtab
 // and their Linux meaning.
 //
 // Linux has no STREAMS: a tty carries exactly one line discipline, set with
-// TIOCSETD. linux.md D10 and ttymon.md §21.5 map each module name the
-// original accepted onto a discipline, or onto nothing where the module only
-// adapted an interface Linux has natively. §21.6 replaces the original's
-// /dev/sad/user query with a fixed table. Everything here is pure: the
-// ioctls belong to ttymon.
+// TIOCSETD. docs/linux.md#line-disciplines maps each module name the
+// original accepted onto a discipline, or onto nothing where the module
+// only adapted an interface Linux has natively. A fixed table replaces the
+// original's /dev/sad/user query. Everything here is pure: the ioctls
+// belong to ttymon.
 
 import (
 	"errors"
@@ -16,7 +16,7 @@ import (
 	"strings"
 )
 
-// MaxModules is the most names a module list may hold (ttymon.md §20).
+// MaxModules is the most names a module list may hold, as in the original.
 const MaxModules = 9
 
 // LineDiscipline is a Linux line-discipline number, the argument of TIOCSETD.
@@ -24,7 +24,7 @@ const MaxModules = 9
 // with the kernel's values (include/uapi/linux/tty.h).
 type LineDiscipline int
 
-// The line disciplines a module list can select (ttymon.md §21.5).
+// The line disciplines a module list can select.
 const (
 	NTTY  LineDiscipline = 0  // N_TTY: the ordinary terminal discipline
 	NSLIP LineDiscipline = 1  // N_SLIP
@@ -56,7 +56,8 @@ type Module struct {
 	Disc LineDiscipline
 }
 
-// moduleTable is linux.md D10. Names are case-sensitive, as on Solaris.
+// moduleTable is the table of docs/linux.md#line-disciplines. Names are
+// case-sensitive, as on Solaris.
 var moduleTable = map[string]Module{
 	"ldterm":   {Name: "ldterm", Disc: NTTY},
 	"ttcompat": {Name: "ttcompat", NoOp: true},
@@ -75,8 +76,8 @@ var (
 )
 
 // ModuleError reports a module list that cannot be used. Its Error text is
-// the exact message of ttymon.md §21.6, which both ttyadm (on stderr) and
-// ttymon (in its log) print.
+// the exact message, which both ttyadm (on stderr) and ttymon (in its log)
+// print.
 type ModuleError struct {
 	List string // the list as given
 	Name string // the first unknown name; empty for ErrTooManyModules
@@ -104,10 +105,10 @@ func SplitModules(list string) []string {
 	return names
 }
 
-// ParseModules validates list (ttymon.md §21.6) and returns its modules in
-// order. More than MaxModules names is checked before the names themselves.
-// An empty list (or one of commas only) yields no modules and no error: the
-// port is then left with whatever discipline it has.
+// ParseModules validates list and returns its modules in order. More than
+// MaxModules names is checked before the names themselves. An empty list
+// (or one of commas only) yields no modules and no error: the port is then
+// left with whatever discipline it has.
 func ParseModules(list string) ([]Module, error) {
 	names := SplitModules(list)
 	if len(names) > MaxModules {
@@ -152,9 +153,9 @@ func LineDisciplines(list string) ([]LineDiscipline, error) {
 // FinalLineDiscipline returns the one discipline the line should be left in
 // for list. The original popped every module and pushed the list; with one
 // discipline per tty that becomes "the last module that maps to a
-// discipline, else N_TTY" (ttymon.md §21.5), so "ttcompat" alone gives
-// N_TTY. Call it only when the entry has modules configured (ParseModules
-// returns at least one): with none, ttymon leaves the line alone.
+// discipline, else N_TTY", so "ttcompat" alone gives N_TTY. Call it only
+// when the entry has modules configured (ParseModules returns at least
+// one): with none, ttymon leaves the line alone.
 func FinalLineDiscipline(list string) (LineDiscipline, error) {
 	ds, err := LineDisciplines(list)
 	if err != nil {

@@ -12,7 +12,7 @@ func TestModules(t *testing.T) {
 		names []string
 		discs []LineDiscipline
 		final LineDiscipline
-		err   string // exact ModuleError text, ttymon.md §21.6
+		err   string // exact ModuleError text
 		is    error
 	}{
 		{list: "", final: NTTY},
@@ -52,7 +52,7 @@ func TestModules(t *testing.T) {
 		{list: "ldterm,bogus", err: "Error - invalid STREAMS module list <ldterm,bogus>.", is: ErrInvalidModule},
 		{list: "LDTERM", err: "Error - invalid STREAMS module list <LDTERM>.", is: ErrInvalidModule},
 		{list: "ldterm ", err: "Error - invalid STREAMS module list <ldterm >.", is: ErrInvalidModule},
-		// listen's no-op modules (linux.md D10) are not ttymon modules.
+		// listen's no-op modules are not ttymon modules.
 		{list: "timod", err: "Error - invalid STREAMS module list <timod>.", is: ErrInvalidModule},
 	}
 	for _, tt := range tests {

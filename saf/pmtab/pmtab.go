@@ -8,7 +8,7 @@ import (
 	"github.com/linux-saf/saf/saf/admfile"
 )
 
-// SvcTagSize is the longest service tag (SVCTAGSIZE, sac.md 1).
+// SvcTagSize is the longest service tag (the original's SVCTAGSIZE).
 const SvcTagSize = 14
 
 // Reserved is what pmadm writes in each of the three reserved fields.
@@ -37,7 +37,8 @@ func ParseFlags(s string) (f Flags, bad string) {
 	return Flags(m), bad
 }
 
-// Entry is one service line, generic part (sac.md 6.1).
+// Entry is one service line, generic part
+// (docs/architecture.md#service-table-pmtab).
 type Entry struct {
 	Svc        string
 	Flags      Flags
@@ -57,7 +58,7 @@ var ErrCorrupt = errors.New("_pmtab is corrupt")
 
 // Parse reads a _pmtab's entries in file order, corrupt ones included (with
 // Err set). The version stamp is not checked here: pmadm checks it only for
-// -a (sac.md 6.3); see admfile.Version.
+// -a; see admfile.Version.
 func Parse(data []byte) []Entry {
 	var out []Entry
 	for _, l := range admfile.Lines(data) {
@@ -90,9 +91,9 @@ func parseLine(l admfile.Line) Entry {
 	return e
 }
 
-// Format returns the line pmadm -a appends (sac.md 6.2): no blank before
-// '#', flags in the order u, x, the reserved fields as given (pmadm writes
-// "reserved" in each).
+// Format returns the line pmadm -a appends: no blank before '#', flags in
+// the order u, x, the reserved fields as given (pmadm writes "reserved" in
+// each).
 func Format(e Entry) string {
 	return e.Svc + ":" + e.Flags.String() + ":" + e.Identity + ":" +
 		e.Reserved[0] + ":" + e.Reserved[1] + ":" + e.Reserved[2] + ":" +
@@ -100,10 +101,10 @@ func Format(e Entry) string {
 }
 
 // Validate checks that e can be written without corrupting the file
-// (linux.md D7): a non-empty alphanumeric service tag of at most 14 bytes,
-// an identity without ':', '#' or newline, port-monitor data without '#'
-// or newline (it may hold ':'; it is the rest of the line), a comment
-// without newline, and a line within admfile.MaxLine.
+// (docs/linux.md#input-validation): a non-empty alphanumeric service tag of
+// at most 14 bytes, an identity without ':', '#' or newline, port-monitor
+// data without '#' or newline (it may hold ':'; it is the rest of the
+// line), a comment without newline, and a line within admfile.MaxLine.
 func Validate(e Entry) error {
 	switch {
 	case e.Svc == "":
@@ -149,10 +150,11 @@ func SetDisabledChecked(raw string, disable bool) (string, error) {
 	return line, nil
 }
 
-// SetDisabled rewrites a raw entry line the way pmadm -e/-d do (sac.md
-// 13.7): the service tag and its ':' unchanged; every 'x' removed from the
-// flags field; for disable one 'x' appended to it; the rest of the line,
-// spacing and comment included, unchanged.
+// SetDisabled rewrites a raw entry line the way pmadm -e/-d do
+// (docs/original.md#pmadm-remove-enable-disable): the service tag and its
+// ':' unchanged; every 'x' removed from the flags field; for disable one
+// 'x' appended to it; the rest of the line, spacing and comment included,
+// unchanged.
 func SetDisabled(raw string, disable bool) string {
 	i := strings.IndexByte(raw, ':')
 	if i < 0 {
@@ -170,9 +172,9 @@ func SetDisabled(raw string, disable bool) string {
 	return head + flags + rest[j:]
 }
 
-// Display renders port-monitor data for pmadm -l (sac.md 13.8): each
-// unescaped ':' becomes a blank, an empty field shows as '-', "\:" shows
-// as ':', other backslashes are kept.
+// Display renders port-monitor data for pmadm -l: each unescaped ':'
+// becomes a blank, an empty field shows as '-', "\:" shows as ':', other
+// backslashes are kept.
 func Display(s string) string {
 	var b strings.Builder
 	fieldStart := true

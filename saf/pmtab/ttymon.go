@@ -1,23 +1,23 @@
 package pmtab
 
-// The ttymon-specific tail of a _pmtab entry: fields 7 to 17 of
-// ttymon.md §3.1, the string ttyadm prints (§4.3) and pmadm stores after the
-// six generic fields.
+// The ttymon-specific tail of a _pmtab entry: fields 7 to 17
+// (docs/architecture.md#ttymon-service-fields), the string ttyadm prints and
+// pmadm stores after the six generic fields.
 //
-// Text encoding. ParseTTY decodes the backslash escapes of ttymon.md §2, so
-// a TTY holds values (Prompt "login: ", not "login\: "). Format writes them
-// back in one canonical encoding that always re-parses to the same values
-// and never holds a raw '#', which the generic _pmtab reader takes as the
-// start of a comment (linux.md D7):
+// Text encoding. ParseTTY decodes ttymon's backslash escapes
+// (docs/architecture.md#ttymon-escapes), so a TTY holds values (Prompt
+// "login: ", not "login\: "). Format writes them back in one canonical
+// encoding that always re-parses to the same values and never holds a raw
+// '#', which the generic _pmtab reader takes as the start of a comment:
 //
 //	\  -> \\          :  -> \:          #  -> \043
 //	newline, CR, tab, backspace, formfeed, vertical tab -> \n \r \t \b \f \v
 //	other control bytes and DEL -> \ooo (three octal digits)
 //	blank in a token-mode field -> \040
 //
-// For the values ttyadm accepts this is exactly ttyadm's output (§4.3): the
-// prompt and disable message get ':' as "\:", every other byte of a value
-// stands for itself.
+// For the values ttyadm accepts this is exactly ttyadm's output: the prompt
+// and disable message get ':' as "\:", every other byte of a value stands
+// for itself.
 
 import (
 	"errors"
@@ -30,13 +30,13 @@ import (
 	"github.com/linux-saf/saf/internal/errno"
 )
 
-// DefaultTTYPrompt is the prompt ttyadm writes when -p is not given
-// (ttymon.md §4.2, §22 item 1).
+// DefaultTTYPrompt is the prompt ttyadm writes when -p is not given (the
+// original's code, not its manual: docs/original.md#ttymon-discrepancies).
 const DefaultTTYPrompt = "login: "
 
-// TTY is the ttymon part of a _pmtab entry (ttymon.md §3.1, fields 7–17).
-// Field values are decoded (no backslash escapes) and never hold a NUL byte:
-// a NUL produced by an escape ends the value, as it did in the C original.
+// TTY is the ttymon part of a _pmtab entry, fields 7–17. Field values are
+// decoded (no backslash escapes) and never hold a NUL byte: a NUL produced
+// by an escape ends the value, as it did in the C original.
 type TTY struct {
 	Device     string      // 7 device: absolute path of a character device
 	Flags      TTYFlags    // 8 ttyflags
@@ -74,7 +74,7 @@ func (f TTYFlags) Bidirectional() bool { return f.Has('b') }
 func (f TTYFlags) WaitRead() bool { return f.Has('r') }
 
 // InitOnly is I: only initialize the port (soft carrier), never open it
-// (ttymon.md §3.2, §22 item 3).
+// (docs/original.md#entries-ttymon-does-not-monitor).
 func (f TTYFlags) InitOnly() bool { return f.Has('I') }
 
 // Decimal is a count or timeout field as written: ASCII digits, empty
@@ -118,8 +118,8 @@ func decimalValue(s string) (int, bool) {
 // SoftCarrier is the soft-carrier field.
 type SoftCarrier byte
 
-// Soft-carrier settings. Only the first character of the field is looked at
-// (ttymon.md §3.1): "y" is on, any other non-empty text is off.
+// Soft-carrier settings. Only the first character of the field is looked at:
+// "y" is on, any other non-empty text is off.
 const (
 	SoftCarrierUnset SoftCarrier = 0   // empty: leave the line's setting alone
 	SoftCarrierOn    SoftCarrier = 'y' // y: ignore carrier detect (CLOCAL on)
@@ -137,7 +137,7 @@ func (s SoftCarrier) String() string {
 	return "n"
 }
 
-// The field names used in parse-failure messages (ttymon.md §3.1).
+// The field names used in parse-failure messages.
 const (
 	TTYFieldDevice     = "device"
 	TTYFieldFlags      = "ttyflags"
@@ -154,7 +154,7 @@ const (
 
 // TTYParseError reports a ttymon tail that ParseTTY cannot read.
 type TTYParseError struct {
-	Field string // spec field name, one of the TTYField constants
+	Field string // field name, one of the TTYField constants
 	// Reason is the message logged before the parse failure for a field
 	// whose syntax is fine but whose value is not ("Invalid ttyflag -- x",
 	// "wait_read count must be a positive number", a module list error);
@@ -165,8 +165,8 @@ type TTYParseError struct {
 	Err    error  // the underlying error (a *ModuleError), or nil
 }
 
-// Failure returns the spec's parse-failure text (ttymon.md §3.1), without
-// the line of dashes ttymon logs after it:
+// Failure returns the original's parse-failure text, without the line of
+// dashes ttymon logs after it:
 //
 //	Parsing failure in the "<field>" field,
 //	<line truncated just after the error position><--error detected here
@@ -191,11 +191,11 @@ func (e *TTYParseError) Unwrap() error { return e.Err }
 
 // ParseTTY parses the ttymon fields of a _pmtab line: everything after the
 // colon that ends the sixth (reserved) field. Text from an unescaped '#' on
-// (a comment, ttymon.md §2) and from a newline on is ignored, so s may be
-// the raw rest of the line. Field extraction, escapes and the field-count
-// rules are those of ttymon.md §2 and §3.1: fields 7–15 must each end with
-// ':'; fields 16 and 17 are optional; text after the ':' that ends field 17
-// other than blanks is a failure in "soft-carrier" (§22 item 8). Values are
+// (a comment) and from a newline on is ignored, so s may be the raw rest of
+// the line. Field extraction, escapes and the field-count rules are those
+// of docs/architecture.md#ttymon-service-fields: fields 7–15 must each end
+// with ':'; fields 16 and 17 are optional; text after the ':' that ends
+// field 17 other than blanks is a failure in "soft-carrier". Values are
 // checked as far as the text alone allows (flag letters, numbers, module
 // names); device and service checks need the file system and are left to
 // CheckTTYDevice and CheckTTYService.
@@ -239,7 +239,7 @@ func ParseTTY(s string) (TTY, error) {
 	t.Count = Decimal(count)
 	t.Timeout = Decimal(timeout)
 
-	// Fields 16 and 17: older tables lack them (ttymon.md §3.1).
+	// Fields 16 and 17: older tables lack them.
 	if p.atEnd() {
 		return t, nil
 	}
@@ -264,14 +264,14 @@ func ParseTTY(s string) (TTY, error) {
 	p.skipSpace()
 	if !p.atEnd() {
 		// Text after the last field: the original's behaviour was erratic;
-		// ttymon.md §22 item 8 chooses a parse failure.
+		// we choose a parse failure (docs/original.md#ttymon-discrepancies).
 		return TTY{}, p.fail(TTYFieldSoftCar, "", nil, p.errPos())
 	}
 	return t, nil
 }
 
 // ttyCutLine returns s up to its first newline or comment: a '#' not
-// immediately preceded by a backslash in the raw bytes (ttymon.md §2).
+// immediately preceded by a backslash in the raw bytes.
 func ttyCutLine(s string) string {
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
@@ -327,10 +327,9 @@ func (p *ttyParser) skipSpace() {
 	}
 }
 
-// token reads a token-mode field (ttymon.md §2): leading blanks skipped,
-// the token ends at a blank, ':' or the end of the line, trailing blanks
-// skipped. It returns the decoded value and the offset just after the
-// token's last byte.
+// token reads a token-mode field: leading blanks skipped, the token ends at
+// a blank, ':' or the end of the line, trailing blanks skipped. It returns
+// the decoded value and the offset just after the token's last byte.
 func (p *ttyParser) token() (string, int) {
 	p.skipSpace()
 	b := p.scan(true)
@@ -366,8 +365,8 @@ func (p *ttyParser) scan(blankEnds bool) []byte {
 	return b
 }
 
-// checkValue checks what the text of a field can tell (ttymon.md §3.1);
-// end is where the field's text ended.
+// checkValue checks what the text of a field can tell; end is where the
+// field's text ended.
 func (p *ttyParser) checkValue(field, v string, end int) error {
 	switch field {
 	case TTYFieldFlags:
@@ -393,7 +392,7 @@ func (p *ttyParser) checkValue(field, v string, end int) error {
 }
 
 // ttyEscape decodes the backslash escape at the start of s (s[0] == '\\')
-// and returns its byte and length (ttymon.md §2).
+// and returns its byte and length (docs/architecture.md#ttymon-escapes).
 func ttyEscape(s string) (byte, int) {
 	if len(s) < 2 {
 		return 0, 1 // '\' at the end of the line is NUL
@@ -433,10 +432,10 @@ func ttyCString(b []byte) string {
 	return string(b)
 }
 
-// UnescapeTTY decodes the backslash escapes of ttymon.md §2 in s, in which
-// every other byte, ':' and '#' included, stands for itself; the value ends
-// at a decoded NUL. ttyadm uses it to read its arguments, which are written
-// in the _pmtab escape syntax (a user types -p 'hi\nthere').
+// UnescapeTTY decodes ttymon's backslash escapes in s, in which every other
+// byte, ':' and '#' included, stands for itself; the value ends at a
+// decoded NUL. ttyadm uses it to read its arguments, which are written in
+// the _pmtab escape syntax (a user types -p 'hi\nthere').
 func UnescapeTTY(s string) string {
 	var b []byte
 	for i := 0; i < len(s); {
@@ -452,10 +451,9 @@ func UnescapeTTY(s string) string {
 	return ttyCString(b)
 }
 
-// Format returns t as ttyadm prints it (ttymon.md §4.3): the eleven fields,
-// each followed by ':', no newline. Values are encoded as described at the
-// top of this file; ParseTTY(t.Format()) returns t for every t ParseTTY can
-// return.
+// Format returns t as ttyadm prints it: the eleven fields, each followed by
+// ':', no newline. Values are encoded as described at the top of this file;
+// ParseTTY(t.Format()) returns t for every t ParseTTY can return.
 func (t TTY) Format() string {
 	var b strings.Builder
 	field := func(v string, token bool) {
@@ -486,8 +484,8 @@ func ttyEncode(b *strings.Builder, v string, token bool) {
 		case ':':
 			b.WriteString(`\:`)
 		case '#':
-			// linux.md D7: the generic reader ends the line at any '#', so
-			// "\#" is not enough; ttymon decodes octal escapes.
+			// The generic reader ends the line at any '#', so "\#" is not
+			// enough; ttymon decodes octal escapes.
 			b.WriteString(`\043`)
 		case '\n':
 			b.WriteString(`\n`)
@@ -518,16 +516,18 @@ func ttyEncode(b *strings.Builder, v string, token bool) {
 }
 
 // ExpandService expands the % sequences of a service command line
-// (ttymon.md §3.1 field 10, linux.md D11): %d is the device path, %u the
-// name typed at the prompt (D11 extension; the original turned %u into u),
-// %% is %, % followed by any other character is that character, and a lone
-// % at the end stays (§22 item 9). cmd is the decoded field (TTY.Service).
+// (field 10, docs/linux.md#login-hand-off): %d is the device path, %u the
+// name typed at the prompt (ours; the original turned %u into u), %% is %,
+// % followed by any other character is that character, and a lone % at
+// the end stays (docs/original.md#ttymon-discrepancies). cmd is the
+// decoded field (TTY.Service).
 //
-// The result is meant to be split into words by the rules of ttymon.md §9.8
-// (blanks and tabs separate words, backslash escapes as in §2). So that a
-// typed name stays one word whatever it holds, ExpandService puts a
-// backslash before every blank, tab, newline and backslash of user; device
-// is inserted as it is (it comes from the administrator).
+// The result is meant to be split into words the way ttymon splits a
+// service command (blanks and tabs separate words, backslash escapes as in
+// the fields). So that a typed name stays one word whatever it holds,
+// ExpandService puts a backslash before every blank, tab, newline and
+// backslash of user; device is inserted as it is (it comes from the
+// administrator).
 //
 // WARNING: user is untrusted input that becomes an argument of a program
 // run as root. One word is not enough: a name starting with '-' ("-froot")
@@ -569,12 +569,12 @@ func ExpandService(cmd, device, user string) string {
 
 // ErrServiceNotExecutable is wrapped by the CheckTTYService error for a
 // program with no execute bit; ttyadm prints that message with an extra
-// empty line, as the original did (ttymon.md §4.4).
+// empty line, as the original did.
 var ErrServiceNotExecutable = errors.New("not executable")
 
-// TTYCheckError reports a device or service field that fails the checks of
-// ttymon.md §4.4. Msg is the spec's text, which ttyadm prints on stderr and
-// ttymon logs.
+// TTYCheckError reports a device or service field that fails ttyadm's
+// checks (docs/original.md#ttyadm-checks). Msg is the original's text,
+// which ttyadm prints on stderr and ttymon logs.
 type TTYCheckError struct {
 	Msg string
 	Err error // the *fs.PathError from stat, ErrServiceNotExecutable, or nil
@@ -583,8 +583,8 @@ type TTYCheckError struct {
 func (e *TTYCheckError) Error() string { return e.Msg }
 func (e *TTYCheckError) Unwrap() error { return e.Err }
 
-// CheckTTYDevice checks the device field (ttymon.md §4.4 item 1): present,
-// an absolute path, and (following symlinks) a character device.
+// CheckTTYDevice checks the device field: present, an absolute path, and
+// (following symlinks) a character device.
 func CheckTTYDevice(dev string) error {
 	if dev == "" {
 		return &TTYCheckError{Msg: "error -- device field is missing"}
@@ -606,8 +606,8 @@ func CheckTTYDevice(dev string) error {
 }
 
 // CheckTTYService checks the first blank- or tab-separated word of the
-// service field (ttymon.md §4.4 item 2): present, an absolute path, an
-// existing file with at least one execute bit, and a regular file.
+// service field: present, an absolute path, an existing file with at least
+// one execute bit, and a regular file.
 func CheckTTYService(cmd string) error {
 	p, _, _ := strings.Cut(strings.TrimLeft(cmd, " \t"), " ")
 	p, _, _ = strings.Cut(p, "\t")

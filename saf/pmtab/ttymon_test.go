@@ -26,12 +26,12 @@ var ttyParseTests = []struct {
 	field, reason, shown string
 }{
 	{
-		name: "ttyadm spec example (ttymon.md 4.3)",
+		name: "ttyadm classic example",
 		in:   `/dev/term/a:::/usr/bin/login::contty::login\: ::::`,
 		want: TTY{Device: "/dev/term/a", Service: "/usr/bin/login", Label: "contty", Prompt: "login: "},
 	},
 	{
-		name: "stock zsmon entry (ttymon.md 3.2)",
+		name: "stock zsmon entry",
 		in:   `/dev/term/a:I::/usr/bin/login::9600:ldterm,ttcompat:ttya login\: ::tvi925:y:#`,
 		want: TTY{Device: "/dev/term/a", Flags: "I", Service: "/usr/bin/login", Label: "9600",
 			Modules: "ldterm,ttcompat", Prompt: "ttya login: ", TermType: "tvi925", SoftCar: SoftCarrierOn},
@@ -106,7 +106,7 @@ var ttyParseTests = []struct {
 			DisableMsg: "  gone  ", TermType: " vt 100 "},
 	},
 	{
-		name: "escapes (ttymon.md 2)",
+		name: "escapes",
 		in:   `/dev/a\:b:::/bin/echo \\ \q::::\n\r\t\b\f\v|\033[1m|\1|\101\0618|\777:\:\#\\::`,
 		want: TTY{Device: "/dev/a:b", Service: `/bin/echo \ q`,
 			Prompt: "\n\r\t\b\f\v|\x1b[1m|\x01|A18|\xff", DisableMsg: `:#\`},
@@ -183,7 +183,7 @@ var ttyParseTests = []struct {
 		shown: `/dev/a:::/bin/sh::L::p:`},
 	{name: "ends in disable msg", in: `/dev/a:::/bin/sh::L::p:gone`, field: "disable msg",
 		shown: `/dev/a:::/bin/sh::L::p:gone`},
-	{name: "text after field 17 (ttymon.md 22 item 8)", in: `/dev/a:::/bin/sh::L::p:::y:junk`,
+	{name: "text after field 17", in: `/dev/a:::/bin/sh::L::p:::y:junk`,
 		field: "soft-carrier", shown: `/dev/a:::/bin/sh::L::p:::y:j`},
 	{name: "an eighteenth field", in: `/dev/a:::/bin/sh::L::p::::x:`,
 		field: "soft-carrier", shown: `/dev/a:::/bin/sh::L::p::::x`},
@@ -219,7 +219,7 @@ func TestParseTTY(t *testing.T) {
 	}
 }
 
-// The texts ttymon logs, byte for byte (ttymon.md 3.1, 19.2).
+// The texts ttymon logs, byte for byte.
 func TestTTYParseErrorText(t *testing.T) {
 	_, err := ParseTTY(`/dev/a:x::/bin/sh::L::p::::`)
 	want := "Invalid ttyflag -- x\n" +
@@ -256,7 +256,7 @@ var ttyFormatTests = []struct {
 	want string
 }{
 	{
-		name: "ttyadm -d /dev/term/a -l contty -s /usr/bin/login (ttymon.md 4.3)",
+		name: "ttyadm -d /dev/term/a -l contty -s /usr/bin/login",
 		in:   TTY{Device: "/dev/term/a", Service: "/usr/bin/login", Label: "contty", Prompt: DefaultTTYPrompt},
 		want: `/dev/term/a:::/usr/bin/login::contty::login\: ::::`,
 	},
@@ -274,7 +274,7 @@ var ttyFormatTests = []struct {
 		want: `::::::::::n:`,
 	},
 	{
-		name: "# is \\043 (linux.md D7), backslash doubled",
+		name: "# is \\043, backslash doubled",
 		in:   TTY{Prompt: "#1 login: ", DisableMsg: `C:\ #`},
 		want: `:::::::\0431 login\: :C\:\\ \043:::`,
 	},
@@ -355,13 +355,13 @@ func TestExpandService(t *testing.T) {
 		{"/bin/sh -c 'stty < %d'", "/dev/ttyS0", "", "/bin/sh -c 'stty < /dev/ttyS0'"},
 		{"/x %d %d", "/dev/a", "", "/x /dev/a /dev/a"},
 		{"/x 100%%", "/dev/a", "", "/x 100%"},
-		{"/x %q%", "/dev/a", "", "/x q%"}, // ttymon.md 3.1: %<other> drops the %; 22 item 9: lone % kept
+		{"/x %q%", "/dev/a", "", "/x q%"}, // %<other> drops the %; a lone % is kept
 		{"/x %", "/dev/a", "", "/x %"},
 		{"%%d", "/dev/a", "", "%d"},
-		// linux.md D11.
+		// %u, our extension (docs/linux.md#login-hand-off).
 		{"/bin/login -- %u", "/dev/a", "alice", "/bin/login -- alice"},
 		{"/bin/login -- %u", "/dev/a", "", "/bin/login -- "},
-		// The typed name stays one word for the ttymon.md 9.8 split.
+		// The typed name stays one word when ttymon splits the command.
 		{"/bin/login -- %u", "/dev/a", "a b\tc\\d", `/bin/login -- a\ b\	c\\d`},
 		{"/bin/login -- %u", "/dev/a", "%d", "/bin/login -- %d"},
 	}

@@ -1,5 +1,5 @@
 // Package sactab reads and writes /etc/saf/_sactab, the table of port
-// monitors (sac.md 5):
+// monitors (docs/architecture.md#port-monitor-table-sactab):
 //
 //	# VERSION=1
 //	PMTAG:PMTYPE:FLAGS:RCNT:COMMAND<TAB>#COMMENT
@@ -18,7 +18,7 @@ import (
 // Version is the only _sactab version there is.
 const Version = 1
 
-// Limits of tags and types (sac.md 1).
+// Limits of tags and types (docs/original.md#limits-and-constants).
 const (
 	TagSize  = 14 // PMTAGSIZE
 	TypeSize = 14 // PMTYPESIZE
@@ -85,8 +85,8 @@ func parseLine(l admfile.Line) Entry {
 		e.Err = &admfile.LineError{Line: l.Num, Reason: l.Err.Error(), Kind: ErrCorrupt}
 		return e
 	}
-	// The command ends at the next ':' (sac.md 5.1): anything after a
-	// sixth field is ignored, so a command cannot hold a colon.
+	// The command ends at the next ':': anything after a sixth field is
+	// ignored, so a command cannot hold a colon.
 	f := strings.Split(l.Body, ":")
 	if len(f) < 5 {
 		e.Err = &admfile.LineError{Line: l.Num, Reason: fmt.Sprintf("%d fields, need 5", len(f)), Kind: ErrCorrupt}
@@ -108,9 +108,9 @@ func parseLine(l admfile.Line) Entry {
 	return e
 }
 
-// Format returns the line sacadm -a appends for e (sac.md 5.2): flags in the
-// order d, x; the comment after a TAB and '#'. The caller supplies the
-// comment; sacadm's default is one space.
+// Format returns the line sacadm -a appends for e: flags in the order d, x;
+// the comment after a TAB and '#'. The caller supplies the comment;
+// sacadm's default is one space.
 func Format(e Entry) string {
 	return e.Tag + ":" + e.Type + ":" + e.Flags.String() + ":" +
 		strconv.Itoa(e.RCount) + ":" + e.Command + "\t#" + e.Comment + "\n"
@@ -130,10 +130,10 @@ func Write(w io.Writer, entries []Entry) error {
 }
 
 // Validate checks that e can be written without corrupting the file
-// (linux.md D7, sac.md 1): tag and type non-empty, at most 14 bytes and
-// alphanumeric; a command with no ':', '#' or newline; a comment with no
-// newline; the whole line within admfile.MaxLine. Its error names the
-// field and the reason.
+// (docs/linux.md#input-validation): tag and type non-empty, at most 14
+// bytes and alphanumeric; a command with no ':', '#' or newline; a comment
+// with no newline; the whole line within admfile.MaxLine. Its error names
+// the field and the reason.
 func Validate(e Entry) error {
 	switch {
 	case e.Tag == "":

@@ -4,11 +4,11 @@
 //	<time>; <pid>; <message>
 //
 // where the time is C ctime's 24 characters ("Thu Nov 21 04:17:00 2024",
-// sac.md 8.3, ttymon.md 19.1) or listen's "MM/DD/YY HH:MM:SS" (listen.md
-// 5.10), and the pid is that of the process writing. A line is written with
-// one write(2) on a file opened for appending, so lines from sac and from
-// the children it forks never interleave. Lines can also go to syslog
-// (daemon facility) when a syslog socket exists.
+// docs/architecture.md#log-files) or listen's "MM/DD/YY HH:MM:SS", and the
+// pid is that of the process writing. A line is written with one write(2)
+// on a file opened for appending, so lines from sac and from the children
+// it forks never interleave. Lines can also go to syslog (daemon facility)
+// when a syslog socket exists.
 package saflog
 
 import (
@@ -26,7 +26,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Logf is how components receive a logger (STYLE.md 13).
+// Logf is how components receive a logger (docs/architecture.md#logging).
 type Logf func(format string, args ...any)
 
 // Discard drops every message.
@@ -146,7 +146,7 @@ func New(f *os.File, opts Options) *Log {
 func (l *Log) File() *os.File { return l.f }
 
 // Printf writes one line. The message is never used as a format of its
-// own (the original's sac did, sac.md 14), so a '%' in a tag is harmless.
+// own (the original's sac did), so a '%' in a tag is harmless.
 func (l *Log) Printf(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	l.Write(msg)

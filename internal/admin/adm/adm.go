@@ -1,10 +1,10 @@
 // Package adm holds what the admin commands share. All five read their
 // options with Getopt and word a refused command line with Usage. sacadm
 // and pmadm also share the reporter that prints their messages and keeps
-// the exit status, the options they have in common with
-// the checks each value gets as it is read, the _sactab
-// reading both commands do first, the "is sac running" test (11.3),
-// script install and print (11.4) and the requests to a running sac (10).
+// the exit status, the options they have in common with the checks each
+// value gets as it is read, the _sactab reading both commands do first, the
+// "is sac running" test, script install and print, and the requests to a
+// running sac.
 package adm
 
 import (
@@ -27,13 +27,13 @@ import (
 type Cmd struct {
 	Prog string // "sacadm" or "pmadm": the prefix of every message
 	Root paths.Root
-	// Privileged: the real uid is 0, or SAF_ROOT names a sandbox (sac.md
-	// 11.2, linux.md D3).
+	// Privileged: the real uid is 0, or SAF_ROOT names a sandbox
+	// (docs/linux.md#privilege-and-the-sandbox).
 	Privileged bool
 	Stdout     io.Writer
 	Stderr     io.Writer
 	// Code is the exit status set by messages that do not stop the
-	// program (sac.md 11.1: the last value set wins).
+	// program: the last value set wins, as in the original.
 	Code int
 }
 
@@ -150,8 +150,8 @@ func (c *Cmd) Status(err error) int {
 // one blank, as the illumos commands did.
 const DefaultComment = " "
 
-// RequirePriv fails unless the user may change the SAF (sac.md 11.2,
-// linux.md D3).
+// RequirePriv fails unless the user may change the SAF
+// (docs/original.md#privilege).
 func (c *Cmd) RequirePriv() error {
 	if c.Privileged {
 		return nil
@@ -159,7 +159,7 @@ func (c *Cmd) RequirePriv() error {
 	return FailMsg(exitcode.NoPriv, MsgNotPriv+detailNotPriv)
 }
 
-// NoNewline is the immediate check every string option gets (sac.md 11.5).
+// NoNewline is the immediate check every string option gets.
 func NoNewline(s string) error {
 	if strings.Contains(s, "\n") {
 		return FailMsg(exitcode.BadArgs, msgEmbeddedNewline)
@@ -188,11 +188,12 @@ func CheckNumber(v, negMsg, tooLargeFmt string) error {
 	return nil
 }
 
-// CheckTag applies the -p / -t / -s rules of sac.md 11.5 to v: a value
-// longer than max is truncated with the warning truncFmt (which takes the
-// truncated value) and goes on; then it must be alphanumeric, or the
-// command fails with notAlnum. An empty value is refused too: the
-// original let an empty -p through and then removed all of /etc/saf.
+// CheckTag applies the original's -p / -t / -s rules
+// (docs/original.md#option-checks) to v: a value longer than max is
+// truncated with the warning truncFmt (which takes the truncated value) and
+// goes on; then it must be alphanumeric, or the command fails with
+// notAlnum. An empty value is refused too: the original let an empty -p
+// through and then removed all of /etc/saf.
 func (c *Cmd) CheckTag(v *string, max int, truncFmt, notAlnum string) error {
 	if err := NoNewline(*v); err != nil {
 		return err
@@ -217,7 +218,8 @@ func (c *Cmd) CheckTag(v *string, max int, truncFmt, notAlnum string) error {
 func PathMsg(err error) string { return errno.Text(err) }
 
 // Lock takes the admin lock that every change to the SAF files is made
-// under (linux.md D8); Close the result when the change is written.
+// under (docs/linux.md#atomic-table-rewrites); Close the result when the
+// change is written.
 func (c *Cmd) Lock() (*lockfile.Lock, error) {
 	lk, err := lockfile.Acquire(c.Root.AdminLock())
 	if err != nil {
@@ -250,8 +252,8 @@ func (c *Cmd) LockFor(src string) (*lockfile.Lock, error) {
 }
 
 // Main is the common body of sacadm's and pmadm's Main: it reads SAF_ROOT,
-// decides the privilege (sac.md 11.2, linux.md D3), runs run and turns its
-// error into the exit status and messages.
+// decides the privilege, runs run and turns its error into the exit status
+// and messages.
 func Main(u Usage, args []string, stdout, stderr io.Writer, run func(*Cmd, []string) error) int {
 	root := paths.FromEnv(os.Getenv)
 	c := &Cmd{Prog: u.Prog, Root: root, Privileged: root.Privileged(os.Getuid()), Stdout: stdout, Stderr: stderr}

@@ -12,9 +12,9 @@ import (
 )
 
 // Request sends one request to the running sac over the admin channel
-// (linux.md D5) and returns its reply. Transport failures carry the exit
-// status of sac.md 10.1: no channel or a failed write is 4, no or a short
-// reply within the 10-second limit is 10.
+// (docs/architecture.md#transport-and-access) and returns its reply.
+// Transport failures carry these exit statuses: no channel or a failed
+// write is 4, no or a short reply within the 10-second limit is 10.
 func (c *Cmd) Request(typ byte, tag string) (sacmsg.AdmAck, []byte, error) {
 	cmd := sacmsg.AdmCmd{Type: typ, Tag: tag, Pid: int32(os.Getpid())}
 	ack, data, err := call(context.Background(), c.Root.CmdPipe(), cmd)
@@ -32,7 +32,7 @@ func (c *Cmd) Request(typ byte, tag string) (sacmsg.AdmAck, []byte, error) {
 var call = sacmsg.Call
 
 // AckError maps a reply from sac to sacadm's message and exit status
-// (sac.md 10.4); AKAck maps to nil.
+// (docs/architecture.md#reply-mapping-in-sacadm); AKAck maps to nil.
 func AckError(resp byte, tag string) error {
 	switch resp {
 	case sacmsg.AKAck:

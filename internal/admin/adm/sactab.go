@@ -21,7 +21,7 @@ type SacTab struct {
 }
 
 // ReadSacTab reads _sactab and checks its stamp, as every sacadm and pmadm
-// invocation does first (sac.md 11.5).
+// invocation does first.
 func (c *Cmd) ReadSacTab() (*SacTab, error) {
 	path := c.Root.SacTab()
 	data, err := os.ReadFile(path)
@@ -40,7 +40,8 @@ func (c *Cmd) ReadSacTab() (*SacTab, error) {
 
 // Walk visits entries in file order the way the original reader does: each
 // line's warnings are printed as it is read, and a corrupt line or an
-// unknown flag stops the walk with exit 3 (sac.md 5.3). visit returns true
+// unknown flag stops the walk with exit 3
+// (docs/original.md#how-the-admin-commands-read-tables). visit returns true
 // to stop early.
 func (c *Cmd) Walk(t *SacTab, visit func(e *sactab.Entry) bool) error {
 	for i := range t.Entries {
@@ -79,7 +80,7 @@ func (c *Cmd) Find(t *SacTab, tag string) (*sactab.Entry, error) {
 }
 
 // OfType returns the entries of type pmtype in reverse file order, as the
-// original builds its list (sac.md 13.3), or all entries when pmtype is "".
+// original builds its list, or all entries when pmtype is "".
 func (c *Cmd) OfType(t *SacTab, pmtype string) ([]*sactab.Entry, error) {
 	var out []*sactab.Entry
 	err := c.Walk(t, func(e *sactab.Entry) bool {
@@ -91,9 +92,9 @@ func (c *Cmd) OfType(t *SacTab, pmtype string) ([]*sactab.Entry, error) {
 	return out, err
 }
 
-// SacRunning tests the record lock sac holds on /var/saf/_log (sac.md
-// 11.3). A log that cannot be opened, a missing one included, gives the
-// original's warning and "no".
+// SacRunning tests the record lock sac holds on /var/saf/_log
+// (docs/original.md#is-sac-running). A log that cannot be opened, a missing
+// one included, gives the original's warning and "no".
 func (c *Cmd) SacRunning() bool {
 	path := c.Root.SacLog()
 	_, locked, err := recordLocked(path)

@@ -14,14 +14,14 @@ import (
 	"github.com/linux-saf/saf/saf/lockfile"
 )
 
-// ScriptMode is the mode of installed configuration scripts (sac.md 2).
+// ScriptMode is the mode of installed configuration scripts.
 const ScriptMode = 0o444
 
-// InstallScript copies the script file src to dst (sac.md 11.4). It reports
-// installed=false with a nil error when src is not a regular file: the
-// original warns and carries on without setting an error code. A script
-// that does not parse is refused (see CheckScript). The caller holds the
-// admin lock.
+// InstallScript copies the script file src to dst
+// (docs/original.md#file-rewriting-and-scripts). It reports installed=false
+// with a nil error when src is not a regular file: the original warns and
+// carries on without setting an error code. A script that does not parse is
+// refused (see CheckScript). The caller holds the admin lock.
 func (c *Cmd) InstallScript(src, dst string) (installed bool, err error) {
 	fi, err := os.Stat(src)
 	if errors.Is(err, fs.ErrNotExist) {

@@ -1,5 +1,5 @@
 // Package nlsadmin implements nlsadmin, the administration command of the
-// network listener port monitor, listen (listen.md 4).
+// network listener port monitor, listen.
 //
 // # Synopsis
 //
@@ -98,9 +98,10 @@
 //
 // # Service options
 //
-// Our addition (issue 6). Long options set the OPTIONS field of the entry
-// (pmtab.ListenOptions, saf/pmtab/listenopts.go), for the formatter (-c,
-// -o, or --internal alone) and -a; elsewhere they are a usage error.
+// Our addition (docs/linux.md#extensions-beyond-the-original). Long options
+// set the OPTIONS field of the entry (pmtab.ListenOptions,
+// saf/pmtab/listenopts.go), for the formatter (-c, -o, or --internal alone)
+// and -a; elsewhere they are a usage error.
 //
 //	--proto=tcp|udp      the service's transport (default tcp)
 //	--wait[=yes|no]      inetd's wait: the service gets the listening socket
@@ -129,7 +130,7 @@
 // form (ListenOptions.String); when all are defaults (--proto=tcp) the
 // output is exactly what it was without them, so the original format and
 // every old script are untouched. -v and -z print the COMMAND column as
-// listen.md 4.6 defines it, everything between the modules and the '#',
+// the original defines it, everything between the modules and the '#',
 // which for an entry with flag o is OPTIONS:COMMAND ("max=3:/bin/cat",
 // "internal=echo:"); entries without options print as before. -l and -t
 // keep flag o when they re-add a service (otherwise the OPTIONS field
@@ -176,7 +177,7 @@
 // # Privilege
 //
 // -a, -r, -e, -d, -i, -s, -k, -l and -t with an address, and -o need
-// effective uid 0, unless SAF_ROOT is set (a sandbox; linux.md D3).
+// effective uid 0, unless SAF_ROOT is set (a sandbox).
 //
 // # Messages
 //
@@ -202,7 +203,7 @@
 //
 // # Environment
 //
-//	SAF_ROOT      a sandbox: prefixes every SAF file (linux.md D3)
+//	SAF_ROOT      a sandbox: prefixes every SAF file
 //	SAF_SERVICES  the services(5) file to use instead of /etc/services
 //
 // # Files

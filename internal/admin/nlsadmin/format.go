@@ -10,17 +10,19 @@ import (
 	"github.com/linux-saf/saf/saf/pmtab"
 )
 
-// format is the formatter: -c cmd or -o path (or --internal) with -p, -A
-// or -D, -R, the service options and no net_spec. It prints
-// ADDRESS:RPC:LFLAGS:MODULES:PATH for pmadm -m (listen.md 4.5), or with
-// service options ADDRESS:RPC:LFLAGS:MODULES:OPTIONS:PATH and flag o
-// (issue 6). It touches no file except to stat the command and to read
-// /etc/services for a service name in -A.
+// format is the formatter: -c cmd or -o path (or --internal) with -p, -A or
+// -D, -R, the service options and no net_spec. It prints
+// ADDRESS:RPC:LFLAGS:MODULES:PATH for pmadm -m
+// (docs/original.md#nlsadmin-formatter), or with service options (ours)
+// ADDRESS:RPC:LFLAGS:MODULES:OPTIONS:PATH and flag o. It touches no file
+// except to stat the command and to read /etc/services for a service name
+// in -A.
 func (c *cmd) format(o *options) error {
 	l := pmtab.Listen{Flags: pmtab.LFlagCommand, Command: o.cmd}
 	opt := "-c"
 	if o.modes&modePipe != 0 {
-		// [QUIRK: keep] -o needs root and -c does not (listen.md 10).
+		// -o needs root and -c does not: the original's quirk, kept
+		// (docs/original.md#listen-quirks).
 		if err := c.requireRoot(); err != nil {
 			return err
 		}
@@ -66,7 +68,7 @@ func (c *cmd) format(o *options) error {
 
 // withOptions gives l the service options of the command line and flag o,
 // unless they are all defaults: an entry without options is written
-// exactly as before (issue 6), and one whose options say nothing (say
+// exactly as before, and one whose options say nothing (say
 // --proto=tcp alone) stays readable by every listener.
 func withOptions(l *pmtab.Listen, o *options) {
 	if o.svcOpts.IsZero() {
@@ -77,7 +79,7 @@ func withOptions(l *pmtab.Listen, o *options) {
 }
 
 // checkExists warns when the program of a service command does not exist
-// (the part before the first blank; listen.md 4.5). It is only a warning:
+// (the part before the first blank). It is only a warning:
 // the command may be installed later.
 func (c *cmd) checkExists(command string) {
 	path, _, _ := strings.Cut(strings.ReplaceAll(command, "\t", " "), " ")
@@ -86,10 +88,10 @@ func (c *cmd) checkExists(command string) {
 	}
 }
 
-// checkCommand refuses a -c or -o argument that would not survive the
-// trip through _pmtab (linux.md D7): '#' would start pmadm's comment, a
-// newline end the entry, and white space at the end is dropped when the
-// entry is read back. ':' is fine: the command is the rest of the line.
+// checkCommand refuses a -c or -o argument that would not survive the trip
+// through _pmtab: '#' would start pmadm's comment, a newline end the entry,
+// and white space at the end is dropped when the entry is read back. ':' is
+// fine: the command is the rest of the line.
 func checkCommand(opt, command string) error {
 	if err := noneOf(opt, command, "#\n"); err != nil {
 		return err
@@ -134,12 +136,12 @@ func checkModules(list string) ([]string, error) {
 }
 
 // tableAddress checks an address given with opt (-A, -l, -t) and returns
-// what to store (linux.md D15): a readable host:port in the original hex
-// form, its port possibly a service name that lookup resolves (issue 6);
-// any other address string verbatim. A unix socket path may hold no
-// ':' (nothing in the table format could escape it) and, like every
-// field, no '#' or newline. An empty address is no address, as in the
-// original.
+// what to store (docs/linux.md#transports-and-addresses): a readable
+// host:port in the original hex form, its port possibly a service name that
+// lookup resolves (ours); any other address string verbatim. A unix socket
+// path may hold no ':' (nothing in the table format could escape it) and,
+// like every field, no '#' or newline. An empty address is no address, as
+// in the original.
 func tableAddress(opt, addr string, lookup nlsaddr.PortFunc) (string, error) {
 	if addr == "" {
 		return "", nil

@@ -76,8 +76,8 @@ func (p inProcess) changeService(op pmadm.Op, tag, svc string) int {
 	return c.Status(pmadm.Change(c, op, tag, svc))
 }
 
-// active is the state the queries call active (listen.md 4.3: ENABLED or
-// STARTING; the same test serves -x and net_spec alone).
+// active is the state the queries call active (ENABLED or STARTING; the
+// same test serves -x and net_spec alone).
 func active(pm sacmsg.StatusEntry) bool {
 	return pm.State == sacmsg.Enabled || pm.State == sacmsg.Starting
 }
@@ -113,7 +113,7 @@ func listenService(s pmadm.Service) (l svcLine, ok bool) {
 
 func (s svcLine) disabled() bool { return s.flags&pmtab.FlagX != 0 }
 
-// report is the -v/-z line of listen.md 4.6.
+// report is the -v/-z line (docs/original.md#nlsadmin-reports).
 func (s svcLine) report() string {
 	addr := s.addr
 	if addr == "" {
@@ -137,14 +137,14 @@ func (s svcLine) report() string {
 	return fmt.Sprintf(msgReport, s.svc, addr, state, rpc, s.id, modules, s.command, s.comment)
 }
 
-// frontEnd runs the administrative modes (listen.md 4.3, 4.6-4.8): checks
-// 4-6 of listen.md 4.4, then the mode.
+// frontEnd runs the administrative modes: the net_spec, service code and
+// privilege checks (docs/original.md#nlsadmin-checks), then the mode.
 func (c *cmd) frontEnd(o *options) error {
 	m := o.modes
 	net := o.net
 	if !admfile.IsAlnum(net) || net == "" || len(net) > sactab.TagSize {
-		// [LINUX] The original passed any text on to sacadm; a port
-		// monitor tag is 1-14 letters and digits (linux.md D7).
+		// The original passed any text on to sacadm; a port monitor tag is
+		// 1-14 letters and digits.
 		return fail(exitBadPM, msgInvalidNet+detailBadNet, net, sactab.TagSize)
 	}
 	var pm sacmsg.StatusEntry
@@ -155,12 +155,13 @@ func (c *cmd) frontEnd(o *options) error {
 		}
 	}
 	if m&(modeAdd|modeDisable|modeEnable|modeRemove|modeZ) != 0 {
-		// sic: 14 characters are refused too (listen.md 10).
+		// sic: 14 characters are refused too, a quirk of the original kept
+		// (docs/original.md#listen-quirks).
 		if o.svc == "" || len(o.svc) >= pmtab.SvcTagSize {
 			return fail(exitService, msgSvcCodeLong, pmtab.SvcTagSize)
 		}
-		// [LINUX] pmadm takes only letters and digits; say so here rather
-		// than report its refusal as a system error.
+		// A check of ours: pmadm takes only letters and digits; say so here
+		// rather than report its refusal as a system error.
 		if !admfile.IsAlnum(o.svc) {
 			return fail(exitService, msgSvcCodeChars, o.svc)
 		}
@@ -204,11 +205,10 @@ func (c *cmd) frontEnd(o *options) error {
 }
 
 // isQuery reports whether a -l/-t argument asks for the current address:
-// anything starting with '-' does [QUIRK] (listen.md 4.3).
+// anything starting with '-' does, as in the original.
 func isQuery(arg string) bool { return strings.HasPrefix(arg, "-") }
 
-// checkNet is listen.md 4.4 step 4: net_spec must name a port monitor of
-// type listen.
+// checkNet checks that net_spec names a port monitor of type listen.
 func (c *cmd) checkNet(net string) (sacmsg.StatusEntry, error) {
 	// sacadm -L lists nothing whenever it fails: no such port monitor,
 	// or anything else.
@@ -261,7 +261,7 @@ func (c *cmd) services(net, code string) ([]svcLine, error) {
 	return svcs, nil
 }
 
-// listServices is -v (code empty), -z code and -q -z code (listen.md 4.6).
+// listServices is -v (code empty), -z code and -q -z code.
 func (c *cmd) listServices(net, code string, q bool) error {
 	all, err := c.services(net, code)
 	if err != nil {
@@ -338,7 +338,7 @@ func (c *cmd) add(o *options) error {
 	if err := noneOf("-y", o.comment, "\n"); err != nil {
 		return err
 	}
-	id := "listen" // listen.md 2.4
+	id := "listen" // the original's default identity
 	if o.has('w') {
 		if err := noneOf("-w", o.id, ":#\n"); err != nil {
 			return err
@@ -384,7 +384,8 @@ func (c *cmd) changeService(o *options) error {
 }
 
 // addresses is -l and -t: print (argument starting with '-') or replace
-// the address of service 0 and then of service 1 (listen.md 4.7).
+// the address of service 0 and then of service 1
+// (docs/original.md#nlsadmin-address-replacement).
 func (c *cmd) addresses(o *options) error {
 	if o.has('l') {
 		if err := c.address(o.net, "0", "-l", o.lAddr, msgNoNLPS); err != nil {
@@ -425,17 +426,17 @@ func (c *cmd) address(net, code, opt, arg, undefined string) error {
 		return nil
 	}
 	if err := translate(c.saf.changeService(pmadm.Remove, net, code), changeTable, ""); err != nil {
-		// pmadm exits non-zero when it changed the table but could not
-		// tell sac (sac.md 13.4). If the entry is gone, re-add it all the
-		// same, so that a failed notification never loses the service.
+		// pmadm exits non-zero when it changed the table but could not tell
+		// sac. If the entry is gone, re-add it all the same, so that a
+		// failed notification never loses the service.
 		if left, lerr := c.services(net, code); lerr != nil || len(left) > 0 {
 			return err
 		}
 	}
-	// [QUIRK: keep] The re-added entry has lflags c and no rpc info, whatever
-	// it had before (listen.md 4.7). Flag o stays (issue 6): without it the
-	// OPTIONS field, which s.command still holds, would become part of the
-	// command.
+	// The re-added entry has lflags c and no rpc info, whatever it had
+	// before: the original's quirk, kept (docs/original.md#listen-quirks).
+	// Flag o (ours) stays: without it the OPTIONS field, which s.command
+	// still holds, would become part of the command.
 	lflags := "c"
 	if strings.Contains(s.lflags, "o") {
 		lflags = "co"

@@ -198,7 +198,7 @@ func withTCP(extra map[string][]reply) map[string][]reply {
 }
 
 var frontEndTests = []frontEndTest{
-	// -x (listen.md 4.3).
+	// -x.
 	{
 		name: "x lists listen port monitors",
 		args: "-x",
@@ -222,7 +222,7 @@ var frontEndTests = []frontEndTest{
 		stderr:  "nlsadmin: error: Could not list port monitors\n" + sysErrLine,
 		code:    6,
 	},
-	// net_spec alone and -q (listen.md 4.3).
+	// net_spec alone and -q.
 	{name: "net_spec enabled", args: "tcp", replies: withTCP(nil), calls: []string{sacTCP}, stdout: "tcp\tACTIVE\n"},
 	{name: "net_spec starting", args: "tcp", replies: map[string][]reply{sacTCP: {pmStarting}}, calls: []string{sacTCP}, stdout: "tcp\tACTIVE\n"},
 	{name: "net_spec not running", args: "tcp", replies: map[string][]reply{sacTCP: {pmNotRunning}}, calls: []string{sacTCP}, stdout: "tcp\tINACTIVE\n", code: 1},
@@ -230,7 +230,7 @@ var frontEndTests = []frontEndTest{
 	{name: "net_spec with -m", args: "-m tcp", replies: withTCP(nil), calls: []string{sacTCP}, stdout: "tcp\tACTIVE\n"},
 	{name: "q active", args: "-q tcp", replies: withTCP(nil), calls: []string{sacTCP}},
 	{name: "q inactive", args: "-q tcp", replies: map[string][]reply{sacTCP: {pmNotRunning}}, calls: []string{sacTCP}, code: 1},
-	// net_spec validation (listen.md 4.4 step 4).
+	// net_spec validation.
 	{
 		name: "no such port monitor", args: "-v tcp", replies: map[string][]reply{sacTCP: {noPM}},
 		calls: []string{sacTCP}, stderr: "nlsadmin: error: Invalid network specification\n", code: 7,
@@ -243,7 +243,7 @@ var frontEndTests = []frontEndTest{
 		name: "net_spec not a tag", args: "tc/p",
 		stderr: "nlsadmin: error: Invalid network specification: \"tc/p\" is not a port monitor tag (1-14 letters and digits)\n", code: 7,
 	},
-	// -v and -z (listen.md 4.6).
+	// -v and -z.
 	{
 		name: "v lists services",
 		args: "-v tcp",
@@ -305,7 +305,7 @@ var frontEndTests = []frontEndTest{
 		calls:   []string{sacTCP, "pmadm -L -p tcp -s nope"},
 		code:    4,
 	},
-	// Service code length (listen.md 4.4 step 5): 13 is the longest.
+	// Service code length: 13 is the longest.
 	{
 		name:    "z code of 13",
 		args:    "-z abcdefghijklm tcp",
@@ -326,7 +326,7 @@ var frontEndTests = []frontEndTest{
 		name: "d code not alphanumeric", args: "-d a.b tcp", replies: withTCP(nil), calls: []string{sacTCP},
 		stderr: "nlsadmin: error: Service code \"a.b\" must be letters and digits\n", code: 4,
 	},
-	// -a (listen.md 4.3, 4.8).
+	// -a.
 	{
 		name:    "a adds",
 		args:    "-a lp -c /bin/cat\x00-u -y a\x00comment tcp",
@@ -402,7 +402,7 @@ var frontEndTests = []frontEndTest{
 	{name: "a without net_spec", args: "-a lp -c /bin/cat -y x", stderr: "nlsadmin: error: Missing argument\nusage:", code: 5},
 	{name: "c with net_spec", args: "-c /bin/cat tcp", stderr: "nlsadmin: error: Missing argument\nusage:", code: 5},
 	{name: "y and w without -a", args: "-c /bin/cat -y x -w me", stderr: "nlsadmin: error: Missing argument\nusage:", code: 5},
-	// -r, -e, -d (listen.md 4.8).
+	// -r, -e, -d.
 	{name: "r", args: "-r lp tcp", replies: withTCP(map[string][]reply{"pmadm -r -p tcp -s lp": {{}}}), calls: []string{sacTCP, "pmadm -r -p tcp -s lp"}},
 	{name: "e", args: "-e lp tcp", replies: withTCP(map[string][]reply{"pmadm -e -p tcp -s lp": {{}}}), calls: []string{sacTCP, "pmadm -e -p tcp -s lp"}},
 	{name: "d", args: "-d lp tcp", replies: withTCP(map[string][]reply{"pmadm -d -p tcp -s lp": {{}}}), calls: []string{sacTCP, "pmadm -d -p tcp -s lp"}},
@@ -423,7 +423,7 @@ var frontEndTests = []frontEndTest{
 		calls: []string{sacTCP, "pmadm -r -p tcp -s lp"}, stderr: sysErrLine, code: 6,
 	},
 	{name: "r not root", args: "-r lp tcp", euid: 1, replies: withTCP(nil), calls: []string{sacTCP}, stderr: "nlsadmin: error: Must be super user\n", code: 3},
-	// -k (listen.md 4.8).
+	// -k.
 	{name: "k", args: "-k tcp", replies: withTCP(map[string][]reply{"sacadm -k -p tcp": {{}}}), calls: []string{sacTCP, "sacadm -k -p tcp"}},
 	{
 		name: "k not running", args: "-k tcp", replies: withTCP(map[string][]reply{"sacadm -k -p tcp": {{code: 8}}}),
@@ -441,7 +441,7 @@ var frontEndTests = []frontEndTest{
 		name: "k other", args: "-k tcp", replies: withTCP(map[string][]reply{"sacadm -k -p tcp": {{code: 10}}}),
 		calls: []string{sacTCP, "sacadm -k -p tcp"}, stderr: sysErrLine, code: 6,
 	},
-	// -s (listen.md 4.8).
+	// -s.
 	{
 		name: "s", args: "-s tcp", replies: withTCP(map[string][]reply{"sacadm -s -p tcp": {{}}, "sacadm -e -p tcp": {{}}}),
 		calls: []string{sacTCP, "sacadm -s -p tcp", "sacadm -e -p tcp"},
@@ -470,7 +470,7 @@ var frontEndTests = []frontEndTest{
 		name: "s other", args: "-s tcp", replies: withTCP(map[string][]reply{"sacadm -s -p tcp": {{code: 10}}}),
 		calls: []string{sacTCP, "sacadm -s -p tcp"}, stderr: sysErrLine, code: 6,
 	},
-	// -i (listen.md 4.3, 4.8): no net_spec check first.
+	// -i: no net_spec check first.
 	{
 		name: "i",
 		args: "-i tcp",
@@ -523,7 +523,7 @@ var frontEndTests = []frontEndTest{
 		code:    6,
 	},
 	{name: "i not root", args: "-i tcp", euid: 5, stderr: "nlsadmin: error: Must be super user\n", code: 3},
-	// -l and -t (listen.md 4.7).
+	// -l and -t.
 	{
 		name:    "l query",
 		args:    "-l - tcp",

@@ -1,6 +1,6 @@
 package nlsadmin
 
-// --import-inetd (issue 6): turn an inetd.conf into a shell script of
+// --import-inetd (our extension): turn an inetd.conf into a shell script of
 // sacadm, pmadm and nlsadmin commands that recreates its services under a
 // listen port monitor. The mapping, entry by entry:
 //
@@ -47,7 +47,7 @@ import (
 )
 
 // importNetSpec is the transport of the imported port monitor: tcp covers
-// IPv4, IPv6 and, through the service options, udp (linux.md D15).
+// IPv4, IPv6 and, through the service options, udp.
 const importNetSpec = "tcp"
 
 // tcpdRealDir is where tcpd looks for a daemon named without a path
@@ -342,7 +342,7 @@ func (im *importer) check(args []string) error {
 
 // code makes a service code from the service name: its letters and
 // digits, u for udp, 6 for IPv6-only, a number when taken; at most 13
-// characters (pmtab.SvcTagSize is refused by nlsadmin, listen.md 4.4).
+// characters (nlsadmin refuses pmtab.SvcTagSize).
 func (im *importer) code(name, proto string, v6 bool) string {
 	var b strings.Builder
 	for _, r := range name {
@@ -378,10 +378,11 @@ func (im *importer) code(name, proto string, v6 bool) string {
 	}
 }
 
-// importCommand builds the listener's command line from inetd's server
-// path and argv, quoting words as the listener splits them (listen.md
-// 2.5), and says what cannot be carried over. For tcpd it returns the
-// daemon's command and its name for --wrap.
+// importCommand builds the listener's command line from inetd's server path
+// and argv, quoting words as the listener splits them
+// (docs/original.md#listen-command-splitting), and says what cannot be
+// carried over. For tcpd it returns the daemon's command and its name for
+// --wrap.
 func importCommand(server string, argv []string) (command, wrap string, notes []string, err error) {
 	if !strings.HasPrefix(server, "/") {
 		return "", "", nil, fmt.Errorf(msgImportRelative, server)

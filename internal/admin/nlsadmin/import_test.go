@@ -33,8 +33,8 @@ func importCmd(stdout, stderr io.Writer, services string) *cmd {
 
 // TestImportInetd: --import-inetd on a sample inetd.conf with every case
 // the importer knows, against golden files for the script (.sh) and the
-// entries left out (.stderr). Issue 6. go test -run TestImportInetd -update
-// rewrites them.
+// entries left out (.stderr). go test -run TestImportInetd -update rewrites
+// them.
 func TestImportInetd(t *testing.T) {
 	dir := filepath.Join("testdata", "import")
 	var stdout, stderr bytes.Buffer

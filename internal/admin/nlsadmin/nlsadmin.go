@@ -20,8 +20,9 @@ import (
 // installed as nlsadmin, so that is what we print.
 const prog = "nlsadmin"
 
-// nlsadmin's exit statuses (listen.md 4.4). They differ from sacadm's and
-// pmadm's (saf/exitcode), which nlsadmin translates (listen.md 4.8).
+// nlsadmin's exit statuses. They differ from sacadm's and pmadm's
+// (saf/exitcode), which nlsadmin translates
+// (docs/original.md#nlsadmin-commands-and-exit-codes).
 const (
 	exitOK      = 0 // success; for queries: active / enabled
 	exitNo      = 1 // queries only: inactive port monitor, disabled service; --import-inetd: entries left out
@@ -33,8 +34,8 @@ const (
 	exitBadPM   = 7 // no such port monitor, or not of type listen
 )
 
-// Compiled-in commands (listen.md 4.8). They are service commands, so
-// SAF_ROOT does not prefix them (linux.md D1). A build for another layout
+// Compiled-in commands. They are service commands, so SAF_ROOT does not
+// prefix them (docs/linux.md#the-sandbox-root). A build for another layout
 // sets them with the linker, as the tests do:
 //
 //	go build -ldflags "-X github.com/linux-saf/saf/internal/admin/nlsadmin.listenPath=/opt/saf/listen" ./cmd/nlsadmin
@@ -89,7 +90,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 var errQuiet = errors.New("quiet exit")
 
 // sacError is a failure of a sacadm or pmadm command: after its message
-// (if any) comes "System error in SAC command" (listen.md 4.4 step 8).
+// (if any) comes "System error in SAC command".
 type sacError struct{ msg string }
 
 func (e *sacError) Error() string { return e.msg }
@@ -165,8 +166,8 @@ func (c *cmd) requireRoot() error {
 	return nil
 }
 
-// exec parses the command line, finds the one form it is (listen.md 4.3)
-// and runs it, in the order of checks of listen.md 4.4.
+// exec parses the command line, finds the one form it is and runs it, in
+// the original's order of checks (docs/original.md#nlsadmin-checks).
 func (c *cmd) exec(args []string) error {
 	o, err := parseArgs(args)
 	if err != nil {

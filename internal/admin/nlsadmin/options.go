@@ -10,7 +10,7 @@ import (
 
 // mode is the set of "mode" options met so far. The original keeps one
 // such set while it walks the options; each option refuses to be combined
-// with some modes and some earlier options (listen.md 4.4 step 1).
+// with some modes and some earlier options.
 type mode uint16
 
 const (
@@ -46,7 +46,7 @@ type rule struct {
 	letters string
 }
 
-// rules is listen.md 4.4 step 1, option by option.
+// rules holds the original's consistency checks, option by option.
 var rules = map[byte]rule{
 	'a': {allow: cFamily, svc: true, letters: "qARD"},
 	'c': {allow: cFamily, letters: "cq"},
@@ -67,9 +67,9 @@ var rules = map[byte]rule{
 	'x': {svc: true, letters: "qNyRADw"},
 	'y': {allow: cFamily, letters: "qyRAD"},
 	'z': {svc: true, letters: "yARwD"},
-	// [LINUX] -A refuses an earlier -D too: the original accepted
+	// Ours: -A refuses an earlier -D too. The original accepted
 	// "-D -A addr" (flags cd with an address, which the listener then
-	// drops) and refused only "-A addr -D" (listen.md 10).
+	// drops) and refused only "-A addr -D".
 	'A': {allow: modeCmd | modePipe, svc: true, letters: "NwyD"},
 	'D': {allow: modeCmd | modePipe, svc: true, letters: "NwyAD"},
 	'N': {allow: anyMode, letters: "N"},
@@ -103,7 +103,7 @@ type options struct {
 	net     string // net_spec or -N
 	hasNet  bool
 
-	// Service options (issue 6): the long options that set pmtab's
+	// Service options (our extension): the long options that set pmtab's
 	// ListenOptions, in the order given ("--max", "--option max", ...).
 	svcOpts pmtab.ListenOptions
 	svcKeys []string
@@ -205,9 +205,8 @@ func (o *options) takeService(key, arg string) error {
 }
 
 // parseRPCArg reads -R prognum:versnum. The original wanted only digits and
-// exactly one ':'; [LINUX] we also want digits on both sides, and numbers
-// that fit RPC's 32 bits, since the listener refuses the whole table
-// otherwise.
+// exactly one ':'; we also want digits on both sides, and numbers that fit
+// RPC's 32 bits, since the listener refuses the whole table otherwise.
 func parseRPCArg(s string) (rpcSpec, error) {
 	bad := fmt.Errorf(msgRPCArg, s)
 	p, v, ok := strings.Cut(s, ":")

@@ -16,9 +16,9 @@ const (
 	parsed       = "" // accepted by the grammar; what the mode does is tested elsewhere
 )
 
-// grammarTests pins every consistency rule of listen.md 4.4 step 1 (in
+// grammarTests pins every option consistency rule (rules in options.go, in
 // both directions where the rule is one-sided), the getopt errors, and
-// the form checks of steps 2 and 3.
+// the form checks that follow them (docs/original.md#nlsadmin-checks).
 var grammarTests = []struct {
 	args  string
 	first string // first line of stderr; parsed: no usage error
@@ -142,7 +142,7 @@ var grammarTests = []struct {
 	{"-R 1:2 -z s", inconsistent},
 	{"-w i -z s", inconsistent},
 	{"-D -z s", inconsistent},
-	// -A: a mode other than -c/-o; -N; a service code; -w; -y; [LINUX] -D.
+	// -A: a mode other than -c/-o; -N; a service code; -w; -y; -D (ours).
 	{"-c /x -A a -A b", parsed},
 	{"-a s -A a", inconsistent},
 	{"-v -A a", inconsistent},
@@ -185,7 +185,7 @@ var grammarTests = []struct {
 	{"-c=/x", "nlsadmin: error: Must specify full path name"}, // the argument is "=/x"
 	{"-qzs tcp", parsed},
 	{"-c -x", "nlsadmin: error: Must specify full path name"}, // -x is -c's argument
-	// Operands (step 2): the first operand ends the options.
+	// Operands: the first operand ends the options.
 	{"tcp extra", `nlsadmin: error: unexpected argument "extra"`},
 	{"tcp -v", `nlsadmin: error: unexpected argument "-v"`},
 	{"-N tcp tcp", `nlsadmin: error: net_spec "tcp" given twice (operand and -N)`},
@@ -239,7 +239,7 @@ func TestGrammar(t *testing.T) {
 }
 
 func TestUsageText(t *testing.T) {
-	// listen.md 4.4, with argv[0] = nlsadmin.
+	// The original's usage text, with argv[0] = nlsadmin.
 	want := "usage: nlsadmin -x\n" +
 		"       nlsadmin [ options ] netspec\n" +
 		"       nlsadmin [ options ] -N port_monitor_tag\n" +
@@ -302,7 +302,7 @@ func TestFormatter(t *testing.T) {
 // FuzzMain runs nlsadmin on arbitrary command lines (arguments separated by
 // NUL) against a fake sacadm/pmadm. It must not panic, must exit with one
 // of its statuses, and whatever the formatter prints must be one _pmtab
-// listen tail that reads back unchanged (linux.md D7).
+// listen tail that reads back unchanged.
 func FuzzMain(f *testing.F) {
 	for _, tt := range grammarTests {
 		f.Add(strings.ReplaceAll(tt.args, " ", "\x00"))
@@ -312,7 +312,7 @@ func FuzzMain(f *testing.F) {
 		"-o\x00/p\x00-A\x00[::1]:1\x00-R\x001:2\x00-p\x00a,b",
 		"-c\x00/x #y", "-c\x00/x\ny", "-c\x00/x\x00-p\x00a:b", "-c\x00/x\x00-A\x00/a:b",
 		"-l\x00127.0.0.1:1\x00tcp", "-v\x00tcp", "-a\x00s\x00-c\x00/x\x00-y\x00c\x00tcp",
-		// Service options (issue 6).
+		// Service options (our extension).
 		"-c\x00/x\x00--max=3\x00--rate=5/60\x00--allow=::1,10.0.0.0/8",
 		"--internal=echo\x00-A\x00:7", "--proto=udp\x00--internal=time\x00-D",
 		"-c\x00/x\x00--option\x00wrap=a%3Ab", "-c\x00/x\x00-A\x00:echo\x00--wait",

@@ -10,7 +10,7 @@ import (
 )
 
 // servicesEnv names another services(5) file than /etc/services, for tests
-// and for importing another system's inetd.conf (issue 6).
+// and for importing another system's inetd.conf (--import-inetd).
 const servicesEnv = "SAF_SERVICES"
 
 // servicesCache holds the services file once read: one nlsadmin run

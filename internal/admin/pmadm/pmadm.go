@@ -25,12 +25,11 @@
 // exits 4, as the original does.
 //
 // Files are under $SAF_ROOT when it is set (then any user may run every
-// operation; linux.md D3). Every change is made under the admin lock and
-// written atomically (linux.md D8), so concurrent pmadm runs never lose an
-// entry.
+// operation). Every change is made under the admin lock and written
+// atomically, so concurrent pmadm runs never lose an entry.
 //
-// Exit status: as sacadm (sac.md 11.1); 4 also when the port monitor could
-// not be told about a change.
+// Exit status: as sacadm; 4 also when the port monitor could not be told
+// about a change.
 package pmadm
 
 import (
@@ -107,10 +106,10 @@ func parse(c *adm.Cmd, args []string) (*options, error) {
 	opts, err := c.ReadOptions(args, "adef:gi:Llm:p:rs:t:v:y:z:", nil, func(opt, arg string) error {
 		o.ops |= opOf[opt]
 		switch opt {
-		case "i": // linux.md D7
+		case "i": // ':' and '#' would corrupt _pmtab
 			o.id = arg
 			return checkField(arg, ":#", msgIdentityChars)
-		case "m": // linux.md D7
+		case "m": // '#' would start the comment
 			o.spec = arg
 			return checkField(arg, "#", msgSpecificChars+detailQuoted)
 		case "s":
@@ -232,7 +231,8 @@ func Change(c *adm.Cmd, op Op, tag, svc string) error {
 	return change(c, t, tag, svc, op)
 }
 
-// targets returns the port monitors named by -p or -t (sac.md 13.3).
+// targets returns the port monitors named by -p or -t
+// (docs/original.md#pmadm-targets).
 func targets(c *adm.Cmd, t *adm.SacTab, o *options) ([]*sactab.Entry, error) {
 	if o.Tag != "" {
 		e, err := c.Find(t, o.Tag)
@@ -295,7 +295,7 @@ func (p *pmTable) find(c *adm.Cmd, svc string, all *[]*pmtab.Entry) (*pmtab.Entr
 	return nil, nil
 }
 
-// add is pmadm -a (sac.md 13.5).
+// add is pmadm -a (docs/original.md#pmadm-add).
 func add(c *adm.Cmd, t *adm.SacTab, o *options) error {
 	// Trailing blanks of the data are dropped whenever _pmtab is read; drop
 	// them now so that what is written is what will be read.
@@ -398,7 +398,7 @@ func change(c *adm.Cmd, t *adm.SacTab, tag, svc string, op Op) error {
 	default:
 		line, err := pmtab.SetDisabledChecked(e.Raw, op == opDisable)
 		if err != nil {
-			// [LINUX] The original wrote the long line, and the
+			// Refusing is ours: the original wrote the long line, and the
 			// whole table became unreadable.
 			return adm.Fail(exitcode.SafErr, msgCannotDisable, svc, tag, err, p.path, e.Line)
 		}
@@ -410,14 +410,15 @@ func change(c *adm.Cmd, t *adm.SacTab, tag, svc string, op Op) error {
 	lk.Close()
 	if tellSac(c, tag) && op == opRemove {
 		// The script goes only once the port monitor has dropped the
-		// service (sac.md 13.6); an error here leaves a harmless file.
+		// service; an error here leaves a harmless file.
 		os.Remove(c.Root.ServiceScript(tag, svc))
 	}
 	return nil
 }
 
-// tellSac asks sac to have tag re-read its table (sac.md 13.4). It
-// reproduces the original's messages and exit statuses for every failure.
+// tellSac asks sac to have tag re-read its table
+// (docs/original.md#pmadm-notification). It reproduces the original's
+// messages and exit statuses for every failure.
 func tellSac(c *adm.Cmd, tag string) bool {
 	err := c.Tell(sacmsg.ACPMRead, tag)
 	switch code := exitcode.Code(err, exitcode.SysErr); code {
@@ -436,7 +437,7 @@ func tellSac(c *adm.Cmd, tag string) bool {
 	return false
 }
 
-// list is pmadm -l and -L (sac.md 13.8).
+// list is pmadm -l and -L (docs/original.md#pmadm-listings).
 func list(c *adm.Cmd, t *adm.SacTab, o *options, condensed bool) error {
 	printed := false
 	return eachService(c, t, o, func(pm *sactab.Entry, e *pmtab.Entry) {
@@ -490,7 +491,7 @@ func eachService(c *adm.Cmd, t *adm.SacTab, o *options, visit func(pm *sactab.En
 	return adm.FailMsg(exitcode.NoExist, msgNoServices)
 }
 
-// config is pmadm -g (sac.md 13.9).
+// config is pmadm -g (docs/original.md#pmadm-scripts).
 func config(c *adm.Cmd, t *adm.SacTab, o *options) error {
 	pms, err := targets(c, t, o)
 	if err != nil {

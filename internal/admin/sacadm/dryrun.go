@@ -18,11 +18,12 @@ import (
 	"github.com/linux-saf/saf/ttydefs"
 )
 
-// sacadm -x [-p pmtag] --dry-run (issue 6, an extension): check every
-// file a reload would read, each with the reader of the program that
-// reads it, and print what the reload would change compared with what
-// runs now. Nothing is applied and nothing is sent to sac or to a port
-// monitor but the status requests of sacadm -l and sacadm --status.
+// sacadm -x [-p pmtag] --dry-run (an extension,
+// docs/linux.md#extensions-beyond-the-original): check every file a reload
+// would read, each with the reader of the program that reads it, and print
+// what the reload would change compared with what runs now. Nothing is
+// applied and nothing is sent to sac or to a port monitor but the status
+// requests of sacadm -l and sacadm --status.
 //
 // Problems go to stderr as "sacadm: FILE:LINE: reason", the reason the
 // original's text where the original had one for the same fault ("Unrecognized
@@ -42,11 +43,11 @@ import (
 // answer; a line says so). Exit 0 when every file is valid; 3 when one
 // is corrupt; 4 when one cannot be read; 5 when -p names no port monitor.
 
-// listenModules are the modules listen accepts (linux.md D10); any other
-// fails the service.
+// listenModules are the modules listen accepts
+// (docs/linux.md#line-disciplines); any other fails the service.
 var listenModules = map[string]bool{"timod": true, "tirdwr": true, "sockmod": true}
 
-// maxListenCode is the longest listen service code (listen.md 2.2).
+// maxListenCode is the longest listen service code.
 const maxListenCode = 13
 
 // checker collects the problems found.
@@ -367,8 +368,8 @@ func (k *checker) diffServices(pm sactab.Entry, file []tableEntry) []string {
 	want := map[string]bool{}
 	for _, e := range file {
 		if pm.Type == typeTTYMon && e.Flags&pmtab.FlagX != 0 {
-			// Disabled without a disable message: ttymon does not
-			// monitor it at all (ttymon.md 3.2).
+			// Disabled without a disable message: ttymon does not monitor
+			// it at all (docs/original.md#entries-ttymon-does-not-monitor).
 			if tty, err := pmtab.ParseTTY(e.PMSpecific); err == nil && tty.DisableMsg == "" {
 				continue
 			}

@@ -64,7 +64,7 @@ func readPMTab(root paths.Root, tag, pmtype string) (*pmTable, error) {
 	t := &pmTable{Path: path, Data: data}
 	var ttyText map[int]string
 	if pmtype == typeTTYMon {
-		// ttymon cuts comments at an unescaped '#' (ttymon.md 2).
+		// ttymon cuts comments at an unescaped '#'.
 		ttyText = map[int]string{}
 		sc := ttydefs.NewScanner(bytes.NewReader(data))
 		for sc.Scan() {

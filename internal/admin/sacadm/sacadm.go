@@ -33,24 +33,25 @@
 // 2147483647 (the C int the original kept them in), and a larger one is
 // refused instead of being clamped.
 //
-// Extensions (issue 6), long options only so that no original option
-// changes: -k --force also ends the port monitor's live sessions (a new
-// request type, sacmsg.ACKillForce); --status lists every port monitor,
-// its services and their live sessions, merging _pmtab with what a running
-// port monitor reports on its status socket (saf/pmstatus), as a table or
-// with --json as a document whose schema sacadm(8) gives (status.go);
-// -x --dry-run checks every file a reload reads and prints what it would
-// change, applying nothing (dryrun.go).
+// Extensions (docs/linux.md#extensions-beyond-the-original), long options
+// only so that no original option changes: -k --force also ends the port
+// monitor's live sessions (a new request type, sacmsg.ACKillForce);
+// --status lists every port monitor, its services and their live sessions,
+// merging _pmtab with what a running port monitor reports on its status
+// socket (saf/pmstatus), as a table or with --json as a document whose
+// schema sacadm(8) gives (status.go); -x --dry-run checks every file a
+// reload reads and prints what it would change, applying nothing
+// (dryrun.go).
 //
 // Files are under $SAF_ROOT when it is set (then any user may run every
-// operation; linux.md D3). Every change to _sactab is made under the admin
-// lock /etc/saf/.lock and written atomically (linux.md D8).
+// operation). Every change to _sactab is made under the admin lock
+// /etc/saf/.lock and written atomically.
 //
 // Exit status: 0 success, 1 bad arguments, 2 not privileged, 3 SAF error
 // (corrupt or wrong-version files, refused by sac), 4 system error or sac
 // unreachable, 5 no such port monitor or script, 6 already exists, 7 port
 // monitor running, 8 port monitor not running, 9 in recovery, 10 sac did
-// not answer (sac.md 11.1).
+// not answer.
 package sacadm
 
 import (
@@ -72,7 +73,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Operation bits (sac.md 12.1): exactly one must be set.
+// Operation bits (docs/original.md#sacadm-operations): exactly one must be
+// set.
 const (
 	opAdd = 1 << iota
 	opRemove
@@ -168,8 +170,8 @@ func checkCommandOption(v string) error {
 	if !strings.HasPrefix(v, "/") {
 		return adm.Fail(exitcode.BadArgs, msgCommandNotFull+detailQuoted, v)
 	}
-	// linux.md D7: the command field ends at ':' and '#' starts the
-	// comment, so either would corrupt _sactab.
+	// The command field ends at ':' and '#' starts the comment, so either
+	// would corrupt _sactab (docs/linux.md#input-validation).
 	if strings.ContainsAny(v, ":#") {
 		return adm.Fail(exitcode.BadArgs, msgCommandChars, v)
 	}
@@ -303,7 +305,8 @@ func Tell(c *adm.Cmd, req byte, tag string) error {
 	return c.Tell(req, tag)
 }
 
-// script prints the script at path, or installs src there (sac.md 12.6).
+// script prints the script at path, or installs src there
+// (docs/original.md#sacadm-scripts).
 func script(c *adm.Cmd, path, src string) error {
 	if src == "" {
 		return c.PrintScript(path)
@@ -344,7 +347,7 @@ func add(c *adm.Cmd, e sactab.Entry, version int, src string) error {
 	}
 	home, vardir := c.Root.PMDir(e.Tag), c.Root.PMVarDir(e.Tag)
 	cleanup := func() {
-		os.RemoveAll(home) // only the tag's own tree (linux.md D7)
+		os.RemoveAll(home) // only the tag's own tree
 		os.Remove(vardir)
 	}
 	if err := os.MkdirAll(c.Root.VarSafDir(), 0o755); err != nil {
@@ -359,9 +362,9 @@ func add(c *adm.Cmd, e sactab.Entry, version int, src string) error {
 	if src != "" {
 		installed, err := c.InstallScript(src, c.Root.PMConfig(e.Tag))
 		if err != nil || !installed {
-			// A script that is not a regular file only warns, and the
-			// port monitor is then not added with exit status 0: the
-			// original's behaviour (sac.md 12.3 step 3, 14).
+			// A script that is not a regular file only warns, and the port
+			// monitor is then not added with exit status 0: the original's
+			// behaviour, kept (docs/original.md#admin-quirks-kept).
 			cleanup()
 			return err
 		}
@@ -404,8 +407,8 @@ func add(c *adm.Cmd, e sactab.Entry, version int, src string) error {
 }
 
 // freshDir makes dir an empty directory, removing an old one of the same
-// name recursively as the original does (sac.md 12.3 step 2). A symlink or
-// any other non-directory in its place is refused, never followed.
+// name recursively as the original does. A symlink or any other
+// non-directory in its place is refused, never followed.
 func freshDir(dir string) error {
 	fi, err := os.Lstat(dir)
 	switch {
@@ -443,8 +446,9 @@ func writeNew(path string, data []byte, mode os.FileMode) error {
 	return err
 }
 
-// checkCommand checks the first word of the port monitor command (sac.md
-// 12.3 step 7). A command that does not exist yet only warns.
+// checkCommand checks the first word of the port monitor command
+// (docs/original.md#sacadm-add). A command that does not exist yet only
+// warns.
 func checkCommand(c *adm.Cmd, cmd string) error {
 	word := cmd
 	if i := strings.IndexAny(cmd, " \t"); i >= 0 {
@@ -505,7 +509,7 @@ func remove(c *adm.Cmd, tag string) error {
 	return nil
 }
 
-// list is sacadm -l and -L (sac.md 12.5).
+// list is sacadm -l and -L (docs/original.md#sacadm-listings).
 func list(c *adm.Cmd, t *adm.SacTab, tag, pmtype string, condensed bool) error {
 	rows, err := portMonitors(c, t, tag, pmtype)
 	if err != nil {

@@ -12,8 +12,8 @@ import (
 )
 
 // An unprivileged user outside a sandbox may list but not change
-// (sac.md 11.2). The check comes after the _sactab check and before the
-// operation's option combination check.
+// (docs/original.md#privilege). The check comes after the _sactab check and
+// before the operation's option combination check.
 func TestPrivilege(t *testing.T) {
 	root := t.TempDir()
 	os.MkdirAll(filepath.Join(root, "etc/saf"), 0o755)

@@ -17,12 +17,13 @@ import (
 	"github.com/linux-saf/saf/saf/sactab"
 )
 
-// sacadm --status [-p pmtag] [--json] (issue 6, an extension): every
-// port monitor, from sac's live view (or _sactab with NO_SAC when sac is
-// not running), every service of each from its _pmtab merged with what
-// the running port monitor reports on its status socket
-// (saf/pmstatus), and the live sessions. The JSON form is documented in
-// sacadm(8); its field names are part of the interface.
+// sacadm --status [-p pmtag] [--json] (an extension,
+// docs/linux.md#extensions-beyond-the-original): every port monitor, from
+// sac's live view (or _sactab with NO_SAC when sac is not running), every
+// service of each from its _pmtab merged with what the running port monitor
+// reports on its status socket (saf/pmstatus), and the live sessions. The
+// JSON form is documented in sacadm(8); its field names are part of the
+// interface.
 
 // statusReport is the --json document.
 type statusReport struct {

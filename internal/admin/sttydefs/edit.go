@@ -16,24 +16,24 @@ import (
 	"github.com/linux-saf/saf/ttydefs"
 )
 
-// Defaults of -a (ttymon.md 6.2).
+// Defaults of -a, as in the original.
 const (
 	defaultInitial = "9600"
 	defaultFinal   = "9600 sane"
 )
 
-// Modes of the table after a rewrite (ttymon.md 6.2, 6.3).
+// Modes of the table after a rewrite.
 const (
 	newFileMode     = 0o644
 	removedFileMode = 0o444
 )
 
-// add is "sttydefs -a" (ttymon.md 6.2).
+// add is "sttydefs -a" (docs/original.md#sttydefs-add-and-remove).
 func (c *command) add(o addOpts) error {
 	if !c.root.Privileged(c.uid) {
 		return failMsg(msgNotPriv)
 	}
-	// linux.md D7: refuse what would corrupt the table, before touching it.
+	// Refuse what would corrupt the table, before touching it.
 	errs := []error{checkLabel(whatTTYLabel, o.label, false)}
 	if o.hasNext {
 		errs = append(errs, checkLabel(whatNextLabel, o.next, true))
@@ -104,8 +104,8 @@ func entryLine(e ttydefs.Entry) string {
 	return strings.Join([]string{e.Label, e.Initial, e.Final, autobaud, e.Next}, ":")
 }
 
-// remove is "sttydefs -r label" (ttymon.md 6.3). args are all the
-// arguments: -r is only valid as the whole command line.
+// remove is "sttydefs -r label" (docs/original.md#sttydefs-add-and-remove).
+// args are all the arguments: -r is only valid as the whole command line.
 func (c *command) remove(args []string, label string) error {
 	if len(args) > 2 {
 		return &adm.UsageError{}
@@ -129,7 +129,7 @@ func (c *command) remove(args []string, label string) error {
 }
 
 // lockName is the lock file next to the table that -a and -r hold for
-// their whole read-modify-write (linux.md D8).
+// their whole read-modify-write.
 const lockName = ".ttydefs.lock"
 
 // table is /etc/ttydefs as read under its lock; Close the lock when the
@@ -166,10 +166,10 @@ func (c *command) openTable(missingOK bool) (*table, error) {
 	return nil, err
 }
 
-// writeTable replaces the table atomically (linux.md D8) and words the
-// failures as the original did at the same step. -a (viaTemp false)
-// appended to the table, and only opening it could fail; -r (viaTemp
-// true) copied it through a temp file and renamed that.
+// writeTable replaces the table atomically and words the failures as the
+// original did at the same step. -a (viaTemp false) appended to the table,
+// and only opening it could fail; -r (viaTemp true) copied it through a
+// temp file and renamed that.
 func writeTable(path string, data []byte, mode os.FileMode, viaTemp bool) error {
 	err := lockfile.WriteFile(path, data, mode)
 	var le *os.LinkError
@@ -196,10 +196,10 @@ func couldNotOpen(path string, err error) error {
 	return fail(msgCouldNotOpen, path, errno.Text(err))
 }
 
-// checkLabel refuses a ttylabel or nextlabel that the table cannot hold
-// as written (linux.md D7): in a token field ':' ends the field, '#' starts
-// a comment, '\' starts an escape, a blank ends the token and a newline
-// ends the entry. An empty ttylabel names nothing.
+// checkLabel refuses a ttylabel or nextlabel that the table cannot hold as
+// written: in a token field ':' ends the field, '#' starts a comment, '\'
+// starts an escape, a blank ends the token and a newline ends the entry. An
+// empty ttylabel names nothing.
 func checkLabel(what, v string, emptyOK bool) error {
 	if v == "" && !emptyOK {
 		return fmt.Errorf(msgEmptyLabel, what, v)
@@ -210,9 +210,9 @@ func checkLabel(what, v string, emptyOK bool) error {
 	return nil
 }
 
-// checkFlags refuses a flags value that would corrupt its entry (linux.md
-// D7): a newline, an unescaped ':' (ends the field) or '#' (starts a
-// comment), or a lone '\' at the end (it would escape the ':' after it).
+// checkFlags refuses a flags value that would corrupt its entry: a newline,
+// an unescaped ':' (ends the field) or '#' (starts a comment), or a lone
+// '\' at the end (it would escape the ':' after it).
 func checkFlags(what, v string) error {
 	for i := 0; i < len(v); i++ {
 		switch v[i] {

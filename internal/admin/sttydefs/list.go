@@ -12,8 +12,9 @@ import (
 	"github.com/linux-saf/saf/ttydefs"
 )
 
-// list is "sttydefs -l [label]" (ttymon.md 6.4). args are all the
-// arguments: the label is read from them directly, as the original did.
+// list is "sttydefs -l [label]" (docs/original.md#sttydefs-listing). args
+// are all the arguments: the label is read from them directly, as the
+// original did.
 func (c *command) list(args []string) error {
 	if len(args) > 2 {
 		return &adm.UsageError{}
@@ -117,8 +118,7 @@ func logf(w io.Writer, format string, args ...any) {
 	fmt.Fprintf(w, fmtLine, fmt.Sprintf(format, args...))
 }
 
-// printRecord prints one line of the file and what it parses to
-// (ttymon.md 6.4).
+// printRecord prints one line of the file and what it parses to.
 func printRecord(w io.Writer, rec ttydefs.Record) {
 	if rec.Line.TooLong {
 		logf(w, msgEntryTooLong)

@@ -1,5 +1,5 @@
 // Package sttydefs implements sttydefs, the maintainer of /etc/ttydefs
-// (ttymon.md 6).
+// (docs/original.md#sttydefs).
 //
 // # Synopsis
 //
@@ -44,7 +44,7 @@
 //	$SAF_ROOT/etc/.ttydefs       the temp file of a rewrite
 //
 // SAF_ROOT is empty on a real system; set, it names a sandbox in which
-// anyone may change the table (linux.md D1, D3).
+// anyone may change the table.
 //
 // # Exit status
 //
@@ -57,17 +57,16 @@
 //
 // Every message to stderr names the program ("sttydefs: ") and ends in a
 // newline; the texts after the prefix are the original's, and a file is
-// named by the path actually used, SAF_ROOT included (linux.md D2). -a and
-// -r rewrite the table atomically under a lock (linux.md D8): -a checks
-// everything before it writes (the original could leave a new file with
-// only its version line), keeps the file's mode (0644 for a new file), and
-// ends an unterminated last line before appending; -r leaves mode 0444.
-// Labels containing ':', '#', '\', white space or a newline, an empty
-// label, and flags with an unescaped ':' or '#', a newline or a trailing
-// lone '\' are refused with exit 1 (linux.md D7): the original wrote them
-// and corrupted the table. Flag words are checked as ttymon will read them
-// (escapes decoded), so an encoded "stty -g" word written with "\:" is
-// accepted.
+// named by the path actually used, SAF_ROOT included. -a and -r rewrite the
+// table atomically under a lock: -a checks everything before it writes (the
+// original could leave a new file with only its version line), keeps the
+// file's mode (0644 for a new file), and ends an unterminated last line
+// before appending; -r leaves mode 0444. Labels containing ':', '#', '\',
+// white space or a newline, an empty label, and flags with an unescaped ':'
+// or '#', a newline or a trailing lone '\' are refused with exit 1: the
+// original wrote them and corrupted the table. Flag words are checked as
+// ttymon will read them (escapes decoded), so an encoded "stty -g" word
+// written with "\:" is accepted.
 package sttydefs
 
 import (
@@ -82,7 +81,7 @@ import (
 
 const prog = "sttydefs"
 
-// Exit statuses (ttymon.md 6).
+// Exit statuses.
 const (
 	exitOK    = 0
 	exitFail  = 1

@@ -46,7 +46,7 @@ func TestNotPrivileged(t *testing.T) {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, code, out, errs)
 		}
 	}
-	// -r checks its arguments first (ttymon.md 6.3).
+	// -r checks its arguments first.
 	if code, _, _ := run(c, "-r", "9600", "x"); code != 2 {
 		t.Errorf("-r 9600 x: exit %d, want 2", code)
 	}
@@ -106,7 +106,7 @@ func TestCheckFlags(t *testing.T) {
 }
 
 // TestConcurrentAdds: writers serialise on the lock and rewrite
-// atomically, so none of their entries is lost (linux.md D8).
+// atomically, so none of their entries is lost.
 func TestConcurrentAdds(t *testing.T) {
 	c, path := sandbox(t)
 	const n = 24
@@ -160,7 +160,7 @@ func TestMainUsesSAFRoot(t *testing.T) {
 }
 
 // TestRefusesNonRegularTable: a directory or a symlink in the table's
-// place is reported and left alone, never replaced (STYLE 5).
+// place is reported and left alone, never replaced.
 func TestRefusesNonRegularTable(t *testing.T) {
 	c, path := sandbox(t)
 	if err := os.Mkdir(path, 0o755); err != nil {

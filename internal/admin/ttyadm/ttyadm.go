@@ -1,5 +1,5 @@
 // Package ttyadm implements ttyadm, the formatter of ttymon's _pmtab fields
-// (ttymon.md §4, linux.md D2 and D7).
+// (docs/original.md#ttyadm).
 //
 // # Synopsis
 //
@@ -47,9 +47,10 @@
 // The flags -b, -c, -h, -I and -r are written in command-line order, repeats
 // kept. For the other options the last occurrence wins.
 //
-// As a hardening over the original (linux.md D7), ttyadm refuses a newline in
-// any argument, ':' or '#' in -d, -s, -l, -m and -T, and an argument that
-// ends in a lone backslash: each would corrupt the _pmtab entry.
+// As a hardening over the original (docs/linux.md#input-validation), ttyadm
+// refuses a newline in any argument, ':' or '#' in -d, -s, -l, -m and -T,
+// and an argument that ends in a lone backslash: each would corrupt the
+// _pmtab entry.
 //
 // # Exit status
 //
@@ -69,7 +70,7 @@
 //	pmadm -a -p ttymon1 -s s0 -i root -v $(ttyadm -V) \
 //	    -m "$(ttyadm -d /dev/ttyS0 -l 9600 -s '/bin/login -- %u' -T vt100 -S n)"
 //
-// See also ttymon.md §4 for the exact messages.
+// See also docs/original.md#ttyadm-checks for the checks and their messages.
 package ttyadm
 
 import (
@@ -89,12 +90,12 @@ import (
 	"github.com/linux-saf/saf/saf/pmtab"
 )
 
-// exitFailure is ttyadm's one failure status: ttymon.md §4.4 gives 1 for
-// every error, usage and checks alike (the original's E_BADARGS).
+// exitFailure is ttyadm's one failure status: 1 for every error, usage and
+// checks alike (the original's E_BADARGS).
 const exitFailure = exitcode.BadArgs
 
-// pmtabVersion is the _pmtab format version ttyadm writes (ttymon.md §1),
-// printed by -V.
+// pmtabVersion is the _pmtab format version ttyadm writes
+// (docs/architecture.md#version-stamps), printed by -V.
 const pmtabVersion = 1
 
 // Main runs ttyadm with args (without the program name) and returns the
@@ -143,14 +144,13 @@ type config struct {
 	hasD, hasS    bool
 	hasL, hasM    bool
 	hasP, version bool
-	all           []opt // every option with its argument, for the D7 checks
+	all           []opt // every option with its argument, for harden
 	operands      []string
 }
 
-// parse reads the command line (ttymon.md §4.1, §4.2) the way the original
-// getopt loop did, with its option string: options are handled in order,
-// and a bad -r, -t or -S argument or an unknown option ends parsing with a
-// message and the usage.
+// parse reads the command line the way the original getopt loop did, with
+// its option string: options are handled in order, and a bad -r, -t or -S
+// argument or an unknown option ends parsing with a message and the usage.
 func parse(args []string) (*config, error) {
 	cfg := &config{}
 	g := adm.NewGetopt(args, "IT:S:Vd:s:chbr:t:l:m:p:i:")
@@ -256,7 +256,7 @@ func run(args []string, root paths.Root, stdout io.Writer) error {
 		t.Prompt = pmtab.UnescapeTTY(cfg.prompt)
 	}
 
-	// ttymon.md §4.4: all four checks run and each may print.
+	// All four checks run and each may print.
 	var lines []string
 	for _, msg := range []string{
 		checkDevice(t.Device),
@@ -360,11 +360,11 @@ func checkModules(list string) string {
 	return fmt.Sprintf(msgInvalidModules, list)
 }
 
-// harden applies linux.md D7: refuse what would corrupt the _pmtab entry.
-// The original wrote -d, -s, -l, -m and -T verbatim, so ':' there split the
-// field and '#' started a comment; a newline anywhere split the line; a
-// final lone backslash escaped the ':' that ends the field. The prompt and
-// the disable message may hold ':' and '#': they are escaped.
+// harden refuses what would corrupt the _pmtab entry. The original wrote
+// -d, -s, -l, -m and -T verbatim, so ':' there split the field and '#'
+// started a comment; a newline anywhere split the line; a final lone
+// backslash escaped the ':' that ends the field. The prompt and the disable
+// message may hold ':' and '#': they are escaped.
 func harden(cfg *config) []string {
 	var lines []string
 	for _, o := range cfg.all {
@@ -413,13 +413,12 @@ func harden(cfg *config) []string {
 // every backslash, which hides the one the message may be about.)
 func show(v string) string { return `"` + strings.ReplaceAll(v, "\n", `\n`) + `"` }
 
-// checkLabel looks label up in the ttydefs file at path as ttymon.md §4.4
-// item 3 says, literally: the first token of every line, after leading
-// blanks, up to a space or ':', comment lines included. It does not parse
-// the file (package ttydefs does). It returns the message to print, or "".
-// As in the original, a file that cannot be opened "does not exist" and
-// one that cannot be read holds no label; the reason follows the
-// original's text.
+// checkLabel looks label up in the ttydefs file at path as the original
+// did, literally: the first token of every line, after leading blanks, up
+// to a space or ':', comment lines included. It does not parse the file
+// (package ttydefs does). It returns the message to print, or "". As in the
+// original, a file that cannot be opened "does not exist" and one that
+// cannot be read holds no label; the reason follows the original's text.
 func checkLabel(path, label string) string {
 	if label == "" {
 		// The original printed this one without a newline, so the next

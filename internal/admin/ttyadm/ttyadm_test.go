@@ -41,9 +41,9 @@ func TestTTYAdmOutput(t *testing.T) {
 		args []string
 		want string
 	}{
-		// ttymon.md 4.3, with a device and service that exist here.
+		// The required options, with a device and service that exist here.
 		{req, `/dev/null:::/bin/sh::contty::login\: ::::`},
-		// Flag letters in command-line order, repeats kept (4.2).
+		// Flag letters in command-line order, repeats kept.
 		{append([]string{"-h", "-h"}, req...), `/dev/null:hh::/bin/sh::contty::login\: ::::`},
 		{append([]string{"-I", "-b", "-r", "2", "-c", "-h", "-r", "5"}, req...), `/dev/null:Ibrchr:5:/bin/sh::contty::login\: ::::`},
 		{append([]string{"-bchI"}, req...), `/dev/null:bchI::/bin/sh::contty::login\: ::::`},
@@ -55,7 +55,7 @@ func TestTTYAdmOutput(t *testing.T) {
 		// Last occurrence wins for the others.
 		{append([]string{"-d", "/dev/zero", "-s", "/bin/true", "-l", "9600"}, req...), `/dev/null:::/bin/sh::contty::login\: ::::`},
 		{append(slices.Clone(req), "-d", "/dev/zero", "-l", "9600", "-s", "/bin/true -x %d"), `/dev/zero:::/bin/true -x %d::9600::login\: ::::`},
-		// Prompt and disable message: ':' escaped, '#' as \043 (D7),
+		// Prompt and disable message: ':' escaped, '#' as \043 (ours),
 		// typed escapes pass in canonical form.
 		{append([]string{"-p", "Login: ", "-i", "port: off #1"}, req...), `/dev/null:::/bin/sh::contty::Login\: :port\: off \0431:::`},
 		{append([]string{"-p", `hi\nthere\033[1m\\`}, req...), `/dev/null:::/bin/sh::contty::hi\nthere\033[1m\\::::`},
@@ -147,7 +147,7 @@ func TestTTYAdmErrors(t *testing.T) {
 		{[]string{"-S", "x", "-d", "/dev/null", "-l", "contty", "-s", "/bin/sh"}, "", true},
 		{[]string{"-S", "", "-d", "/dev/null", "-l", "contty", "-s", "/bin/sh"}, "", true},
 
-		// ttymon.md 4.4: all four checks run.
+		// All four checks run.
 		{[]string{"-d", "", "-s", "", "-l", "", "-m", "bogus"},
 			"ttyadm: error -- device field is missing\n" +
 				"ttyadm: error -- server command is missing\n" +
@@ -215,7 +215,7 @@ func TestTTYAdmTtydefs(t *testing.T) {
 	}
 }
 
-// linux.md D7: what would corrupt the entry is refused, naming the option.
+// What would corrupt the entry is refused, naming the option.
 func TestTTYAdmHardening(t *testing.T) {
 	ttyadmSandbox(t)
 	out, errOut, code := runTTYAdm("-d", "/dev/a:b", "-s", "/bin/sh #x", "-l", "c:d", "-m", "a#",
@@ -242,7 +242,7 @@ func TestTTYAdmLabelLookup(t *testing.T) {
 	defs := "# VERSION=1\n\n   9600:a:b::9600\n4800 :a\nwith\ttab:x\n#comment\nlast"
 	for label, want := range map[string]bool{
 		"9600": true, "4800": true, "#": true, "last": true, "with\ttab": true,
-		"#comment": true, // comment lines are not skipped (ttymon.md 4.4 item 3)
+		"#comment": true, // comment lines are not skipped, as in the original
 		"with":     false, "960": false, "VERSION=1": false, "a": false,
 	} {
 		got, err := hasLabel(strings.NewReader(defs), label)
@@ -254,7 +254,7 @@ func TestTTYAdmLabelLookup(t *testing.T) {
 
 // FuzzTTYAdm: whatever ttyadm accepts, ttymon reads back as the values
 // typed (after escape decoding), and the output never holds a '#' or a
-// newline that would corrupt the _pmtab entry (linux.md D7).
+// newline that would corrupt the _pmtab entry.
 func FuzzTTYAdm(f *testing.F) {
 	f.Add("login: ", "", "vt100", "", "ldterm")
 	f.Add(`hi\nthere\033[1m\\`, "port: off #1", "", " -c x", "")
