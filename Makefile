@@ -1,5 +1,7 @@
 # Service Access Facility for Linux.
 #   make build   every program into bin/
+#   make release static, stripped, reproducible programs and SHA256SUMS
+#                into RELEASEDIR (scripts/release.sh)
 #   make test    vet + every test (seed corpora of the fuzz targets included)
 #   make fuzz    every fuzz target for FUZZTIME each
 #   make stress  soak and load tests (SAF_STRESS=1)
@@ -8,13 +10,30 @@ GO       ?= go
 FUZZTIME ?= 30s
 BENCHTIME ?= 1s
 
-.PHONY: all build test vet fuzz stress bench clean
+RELEASEDIR ?= bin/release
+
+# What every program's --version prints (internal/version), set at link
+# time; without them (plain go build) the programs ask the go command's
+# build information.
+SAF_VERSION ?= $(shell git describe --always --dirty 2>/dev/null)
+SAF_COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
+VERSION_X    = -X github.com/linux-saf/saf/internal/version.version=$(SAF_VERSION) \
+	-X github.com/linux-saf/saf/internal/version.commit=$(SAF_COMMIT)
+
+.PHONY: all build release test vet fuzz stress bench clean
 
 all: build
 
+# The programs link libc when a C compiler is there (cgo: os/user asks NSS,
+# so LDAP and SSSD users are found); CGO_ENABLED=0 makes them static.
 build:
 	@mkdir -p bin
-	$(GO) build -o bin/ ./cmd/...
+	$(GO) build -ldflags '$(VERSION_X)' -o bin/ ./cmd/...
+
+# CGO_ENABLED=0, -trimpath, stripped: the same bytes from every build of
+# the same tree with the same Go.
+release:
+	GO="$(GO)" RELEASEDIR="$(RELEASEDIR)" SAF_VERSION="$(SAF_VERSION)" SAF_COMMIT="$(SAF_COMMIT)" sh scripts/release.sh
 
 vet:
 	$(GO) vet ./...
@@ -50,7 +69,8 @@ clean:
 #   make install    programs, manual pages, /etc/ttydefs, /etc/saf/_sactab,
 #                   the systemd unit and inittab samples into DESTDIR
 #   make uninstall  remove what make install recorded in its manifest
-#   make deb        build bin/saf_VERSION_ARCH.deb from the same install
+#   make deb        build bin/saf_VERSION_ARCH.deb from the same install,
+#                   with the programs of make release
 # install and uninstall do not build: "make build && sudo make install"
 # (root's PATH may have no go).
 DESTDIR  ?=
@@ -68,9 +88,16 @@ install:
 uninstall:
 	DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" sh packaging/uninstall.sh
 
-# make deb builds the programs first unless BUILDBIN names another directory.
-deb: $(if $(filter bin,$(BUILDBIN)),build)
-	BUILDBIN="$(BUILDBIN)" DEBDIR="$(DEBDIR)" VERSION="$(VERSION)" DEB_COMPRESS="$(DEB_COMPRESS)" sh packaging/deb.sh
+# make deb packs the static programs of make release (built first), or
+# those in BUILDBIN when it is given: BUILDBIN=bin packs make build's
+# (built first), which link libc when there is a C compiler.
+ifeq ($(origin BUILDBIN),file)
+DEBBIN = $(RELEASEDIR)
+else
+DEBBIN = $(BUILDBIN)
+endif
+deb: $(if $(filter $(RELEASEDIR),$(DEBBIN)),release,$(if $(filter bin,$(DEBBIN)),build))
+	BUILDBIN="$(DEBBIN)" DEBDIR="$(DEBDIR)" VERSION="$(VERSION)" DEB_COMPRESS="$(DEB_COMPRESS)" sh packaging/deb.sh
 
 # make demo: sac with a ttymon line and a listen service in a sandbox, in
 # the foreground; Ctrl-C stops everything (scripts/demo.sh).

@@ -393,7 +393,16 @@ func TestInstallDeb(t *testing.T) {
 		}
 		contents[p] = parseMode(t, f[0])
 	}
-	diffTrees(t, "deb", contents, wantTree(t, progs, false))
+	// And Debian's own: the copyright file, the changelog (changelog.gz:
+	// VERSION has no Debian revision, so the package is native) and the
+	// lintian overrides.
+	want := wantTree(t, progs, false)
+	for _, f := range []string{"/usr/share/doc/saf/copyright", "/usr/share/doc/saf/changelog.gz", "/usr/share/lintian/overrides/saf"} {
+		want[f] = 0o644
+	}
+	want["/usr/share/lintian"] = fs.ModeDir | 0o755
+	want["/usr/share/lintian/overrides"] = fs.ModeDir | 0o755
+	diffTrees(t, "deb", contents, want)
 
 	// Install into a scratch root. dpkg --root is the real installation
 	// path (unpacking, conffile registration, maintainer scripts, removal

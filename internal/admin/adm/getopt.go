@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/linux-saf/saf/internal/version"
 	"github.com/linux-saf/saf/saf/exitcode"
 )
 
@@ -25,8 +26,9 @@ import (
 //     "-" alone (both are operands), and after "--".
 //   - "--name" is a long option, matched whole (never abbreviated). One
 //     that takes an argument takes "--name=value" or "--name value"; one
-//     whose argument is optional takes only "--name=value". "--help" is
-//     every command's and ends the reading with ErrHelp.
+//     whose argument is optional takes only "--name=value". "--help" and
+//     "--version" are every command's and end the reading with ErrHelp
+//     and ErrVersion.
 //
 // Problems are worded as Solaris getopt words them, the getopt the
 // original commands were built with, and end the reading with a
@@ -65,6 +67,10 @@ const (
 // standard output and the command exits 0.
 var ErrHelp = errors.New("help requested")
 
+// ErrVersion is what --version ends the reading with: the version line
+// (internal/version) goes to standard output and the command exits 0.
+var ErrVersion = errors.New("version requested")
+
 // UsageError is a command line the command refuses: "prog: Msg" (when Msg
 // is set) and then the usage text go to standard error (Usage.Report).
 type UsageError struct{ Msg string }
@@ -81,7 +87,7 @@ func (u *UsageError) Error() string {
 // takes an argument. Each of long names a long option, followed by ':' when
 // it takes an argument and by "::" when the argument is optional.
 func NewGetopt(args []string, short string, long ...string) *Getopt {
-	g := &Getopt{args: args, short: short, long: map[string]argKind{"help": noArg}}
+	g := &Getopt{args: args, short: short, long: map[string]argKind{"help": noArg, "version": noArg}}
 	for _, l := range long {
 		switch {
 		case strings.HasSuffix(l, "::"):
@@ -170,6 +176,9 @@ func (g *Getopt) readLong(s string) bool {
 	case name == "help":
 		g.err = ErrHelp
 		return false
+	case name == "version":
+		g.err = ErrVersion
+		return false
 	case kind == needsArg && !hasValue:
 		if g.next >= len(g.args) {
 			return g.fail(msgNeedsArgument, name)
@@ -214,7 +223,8 @@ type Usage struct {
 }
 
 // Report handles the outcomes that are about the command line itself. For
-// ErrHelp it prints the help on stdout and returns 0; for a *UsageError,
+// ErrHelp it prints the help on stdout and returns 0, for ErrVersion the
+// version line (version.String); for a *UsageError,
 // "prog: msg" (when there is a message) and the usage on stderr, and Code.
 // ok is false for any other error, which the caller reports. Errors
 // writing to stdout or stderr are ignored: there is nowhere left to report
@@ -228,6 +238,9 @@ func (u Usage) Report(err error, stdout, stderr io.Writer) (code int, ok bool) {
 			help = u.Text
 		}
 		io.WriteString(stdout, help)
+		return 0, true
+	case errors.Is(err, ErrVersion):
+		io.WriteString(stdout, version.String(u.Prog)+"\n")
 		return 0, true
 	case errors.As(err, &ue):
 		if ue.Msg != "" {

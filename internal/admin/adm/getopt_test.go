@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/linux-saf/saf/internal/version"
 )
 
 // TestGetopt pins the rules of Getopt: what each command line reads as
@@ -50,6 +52,12 @@ func TestGetopt(t *testing.T) {
 		{args: "--help=x", err: "option doesn't take an argument -- help=x"},
 		{args: "-b --help -x", opts: "b", err: ErrHelp.Error()},
 		{args: "x --help", operands: "x --help"},
+		// --version likewise; no letter stands for it.
+		{args: "--version", err: ErrVersion.Error()},
+		{args: "-b --version -x", opts: "b", err: ErrVersion.Error()},
+		{args: "--version=1", err: "option doesn't take an argument -- version=1"},
+		{args: "x --version", operands: "x --version"},
+		{args: "-V", err: "illegal option -- V"},
 	}
 	for _, tt := range tests {
 		var args []string
@@ -102,6 +110,7 @@ func TestUsageReport(t *testing.T) {
 		stdout, stderr string
 	}{
 		{ErrHelp, 0, true, "Usage: cmd\nmore\n", ""},
+		{ErrVersion, 0, true, version.String("cmd") + "\n", ""},
 		{&UsageError{Msg: "illegal option -- x"}, 5, true, "", "cmd: illegal option -- x\nUsage: cmd\n"},
 		{&UsageError{}, 5, true, "", "Usage: cmd\n"},
 		{errors.New("other"), 0, false, "", ""},
