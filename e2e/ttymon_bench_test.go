@@ -29,8 +29,8 @@ import (
 // its login prompt on 1 and on 500 ptys (all prompts seen), and the
 // memory it holds with 1000 idle ptys (ports open, prompts written,
 // nobody typing), for ttymon next to util-linux agetty on the same kind
-// of ptys in the same run (method and earlier peer figures in
-// shared/reference/peer-benchmarks.md, "Terminal monitors"). One
+// of ptys in the same run (the method and why:
+// docs/testing.md#comparing-with-peers, "Terminal monitors"). One
 // benchmark op is one start of the whole configuration on fresh ptys:
 //
 //	go test -run '^$' -bench '^BenchmarkTTYMon$' -benchtime 3x ./e2e

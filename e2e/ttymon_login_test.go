@@ -20,8 +20,9 @@ import (
 // The acceptance test of the login hand-off: a real user logs in with
 // the real /bin/login (and so the system's PAM stack) on a line that a
 // ttymon under the real sac serves, set up with sacadm, pmadm and ttyadm
-// as an administrator would type them (linux.md D11, D12). The port has
-// ttyadm -T vt100, so that the shell's TERM shows the entry reached it.
+// as an administrator would type them (docs/linux.md#login-hand-off,
+// docs/linux.md#utmp-and-wtmp). The port has ttyadm -T vt100, so that the
+// shell's TERM shows the entry reached it.
 //
 // What the tests prove, and what they found (Debian 12: shadow login
 // 4.13, Linux-PAM 1.5; no securetty, pam_nologin passes, nothing to
@@ -49,12 +50,12 @@ import (
 //     and the system's (login's and PAM's).
 //   - With the files shared, as on an installed system
 //     (TestTTYMonRealLoginSharedUtmp, in a mount namespace), login turns
-//     ttymon's record into the user's, as D12 says, and ttymon marks it
-//     DEAD_PROCESS at the end. That needed a fix: ttymon looked for the
-//     record by the service's pid only, and login's child had replaced
-//     it with its own pid, so the user stayed logged in for who(1) and
-//     wtmp got no DEAD_PROCESS from ttymon (markDead in
-//     internal/ttymon/port.go).
+//     ttymon's record into the user's, as docs/linux.md#utmp-and-wtmp
+//     says, and ttymon marks it DEAD_PROCESS at the end. That needed a
+//     fix: ttymon looked for the record by the service's pid only, and
+//     login's child had replaced it with its own pid, so the user stayed
+//     logged in for who(1) and wtmp got no DEAD_PROCESS from ttymon
+//     (markDead in internal/ttymon/port.go).
 //
 // The test user and its home directory are removed afterwards. Without
 // the mount namespace the system's lastlog, wtmp and btmp keep the
@@ -171,8 +172,8 @@ func loginLine(t *testing.T, private bool) (sb *testexec.Sandbox, pty *testpty.P
 // the issue text.
 const armed = `SAF test system\r\nlogin: $`
 
-// TestTTYMonRealLogin is the login acceptance test (issue: a real login
-// through /bin/login on a ttymon line).
+// TestTTYMonRealLogin is the login acceptance test: a real login through
+// /bin/login on a ttymon line.
 func TestTTYMonRealLogin(t *testing.T) {
 	sb, pty, name, password := loginLine(t, false)
 	line := strings.TrimPrefix(pty.SlavePath, "/dev/")
@@ -180,7 +181,7 @@ func TestTTYMonRealLogin(t *testing.T) {
 
 	pty.Expect(t, armed, loginWait)
 	pty.Type(t, name+"\r")
-	// linux.md D11: login -- NAME asks for the password only.
+	// login -- NAME asks for the password only.
 	if got := pty.Expect(t, `Password: ?$`, loginWait); strings.Contains(got, "login:") {
 		t.Errorf("login asked for the name again: %q", got)
 	}
@@ -399,10 +400,10 @@ func startSacPrivate(t *testing.T, sb *testexec.Sandbox) *sacRun {
 // TestTTYMonRealLoginSharedUtmp logs in as TestTTYMonRealLogin does,
 // with login writing the same accounting files as ttymon (a private
 // mount namespace, see startSacPrivate): the whole record life of
-// linux.md D12 on an installed system. ttymon's LOGIN_PROCESS record
-// becomes the user's, and it is DEAD_PROCESS in utmp and wtmp after the
-// logout, although login's child, not login, wrote the user's record
-// (the bug markDead in internal/ttymon/port.go fixes).
+// docs/linux.md#utmp-and-wtmp on an installed system. ttymon's
+// LOGIN_PROCESS record becomes the user's, and it is DEAD_PROCESS in utmp
+// and wtmp after the logout, although login's child, not login, wrote the
+// user's record (the bug markDead in internal/ttymon/port.go fixes).
 func TestTTYMonRealLoginSharedUtmp(t *testing.T) {
 	sb, pty, name, password := loginLine(t, true)
 	line := strings.TrimPrefix(pty.SlavePath, "/dev/")

@@ -400,11 +400,12 @@ func TestTTYMonBidirectionalYieldsToLock(t *testing.T) {
 	if got := pty.ReadAll(t, 500*time.Millisecond); strings.Contains(got, "bidi:") {
 		t.Fatalf("locked port prompted: %q", got)
 	}
-	// The dial-out program is done: ttymon re-arms the line at once.
+	// The dial-out program is done: ttymon re-arms the line at once, and
+	// on this direct line (a pty) prompts at the first key.
 	if err := uucplock.Unlock(sb.Path("/var/lock"), pty.SlavePath, other.Process.Pid); err != nil {
 		t.Fatal(err)
 	}
-	pty.Expect(t, `\r\nSAF test system\r\nbidi: $`, tmWait)
+	typeUntil(t, pty, "\r", `\r\nSAF test system\r\nbidi: $`)
 	// Now ttymon's child holds the lock.
 	if pid, err := uucplock.Holder(sb.Path("/var/lock"), pty.SlavePath); err != nil || pid <= 0 {
 		t.Errorf("lock holder while ttymon has the line: %d, %v", pid, err)

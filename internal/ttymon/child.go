@@ -128,10 +128,14 @@ func (s *session) runChild() error {
 			return err
 		}
 	}
-	if f.Bidirectional() {
-		if !s.lockLine() {
-			return exitWith(0) // the parent finds the lock and waits
-		}
+	if f.Bidirectional() && !s.lockLine() {
+		return exitWith(0) // the parent finds the lock and waits
+	}
+	if f.Connect() || f.Bidirectional() {
+		// The line is no longer idle: root's, group tty, mode 0620,
+		// until the service gives it to its user. The parent puts its
+		// own owner back when this process or the service ends
+		// (owner.go).
 		setOwner(0, 0, s.ttyGID)
 	}
 	if (f.Connect() || f.Bidirectional()) && s.e.Modules != "" {

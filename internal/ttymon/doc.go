@@ -35,13 +35,15 @@
 // another port. Opening a port (open_device) opens it without blocking on
 // carrier, checks the UUCP lock (linux.md D13) and foreign sessions
 // (ttymon.md 13.5: /proc is scanned, TIOCGSID cannot see them on Linux),
-// hangs the line up unless the port has h, gives the device to uucp (b, c)
-// or root with group tty and mode 0620, sets the line discipline its
-// module list maps to (linux.md D10), and sets the initial modes of its
-// ttydefs label. Then, as in the original, either the parent writes
-// "\r\n", /etc/issue and the prompt (or the disable message) and waits
-// for a line, or it starts the per-port child at once (c and b ports,
-// ports with a timeout) or waits for any input first (r, autobaud).
+// hangs the line up unless the port has h, gives the device to root with
+// group tty and mode 0620 (a b or c line keeps its own owner while idle,
+// owner.go), sets the line discipline its module list maps to (linux.md
+// D10), and sets the initial modes of its ttydefs label. Then, as in the
+// original, either the parent writes "\r\n", /etc/issue and the prompt
+// (or the disable message) and waits for a line, or it starts the
+// per-port child at once (c and b ports, ports with a timeout) or waits
+// for any input first (r, autobaud, and b on a line that needs no
+// carrier).
 //
 // The per-port child is the ttymon binary re-executed in an internal
 // child mode (ttymon.md 21.3): its own pid, its own session with the
@@ -102,9 +104,9 @@
 //	-d device    the terminal; default: the one on descriptor 0
 //	-l ttylabel  the /etc/ttydefs entry; default 9600
 //	-t timeout   seconds to wait for an answer, then exit 1; default none
-//	-p prompt    the prompt; C escapes are decoded; default "login: "
+//	-p prompt    the prompt; C escapes are decoded, then agetty's (issue.go); default "login: "
 //	-m modules   module list (linux.md D10 names), e.g. ldterm,ttcompat
-//	-T termtype  TERM for the service; default empty
+//	-T termtype  TERM for the service; default agetty's: linux on a virtual console, else vt102
 //
 // Run as getty (argv[0] "getty"): getty [-h] [-t timeout] line [label]
 // serves /dev/<line> with label (default 300); -c file says to use
@@ -119,7 +121,7 @@
 //	/etc/saf/<pmtag>/<svctag>     per-service configuration script
 //	/var/saf/<pmtag>/log          the log; o.log after rotation at 1 MB
 //	/etc/ttydefs                  line settings and hunt sequences
-//	/etc/issue                    printed before every prompt
+//	/etc/issue                    printed before every prompt, agetty's escapes expanded
 //	/var/run/utmp, /var/log/wtmp  login accounting (linux.md D12)
 //	/var/lock/LCK..<dev>          UUCP lock files (linux.md D13)
 //
@@ -138,6 +140,7 @@
 //	child.go      the per-port child: openline, wait-read, UUCP lock
 //	session.go    prompt, answer, hunting, autobaud (child and express)
 //	service.go    invoke_service: utmp, script, identity, exec
+//	issue.go      agetty's escapes in the issue file and prompt; default TERM
 //	line.go       set_termio, autobaud raw mode, hang-up, session check
 //	ptyline.go    pseudo-terminal lines: never another user's terminal
 //	pmtab.go      _pmtab read with ttymon's rules and messages

@@ -10,6 +10,7 @@ import (
 	"github.com/linux-saf/saf/internal/errno"
 
 	"github.com/linux-saf/saf/internal/termios"
+	"github.com/linux-saf/saf/saf/paths"
 	"github.com/linux-saf/saf/saf/pmtab"
 	"github.com/linux-saf/saf/saf/saflog"
 	"github.com/linux-saf/saf/ttydefs"
@@ -237,16 +238,26 @@ func flushLine(fd int, logf saflog.Logf) {
 }
 
 // promptText is what write_prompt writes (ttymon.md 9.4 steps 2 to 4):
-// "\r\n" when clear, /etc/issue if it exists, then text.
-func promptText(issue, text string, clear bool) []byte {
+// "\r\n" when clear, /etc/issue if it exists, then text, the prompt or
+// (msg) the disable message, for the line dev open on fd. The escapes
+// of agetty (issue.go) are expanded in the issue file and the prompt; a
+// disable message is written verbatim, as the original wrote it.
+func promptText(root paths.Root, fd int, dev, text string, msg, clear bool) []byte {
 	var b []byte
 	if clear {
 		b = append(b, lineClear...)
 	}
-	if data, err := os.ReadFile(issue); err == nil {
-		b = append(b, data...)
+	data, _ := os.ReadFile(root.Issue()) // no issue file: nothing is written
+	issue, prompt := string(data), text
+	if msg {
+		prompt = ""
 	}
-	return append(b, text...)
+	v := gatherIssue(root.Utmp(), fd, dev, issue, prompt) // nil: no escapes, v is not used
+	b = expandIssue(b, issue, v)
+	if msg {
+		return append(b, text...)
+	}
+	return expandIssue(b, text, v)
 }
 
 // sessionOwner returns the pid of a process other than self whose

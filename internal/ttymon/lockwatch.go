@@ -9,26 +9,38 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// lockWatch tells LOCKED ports when their UUCP lock file goes away, so
-// that a line is re-armed as soon as the dial-out program is done
-// (linux.md D13) rather than at the next 60-second check. It is one
-// inotify watch on the lock directory for the whole process. When the
-// directory cannot be watched (it does not exist, or inotify is not
-// available) ports simply wait for their timer.
+// lockWatch tells ports when a UUCP lock file of their line appears or
+// goes away: a LOCKED port is re-armed as soon as the dial-out program
+// is done (linux.md D13) rather than at the next 60-second check, and a
+// bidirectional port waiting for its first character lets go of the line
+// as soon as a dial-out program locks it. It is one inotify watch on the
+// lock directory for the whole process. When the directory cannot be
+// watched (it does not exist, or inotify is not available) ports simply
+// wait for their timer or their line.
 type lockWatch struct {
 	f *os.File // the inotify descriptor; nil when not watching
 
 	mu   sync.Mutex
-	subs map[string]map[*chan struct{}]bool // lock file name -> waiters
+	subs map[string]map[*lockWaiter]bool // lock file name -> waiters
 }
 
+// lockWaiter is one watch: c is closed at the first event on any of names.
+type lockWaiter struct {
+	c     chan struct{}
+	names []string
+}
+
+// lockEvents: a lock is taken by link(2), creat(2) or rename(2), and
+// given up by unlink(2) or rename(2).
+const lockEvents = unix.IN_CREATE | unix.IN_MOVED_TO | unix.IN_DELETE | unix.IN_MOVED_FROM
+
 func newLockWatch(dir string) *lockWatch {
-	w := &lockWatch{subs: map[string]map[*chan struct{}]bool{}}
+	w := &lockWatch{subs: map[string]map[*lockWaiter]bool{}}
 	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
 	if err != nil {
 		return w
 	}
-	if _, err := unix.InotifyAddWatch(fd, dir, unix.IN_DELETE|unix.IN_MOVED_FROM); err != nil {
+	if _, err := unix.InotifyAddWatch(fd, dir, lockEvents); err != nil {
 		unix.Close(fd) // never used
 		return w
 	}
@@ -37,23 +49,37 @@ func newLockWatch(dir string) *lockWatch {
 	return w
 }
 
-// watch returns a channel that is closed when a file called name leaves
-// the directory, and a function to stop watching.
-func (w *lockWatch) watch(name string) (<-chan struct{}, func()) {
-	c := make(chan struct{})
+// watch returns a channel that is closed when a file with one of names
+// enters or leaves the directory, and a function to stop watching. The
+// waiter looks at the locks again: the event says only that something
+// changed.
+func (w *lockWatch) watch(names ...string) (<-chan struct{}, func()) {
+	lw := &lockWaiter{c: make(chan struct{}), names: names}
 	if w == nil || w.f == nil {
-		return c, func() {}
+		return lw.c, func() {}
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.subs[name] == nil {
-		w.subs[name] = map[*chan struct{}]bool{}
+	for _, name := range names {
+		if w.subs[name] == nil {
+			w.subs[name] = map[*lockWaiter]bool{}
+		}
+		w.subs[name][lw] = true
 	}
-	w.subs[name][&c] = true
-	return c, func() {
+	return lw.c, func() {
 		w.mu.Lock()
 		defer w.mu.Unlock()
-		delete(w.subs[name], &c)
+		w.drop(lw)
+	}
+}
+
+// drop forgets lw under every name; w.mu is held.
+func (w *lockWatch) drop(lw *lockWaiter) {
+	for _, name := range lw.names {
+		delete(w.subs[name], lw)
+		if len(w.subs[name]) == 0 {
+			delete(w.subs, name)
+		}
 	}
 }
 
@@ -85,10 +111,10 @@ func (w *lockWatch) loop() {
 func (w *lockWatch) fire(name string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for c := range w.subs[name] {
-		close(*c)
+	for lw := range w.subs[name] {
+		close(lw.c)
+		w.drop(lw) // under its other names too: closed once
 	}
-	delete(w.subs, name)
 }
 
 // Close stops watching.
@@ -97,4 +123,40 @@ func (w *lockWatch) Close() error {
 		return nil
 	}
 	return w.f.Close()
+}
+
+// exitWatch returns a channel that is closed when process pid ends, and
+// a function to stop watching, through a pidfd served by Go's poller (no
+// thread waits, nothing polls). ok is false when pid cannot be watched:
+// it has ended already, or the kernel has no pidfd.
+//
+// Why: a dial-out program that locks the line with flock(2) alone
+// (picocom) leaves no lock file whose removal could be watched; the end
+// of the process that holds the flock is when the line is likely free.
+func exitWatch(pid int) (gone <-chan struct{}, stop func(), ok bool) {
+	fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK)
+	if err != nil {
+		return nil, nil, false
+	}
+	f := os.NewFile(uintptr(fd), "pidfd")
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close() // read-only; nothing to report
+		return nil, nil, false
+	}
+	c := make(chan struct{})
+	go func() {
+		// A pidfd turns readable when its process ends. Read waits in
+		// the poller until then, or fails when f is closed (stop) or
+		// cannot be polled; only the first closes c.
+		err := rc.Read(func(fd uintptr) bool {
+			pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+			n, err := unix.Poll(pfd, 0)
+			return err == nil && n > 0
+		})
+		if err == nil {
+			close(c)
+		}
+	}()
+	return c, func() { f.Close() }, true
 }

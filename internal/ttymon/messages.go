@@ -125,6 +125,14 @@ const (
 	msgPushFailed    = "push (%s) on %s failed: %s"                     // original
 	lineClear        = "\r\n"                                           // original: before the prompt
 
+	// The escapes of the issue file and the prompt (issue.go), in
+	// agetty's words.
+	fmtIssueDate        = "%s %s %2d  %d"  // ours: agetty's \d
+	fmtIssueUsersNumber = "%d "            // ours: agetty's \u, the space included
+	fmtIssueUser        = "%d user"        // ours: agetty's \U
+	fmtIssueUsers       = "%d users"       // ours: agetty's \U
+	issueNoDomain       = "unknown_domain" // ours: agetty's \O
+
 	// Ports, in the parent.
 	msgOpenFailed    = "open (%s) failed: %s"                                                                               // original
 	msgSoftCarrier   = "set soft-carrier (%s) failed: %s"                                                                   // original
@@ -201,4 +209,7 @@ const (
 		"       getty [-h] [-t timeout] line [speed [type [linedesc]]]\n" +
 		"       getty -c file\n" +
 		"See ttymon(8), ttyadm(8) and sttydefs(8).\n" // ours
+
+	// Reading the login name with BS and DEL as erase (lineedit.go).
+	msgRestoreModes = "cannot set the modes of the line back after reading the name: %s" // ours
 )

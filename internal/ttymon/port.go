@@ -71,12 +71,15 @@ type port struct {
 	startup  bool // the first open after ttymon started (8.2 step 5)
 	why      retryReason
 	lockFile bool     // the last lock check found a live UUCP lock file
+	lockPid  int      // else the holder of the lock on the device, when known
+	endedPid int      // a lockPid found ended before it could be watched
 	f        *os.File // the line, while the parent holds it
 	label    ttydefs.Entry
 	child    *child
-	pin      *linePin // the port's pseudo-terminal, once taken (ptyline.go)
-	lost     bool     // the port's pseudo-terminal is gone: down until a re-read
-	refused  string   // why the pty at the port's path was last refused, as logged
+	pin      *linePin   // the port's pseudo-terminal, once taken (ptyline.go)
+	idle     *idleOwner // a b or c line's own owner, put back after use (owner.go)
+	lost     bool       // the port's pseudo-terminal is gone: down until a re-read
+	refused  string     // why the pty at the port's path was last refused, as logged
 }
 
 func newPort(m *monitor, e *entry, startup bool) *port {
@@ -169,6 +172,7 @@ func (p *port) run() {
 	}
 	p.closeLine()
 	p.pin.close()
+	p.idle.close()
 }
 
 // decide takes in the wanted settings and state.
@@ -283,7 +287,7 @@ func (p *port) open() pstate {
 		return psRetry
 	}
 	if !pty {
-		if pid := sessionOwner(st.Rdev, os.Getpid()); pid > 0 {
+		if pid := sessionOwner(uint64(st.Rdev), os.Getpid()); pid > 0 {
 			if startup || wasSession {
 				p.closeLine()
 				p.why = retrySession
@@ -298,11 +302,12 @@ func (p *port) open() pstate {
 			return psDecide // at once; the spawn limit stops a loop
 		}
 	}
-	owner := 0
-	if e.Flags.Bidirectional() || e.Flags.Connect() {
-		owner = p.m.uucpUID
+	if keepsOwner(e) {
+		p.keepIdleOwner(fd, &st)
+	} else {
+		p.dropIdleOwner()
+		setOwner(fd, 0, p.m.ttyGID)
 	}
-	setOwner(fd, owner, p.m.ttyGID)
 	if err := setModules(fd, e.Modules); err != nil {
 		logPushFailure(e.Modules, e.Device, err, p.logf)
 		p.closeLine()
@@ -383,6 +388,8 @@ func (p *port) gotCarrier() pstate {
 	switch {
 	case e.Flags.WaitRead():
 		return psWait
+	case e.Flags.Bidirectional() && p.on && !e.Disabled() && directLine(fd):
+		return p.awaitCaller(fd)
 	case (e.Flags.Connect() || e.Flags.Bidirectional()) && p.on && !e.Disabled():
 		return p.startChild()
 	case p.label.Autobaud:
@@ -391,9 +398,36 @@ func (p *port) gotCarrier() pstate {
 		return p.startChild()
 	case !e.Flags.Connect():
 		// The parent writes the prompt (9.4 with clear, no flush).
-		p.writeLine(promptText(p.m.cfg.Root.Issue(), p.promptOrMessage(), true))
+		p.writeLine(promptText(p.m.cfg.Root, fd, e.Device, p.promptOrMessage(), p.disabled(), true))
 	}
 	// A disabled c port writes nothing here (ttymon.md 22 item 6).
+	return psWait
+}
+
+// directLine reports whether an open of the line open on fd waits for no
+// carrier: a pseudo-terminal, or a line with CLOCAL (soft carrier).
+func directLine(fd int) bool {
+	if isPty(fd) {
+		return true
+	}
+	t, err := termios.Get(fd)
+	return err == nil && t.Cflag&unix.CLOCAL != 0
+}
+
+// awaitCaller keeps a bidirectional port on a direct line waiting, line
+// held but not locked, for its first character, as the r flag does: the
+// child's open would not wait for carrier there, so the port would take
+// the lock at once and keep dial-out programs off the line whenever no
+// one is logged in. The first character says someone is there, as a
+// carrier does on a modem line (the System V manual's b, which implied
+// r); the prompt's flush discards it. The line is put in raw mode, so
+// one character is enough.
+func (p *port) awaitCaller(fd int) pstate {
+	lm := lineModes{softCar: p.cur.SoftCar, logf: p.logf}
+	if _, err := lm.setTermio(fd, "", "", clearRaw, termios.Drain); err != nil {
+		p.closeLine() // setTermio logged why
+		return psDecide
+	}
 	return psWait
 }
 
@@ -446,12 +480,13 @@ func (p *port) closeLine() {
 // lockedLine is the lock check of ttymon.md 13.1 on the open line: a
 // live UUCP lock file, or a lock on the device held by another process.
 func (p *port) lockedLine() bool {
-	p.lockFile = false
+	p.lockFile, p.lockPid = false, 0
 	if pid, err := uucplock.Holder(p.m.cfg.Root.LockDir(), p.cur.Device); err == nil && pid > 0 {
 		p.lockFile = true
 		return true
 	}
 	if pid, err := uucplock.RecordLockHolder(p.f); err == nil && pid > 0 {
+		p.lockPid = pid
 		return true
 	}
 	took, err := uucplock.FlockDevice(p.f)
@@ -460,26 +495,46 @@ func (p *port) lockedLine() bool {
 		// descriptor, or dial-out programs would find the idle line busy.
 		_ = unix.Flock(int(p.fd()), unix.LOCK_UN)
 	}
-	return err == nil && !took
+	if err == nil && !took {
+		p.lockPid, _ = uucplock.FlockHolder(p.f) // 0 when unknown: the timer
+		return true
+	}
+	return false
 }
 
 // retry waits for the re-check of a LOCKED, SESSION or UNACCESS port: the
-// timer, or for a locked port the removal of its lock file (linux.md
-// D13: re-armed as soon as the lock is gone), or a change.
+// timer, or for a locked port the removal of its lock file or the end of
+// the process holding its lock on the device (linux.md D13: re-armed as
+// soon as the lock is gone), or a change.
 func (p *port) retry() pstate {
 	t := time.NewTimer(p.m.cfg.Retry)
 	defer t.Stop()
-	var gone <-chan struct{}
+	var gone, ended <-chan struct{}
 	if p.why == retryLocked {
-		c, cancel := p.m.locks.watch(uucplock.Name(p.cur.Device))
+		c, cancel := p.m.locks.watch(uucplock.Names(p.cur.Device)...)
 		defer cancel()
 		gone = c
-		// A lock file may have gone between the check that found it
-		// and the watch: look again now that a removal cannot be missed.
-		// (A lock on the device itself has no file to watch; that one
-		// waits for the timer.)
-		if p.lockFile {
+		switch {
+		case p.lockFile:
+			// A lock file may have gone between the check that found
+			// it and the watch: look again now that a removal cannot
+			// be missed.
 			if pid, err := uucplock.Holder(p.m.cfg.Root.LockDir(), p.cur.Device); err == nil && pid == 0 {
+				return psDecide
+			}
+		case p.lockPid > 0:
+			// A lock on the device itself (picocom's flock) has no file
+			// to watch: it goes when its holder ends, at the latest.
+			c, stop, ok := exitWatch(p.lockPid)
+			if ok {
+				defer stop()
+				ended = c
+			} else if p.lockPid != p.endedPid {
+				// It ended after the check: look again now, once for
+				// that process. A lock it left to a child would
+				// otherwise be looked at in a loop; that one waits for
+				// the timer.
+				p.endedPid = p.lockPid
 				return psDecide
 			}
 		}
@@ -487,6 +542,7 @@ func (p *port) retry() pstate {
 	select {
 	case <-t.C:
 	case <-gone:
+	case <-ended:
 	case <-p.kick:
 	}
 	return psDecide
@@ -494,7 +550,16 @@ func (p *port) retry() pstate {
 
 // waitInput is ttymon.md 8.4: the parent holds the line and polls it.
 func (p *port) waitInput() pstate {
-	switch p.pollLine() {
+	var lockEvent <-chan struct{}
+	bidi := p.cur.Flags.Bidirectional()
+	if bidi {
+		// A dial-out program may take the line while the port waits:
+		// the line is let go as soon as it is locked.
+		c, cancel := p.m.locks.watch(uucplock.Names(p.cur.Device)...)
+		defer cancel()
+		lockEvent = c
+	}
+	switch p.pollLine(lockEvent, bidi) {
 	case lineHangup:
 		p.closeLine()
 		return psDecide
@@ -502,6 +567,13 @@ func (p *port) waitInput() pstate {
 		if p.changed() || p.wantGone() {
 			p.closeLine()
 			return psDecide
+		}
+		return psWait
+	case lineOther:
+		if p.lockedLine() {
+			p.closeLine()
+			p.why = retryLocked
+			return psRetry
 		}
 		return psWait
 	}
@@ -527,47 +599,66 @@ const (
 	lineReadable lineEvent = iota
 	lineHangup
 	lineKick
+	lineOther // a lock file of the line appeared or went, or another process read its input
 )
 
 // pollLine waits until the line is readable or hung up, without reading,
-// or until the port is kicked. In canonical mode "readable" means a whole
-// line is there (ttymon.md 8.4).
-func (p *port) pollLine() lineEvent {
+// or until the port is kicked or lockEvent is closed (nil: never). In
+// canonical mode "readable" means a whole line is there (ttymon.md 8.4).
+// With others, input that another process read first counts too
+// (readiness).
+func (p *port) pollLine(lockEvent <-chan struct{}, others bool) lineEvent {
 	res := make(chan lineEvent, 1)
 	f := p.f
-	go func() { res <- readiness(f) }()
+	go func() { res <- readiness(f, others) }()
+	var ev lineEvent
 	select {
-	case ev := <-res:
-		return ev
+	case got := <-res:
+		return got
 	case <-p.kick:
-		// A deadline in the past wakes the waiting goroutine.
-		_ = f.SetReadDeadline(time.Unix(1, 0))
-		<-res
-		_ = f.SetReadDeadline(time.Time{})
-		return lineKick
+		ev = lineKick
+	case <-lockEvent:
+		ev = lineOther
 	}
+	// A deadline in the past wakes the waiting goroutine.
+	_ = f.SetReadDeadline(time.Unix(1, 0))
+	<-res
+	_ = f.SetReadDeadline(time.Time{})
+	return ev
 }
 
 // readiness blocks (in Go's poller, not in a thread) until f is readable
-// or hung up; it reads nothing. A deadline ends it with lineKick.
-func readiness(f *os.File) lineEvent {
+// or hung up; it reads nothing. A deadline ends it with lineKick. With
+// others, being woken for input that is no longer there ends it with
+// lineOther: another process that has the line open read it first.
+//
+// Why: a dial-out program that locks the line with flock(2) alone
+// (picocom) makes no lock file to watch, and it reads what arrives as
+// soon as ttymon does; looking for its lock only when ttymon sees the
+// input would miss it whenever it reads first.
+func readiness(f *os.File, others bool) lineEvent {
 	rc, err := f.SyscallConn()
 	if err != nil {
 		return lineHangup
 	}
 	ev := lineReadable
+	woken := false
 	err = rc.Read(func(fd uintptr) bool {
 		pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-		n, err := unix.Poll(pfd, 0)
-		if err != nil || n == 0 {
-			return false
-		}
+		_, err := unix.Poll(pfd, 0)
 		switch r := pfd[0].Revents; {
+		case err != nil:
+			return false
 		case r&(unix.POLLHUP|unix.POLLERR|unix.POLLNVAL) != 0:
 			ev = lineHangup
 		case r&unix.POLLIN != 0:
 			ev = lineReadable
+		case others && woken:
+			ev = lineOther
 		default:
+			// Called first before any wait, then each time the poller
+			// wakes it.
+			woken = true
 			return false
 		}
 		return true
@@ -583,9 +674,11 @@ func readiness(f *os.File) lineEvent {
 
 // startChild hands the line to a new per-port child (ttymon.md 8.5).
 func (p *port) startChild() pstate {
+	p.lineInUse()
 	c, err := p.m.spawn(p, p.f)
 	p.closeLine() // the child holds its own copy from now on
 	if err != nil {
+		p.lineIdle()
 		logSpawnFailure(err, p.logf)
 		return psDecide
 	}
@@ -640,6 +733,7 @@ func (p *port) childExited(ws syscall.WaitStatus) pstate {
 			p.logf(msgMarkDead, c.pid, errno.Text(err))
 		}
 	}
+	p.lineIdle()
 	if c.entry.Flags.Bidirectional() {
 		// DEVIATION: the original left the lock file of a finished
 		// session to the next check's stale-lock removal (ttymon.md

@@ -36,7 +36,7 @@ import (
 //  3. A pty ttymon has not used before (at start-up, for a new entry,
 //     after a re-read that revives a port) is taken only if it is owned
 //     by root or by ttymon's own user (or by uucp for a b or c port, the
-//     owner ttymon itself gives those): devpts makes a new pty its
+//     owner the original gave those lines): devpts makes a new pty its
 //     creator's, and login programs (sshd, login, terminal emulators)
 //     give it to their user, so a pty of another user is someone's
 //     terminal. A pty meant as a line is made by root or by ttymon's user.
@@ -89,7 +89,7 @@ func pinLine(fd int, path string) (*linePin, error) {
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
-	p := &linePin{fd: pfd, dev: st.Dev, ino: st.Ino}
+	p := &linePin{fd: pfd, dev: uint64(st.Dev), ino: st.Ino}
 	var pst unix.Stat_t
 	if err := unix.Fstat(pfd, &pst); err != nil || pst.Dev != st.Dev || pst.Ino != st.Ino || pst.Nlink == 0 {
 		p.close()
@@ -111,7 +111,7 @@ func (p *linePin) alive() bool {
 // that number, led to the pinned one.
 func (p *linePin) holds(fd int) bool {
 	var st unix.Stat_t
-	if unix.Fstat(fd, &st) != nil || st.Dev != p.dev || st.Ino != p.ino {
+	if unix.Fstat(fd, &st) != nil || uint64(st.Dev) != p.dev || st.Ino != p.ino {
 		return false
 	}
 	return p.alive()
@@ -149,7 +149,7 @@ func ptyOwner(st *unix.Stat_t, owners ...int) string {
 // ptySession says which other process has the pseudo-terminal with
 // status st as its controlling terminal (rule 4), or "".
 func ptySession(st *unix.Stat_t, self int) string {
-	if pid := sessionOwner(st.Rdev, self); pid > 0 {
+	if pid := sessionOwner(uint64(st.Rdev), self); pid > 0 {
 		return fmt.Sprintf(reasonPtySession, pid)
 	}
 	return ""
@@ -186,7 +186,7 @@ func refLine(fd int, path string) (*lineRef, error) {
 	if !isTTY(fd, &st) {
 		return nil, errNotTerminal
 	}
-	r := &lineRef{rdev: st.Rdev}
+	r := &lineRef{rdev: uint64(st.Rdev)}
 	if isPty(fd) {
 		pin, err := pinLine(fd, path)
 		if err != nil {
@@ -202,7 +202,7 @@ func refLine(fd int, path string) (*lineRef, error) {
 // same device number is not enough there, see linePin.holds).
 func (r *lineRef) matches(fd int) bool {
 	var st unix.Stat_t
-	if unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFCHR || st.Rdev != r.rdev {
+	if unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFCHR || uint64(st.Rdev) != r.rdev {
 		return false
 	}
 	return r.pin == nil || r.pin.holds(fd)

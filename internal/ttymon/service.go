@@ -105,8 +105,9 @@ func (s *session) invoke(argv []string, how handOff, line []byte) error {
 		}
 		s.logf(msgStartService, argv[0], dev)
 	}
-	// 10. TERM, always (empty when no terminal type is configured).
-	setenv("TERM", s.e.TermType)
+	// 10. TERM, always: the configured type, else agetty's default for
+	// the kind of line (issue.go).
+	setenv("TERM", termType(0, s.e.TermType))
 	// 11. Default signals (STYLE.md 11, linux.md D14), umask 022 (D14),
 	// only descriptors 0, 1 and 2, no parent-death signal.
 	unix.Umask(0o022)

@@ -41,6 +41,7 @@ type session struct {
 	deadline  time.Time // the timeout (zero: none)
 	speed     string    // the speed autobaud found, appended to the final flags
 	devLock   *os.File  // keeps the device lock of a b port (13.2)
+	keys      typedKeys // the erase and kill keys typed at the prompt (lineedit.go)
 }
 
 // result kinds of poll_data (ttymon.md 9.5).
@@ -61,6 +62,7 @@ const (
 	evInterrupt
 	evTimeout
 	evParent
+	evEnd // SIGTERM or SIGHUP while the name is read (catchEnd)
 )
 
 // armSignals turns SIGINT into a byte on a pipe that wait polls
@@ -75,16 +77,43 @@ func (s *session) armSignals() error {
 	s.sigCh = make(chan os.Signal, 8)
 	signal.Notify(s.sigCh, unix.SIGINT)
 	go func() {
-		for range s.sigCh {
+		for sig := range s.sigCh {
+			b := sigByteInt
+			if sig != unix.SIGINT {
+				b = sigByteEnd
+			}
 			// A full pipe already says "interrupted".
-			_, _ = unix.Write(p[1], []byte{0})
+			_, _ = unix.Write(p[1], []byte{b})
 		}
 	}()
 	return nil
 }
 
+// What the signal goroutine writes on the pipe.
+const (
+	sigByteInt byte = 0 // SIGINT
+	sigByteEnd byte = 1 // SIGTERM or SIGHUP (catchEnd)
+)
+
+// catchEnd makes SIGTERM and SIGHUP end wait (evEnd) instead of the
+// process, so that the modes of the line can be put back; the returned
+// function gives both their disposition back. A SIGHUP ignored from the
+// start stays ignored.
+func (s *session) catchEnd() (release func()) {
+	if s.sigCh == nil {
+		return func() {} // no signal pipe (armSignals) to report them on
+	}
+	sigs := []os.Signal{unix.SIGTERM}
+	if !signal.Ignored(unix.SIGHUP) {
+		sigs = append(sigs, unix.SIGHUP)
+	}
+	signal.Notify(s.sigCh, sigs...)
+	return func() { signal.Reset(sigs...) }
+}
+
 // wait blocks until the line can be read or hung up, SIGINT arrives
-// (unless ignored), the parent goes away or the timeout expires.
+// (unless ignored), the parent goes away, the timeout expires or, while
+// catchEnd holds them, SIGTERM or SIGHUP arrives.
 func (s *session) wait() waitEvent {
 	for {
 		fds := []unix.PollFd{{Fd: 0, Events: unix.POLLIN}, {Fd: int32(s.sigR), Events: unix.POLLIN}}
@@ -113,7 +142,10 @@ func (s *session) wait() waitEvent {
 		}
 		if fds[1].Revents != 0 {
 			var b [16]byte
-			_, _ = unix.Read(s.sigR, b[:]) // drain; non-blocking
+			n, _ := unix.Read(s.sigR, b[:]) // drain; non-blocking
+			if bytes.IndexByte(b[:max(n, 0)], sigByteEnd) >= 0 {
+				return evEnd
+			}
 			if !s.ignoreInt {
 				return evInterrupt
 			}
@@ -146,7 +178,7 @@ func (s *session) writePrompt(flush, clear bool) {
 	if s.disabled {
 		text = s.e.DisableMsg
 	}
-	writeAll(0, promptText(s.root.Issue(), text, clear))
+	writeAll(0, promptText(s.root, 0, s.e.Device, text, s.disabled, clear))
 }
 
 // writeAll writes b to fd, retrying short writes.
@@ -198,36 +230,170 @@ func (s *session) readByte() (byte, bool) {
 	}
 }
 
-// pollData is poll_data (ttymon.md 9.5) on Linux: the line cannot be
-// peeked at, so it is read; in canonical mode a read returns exactly
-// one line (21.4). line is the data of a GOODNAME.
+// pollData is poll_data (ttymon.md 9.5) on Linux. A line in canonical
+// mode gets its name read and edited by ttymon (readName); the keys the
+// user typed are kept for the session (s.keys), and forgotten at a new
+// speed. Otherwise the line is read as it is (pollLine).
 func (s *session) pollData() (answer, []byte, error) {
-	buf := make([]byte, peekSize)
+	t, err := termios.Get(0)
+	if err != nil || t.Lflag&unix.ICANON == 0 {
+		return s.pollLine()
+	}
+	a, line, keys, err := s.readName(t)
+	if a == badSpeed {
+		s.keys = typedKeys{}
+	} else {
+		s.keys.merge(keys)
+	}
+	return a, line, err
+}
+
+// readName reads the name in the reading modes and edits it
+// (lineEditor), then puts the line's modes t back. A line already
+// waiting was typed before this process took the line, at the parent's
+// prompt: the kernel has edited it; it is read as it is and only the
+// erase and kill keys the kernel did not know are applied.
+func (s *session) readName(t *unix.Termios) (answer, []byte, typedKeys, error) {
+	if n, err := termios.InputPending(0); err == nil && n > 0 {
+		return s.reedit()
+	}
+	// The modes must not outlive this process: the next open of the
+	// line starts from them.
+	release := s.catchEnd()
+	defer release()
+	// Not flushed: what was typed since the prompt was written is read
+	// here (and echoed a second time, the kernel having echoed it).
+	raw := readingModes(*t)
+	if termios.Set(0, &raw, termios.Now) != nil {
+		a, line, err := s.pollLine() // the kernel edits, as before
+		return a, line, typedKeys{}, err
+	}
+	a, line, keys, err := s.editLine(newEditConfig(t))
+	if rerr := restoreModes(0, t); rerr != nil && err == nil {
+		s.logf(msgRestoreModes, errno.Text(rerr))
+		return 0, nil, typedKeys{}, exitWith(1)
+	}
+	return a, line, keys, err
+}
+
+// restoreModes puts the line's modes t back on fd after the name was
+// read. A line hung up meanwhile refuses them on fd; they are set
+// through a new open of the same device (reopen), since a serial line
+// keeps its modes for its next open.
+func restoreModes(fd int, t *unix.Termios) error {
+	err := termios.Set(fd, t, termios.Now)
+	if err == nil {
+		return nil
+	}
+	fd2, oerr := reopen(fd, unix.O_RDWR|unix.O_NONBLOCK|unix.O_NOCTTY)
+	if oerr != nil {
+		return err
+	}
+	defer unix.Close(fd2)
+	return termios.Set(fd2, t, termios.Now)
+}
+
+// reedit reads the line the kernel has edited (pollLine) and edits it
+// again with the erase and kill keys the kernel did not take (the zero
+// editConfig: no echo, no mapping; the kernel did both).
+func (s *session) reedit() (answer, []byte, typedKeys, error) {
+	a, line, err := s.pollLine()
+	if a != goodName || err != nil {
+		return a, line, typedKeys{}, err
+	}
+	var ed lineEditor
+	for _, c := range line {
+		if _, r := ed.feed(c); r != editMore {
+			return s.edited(&ed, r)
+		}
+	}
+	return 0, nil, typedKeys{}, exitWith(1) // not reached: a GOODNAME line has its end
+}
+
+// editLine reads the line byte by byte, waiting as pollLine does, and
+// edits it with cfg, writing the echo.
+func (s *session) editLine(cfg editConfig) (answer, []byte, typedKeys, error) {
+	ed := lineEditor{cfg: cfg}
+	for {
+		if ok, a, err := s.awaitInput(); !ok {
+			return a, nil, typedKeys{}, err
+		}
+		var b [1]byte
+		n, err := readInput(b[:])
+		if errors.Is(err, unix.EAGAIN) {
+			continue
+		}
+		if err != nil || n == 0 {
+			return 0, nil, typedKeys{}, s.readFailed(err)
+		}
+		echo, r := ed.feed(b[0])
+		writeAll(0, echo)
+		if r != editMore {
+			return s.edited(&ed, r)
+		}
+	}
+}
+
+// edited turns the end of an edited line into poll_data's answer.
+func (s *session) edited(ed *lineEditor, r editResult) (answer, []byte, typedKeys, error) {
+	switch r {
+	case editBreak:
+		return badSpeed, nil, typedKeys{}, nil
+	case editEmpty:
+		return noName, nil, ed.keys, nil
+	case editName:
+		return goodName, ed.line(), ed.keys, nil
+	}
+	// No end of line: as pollLine, the original exits.
+	return 0, nil, typedKeys{}, exitWith(1)
+}
+
+// awaitInput waits until the line can be read, as poll_data does; when
+// it cannot (ok false), a and err are pollData's answer.
+func (s *session) awaitInput() (ok bool, a answer, err error) {
 	for {
 		switch s.wait() {
-		case evTimeout, evParent:
-			return 0, nil, exitWith(1)
+		case evTimeout, evParent, evEnd:
+			return false, 0, exitWith(1)
 		case evHangup:
 			s.logf(msgPollHup)
-			return 0, nil, exitWith(1)
+			return false, 0, exitWith(1)
 		case evInterrupt:
 			// ttymon.md 11, 21.2: with no peek, an empty input queue
 			// means BREAK (BRKINT flushed it) or the interrupt key.
 			if n, err := termios.InputPending(0); err == nil && n == 0 {
-				return badSpeed, nil, nil
+				return false, badSpeed, nil
 			}
 			continue
+		}
+		return true, 0, nil
+	}
+}
+
+// readFailed is the exit for a read of the line that failed or found
+// its end; EIO is the hang-up.
+func (s *session) readFailed(err error) error {
+	if errors.Is(err, unix.EIO) {
+		s.logf(msgPollHup)
+	}
+	return exitWith(1)
+}
+
+// pollLine reads the line as it is: the line cannot be peeked at, so it
+// is read; in canonical mode a read returns exactly one line (21.4).
+// line is the data of a GOODNAME.
+func (s *session) pollLine() (answer, []byte, error) {
+	buf := make([]byte, peekSize)
+	for {
+		if ok, a, err := s.awaitInput(); !ok {
+			return a, nil, err
 		}
 		n, err := readInput(buf)
 		if errors.Is(err, unix.EAGAIN) {
 			continue
 		}
-		if errors.Is(err, unix.EIO) {
-			s.logf(msgPollHup)
-			return 0, nil, exitWith(1)
-		}
 		if err != nil || n == 0 {
-			return 0, nil, exitWith(1)
+			return 0, nil, s.readFailed(err)
 		}
 		for i, c := range buf[:n] {
 			switch c {
@@ -277,6 +443,10 @@ func (s *session) answerLoop() error {
 				s.logf(msgSetFinal)
 				return exitWith(1)
 			}
+			if err := s.giveKeys(); err != nil {
+				s.logf(msgSetFinal)
+				return exitWith(1)
+			}
 			return s.invoke(argv, how, line)
 		case badSpeed:
 			if err := s.nextSpeed(); err != nil {
@@ -288,6 +458,19 @@ func (s *session) answerLoop() error {
 		}
 		s.armTimeout()
 	}
+}
+
+// giveKeys gives the session the erase and kill keys the user typed at
+// the prompt (typedKeys.apply), over the final modes.
+func (s *session) giveKeys() error {
+	t, err := termios.Get(0)
+	if err != nil {
+		return err
+	}
+	if !s.keys.apply(t) {
+		return nil
+	}
+	return termios.Set(0, t, termios.Drain)
 }
 
 // nextSpeed is the BADSPEED reaction (ttymon.md 9.6): the next label,

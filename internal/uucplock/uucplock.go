@@ -8,12 +8,16 @@
 // "       123\n", 11 bytes. minicom writes and honours exactly these files
 // (TestMinicomInterop); Taylor UUCP's cu names the lock after the last path
 // element only (LCK..3 for /dev/pts/3), which agrees for devices directly
-// in /dev. A lock whose holder is dead (kill(pid, 0) fails with ESRCH), or
+// in /dev. For any other device both names are locks of it (Names): a
+// holder of either holds the device, and Lock takes both, so that neither
+// kind of tool takes the line while we have it. A lock whose holder is
+// dead (kill(pid, 0) fails with ESRCH), or
 // whose content is not 11 bytes of that format (old tools wrote a binary
 // int), is stale: it is removed and the lock taken, as Solaris ttymon does.
 //
 // Some programs (Debian's picocom) lock only with flock(2) on the open
-// device; FlockDevice takes and tests that lock.
+// device; FlockDevice takes and tests that lock, and FlockHolder finds
+// the process holding it.
 //
 // Taking a lock is atomic: the content is written to a temporary file in
 // the lock directory, which is then hard-linked to the lock name; link(2)
@@ -41,6 +45,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -71,6 +76,18 @@ const contentSize = 11
 // leading '/' as '_' ("/tmp/x" → "LCK.._tmp_x").
 func Name(device string) string {
 	return "LCK.." + strings.ReplaceAll(strings.TrimPrefix(device, "/dev/"), "/", "_")
+}
+
+// Names returns every lock file name of device: Name(device) and, when
+// it differs, the name Taylor UUCP's cu gives it, "LCK.." and the last
+// element of the path ("/dev/pts/3" → "LCK..pts_3" and "LCK..3").
+func Names(device string) []string {
+	names := []string{Name(device)}
+	base := filepath.Base(device)
+	if cu := "LCK.." + base; cu != names[0] && !strings.Contains(base, "/") {
+		names = append(names, cu)
+	}
+	return names
 }
 
 // content returns the lock file text for pid.
@@ -185,7 +202,7 @@ func readLockFile(path string) ([]byte, time.Time, *found, error) {
 		f.Close()
 		return nil, time.Time{}, nil, &fs.PathError{Op: "open", Path: path, Err: errNotLockFile}
 	}
-	fd := &found{f: f, dev: st.Dev, ino: st.Ino}
+	fd := &found{f: f, dev: uint64(st.Dev), ino: st.Ino} // Dev is uint32 on mips
 	b := make([]byte, contentSize+1)
 	n, err := io.ReadFull(f, b)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
@@ -214,7 +231,7 @@ func removeIf(path string, fd *found) (bool, error) {
 		}
 		return false, &fs.PathError{Op: "lstat", Path: path, Err: err}
 	}
-	if st.Mode&unix.S_IFMT != unix.S_IFREG || st.Dev != fd.dev || st.Ino != fd.ino {
+	if st.Mode&unix.S_IFMT != unix.S_IFREG || uint64(st.Dev) != fd.dev || st.Ino != fd.ino {
 		return false, nil
 	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -282,19 +299,35 @@ func guard(dir string) (func(), error) {
 const maxAttempts = 10
 
 // Lock takes the UUCP lock for device in dir on behalf of process pid
-// (normally os.Getpid()). A stale lock is removed first. A lock already
-// holding pid counts as taken. When another live process holds the lock,
-// Lock returns a *LockedError naming it.
+// (normally os.Getpid()): every name of Names(device), or none. A stale
+// lock is removed first. A lock already holding pid counts as taken. When
+// another live process holds the lock, Lock returns a *LockedError naming
+// it.
 func Lock(dir, device string, pid int) error {
 	if pid <= 0 {
 		return fmt.Errorf("uucplock: lock %s: invalid pid %d", device, pid)
 	}
-	path := filepath.Join(dir, Name(device))
 	tmp, err := writeTemp(dir, pid)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp) // the lock, if taken, is the other link
+	defer os.Remove(tmp) // the locks, if taken, are the other links
+	names := Names(device)
+	for i, name := range names {
+		if err := link(dir, tmp, name, device, pid); err != nil {
+			for _, taken := range names[:i] {
+				_ = unlock(dir, taken, device, pid) // ours: nothing to report
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// link takes the lock file name in dir for pid by linking the lock
+// content tmp to it.
+func link(dir, tmp, name, device string, pid int) error {
+	path := filepath.Join(dir, name)
 	for range maxAttempts {
 		err := os.Link(tmp, path)
 		if err == nil {
@@ -342,24 +375,37 @@ func writeTemp(dir string, pid int) (string, error) {
 	return name, nil
 }
 
-// Holder returns the pid of the live process holding the lock for device
-// in dir, or 0 when the device is free. A stale lock is removed. Anything
-// but a regular file with the lock's name (a symlink, a FIFO) is no lock:
-// it is left where it is, and the device counts as free.
+// Holder returns the pid of the live process holding a lock for device
+// in dir (any name of Names(device)), or 0 when the device is free. A
+// stale lock is removed. Anything but a regular file with a lock's name
+// (a symlink, a FIFO) is no lock: it is left where it is, and the device
+// counts as free.
 func Holder(dir, device string) (pid int, err error) {
-	pid, st, err := holder(dir, filepath.Join(dir, Name(device)))
-	if st != live {
-		pid = 0
+	for _, name := range Names(device) {
+		pid, st, err := holder(dir, filepath.Join(dir, name))
+		if err != nil || st == live {
+			return pid, err
+		}
 	}
-	return pid, err
+	return 0, nil
 }
 
-// Unlock removes the lock for device if it holds pid. A missing, stale or
-// invalid lock that is not pid's is left alone and Unlock returns nil; a
-// live lock of another process is left alone and reported with a
-// *LockedError.
+// Unlock removes the locks of device that hold pid. A missing, stale or
+// invalid lock that is not pid's is left alone; a live lock of another
+// process is left alone and reported with a *LockedError.
 func Unlock(dir, device string, pid int) error {
-	path := filepath.Join(dir, Name(device))
+	var first error
+	for _, name := range Names(device) {
+		if err := unlock(dir, name, device, pid); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// unlock removes the lock file name in dir if it holds pid.
+func unlock(dir, name, device string, pid int) error {
+	path := filepath.Join(dir, name)
 	b, _, fd, err := readLockFile(path)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, unix.ELOOP) || errors.Is(err, errNotLockFile) {
 		return nil
@@ -408,6 +454,53 @@ func FlockDevice(f *os.File) (bool, error) {
 		return false, nil
 	}
 	return false, &fs.PathError{Op: "flock", Path: f.Name(), Err: ferr}
+}
+
+// procLocks is the kernel's list of file locks.
+const procLocks = "/proc/locks"
+
+// FlockHolder returns the pid of a process holding a flock(2) lock on the
+// file f is open on, as /proc/locks shows it, or 0 when it shows none or
+// no pid (a process in another pid namespace). The pid is that of the
+// process that took the lock; the lock lasts while any descriptor of its
+// open file description is open, so it may outlive that process (a child
+// that inherited the descriptor).
+func FlockHolder(f *os.File) (int, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, &fs.PathError{Op: "stat", Path: f.Name(), Err: errors.ErrUnsupported}
+	}
+	data, err := os.ReadFile(procLocks)
+	if err != nil {
+		return 0, err
+	}
+	dev := uint64(st.Dev)
+	return flockHolder(string(data), unix.Major(dev), unix.Minor(dev), st.Ino), nil
+}
+
+// flockHolder finds the holder of a flock on inode ino of device
+// major:minor in the text of /proc/locks, whose lines read
+//
+//	1: FLOCK  ADVISORY  WRITE 13200 00:19:5 0 EOF
+//
+// (the device in hex, the inode in decimal). A process waiting for the
+// lock has "->" after the number and is not a holder.
+func flockHolder(locks string, major, minor uint32, ino uint64) int {
+	want := fmt.Sprintf("%02x:%02x:%d", major, minor, ino)
+	for _, line := range strings.Split(locks, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 6 || f[1] != "FLOCK" || f[5] != want {
+			continue
+		}
+		if pid, err := strconv.Atoi(f[4]); err == nil && pid > 0 {
+			return pid
+		}
+	}
+	return 0
 }
 
 // RecordLockHolder returns the pid of a process holding a POSIX record lock

@@ -130,6 +130,64 @@ func TestName(t *testing.T) {
 	}
 }
 
+// A device in a subdirectory of /dev has cu's name besides ours; one
+// directly in /dev has one name.
+func TestNames(t *testing.T) {
+	for dev, want := range map[string]string{
+		"/dev/ttyS0":              "LCK..ttyS0",
+		"/dev/pts/3":              "LCK..pts_3 LCK..3",
+		"/dev/serial/by-id/usb-X": "LCK..serial_by-id_usb-X LCK..usb-X",
+		"/tmp/x":                  "LCK.._tmp_x LCK..x",
+		"ttyS1":                   "LCK..ttyS1",
+	} {
+		if got := strings.Join(Names(dev), " "); got != want {
+			t.Errorf("Names(%q) = %q, want %q", dev, got, want)
+		}
+	}
+}
+
+// Lock takes both names of /dev/pts/3, and Unlock removes both; a
+// process holding cu's name alone holds the device, and Lock then takes
+// neither name.
+func TestLockEveryName(t *testing.T) {
+	dir := t.TempDir()
+	const dev = "/dev/pts/3"
+	if err := Lock(dir, dev, os.Getpid()); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"LCK..pts_3", "LCK..3"} {
+		if b, err := os.ReadFile(filepath.Join(dir, name)); err != nil || string(b) != string(content(os.Getpid())) {
+			t.Errorf("%s = %q, %v", name, b, err)
+		}
+	}
+	if err := Unlock(dir, dev, os.Getpid()); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "*")); len(left) != 0 {
+		t.Errorf("left after Unlock: %v", left)
+	}
+
+	// cu's lock: LCK..3 with the pid of a live process that is not us.
+	cmd, stdin, out := helper(t, "hold", dir, "/dev/elsewhere")
+	if line, _ := out.ReadString('\n'); line != "locked\n" {
+		t.Fatalf("helper: %q", line)
+	}
+	defer func() { stdin.Close(); cmd.Wait() }()
+	other := cmd.Process.Pid
+	if err := os.WriteFile(filepath.Join(dir, "LCK..3"), content(other), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if h, err := Holder(dir, dev); h != other || err != nil {
+		t.Errorf("Holder with cu's lock = %d, %v; want %d", h, err, other)
+	}
+	if err := Lock(dir, dev, os.Getpid()); !errors.Is(err, ErrLocked) {
+		t.Errorf("Lock with cu's lock there: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "LCK..pts_3")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused Lock left our name behind: %v", err)
+	}
+}
+
 func TestLockFormat(t *testing.T) {
 	dir := t.TempDir()
 	pid := os.Getpid()
@@ -413,6 +471,41 @@ func TestFlockDevice(t *testing.T) {
 	}
 }
 
+// FlockHolder finds the process that holds a flock on the device, from
+// any descriptor of it.
+func TestFlockHolder(t *testing.T) {
+	p := testpty.Open(t)
+	a := p.OpenSlave(t)
+	b := p.OpenSlave(t)
+	if pid, err := FlockHolder(b); pid != 0 || err != nil {
+		t.Errorf("FlockHolder of an unlocked device = %d, %v", pid, err)
+	}
+	if ok, err := FlockDevice(a); !ok || err != nil {
+		t.Fatalf("FlockDevice = %v, %v", ok, err)
+	}
+	if pid, err := FlockHolder(b); pid != os.Getpid() || err != nil {
+		t.Errorf("FlockHolder = %d, %v; want %d", pid, err, os.Getpid())
+	}
+}
+
+func TestFlockHolderParse(t *testing.T) {
+	const locks = `1: POSIX  ADVISORY  WRITE 11104 00:19:5 0 EOF
+2: FLOCK  ADVISORY  WRITE 13200 00:19:55 0 EOF
+3: -> FLOCK  ADVISORY  WRITE 13300 00:19:5 0 EOF
+4: FLOCK  ADVISORY  WRITE 0 00:19:5 0 EOF
+5: FLOCK  ADVISORY  WRITE 13200 00:19:5 0 EOF
+`
+	if pid := flockHolder(locks, 0, 0x19, 5); pid != 13200 {
+		t.Errorf("flockHolder = %d, want 13200 (line 5)", pid)
+	}
+	if pid := flockHolder(locks, 0, 0x19, 6); pid != 0 {
+		t.Errorf("flockHolder of an unlocked inode = %d", pid)
+	}
+	if pid := flockHolder(locks[:strings.Index(locks, "5:")], 0, 0x19, 5); pid != 0 {
+		t.Errorf("flockHolder counted a POSIX lock, a waiter or pid 0: %d", pid)
+	}
+}
+
 func TestRecordLockHolder(t *testing.T) {
 	p := testpty.Open(t)
 	f := p.OpenSlave(t)
@@ -439,6 +532,9 @@ func TestPicocomInterop(t *testing.T) {
 	f := line.OpenSlave(t)
 	if ok, err := FlockDevice(f); ok || err != nil {
 		t.Errorf("FlockDevice while picocom runs = %v, %v; want false, nil", ok, err)
+	}
+	if pid, err := FlockHolder(f); pid != cmd.Process.Pid || err != nil {
+		t.Errorf("FlockHolder while picocom runs = %d, %v; want %d", pid, err, cmd.Process.Pid)
 	}
 	cmd.Process.Kill()
 	cmd.Wait()
