@@ -37,11 +37,12 @@ type session struct {
 	parent    int // the socket to the parent, -1 in express mode
 	sigR      int // read end of the SIGINT self-pipe
 	sigCh     chan os.Signal
-	ignoreInt bool      // SIGINT is ignored (autobaud sampling, 11)
-	deadline  time.Time // the timeout (zero: none)
-	speed     string    // the speed autobaud found, appended to the final flags
-	devLock   *os.File  // keeps the device lock of a b port (13.2)
-	keys      typedKeys // the erase and kill keys typed at the prompt (lineedit.go)
+	ignoreInt bool       // SIGINT is ignored (autobaud sampling, 11)
+	deadline  time.Time  // the timeout (zero: none)
+	speed     string     // the speed autobaud found, appended to the final flags
+	devLock   *os.File   // keeps the device lock of a b port (13.2)
+	keys      typedKeys  // the erase and kill keys typed at the prompt (lineedit.go)
+	held      *heldModes // the line's own modes while it is in the reading modes
 }
 
 // result kinds of poll_data (ttymon.md 9.5).
@@ -174,6 +175,7 @@ func (s *session) writePrompt(flush, clear bool) {
 	if flush {
 		flushLine(0, s.logf)
 	}
+	s.holdForPrompt()
 	text := s.e.Prompt
 	if s.disabled {
 		text = s.e.DisableMsg
@@ -235,9 +237,13 @@ func (s *session) readByte() (byte, bool) {
 // user typed are kept for the session (s.keys), and forgotten at a new
 // speed. Otherwise the line is read as it is (pollLine).
 func (s *session) pollData() (answer, []byte, error) {
-	t, err := termios.Get(0)
-	if err != nil || t.Lflag&unix.ICANON == 0 {
-		return s.pollLine()
+	t := s.held.modes()
+	if t == nil {
+		var err error
+		t, err = termios.Get(0)
+		if err != nil || t.Lflag&unix.ICANON == 0 {
+			return s.pollLine()
+		}
 	}
 	a, line, keys, err := s.readName(t)
 	if a == badSpeed {
@@ -254,26 +260,89 @@ func (s *session) pollData() (answer, []byte, error) {
 // prompt: the kernel has edited it; it is read as it is and only the
 // erase and kill keys the kernel did not know are applied.
 func (s *session) readName(t *unix.Termios) (answer, []byte, typedKeys, error) {
-	if n, err := termios.InputPending(0); err == nil && n > 0 {
-		return s.reedit()
-	}
-	// The modes must not outlive this process: the next open of the
-	// line starts from them.
-	release := s.catchEnd()
-	defer release()
-	// Not flushed: what was typed since the prompt was written is read
-	// here (and echoed a second time, the kernel having echoed it).
-	raw := readingModes(*t)
-	if termios.Set(0, &raw, termios.Now) != nil {
-		a, line, err := s.pollLine() // the kernel edits, as before
-		return a, line, typedKeys{}, err
+	if s.held == nil {
+		if n, err := termios.InputPending(0); err == nil && n > 0 {
+			return s.reedit()
+		}
+		if !s.holdReading(t) {
+			a, line, err := s.pollLine() // the kernel edits, as before
+			return a, line, typedKeys{}, err
+		}
 	}
 	a, line, keys, err := s.editLine(newEditConfig(t))
-	if rerr := restoreModes(0, t); rerr != nil && err == nil {
+	if a == noName && err == nil {
+		// The prompt is written again in the reading modes (no flush
+		// then), so what is typed right after it is echoed once.
+		return a, line, keys, nil
+	}
+	if rerr := s.releaseModes(); rerr != nil && err == nil {
 		s.logf(msgRestoreModes, errno.Text(rerr))
 		return 0, nil, typedKeys{}, exitWith(1)
 	}
 	return a, line, keys, err
+}
+
+// heldModes are the line's own modes while the name is read in the
+// reading modes, and the release of the signals that end the wait.
+type heldModes struct {
+	t       unix.Termios
+	release func()
+}
+
+// modes returns the held modes, or nil when the line is in its own.
+func (h *heldModes) modes() *unix.Termios {
+	if h == nil {
+		return nil
+	}
+	return &h.t
+}
+
+// holdReading puts the line, whose own modes are t, in the reading
+// modes, and reports whether it did. It is done before the child writes
+// a prompt (writePrompt), so that what is typed after the prompt is not
+// echoed by the kernel as well as by the line editor.
+func (s *session) holdReading(t *unix.Termios) bool {
+	if s.held != nil {
+		return true
+	}
+	// The modes must not outlive this process: the next open of the
+	// line starts from them.
+	release := s.catchEnd()
+	raw := readingModes(*t)
+	if termios.Set(0, &raw, termios.Now) != nil {
+		release()
+		return false
+	}
+	s.held = &heldModes{t: *t, release: release}
+	return true
+}
+
+// holdForPrompt is holdReading for a canonical line with nothing typed
+// yet (what was typed is the kernel's to have edited: reedit).
+func (s *session) holdForPrompt() {
+	if s.held != nil {
+		return
+	}
+	t, err := termios.Get(0)
+	if err != nil || t.Lflag&unix.ICANON == 0 {
+		return
+	}
+	if n, err := termios.InputPending(0); err != nil || n > 0 {
+		return
+	}
+	s.holdReading(t)
+}
+
+// releaseModes puts the line's own modes back, if the reading modes
+// hold it.
+func (s *session) releaseModes() error {
+	h := s.held
+	if h == nil {
+		return nil
+	}
+	s.held = nil
+	defer h.release()
+	return restoreModes(0, &h.t)
 }
 
 // restoreModes puts the line's modes t back on fd after the name was
