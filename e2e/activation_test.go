@@ -12,12 +12,12 @@ import (
 	"github.com/linux-saf/saf/internal/testexec"
 )
 
-// Socket activation through sac (issue 6): a socket handed to sac the
-// way systemd does (LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES naming the
-// port monitor) reaches the listen port monitor of that tag on each of
-// its starts; listen serves it without binding, and a connection made
-// while listen is down waits in the socket's queue until sac has
-// restarted it.
+// Socket activation through sac (ours; docs/linux.md#socket-activation): a
+// socket handed to sac the way systemd does (LISTEN_FDS, LISTEN_PID,
+// LISTEN_FDNAMES naming the port monitor) reaches the listen port monitor
+// of that tag on each of its starts; listen serves it without binding, and
+// a connection made while listen is down waits in the socket's queue until
+// sac has restarted it.
 func TestSacSocketActivation(t *testing.T) {
 	sb := testexec.NewSandbox(t)
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")

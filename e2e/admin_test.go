@@ -46,7 +46,7 @@ func exitCode(err error) int {
 }
 
 // 100 pmadm -a processes started at once against one port monitor: every
-// entry lands (linux.md D8; issue 2).
+// entry lands (docs/linux.md#atomic-table-rewrites).
 func TestConcurrentPmadmAddKeepsEveryEntry(t *testing.T) {
 	sb := testexec.NewSandbox(t)
 	addPM(t, sb, "mbmon")
@@ -62,7 +62,7 @@ func TestConcurrentPmadmAddKeepsEveryEntry(t *testing.T) {
 				"-v", "1", "-m", fmt.Sprintf("/dev/tty%d:::/bin/login::9600::login\\: ::::", i))
 			<-start
 			out, err := cmd.CombinedOutput()
-			// Without sac, pmadm changes the table and exits 4 (sac.md 13.4).
+			// Without sac, pmadm changes the table and exits 4.
 			if code := exitCode(err); code != 4 {
 				errs[i] = fmt.Sprintf("pmadm %d exited %d: %s", i, code, out)
 			}
@@ -196,8 +196,9 @@ func TestKilledWritersNeverCorruptTable(t *testing.T) {
 	}
 }
 
-// In a sandbox the admin commands work for any user (linux.md D3). As root
-// we check it for real by running them as nobody in a tree nobody owns.
+// In a sandbox the admin commands work for any user
+// (docs/linux.md#privilege-and-the-sandbox). As root we check it for real
+// by running them as nobody in a tree nobody owns.
 func TestSandboxAsUnprivilegedUser(t *testing.T) {
 	testexec.RequireRoot(t)
 	sb := testexec.NewSandbox(t)

@@ -20,7 +20,7 @@ import (
 // make demo (scripts/demo.sh), run as a user would: the line shows a login
 // prompt through the other end of the cable, the network service answers,
 // and Ctrl-C (SIGINT to the foreground process group) leaves nothing
-// running (issue 8).
+// running.
 func TestDemo(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("the demo builds its null-modem helper with go")

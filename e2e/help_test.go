@@ -8,8 +8,7 @@ import (
 	"github.com/linux-saf/saf/internal/testexec"
 )
 
-// Every program answers --help with its usage on stdout and exit 0
-// (issue 8).
+// Every program answers --help with its usage on stdout and exit 0.
 func TestHelpEverywhere(t *testing.T) {
 	for _, p := range []string{"sac", "ttymon", "listen", "sacadm", "pmadm", "ttyadm", "nlsadmin", "sttydefs"} {
 		out, err := exec.Command(testexec.Bin(t, p), "--help").Output()

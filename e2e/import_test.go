@@ -15,7 +15,7 @@ import (
 	"github.com/linux-saf/saf/internal/testexec"
 )
 
-// TestImportInetd (issue 6): nlsadmin --import-inetd turns an inetd.conf
+// TestImportInetd: nlsadmin --import-inetd (ours) turns an inetd.conf
 // into a script; the script, run with the built programs on PATH in a
 // SAF_ROOT sandbox, creates a listen port monitor under a running sac
 // whose services answer on loopback: a plain command (/bin/cat, its port

@@ -1,7 +1,8 @@
 package e2e
 
-// Issue 8: make install, make uninstall and make deb, run for real into
-// temp directories (DESTDIR, a scratch dpkg root), never into the system.
+// make install, make uninstall and make deb (docs/testing.md#make-targets),
+// run for real into temp directories (DESTDIR, a scratch dpkg root), never
+// into the system.
 
 import (
 	"bufio"

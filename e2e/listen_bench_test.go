@@ -29,8 +29,8 @@ import (
 // latency (dial to EOF) of our listen next to the classic fork+exec
 // listeners, all running the same trivial service (testdata/hi, which
 // writes "hi\n" and exits), all on their own 127.0.0.1 port, in the same
-// run, taking turns (interleaved; issue 5; method and peer figures in
-// shared/reference/peer-benchmarks.md). One benchmark op is one
+// run, taking turns (interleaved; the method and why:
+// docs/testing.md#comparing-with-peers). One benchmark op is one
 // connection to each server, and the sub-benchmark of a concurrency
 // reports listen's figures with its ratio to each peer's rate (x-peer,
 // above 1: listen is faster):

@@ -18,9 +18,10 @@ import (
 	"github.com/linux-saf/saf/saf/pmtab"
 )
 
-// Issue 6, network services: the service options of the listen _pmtab
-// tail (saf/pmtab/listenopts.go) with the built listen, started by hand
-// with a fake sac, on loopback only. The table is written directly.
+// The service options of the listen _pmtab tail, ours
+// (docs/linux.md#extensions-beyond-the-original; saf/pmtab/listenopts.go),
+// with the built listen, started by hand with a fake sac, on loopback only.
+// The table is written directly.
 
 // extEntry is one _pmtab line: a service code and its listen tail.
 type extEntry struct {

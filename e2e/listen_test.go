@@ -30,8 +30,8 @@ import (
 
 // svcUser is the identity the tests' services run as: the user running
 // the tests. The sandbox rule lets any user run its own services (so
-// ttymon and listen need no identity switch, linux.md D3); as root in CI
-// listen's switch to the identity is exercised all the same.
+// ttymon and listen need no identity switch); as root in CI listen's
+// switch to the identity is exercised all the same.
 func svcUser(t *testing.T) string {
 	t.Helper()
 	u, err := user.Current()
@@ -311,7 +311,8 @@ func TestListenNLPS(t *testing.T) {
 	p := lport(t, "tcp4", "127.0.0.1")
 	addr := fmt.Sprintf("127.0.0.1:%d", p)
 	// Service 0 as nlsadmin -i makes it, with an address as nlsadmin -l
-	// gives it; the program is served inside listen (linux.md D16).
+	// gives it; the program is served inside listen
+	// (docs/linux.md#nlps-server-in-the-listener).
 	addSvc(t, sb, "tcp", "0", "root", nlsformat(t, sb, "-c", "/usr/lib/saf/nlps_server", "-A", addr))
 	pmadmWait(t, sb, "tcp", "-a", "-p", "tcp", "-s", "cat", "-i", id, "-v", "4", "-m", "::c::/bin/cat", "-y", "echo")
 	pmadmWait(t, sb, "tcp", "-a", "-p", "tcp", "-s", "off", "-i", id, "-v", "4", "-m", "::c::/bin/cat", "-f", "x")
@@ -372,8 +373,8 @@ func TestListenNLPS(t *testing.T) {
 		waitLog(t, "listen", func() string { return pmLog(sb, "tcp") }, `NLPS: recieve buffer not large enough`)
 	})
 	t.Run("bad format", func(t *testing.T) {
-		// Answered by closing after 10 seconds (listen.md 6.4); the
-		// wait itself is checked in internal/listen.
+		// Answered by closing after 10 seconds; the wait itself is
+		// checked in internal/listen.
 		c := ldial(t, "tcp4", addr)
 		io.WriteString(c, "NLPS:abc\x00")
 		waitLog(t, "listen", func() string { return pmLog(sb, "tcp") }, `ATT service: bad message format`)
@@ -512,7 +513,8 @@ func TestListenIPv6AndUnix(t *testing.T) {
 }
 
 // listen started by hand with PMTAG set, a fake sac on its pipes: the
-// start-up and SIGTERM exit statuses of listen.md 5.2 and 5.13.
+// start-up and SIGTERM exit statuses of the original
+// (docs/original.md#listen-exit-codes).
 func TestListenByHand(t *testing.T) {
 	// No PMTAG: exit 1, silently.
 	noTag := exec.Command(testexec.Bin(t, "listen"), "tcp")
@@ -574,7 +576,7 @@ func TestListenByHand(t *testing.T) {
 // The whole listener set-up done with nlsadmin, as its users do it, under
 // a running sac: -i makes the port monitor and its NLPS service, -l gives
 // NLPS an address, -a adds a service, clients reach it by service code;
-// -v lists, -d disables, -q and -k query and stop (listen.md 4).
+// -v lists, -d disables, -q and -k query and stop.
 func TestListenAdministeredWithNlsadmin(t *testing.T) {
 	sb := testexec.NewSandbox(t)
 	id := svcUser(t)

@@ -18,9 +18,10 @@ import (
 	"github.com/linux-saf/saf/saf/pmstatus"
 )
 
-// Issue 6, "Operations": sacadm -k --force, sacadm --status and
-// sacadm -x --dry-run, with the built sac, ttymon, listen and admin
-// commands, on loopback and ptys. Every wait is a bounded poll.
+// Our operations extensions (docs/linux.md#extensions-beyond-the-original):
+// sacadm -k --force, sacadm --status and sacadm -x --dry-run, with the
+// built sac, ttymon, listen and admin commands, on loopback and ptys. Every
+// wait is a bounded poll.
 
 // opsScript writes an executable script that prints its pid, then
 // echoes every line back: a session a test can find and talk to.
@@ -166,8 +167,8 @@ func TestOpsTTYMonStopNormalAndForce(t *testing.T) {
 	}
 
 	// Started again, ttymon finds the line owned by the old session
-	// and leaves it alone (ttymon.md 8.2, SESSION): the session is no
-	// child of the new ttymon, and --force does not touch it.
+	// and leaves it alone (SESSION): the session is no child of the new
+	// ttymon, and --force does not touch it.
 	mustSacadm(t, sb, "-s", "-p", "ttys")
 	waitState(t, sb, "ttys", "ENABLED")
 	syscall.Kill(pid, syscall.SIGKILL) // end the old session: the line comes back

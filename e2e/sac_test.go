@@ -467,7 +467,8 @@ func TestSacFatalErrors(t *testing.T) {
 }
 
 // _sysconfig reaches sac and every port monitor; _config reaches its own
-// port monitor only, after _sysconfig (sac.md 7.1).
+// port monitor only, after _sysconfig
+// (docs/architecture.md#configuration-scripts).
 func TestSacConfigurationScripts(t *testing.T) {
 	sb := testexec.NewSandbox(t)
 	addTestPM(t, sb, "plain", "")
@@ -548,10 +549,10 @@ func TestSacNotifiesSystemd(t *testing.T) {
 	}
 }
 
-// The admin channel serves only root and sac's own user (linux.md D5):
-// another user's sacadm cannot stop, start or list through it, even in a
-// sandbox where the sandbox rule lets it past sacadm's own privilege
-// check.
+// The admin channel serves only root and sac's own user
+// (docs/linux.md#the-admin-socket): another user's sacadm cannot stop,
+// start or list through it, even in a sandbox where the sandbox rule lets
+// it past sacadm's own privilege check.
 func TestSacAdminChannelRefusesOtherUsers(t *testing.T) {
 	testexec.RequireRoot(t)
 	sb := testexec.NewSandbox(t)

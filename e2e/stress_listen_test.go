@@ -20,9 +20,9 @@ import (
 )
 
 // logFollower collects every line a listener logs, across its log
-// rotations (listen.md 5.10: after 1000 lines the log is renamed o.log and
-// a new one started, or emptied when that fails), so that a phase's lines
-// can be counted whatever the rotation did to the files. It reads every
+// rotations (after 1000 lines the log is renamed o.log and a new one
+// started, or emptied when that fails), so that a phase's lines can be
+// counted whatever the rotation did to the files. It reads every
 // 20 ms, so as not to miss a rotation, and whenever it is asked for the
 // text, so that the text holds all that was logged before.
 type logFollower struct {

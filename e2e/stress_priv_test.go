@@ -97,9 +97,9 @@ var idLine = regexp.MustCompile(`ID (uid=\S+ gid=\S+ groups=\S* fds=\S*)`)
 // only, under ttymon and under listen (direct, through the launcher and
 // through NLPS);
 // sac's admin channel refuses a flood of requests from another user; the
-// files SAF creates have the modes of sac.md 2 whatever the umask; and
-// symlinks planted where SAF creates or rewrites files are never
-// followed.
+// files SAF creates have their modes
+// (docs/architecture.md#file-modes-and-ownership) whatever the umask; and
+// symlinks planted where SAF creates or rewrites files are never followed.
 func TestStressPrivilege(t *testing.T) {
 	stressN(t, 1, 0) // users and groups are created: make stress only
 	testexec.RequireRoot(t)

@@ -10,10 +10,10 @@ import (
 	"time"
 )
 
-// The reliability suite (issue 7). Every scenario is a TestStress* test:
-// under make stress (SAF_STRESS=1) it runs its full, bounded load; under
-// plain go test it runs a few iterations when that takes about a second,
-// and skips otherwise. Each records one row of the table make stress
+// The reliability suite (docs/testing.md#the-reliability-suite). Every
+// scenario is a TestStress* test: under make stress (SAF_STRESS=1) it runs
+// its full, bounded load; under plain go test it runs a few iterations when
+// that takes about a second, and skips otherwise. Each records one row of the table make stress
 // prints at the end, measured, never assumed: iterations done, those that
 // failed, the descriptors and resident memory of the daemon under test
 // before and after, and the zombies left behind.

@@ -23,8 +23,8 @@ import (
 // floods of BREAKs (NUL bytes on a pty), a 1 MB line, and its device
 // disappearing for a while: each time it must be re-armed, or back off
 // without spinning (ttymon's CPU is measured while the device is gone),
-// and come back when the table is re-read (ttymon.md 8.2: a port that
-// failed 15 opens in 120 s waits for the next re-read).
+// and come back when the table is re-read (a port that failed 15 opens in
+// 120 s waits for the next re-read).
 func TestStressTTYMon(t *testing.T) {
 	full := stressing()
 	pick := func(stress, quick int) int {
@@ -74,8 +74,8 @@ func TestStressTTYMon(t *testing.T) {
 		row.Iterations++
 	}
 	// prompt waits for p's prompt. A port that failed 15 opens within
-	// 120 s gives up (ttymon.md 8.2, 16) until the table is re-read:
-	// then the table is re-read, once, and the prompt must come.
+	// 120 s gives up until the table is re-read: then the table is
+	// re-read, once, and the prompt must come.
 	// A port whose pty has gone away gives up the same way (ttymon(8),
 	// "Pseudo-terminal lines").
 	gaveUp := func() int {

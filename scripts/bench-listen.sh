@@ -1,7 +1,7 @@
 #!/bin/sh
 # bench-listen.sh: connections per second and p50/p99 latency of listen
-# next to tcpserver, xinetd and openbsd-inetd, same run (issue 5; see
-# e2e/listen_bench_test.go). Run as root from the repository root; the
+# next to tcpserver, xinetd and openbsd-inetd, same run (see
+# e2e/listen_bench_test.go and docs/testing.md#comparing-with-peers). Run as root from the repository root; the
 # peers come from Debian packages ucspi-tcp, xinetd and openbsd-inetd
 # (openbsd-inetd conflicts with xinetd in apt: apt-get download it,
 # dpkg -x it into /var/tmp/saf-bench-peers/openbsd-inetd, or point

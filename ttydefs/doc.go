@@ -1,17 +1,16 @@
 // Package ttydefs reads and writes /etc/ttydefs, the line-settings database
-// of ttymon (ttymon.md 5), and turns its stty-style flag words into termios
+// of ttymon, and turns its stty-style flag words into termios
 // values. It is pure: it opens no file and makes no ioctl; the termios side
 // only fills in a golang.org/x/sys/unix.Termios for the caller to set.
 //
 // # File format
 //
-// One entry per line (ttymon.md 5.1):
+// One entry per line (docs/architecture.md#line-settings-ttydefs):
 //
 //	ttylabel:initial-flags:final-flags:autobaud:nextlabel
 //
 // The file must carry a "# VERSION=1" stamp (see CheckVersion). Lines are
-// read with the rules ttymon shares with _pmtab (ttymon.md 2), implemented by
-// Scanner: a comment starts at a '#' not immediately preceded by a backslash
+// read with the rules ttymon shares with _pmtab, implemented by Scanner: a comment starts at a '#' not immediately preceded by a backslash
 // in the raw bytes; a line keeps at most MaxLine bytes; blank lines are
 // skipped. Fields are read in "token" mode (label, autobaud, nextlabel:
 // surrounding blanks skipped, no blanks inside) or "whole" mode (the two flag
@@ -27,15 +26,15 @@
 // for a file of canonical lines, Parse then Format gives the same bytes
 // (comments and blank lines are not kept).
 //
-// Choices where the specification is silent:
+// Choices of ours where the original's behaviour is not written down:
 //
 //   - The original's line buffer holds 1024 bytes including the C string's
 //     terminating NUL, so MaxLine is 1023 bytes of text before the comment.
 //     A NUL byte in a line ends it, as it ends the C string.
 //   - An empty ttylabel (including one that decodes to nothing, "\0") is a
 //     parse failure in the "tty label" field: such an entry could never be
-//     named by a port or a nextlabel. An empty nextlabel is accepted
-//     (ttymon.md 5.1).
+//     named by a port or a nextlabel. An empty nextlabel is accepted: a
+//     BREAK then stays on the entry.
 //   - The position shown in a parse failure ("<line><--error detected here")
 //     is the line cut just after the byte where the error was found: the
 //     unexpected byte in a token field, the ':' that ends a flag field whose
@@ -47,13 +46,13 @@
 //
 // # Flag words
 //
-// Validate accepts the words of the Solaris stty parser that ttymon.md
-// 5.3 lists, so files written for the original still validate, and the
-// settings GNU stty 9.1 knows on Linux besides (linux.md D9: iutf8,
-// cmspar, extproc, tandem, crterase, prterase, ctlecho, crtkill, cbreak,
-// pass8, litout, decctlq, crt, dec, -cooked, drain, line, and the speeds
-// exta, extb and 500000 to 4000000; TestValidateAcceptsSttyA checks what
-// "stty -a" lists). Apply gives them their GNU/Linux stty meaning: in
+// Validate accepts the words of the Solaris stty parser, so files written
+// for the original still validate, and the settings GNU stty 9.1 knows on
+// Linux besides (iutf8, cmspar, extproc, tandem, crterase, prterase,
+// ctlecho, crtkill, cbreak, pass8, litout, decctlq, crt, dec, -cooked,
+// drain, line, and the speeds exta, extb and 500000 to 4000000;
+// TestValidateAcceptsSttyA checks what "stty -a" lists). Apply gives them
+// their GNU/Linux stty meaning (docs/linux.md#stty-words says why): in
 // particular "sane", "raw" and "cooked" do not touch character size or
 // parity, and control characters use Linux's c_cc slots. Words that name a
 // setting Linux lacks (loblk, crtsxoff, defecho, stflush, stwrap, stappl,
@@ -62,13 +61,13 @@
 // Report.Ignored so the caller can log them once. Words GNU stty does not
 // spell but Linux can carry out are applied: lfkc (echok), reprint (rprnt),
 // flush (discard), fill/-fill/nul-fill/del-fill (ofill, ofdel),
-// parext/markp/spacep (CMSPAR, ttymon.md 21.1) and pendin. The window size
-// words (rows, columns, cols, xpixels, ypixels) and the line discipline
-// (line: ttymon sets it from the port's module list) are accepted and
-// reported as ignored too: they are not termios state ttymon sets. Control character values
-// follow ttymon.md 5.3 (min and time take a number only when the value
-// starts with a digit, else its first byte, where GNU stty would fail);
-// numbers are stored modulo 256, as in a cc_t.
+// parext/markp/spacep (CMSPAR) and pendin. The window size words (rows,
+// columns, cols, xpixels, ypixels) and the line discipline (line: ttymon
+// sets it from the port's module list) are accepted and reported as ignored
+// too: they are not termios state ttymon sets. Control character values are
+// read as the Solaris parser read them (min and time take a number only
+// when the value starts with a digit, else its first byte, where GNU stty
+// would fail); numbers are stored modulo 256, as in a cc_t.
 //
 // TestApplyMatchesGNUStty compares Apply with GNU stty on a pty for every
 // word both know (control flags excepted: a pty fixes them).
@@ -77,7 +76,7 @@
 // "same as output", as on Solaris). The Solaris speeds with no Linux Bxxx
 // constant (76800, 153600, 307200) leave the speed alone and are reported in
 // Report.Unsupported, for the caller's "speed ... may be not supported"
-// warning (ttymon.md 19.2).
+// warning.
 //
 // The encoded form a "stty -g" prints is accepted in two shapes:
 //
@@ -85,11 +84,11 @@
 //     iflag:oflag:cflag:lflag followed by glibc's 32 c_cc slots, the flag
 //     words in Linux bit values. The first len(Termios.Cc) slots are used.
 //   - Solaris: 12 or more hex numbers (any count but 36), four flag words
-//     in Solaris bit values followed by c_cc slots in Solaris index order
-//     (ttymon.md 5.3). Bits are translated to Linux ones (PAREXT to CMSPAR,
-//     Solaris FLUSHO, the extended speed bits), bits Linux lacks are
-//     dropped, and c_cc slots are moved to Linux indices; Solaris slots 4
-//     and 5 are VEOF/VEOL when the encoded lflag has ICANON, else VMIN/VTIME.
+//     in Solaris bit values followed by c_cc slots in Solaris index order.
+//     Bits are translated to Linux ones (PAREXT to CMSPAR, Solaris FLUSHO,
+//     the extended speed bits), bits Linux lacks are dropped, and c_cc
+//     slots are moved to Linux indices; Solaris slots 4 and 5 are
+//     VEOF/VEOL when the encoded lflag has ICANON, else VMIN/VTIME.
 //
 // In a ttydefs flag field the colons of an encoded word must be written
 // "\:".
@@ -101,8 +100,9 @@
 // # Hunt sequences
 //
 // Table indexes loaded entries. Table.NextSpeed moves along the nextlabel
-// chain the way ttymon does after a BREAK (ttymon.md 5.2), Table.Dangling
-// lists the nextlabels that name no entry, and Table.Chain follows a chain
-// to see whether it closes. DefaultEntry is the built-in entry ttymon uses
-// when a port's label is not in the file.
+// chain the way ttymon does after a BREAK
+// (docs/original.md#hunt-sequences), Table.Dangling lists the nextlabels
+// that name no entry, and Table.Chain follows a chain to see whether it
+// closes. DefaultEntry is the built-in entry ttymon uses when a port's
+// label is not in the file.
 package ttydefs

@@ -9,14 +9,15 @@ import (
 	"github.com/linux-saf/saf/saf/admfile"
 )
 
-// Limits of the table (ttymon.md 20).
+// Limits of the table, as in the original.
 const (
 	Version    = 1   // the only ttydefs version
 	MaxLabel   = 15  // bytes of a ttylabel or nextlabel kept when reading
 	MaxEntries = 100 // entries kept; the rest of the file is ignored
 )
 
-// Entry is one line of /etc/ttydefs (ttymon.md 5.1).
+// Entry is one line of /etc/ttydefs
+// (docs/architecture.md#line-settings-ttydefs).
 type Entry struct {
 	Label    string // ttylabel, at most MaxLabel bytes when read
 	Initial  string // initial flags: stty words applied before the prompt and while hunting
@@ -27,7 +28,7 @@ type Entry struct {
 }
 
 // DefaultEntry is the entry ttymon uses when a port's label is not in the
-// file (ttymon.md 5.2).
+// file.
 func DefaultEntry() Entry {
 	return Entry{Label: "default", Initial: "9600", Final: "9600 sane", Next: "4800"}
 }
@@ -60,8 +61,8 @@ type SyntaxError struct {
 	Modes []string // the invalid flag words that failed a flags field, if that was the cause
 }
 
-// Error returns the original's message (ttymon.md 5.1), without the final
-// newline: the line is cut just after the error position.
+// Error returns the original's message, without the final newline: the
+// line is cut just after the error position.
 func (e *SyntaxError) Error() string {
 	end := min(e.Pos+1, len(e.Text))
 	return `Parsing failure in the "` + e.Field.String() + `" field` + "\n" + e.Text[:end] + "<--error detected here"
@@ -111,11 +112,11 @@ func ParseLine(text string) (Entry, error) {
 			e.Final = flags
 		}
 	}
-	// Autobaud is empty or exactly "A": no blanks, no escapes (ttymon.md
-	// 5.1). The original read the field as a token first (blanks around
-	// it and escapes included) and refused any token of more than one
-	// byte, or of one byte but not "A", where that token and the blanks
-	// after it ended: the failure shows the line up to the byte after it
+	// Autobaud is empty or exactly "A": no blanks, no escapes. The original
+	// read the field as a token first (blanks around it and escapes
+	// included) and refused any token of more than one byte, or of one
+	// byte but not "A", where that token and the blanks after it ended: the
+	// failure shows the line up to the byte after it
 	// ("x:9600:9600:a:<--error detected here").
 	start := l.pos
 	word := l.token()
@@ -154,9 +155,9 @@ type Record struct {
 // Loaded reports whether the record's entry joined the table.
 func (r Record) Loaded() bool { return r.Err == nil && !r.Dup && !r.Full }
 
-// Diagnostics returns the messages ttymon logs for the record, in order
-// (ttymon.md 5.1, 19.2). "Entry too long." is not among them: ttymon logs
-// it only when listing (sttydefs -l, ttymon.md 2).
+// Diagnostics returns the messages ttymon logs for the record, in order.
+// "Entry too long." is not among them: ttymon logs it only when listing
+// (sttydefs -l).
 func (r Record) Diagnostics() []string {
 	switch {
 	case r.Full:
@@ -264,9 +265,10 @@ func (e *VersionError) Error() string {
 	return fmt.Sprintf("version %d, want %d", e.Got, Version)
 }
 
-// CheckVersion checks the file's version stamp with the rules of sac.md 3
-// (the first line beginning with "# VERSION=", number read as C atoi). It
-// returns nil, ErrNoVersion or a *VersionError.
+// CheckVersion checks the file's version stamp with the rules of every SAF
+// table (docs/architecture.md#version-stamps): the first line beginning
+// with "# VERSION=", number read as C atoi. It returns nil, ErrNoVersion or
+// a *VersionError.
 func CheckVersion(data []byte) error {
 	v, err := admfile.Version(data)
 	if err != nil {
@@ -339,8 +341,8 @@ func Format(w io.Writer, entries []Entry) error {
 }
 
 // LabelToken returns the first token of a raw file line the way sttydefs and
-// ttyadm look a label up (ttymon.md 4.4 item 3), literally: leading white
-// space skipped, then everything up to a space, ':' or the end of the line.
+// ttyadm of the original look a label up, literally: leading white space
+// skipped, then everything up to a space, ':' or the end of the line.
 // No comment or escape processing: "# VERSION=1" yields "#".
 func LabelToken(line string) string {
 	line = strings.TrimLeft(line, " \t\r\v\f")

@@ -256,7 +256,7 @@ func TestCheckVersion(t *testing.T) {
 
 func TestFindLabel(t *testing.T) {
 	data := []byte("# VERSION=1\n  9600 :x\n4800:y\nesc\\:x:z\n# c\n")
-	// Literally ttymon.md 4.4: a tab does not end the token.
+	// Literally as the original: a tab does not end the token.
 	if got := LabelToken("\t a\tb:c"); got != "a\tb" {
 		t.Errorf("LabelToken = %q", got)
 	}
@@ -324,7 +324,7 @@ func TestCanonicalRoundTrip(t *testing.T) {
 	if err != nil || len(diags) != 0 {
 		t.Fatalf("Parse: %v %q", err, diags)
 	}
-	if len(entries) != 54 { // ttymon.md 5.4: 14 plain, 14 E, auto, 6 console, 6 contty, 7 H, 6 conttyH
+	if len(entries) != 54 { // Solaris's set: 14 plain, 14 E, auto, 6 console, 6 contty, 7 H, 6 conttyH
 		t.Errorf("%d entries, want 54", len(entries))
 	}
 	if got := formatParsed(t, data); !bytes.Equal(got, data) {

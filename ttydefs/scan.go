@@ -9,7 +9,7 @@ import (
 
 // MaxLine is the number of bytes of a line (before its comment) the reader
 // keeps: the original reads into a 1024-byte buffer that also holds the C
-// string's terminating NUL (ttymon.md 2, 20).
+// string's terminating NUL.
 const MaxLine = 1023
 
 // Line is one entry line of the file as the reader delivers it.
@@ -19,9 +19,9 @@ type Line struct {
 	TooLong bool   // the line had more than MaxLine bytes; Text holds the first MaxLine
 }
 
-// Scanner reads the entry lines of a ttydefs file (ttymon.md 2): comments
-// are cut at an unescaped '#', lines keep at most MaxLine bytes, and lines
-// that are empty or blank after that are skipped (their numbers still count).
+// Scanner reads the entry lines of a ttydefs file: comments are cut at an
+// unescaped '#', lines keep at most MaxLine bytes, and lines that are empty
+// or blank after that are skipped (their numbers still count).
 // A final line without a newline is read like any other.
 type Scanner struct {
 	r    *bufio.Reader
@@ -113,7 +113,7 @@ func blank(s string) bool {
 	return true
 }
 
-// fieldLexer extracts the fields of one line (ttymon.md 2, "getword").
+// fieldLexer extracts the fields of one line (the original's getword).
 type fieldLexer struct {
 	s   string
 	pos int

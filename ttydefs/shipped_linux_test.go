@@ -11,7 +11,7 @@ import (
 
 // TestShippedFile checks install/etc/ttydefs: it carries the version stamp,
 // parses without a diagnostic, every hunt chain closes, and every word
-// applies on Linux with no ignored word and no unsupported speed (D9).
+// applies on Linux with no ignored word and no unsupported speed.
 func TestShippedFile(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join("..", "install", "etc", "ttydefs"))
 	if err != nil {

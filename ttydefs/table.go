@@ -73,12 +73,12 @@ func (t *Table) Chain(label string) (labels []string, closed bool) {
 }
 
 // LostError is ttymon's fatal case in next_speed: the current entry cannot
-// be found again (only possible for the built-in default, ttymon.md 5.2).
+// be found again (only possible for the built-in default).
 type LostError struct{ Label string }
 
 func (e *LostError) Error() string { return fmt.Sprintf("unable to find (%s) again", e.Label) }
 
-// NextSpeed returns the entry to use after a BREAK on cur (ttymon.md 5.2,
+// NextSpeed returns the entry to use after a BREAK on cur (the original's
 // next_speed): cur itself when its nextlabel is its own label; the entry
 // its nextlabel names; or, when there is none, cur again as the table
 // holds it, with badNext true (ttymon logs "<label>'s next speed-label

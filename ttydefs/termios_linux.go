@@ -8,8 +8,8 @@ import (
 )
 
 // This file gives the words of words.go their GNU/Linux meaning
-// (linux.md D9). It only fills in a unix.Termios; setting it on a line is
-// the caller's business.
+// (docs/linux.md#stty-words). It only fills in a unix.Termios; setting it
+// on a line is the caller's business.
 
 // Report says what Apply accepted but did not carry out.
 type Report struct {
@@ -101,7 +101,7 @@ func ApplyWords(t *unix.Termios, words []string) (Report, error) {
 	return rep, nil
 }
 
-// charValue decodes the value of a control character word (ttymon.md 5.3):
+// charValue decodes the value of a control character word as Solaris did:
 // ^c is c&0x1f, ^? is DEL, ^- and undef disable it, min and time take a
 // decimal number, anything else its first byte.
 func charValue(name, v string) uint8 {
@@ -162,7 +162,7 @@ type bitWord struct {
 var bitWords = []bitWord{
 	{"parenb", fCflag, unix.PARENB},
 	{"parodd", fCflag, unix.PARODD},
-	{"parext", fCflag, unix.CMSPAR}, // Solaris PAREXT (ttymon.md 21.1)
+	{"parext", fCflag, unix.CMSPAR}, // Solaris PAREXT
 	{"cstopb", fCflag, unix.CSTOPB},
 	{"hupcl", fCflag, unix.HUPCL},
 	{"cread", fCflag, unix.CREAD},
@@ -336,7 +336,7 @@ func addComposites(m map[string]mode) {
 	md = mode{}
 	md.clr[fCflag], md.set[fCflag] = unix.CSIZE|unix.PARENB, unix.CS8
 	m["-parity"], m["-evenp"], m["-oddp"] = md, md, md
-	// Mark and space parity: Solaris words, Linux CMSPAR (ttymon.md 21.1).
+	// Mark and space parity: Solaris words, Linux CMSPAR.
 	md = mode{}
 	md.clr[fCflag], md.set[fCflag] = unix.CSIZE, unix.PARENB|unix.PARODD|unix.CMSPAR|unix.CS7
 	m["markp"] = md
@@ -379,8 +379,8 @@ func addComposites(m map[string]mode) {
 	m["ek"] = mode{cc: []ccValue{{unix.VERASE, del}, {unix.VKILL, ctrlU}}}
 
 	// raw, -raw/cooked, sane: GNU stty. Unlike Solaris they leave character
-	// size and parity alone (linux.md D9); cooked sets no control
-	// characters on Linux, where VMIN/VTIME have slots of their own.
+	// size and parity alone; cooked sets no control characters on Linux,
+	// where VMIN/VTIME have slots of their own.
 	md = mode{cc: []ccValue{{unix.VMIN, 1}, {unix.VTIME, 0}}}
 	md.clr[fIflag] = ^uint32(0) // GNU clears every input flag, IUTF8 included
 	md.clr[fOflag] = unix.OPOST
@@ -633,7 +633,8 @@ var delayGroups = [][]string{
 // every Linux control character. Applying the words to a zero Termios gives
 // back t's covered settings: IUTF8, EXTPROC, speeds without a word and the
 // line discipline are not rendered, nor a control character whose value is
-// a space (no word can carry it).
+// a space (no word can carry it), nor an output delay without a word (NL2
+// and NL3, which only powerpc's two-bit NLDLY has).
 func Words(t unix.Termios) []string {
 	var out []string
 	o, i := t.Cflag&unix.CBAUD, (t.Cflag&unix.CIBAUD)>>unix.IBSHIFT

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// wordClass says how the stty parser treats a word (ttymon.md 5.3).
+// wordClass says how the stty parser treats a word.
 type wordClass uint8
 
 const (
@@ -17,7 +17,7 @@ const (
 	classSpeedArg           // ispeed, ospeed: takes the next word, which must be a speed
 )
 
-// speedWords are the Solaris speed words, in the order of ttymon.md 5.3.
+// speedWords are the Solaris speed words, in the Solaris parser's order.
 var speedWords = []string{
 	"0", "50", "75", "110", "134", "134.5", "150", "200", "300", "600",
 	"1200", "1800", "2400", "4800", "9600", "19200", "19.2", "38400", "38.4",
@@ -25,8 +25,8 @@ var speedWords = []string{
 	"230400", "230.4", "307200", "307.2", "460800", "460.8",
 }
 
-// Word lists of the Solaris stty parser (ttymon.md 5.3). Negatable words are
-// accepted with and without a leading '-'.
+// Word lists of the Solaris stty parser. Negatable words are accepted with
+// and without a leading '-'.
 const (
 	charWords  = "erase intr quit eof min eol eol2 time kill swtch start stop susp dsusp rprnt reprint discard flush werase lnext status"
 	valueWords = "rows columns cols xpixels ypixels"
