@@ -103,7 +103,7 @@ func launchTTYMon(t *testing.T, sb *testexec.Sandbox, tag, tab string) *tmRun {
 	sb.WriteFile(t, "etc/saf/"+tag+"/_pmtab", "# VERSION=1\n"+tab)
 	// Started with SIGINT, SIGHUP and SIGQUIT ignored, as a shell's
 	// background job or nohup would: services must still get default
-	// dispositions (linux.md D14).
+	// dispositions.
 	r.cmd = exec.Command("/bin/sh", "-c", `trap '' INT HUP QUIT; exec "$0"`, testexec.Bin(t, "ttymon"))
 	r.cmd.Env = r.sac.Env("enabled")
 	r.cmd.Dir = r.sac.Dir()
@@ -182,7 +182,7 @@ func TestTTYMonPromptAndService(t *testing.T) {
 	})
 	sb.WriteFile(t, "etc/saf/tm/p1", "assign FROM=script\n")
 	r := startTTYMon(t, sb, "tm", tab)
-	// The bytes of ttymon.md 9.4: CR LF, /etc/issue, the prompt, no
+	// The bytes of the prompt: CR LF, /etc/issue, the prompt, no
 	// newline; the line's output processing (ONLCR) turns each LF into
 	// CR LF on the way, as it did on Solaris.
 	got := pty.Expect(t, `Name: `, tmWait)
@@ -198,7 +198,7 @@ func TestTTYMonPromptAndService(t *testing.T) {
 		"TTY=[" + pty.SlavePath + "] ID=[" + svcUser(t) + "]",
 		"UMASK=[0022]",
 		"SIGNALS=[SigBlk: 0000000000000000 SigIgn: 0000000000000000 ]",
-		"READ=[alice]", // linux.md D11: the typed line was given back
+		"READ=[alice]", // the typed line was given back
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("service output lacks %q:\n%s", want, out)
@@ -435,7 +435,7 @@ func TestTTYMonRereadWithLiveSession(t *testing.T) {
 }
 
 // TestTTYMonExpress runs ttymon -g on a pty and as getty: prompt, hunt,
-// timeout, and the hand-off to /usr/bin/login (linux.md D11).
+// timeout, and the hand-off to /usr/bin/login.
 func TestTTYMonExpress(t *testing.T) {
 	sb := tmSandbox(t)
 	pty := testpty.Open(t)
@@ -545,8 +545,7 @@ func TestTTYMonUnderSac(t *testing.T) {
 }
 
 // TestTTYMonSIGTERM: ttymon ends with "caught SIGTERM" and exit 1; a
-// child that has no service yet goes with it, a running service stays
-// (ttymon.md 7).
+// child that has no service yet goes with it, a running service stays.
 func TestTTYMonSIGTERM(t *testing.T) {
 	tmNeedHome(t)
 	sb := tmSandbox(t)

@@ -10,17 +10,17 @@ import (
 	"github.com/linux-saf/saf/saf/pmtab"
 )
 
-// MaxArgs is the most words a service command line may have (ttymon.md
-// 9.8 step 4, 20).
+// MaxArgs is the most words a service command line may have.
 const MaxArgs = 63
 
 // errTooManyArgs: the service command line has more than MaxArgs words.
 var errTooManyArgs = fmt.Errorf(errTextTooManyArgs, MaxArgs)
 
-// splitArgs splits a service command line into words (ttymon.md 9.8 step
-// 4): blanks and tabs separate words, backslash escapes are decoded as in
-// ttymon.md 2 (so "\ " is a blank inside a word), there are no quotes.
-// An escape that decodes to NUL ends its word, as the C string did.
+// splitArgs splits a service command line into words: blanks and tabs
+// separate words, backslash escapes are decoded as in the table
+// (docs/architecture.md#ttymon-escapes; so "\ " is a blank inside a word),
+// there are no quotes. An escape that decodes to NUL ends its word, as the
+// C string did.
 func splitArgs(s string) ([]string, error) {
 	var words []string
 	i := 0
@@ -47,14 +47,15 @@ func splitArgs(s string) ([]string, error) {
 	return words, nil
 }
 
-// errBadName: the name typed at the prompt cannot be handed to a service
-// (linux.md D11): it starts with '-' and would be taken for an option.
+// errBadName: the name typed at the prompt cannot be handed to a service:
+// it starts with '-' and would be taken for an option.
 var errBadName = errors.New(errTextBadName)
 
 // errNoCommand: the service command line has no words.
 var errNoCommand = errors.New(errTextNoCommand)
 
-// handOff is how the typed name reaches the service (linux.md D11).
+// handOff is how the typed name reaches the service
+// (docs/linux.md#login-hand-off).
 type handOff int
 
 const (
@@ -66,11 +67,11 @@ const (
 	handArg
 )
 
-// serviceArgv builds the argv of the service (ttymon.md 9.8 step 4,
-// linux.md D11): %d is the device, %u the name typed at the prompt; a
-// program named login without %u gets "-- NAME" appended. For any other
-// service the name goes back into the input queue (handPushBack). name
-// is empty when no name was read (connect-on-carrier ports).
+// serviceArgv builds the argv of the service: %d is the device, %u the
+// name typed at the prompt; a program named login without %u gets
+// "-- NAME" appended. For any other service the name goes back into the
+// input queue (handPushBack). name is empty when no name was read
+// (connect-on-carrier ports).
 //
 // WARNING: name is untrusted input that becomes an argument of a program
 // run as root. A name starting with '-' is refused (errBadName) whenever
@@ -122,9 +123,9 @@ func hasPercentU(s string) bool {
 	return false
 }
 
-// loginName returns the name typed on a line (linux.md D11): the first
-// blank-separated word before the line's end. Solaris login read further
-// words as var=value assignments; they are not handed on as a name.
+// loginName returns the name typed on a line: the first blank-separated
+// word before the line's end. Solaris login read further words as var=value
+// assignments; they are not handed on as a name.
 func loginName(line []byte) string {
 	s := string(line)
 	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
@@ -137,7 +138,7 @@ func loginName(line []byte) string {
 	return f[0]
 }
 
-// Spawn limit (ttymon.md 8.2 step 1, 16, 20).
+// Spawn limit (docs/linux.md#respawn-limits).
 const (
 	SpawnLimit  = 15
 	SpawnWindow = 120 * time.Second

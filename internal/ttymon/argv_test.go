@@ -37,8 +37,8 @@ func TestSplitArgs(t *testing.T) {
 	}
 }
 
-// TestServiceArgv pins the login hand-off of linux.md D11 and its
-// WARNING: a name never becomes an option.
+// TestServiceArgv pins the login hand-off (docs/linux.md#login-hand-off):
+// a name never becomes an option.
 func TestServiceArgv(t *testing.T) {
 	for _, tc := range []struct {
 		svc, name string
@@ -77,11 +77,11 @@ func TestLoginName(t *testing.T) {
 	}
 }
 
-// TestSpawnLimit is the original's check_spawnlimit (ttymon.md 8.2 step
-// 1): 15 opens, then the 16th within 120 s of the first is refused, and
-// the count and the window start again at the refusal, so that a port a
-// re-read revives gets 15 opens more, its window counted from the
-// refusal (not from its first open after the revival).
+// TestSpawnLimit is the original's check_spawnlimit: 15 opens, then the
+// 16th within 120 s of the first is refused, and the count and the window
+// start again at the refusal, so that a port a re-read revives gets 15
+// opens more, its window counted from the refusal (not from its first open
+// after the revival).
 func TestSpawnLimit(t *testing.T) {
 	var s spawnLimit
 	at := func(sec int64) time.Time { return time.Unix(1000+sec, 0) }

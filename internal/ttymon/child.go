@@ -15,7 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// childMain is the per-port child ("tmchild", ttymon.md 9): ttymon
+// childMain is the per-port child (the original's "tmchild"): ttymon
 // re-executed by the parent in a new session, with the line the parent
 // held on descriptor 0 and the socket of spawn.go on childSockFD. It
 // returns only to exit; a started service replaces the process.
@@ -94,7 +94,9 @@ func (r oneByteReader) Read(p []byte) (int, error) {
 	}
 }
 
-// runChild is ttymon.md 9.1 to 9.3.
+// runChild is the child up to the prompt: the line opened again,
+// blocking, wait-read, the lock and the modules of a b or c port, then the
+// prompt, or a c port's service at once.
 func (s *session) runChild() error {
 	if err := s.armSignals(); err != nil {
 		s.logf(msgPipeFailed, errno.Text(err))
@@ -114,8 +116,7 @@ func (s *session) runChild() error {
 	defer ref.close()
 	if f.Connect() || f.Bidirectional() {
 		// The blocking open below waits for carrier; the parent's
-		// descriptor must not keep the line open meanwhile (ttymon.md
-		// 9.1).
+		// descriptor must not keep the line open meanwhile.
 		unix.Close(0) // ours, inherited; nothing to report
 	}
 	if err := openLine(s.e.Device, ref); err != nil {
@@ -145,7 +146,7 @@ func (s *session) runChild() error {
 		}
 	}
 	if f.Connect() && !s.disabled {
-		// ttymon.md 9.3 step 2: no prompt, no hunting, no TTYPROMPT.
+		// Connect-on-carrier: no prompt, no hunting, no TTYPROMPT.
 		if _, err := s.lm.setTermio(0, s.label.Final, "", clearNone, termios.Drain); err != nil {
 			s.logf(msgSetFinal)
 			return exitWith(1)
@@ -162,11 +163,10 @@ func (s *session) runChild() error {
 
 // openLine opens the device as descriptor 0, blocking (which waits for
 // carrier on a modem line without CLOCAL), makes it the controlling
-// terminal of this session and duplicates it to 1 and 2 (ttymon.md 9.2
-// steps 1 and 2, 21.3). The descriptor must be open on the line ref
-// describes; else it is closed untouched and openLine fails with
-// errOtherLine. The open itself does not take the terminal as
-// controlling terminal, so a refused one is left as it was.
+// terminal of this session and duplicates it to 1 and 2. The descriptor
+// must be open on the line ref describes; else it is closed untouched and
+// openLine fails with errOtherLine. The open itself does not take the
+// terminal as controlling terminal, so a refused one is left as it was.
 func openLine(device string, ref *lineRef) error {
 	const flags = unix.O_RDWR | unix.O_NOCTTY | unix.O_CLOEXEC
 	fd, err := unix.Open(device, flags, 0)
@@ -200,8 +200,8 @@ func openLine(device string, ref *lineRef) error {
 	return nil
 }
 
-// waitRead is ttymon.md 9.2 step 3: wait for count newlines, or for one
-// byte when count is 0, before prompting. The bytes are discarded.
+// waitRead is wait-read: wait for count newlines, or for one byte when
+// count is 0, before prompting. The bytes are discarded.
 func (s *session) waitRead() error {
 	count := s.e.Count.Int()
 	if count > 0 {
@@ -237,10 +237,10 @@ func (s *session) waitRead() error {
 	return nil
 }
 
-// lockLine takes the UUCP lock of a bidirectional port (ttymon.md 13.2,
-// linux.md D13): the lock file with our pid, then a lock on the device
-// itself (up to 5 attempts 2 s apart); failing that, the lock file goes
-// again.
+// lockLine takes the UUCP lock of a bidirectional port
+// (docs/linux.md#uucp-lock-files): the lock file with our pid, then a lock
+// on the device itself (up to 5 attempts 2 s apart); failing that, the lock
+// file goes again.
 func (s *session) lockLine() bool {
 	dir := s.root.LockDir()
 	if err := uucplock.Lock(dir, s.e.Device, os.Getpid()); err != nil {

@@ -11,8 +11,7 @@ import (
 
 // defs is /etc/ttydefs as ttymon holds it: loaded at start-up and read
 // again, when its modification time (whole seconds) has changed, at the
-// moment a port is about to be (re)opened (ttymon.md 5.2). Port
-// goroutines share it.
+// moment a port is about to be (re)opened. Port goroutines share it.
 type defs struct {
 	path string
 	logf saflog.Logf
@@ -26,8 +25,8 @@ func newDefs(path string, logf saflog.Logf) *defs {
 	return &defs{path: path, logf: logf, mtime: -1, table: ttydefs.NewTable(nil)}
 }
 
-// checkVersion is the start-up check of ttymon.md 7 step 12: a missing
-// file counts as a failure.
+// checkVersion is the start-up check of the file's version stamp: a
+// missing file counts as a failure.
 func (d *defs) checkVersion() error {
 	data, err := os.ReadFile(d.path)
 	if err != nil {
@@ -36,8 +35,8 @@ func (d *defs) checkVersion() error {
 	return ttydefs.CheckVersion(data)
 }
 
-// load reads the file now, logging its diagnostics (ttymon.md 5.1,
-// 19.2). A file that cannot be read leaves the table as it was.
+// load reads the file now, logging its diagnostics. A file that cannot be
+// read leaves the table as it was.
 func (d *defs) load() {
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -1,5 +1,5 @@
-// Package ttymon is the SAF terminal port monitor (ttymon.md, with the
-// Linux decisions of linux.md).
+// Package ttymon is the SAF terminal port monitor
+// (docs/original.md#ttymon; what differs on Linux is in docs/linux.md).
 //
 // # Name
 //
@@ -21,10 +21,11 @@
 // services never see them. It logs to /var/saf/<pmtag>/log, locks
 // /etc/saf/<pmtag>/_pid, answers sac on _pmpipe and _sacpipe (package
 // saf/pmproto), reads /etc/saf/<pmtag>/_pmtab and /etc/ttydefs, and then
-// opens every eligible port. All paths are below SAF_ROOT (linux.md D1).
+// opens every eligible port. All paths are below SAF_ROOT.
 //
-// One process watches all ports: each port has its own goroutine running
-// an explicit state machine (port.go; ttymon.md 8):
+// One process watches all ports: each port has its own goroutine running an
+// explicit state machine (port.go;
+// docs/architecture.md#ttymon-port-states):
 //
 //	decide -> open -> wait -> child -> service -> decide ...
 //	           |  \-> retry (LOCKED, SESSION, UNACCESS; 60 s) -> decide
@@ -33,43 +34,43 @@
 //
 // so a session, a modem waiting for carrier or a slow line never delays
 // another port. Opening a port (open_device) opens it without blocking on
-// carrier, checks the UUCP lock (linux.md D13) and foreign sessions
-// (ttymon.md 13.5: /proc is scanned, TIOCGSID cannot see them on Linux),
-// hangs the line up unless the port has h, gives the device to root with
-// group tty and mode 0620 (a b or c line keeps its own owner while idle,
-// owner.go), sets the line discipline its module list maps to (linux.md
-// D10), and sets the initial modes of its ttydefs label. Then, as in the
-// original, either the parent writes "\r\n", /etc/issue and the prompt
-// (or the disable message) and waits for a line, or it starts the
-// per-port child at once (c and b ports, ports with a timeout) or waits
-// for any input first (r, autobaud, and b on a line that needs no
-// carrier).
+// carrier, checks the UUCP lock and foreign sessions (/proc is scanned,
+// TIOCGSID cannot see them on Linux), hangs the line up unless the port has
+// h, gives the device to root with group tty and mode 0620 (a b or c line
+// keeps its own owner while idle, owner.go), sets the line discipline its
+// module list maps to (docs/linux.md#line-disciplines), and sets the
+// initial modes of its ttydefs label. Then, as in the original, either the
+// parent writes "\r\n", /etc/issue and the prompt (or the disable message)
+// and waits for a line, or it starts the per-port child at once (c and b
+// ports, ports with a timeout) or waits for any input first (r, autobaud,
+// and b on a line that needs no carrier).
 //
-// The per-port child is the ttymon binary re-executed in an internal
-// child mode (ttymon.md 21.3): its own pid, its own session with the
-// line as controlling terminal, its log lines with its own pid, and
-// SIGINT from a BREAK or the interrupt key. It reads the answer to the
-// prompt: an empty line prints the prompt again; a line holding a NUL
-// byte (a BREAK on Linux with BRKINT off), or SIGINT with an empty input
-// queue, moves to the next ttydefs label (hunting); an autobaud label
-// samples a RETURN at 2400 baud: the key that woke the
-// parent is discarded when sampling starts, as in the original, and the
-// next RETURN sets the speed (0x0D is 2400, 0xFF 9600 ...). A name starts
-// the service.
+// The per-port child is the ttymon binary re-executed in an internal child
+// mode (docs/linux.md#controlling-terminal-and-the-per-port-child): its own
+// pid, its own session with the line as controlling terminal, its log lines
+// with its own pid, and SIGINT from a BREAK or the interrupt key. It reads
+// the answer to the prompt: an empty line prints the prompt again; a line
+// holding a NUL byte (a BREAK on Linux with BRKINT off), or SIGINT with an
+// empty input queue, moves to the next ttydefs label (hunting); an autobaud
+// label samples a RETURN at 2400 baud: the key that woke the parent is
+// discarded when sampling starts, as in the original, and the next RETURN
+// sets the speed (0x0D is 2400, 0xFF 9600 ...). A name starts the service.
 //
-// Starting the service (ttymon.md 9.8, linux.md D11, D12, D14): the
-// final modes of the label, a utmp LOGIN_PROCESS record when the service
-// has the u flag, TTYPROMPT (not for c ports), HOME, the per-service
-// script /etc/saf/<pmtag>/<svctag> (package saf/doconfig, push and pop
-// acting on the line), the identity of the service (group, supplementary
-// groups, user; kept when ttymon already runs as that user), the home
-// directory, the device owned by the user, TERM (always, maybe empty),
-// default signal dispositions, umask 022, descriptors 0, 1 and 2 only,
-// then exec. The typed name reaches the service as linux.md D11 says: %u
-// in the service command is the name; a program named login without %u
-// runs as "login -- NAME"; a name starting with '-' is refused in both
-// cases; any other service finds the typed line back in its input queue
-// (TIOCSTI with echo off), as the original left it there.
+// Starting the service (docs/original.md#starting-the-service; on Linux
+// docs/linux.md#service-process-setup): the final modes of the label, a
+// utmp LOGIN_PROCESS record when the service has the u flag, TTYPROMPT (not
+// for c ports), HOME, the per-service script /etc/saf/<pmtag>/<svctag>
+// (package saf/doconfig, push and pop acting on the line), the identity of
+// the service (group, supplementary groups, user; kept when ttymon already
+// runs as that user), the home directory, the device owned by the user,
+// TERM (always: the -T value, else vt102, or linux on a virtual
+// console), default signal dispositions, umask 022, descriptors 0, 1
+// and 2 only, then exec. The typed name reaches the
+// service as docs/linux.md#login-hand-off says: %u in the service command
+// is the name; a program named login without %u runs as "login -- NAME"; a
+// name starting with '-' is refused in both cases; any other service finds
+// the typed line back in its input queue (TIOCSTI with echo off), as the
+// original left it there.
 //
 // When the service ends, its utmp record becomes DEAD_PROCESS and goes to
 // wtmp (u flag, or the port is gone), and the port is opened again, with
@@ -79,7 +80,7 @@
 // re-read of _pmtab finds its entry; the count starts again at the
 // refusal.
 //
-// sac's messages (ttymon.md 17): SC_STATUS is answered; SC_ENABLE and
+// sac's messages: SC_STATUS is answered; SC_ENABLE and
 // SC_DISABLE change the state, which reopens every port that has no
 // service (children not yet in service exit; ports of a disabled ttymon
 // show their disable message, or stay closed without one); SC_READDB
@@ -105,7 +106,7 @@
 //	-l ttylabel  the /etc/ttydefs entry; default 9600
 //	-t timeout   seconds to wait for an answer, then exit 1; default none
 //	-p prompt    the prompt; C escapes are decoded, then agetty's (issue.go); default "login: "
-//	-m modules   module list (linux.md D10 names), e.g. ldterm,ttcompat
+//	-m modules   module list, e.g. ldterm,ttcompat (docs/linux.md#line-disciplines)
 //	-T termtype  TERM for the service; default agetty's: linux on a virtual console, else vt102
 //
 // Run as getty (argv[0] "getty"): getty [-h] [-t timeout] line [label]
@@ -114,7 +115,7 @@
 //
 // # Files
 //
-//	/etc/saf/<pmtag>/_pmtab       the port table (ttymon.md 3)
+//	/etc/saf/<pmtag>/_pmtab       the port table
 //	/etc/saf/<pmtag>/_pid         locked while ttymon runs
 //	/etc/saf/<pmtag>/_pmpipe      messages from sac
 //	/etc/saf/_sacpipe             replies to sac
@@ -122,8 +123,8 @@
 //	/var/saf/<pmtag>/log          the log; o.log after rotation at 1 MB
 //	/etc/ttydefs                  line settings and hunt sequences
 //	/etc/issue                    printed before every prompt, agetty's escapes expanded
-//	/var/run/utmp, /var/log/wtmp  login accounting (linux.md D12)
-//	/var/lock/LCK..<dev>          UUCP lock files (linux.md D13)
+//	/var/run/utmp, /var/log/wtmp  login accounting
+//	/var/lock/LCK..<dev>          UUCP lock files
 //
 // # Exit status
 //
@@ -151,7 +152,7 @@
 //	argv.go       service argv, the login hand-off, the spawn limit
 //	messages.go   every message, in the original's words where it had one
 //
-// # Decisions where the specifications are silent
+// # Decisions where the original is silent or changed
 //
 //   - Parent and child talk over a socket pair (spawn.go). The child asks
 //     before it starts the service and waits for the parent's go-ahead, so
@@ -160,7 +161,7 @@
 //     the exec, for a ttymon that dies while they wait for carrier.
 //   - Linux cannot peek at tty input: the child reads the answer (one
 //     line in canonical mode) and classifies it as the original's peek
-//     did (ttymon.md 21.4). Bytes after a NUL on the same line are
+//     did. Bytes after a NUL on the same line are
 //     consumed with it; the prompt that follows flushes input anyway.
 //   - The name given to login or %u is the first blank-separated word of
 //     the typed line. A refused name (starting with '-') is logged and the
@@ -180,7 +181,7 @@
 //     "unable to find <label> in "<path>"".
 //   - A _pmtab that cannot be read or has the wrong version on a re-read
 //     is logged and the ports go on as they were; the original stopped.
-//   - Only HOME is exported from the identity (ttymon.md 9.8 step 6);
+//   - Only HOME is exported from the identity;
 //     LOGNAME and SHELL are login's business.
 //   - The log is created 0444 as in the original when ttymon runs as
 //     root, 0644 otherwise (a sandboxed ttymon must be able to reopen
@@ -203,9 +204,8 @@
 //     directory, say); the original exited silently.
 //   - Console messages fall back to syslog (LOG_CRIT) when the console
 //     cannot be opened, in SAC mode as in express mode.
-//   - The device is given to the service's user (ttymon.md 9.8 step 8)
-//     before the identity switch of step 7, while ttymon may still
-//     chown it.
+//   - The device is given to the service's user before the identity
+//     switch, while ttymon may still chown it.
 //   - Express mode revokes access to the device (owner root, mode 0)
 //     only when it runs as root: a sandboxed express ttymon running as a
 //     user would lock itself out of the line.
@@ -221,6 +221,6 @@
 //     and never one that another session has as controlling terminal.
 //     Owner and mode are always set through the open descriptor.
 //   - Express mode does not re-check utmp every 15 s for a USER_PROCESS
-//     record of its own pid (ttymon.md 18.2 step 3): the original did so
+//     record of its own pid: the original did so
 //     only to notice a login that never returns, which exec makes moot.
 package ttymon

@@ -18,7 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// expressService is the one service of express mode (ttymon.md 18.1).
+// expressService is the one service of express mode.
 const expressService = "/usr/bin/login"
 
 // expressOpts are the options of ttymon -g.
@@ -140,9 +140,10 @@ func digits(s string) (int, bool) {
 }
 
 // expressPrompt turns a -p argument into the prompt the way the original
-// does (ttymon.md 18.1): every ':' is escaped, then the text is read as a
-// whole-mode _pmtab field, escapes decoded. "\:" therefore becomes a
-// literal backslash followed by a ':' that ends the field (22 item 7).
+// does: every ':' is escaped, then the text is read as a whole-mode _pmtab
+// field, escapes decoded. "\:" therefore becomes a literal backslash
+// followed by a ':' that ends the field, a quirk kept on purpose
+// (docs/original.md#express-mode).
 func expressPrompt(p string) string {
 	s := strings.ReplaceAll(p, ":", `\:`)
 	for i := 0; i < len(s); {
@@ -164,7 +165,7 @@ func expressLog(root paths.Root, stderr io.Writer) func(string) {
 	return func(msg string) { consPrint(root, stderr, sprintf(fmtConsole, trimNL(msg))) }
 }
 
-// expressMain is ttymon -g (ttymon.md 18).
+// expressMain is ttymon -g.
 func expressMain(root paths.Root, args []string, stderr io.Writer) int {
 	say := expressLog(root, stderr)
 	o, err := parseExpress(args, say)
@@ -181,7 +182,7 @@ func usage(root paths.Root, stderr io.Writer) {
 	consPrint(root, stderr, expressUsage)
 }
 
-// gettyMain is the getty personality (ttymon.md 18.4):
+// gettyMain is the getty personality:
 // getty [-h] [-t timeout] line [label].
 func gettyMain(root paths.Root, args []string, stderr io.Writer) int {
 	say := expressLog(root, stderr)
@@ -221,8 +222,8 @@ func gettyMain(root paths.Root, args []string, stderr io.Writer) int {
 	return runExpress(root, o, stderr)
 }
 
-// runExpress is the flow of ttymon.md 18.2: the child logic of section 9
-// in this process, then the service.
+// runExpress is express mode (docs/original.md#express-mode): the logic of
+// the per-port child in this process, then the service.
 func runExpress(root paths.Root, o expressOpts, stderr io.Writer) int {
 	say := expressLog(root, stderr)
 	logf := func(format string, args ...any) { say(sprintf(format, args...)) }
@@ -298,7 +299,8 @@ func runExpress(root paths.Root, o expressOpts, stderr io.Writer) int {
 	defer ref.close()
 	// Become session leader, so that the open makes the line our
 	// controlling terminal. It fails for a process-group leader (started
-	// from a shell); the warning of ttymon.md 9.8 step 1 then tells.
+	// from a shell); the warning that the line is not the controlling
+	// terminal (warnNoCtty) then tells.
 	_, _ = unix.Setsid()
 	unix.Close(0) // reopened below
 	revoke(probe)
@@ -361,11 +363,10 @@ func expressLine(fd int, dev string) (*lineRef, error) {
 }
 
 // revoke takes the device open on fd away from whoever had it: owner
-// root:root and no permissions (ttymon.md 18.2 steps 4 and 5; Solaris
-// also detached STREAMS modules and ACLs, which Linux does not have).
-// Through the descriptor, not by name (setOwner). Only root does it: a
-// sandboxed ttymon running as a user would lock itself out
-// of the device it is about to open.
+// root:root and no permissions (Solaris also detached STREAMS modules and
+// ACLs, which Linux does not have). Through the descriptor, not by name
+// (setOwner). Only root does it: a sandboxed ttymon running as a user would
+// lock itself out of the device it is about to open.
 func revoke(fd int) {
 	if os.Geteuid() != 0 {
 		return
@@ -374,7 +375,7 @@ func revoke(fd int) {
 	_ = unix.Fchmod(fd, 0)
 }
 
-// ttyOnStdin finds the terminal on descriptor 0 (ttymon.md 18.2 step 4).
+// ttyOnStdin finds the terminal on descriptor 0.
 func ttyOnStdin() (string, error) {
 	if _, err := termios.Get(0); err != nil {
 		return "", err
@@ -390,9 +391,9 @@ func ttyGroup() int {
 	return defaultTTYGID
 }
 
-// expressAccount is getty_account (ttymon.md 15.4): init's INIT_PROCESS
-// record for our pid becomes a LOGIN_PROCESS record for the line; without
-// such a record nothing is written.
+// expressAccount is getty_account: init's INIT_PROCESS record for our pid
+// becomes a LOGIN_PROCESS record for the line; without such a record
+// nothing is written.
 func expressAccount(root paths.Root, dev string, logf func(string, ...any)) {
 	recs, err := utmp.ReadFile(root.Utmp())
 	if err != nil {

@@ -61,8 +61,8 @@ func TestGettyArguments(t *testing.T) {
 }
 
 // TestExpressAccount: init's INIT_PROCESS record of this pid becomes a
-// LOGIN_PROCESS record for the line, in utmp and wtmp (ttymon.md 15.4);
-// without one nothing is written.
+// LOGIN_PROCESS record for the line, in utmp and wtmp; without one nothing
+// is written.
 func TestExpressAccount(t *testing.T) {
 	dir := t.TempDir()
 	root := paths.New(dir)

@@ -2,11 +2,11 @@ package ttymon
 
 import "time"
 
-// Seams for tests (STYLE.md 7); nothing but tests changes them. The
+// Seams for tests; nothing but tests changes them. The
 // others sit beside their users: lookupIdentity, checkDevice and
 // checkService (pmtab.go), and rename (log.go).
 
-// Device lock attempts of a bidirectional port (ttymon.md 13.2, 20).
+// Device lock attempts of a bidirectional port.
 var (
 	deviceLockTries = 5
 	deviceLockPause = 2 * time.Second

@@ -18,9 +18,9 @@ import (
 )
 
 // Terminal-mode handling shared by the parent, the per-port child and
-// express mode (ttymon.md 10, 12, 21.1).
+// express mode (docs/original.md#terminal-modes).
 
-// clearPreset is the "clear" argument of set_termio (ttymon.md 10.1).
+// clearPreset is the "clear" argument of set_termio.
 type clearPreset int
 
 const (
@@ -39,9 +39,9 @@ type lineModes struct {
 // "sttyparse unknown mode: <w>".
 var errMode = errors.New(errTextMode)
 
-// setTermio is set_termio (ttymon.md 10.1): read the modes, apply the
-// clear preset, the words of flags and speed (appended last), and write
-// them back with when (Drain: waiting for output, not flushing input).
+// setTermio is set_termio: read the modes, apply the clear preset, the
+// words of flags and speed (appended last), and write them back with when
+// (Drain: waiting for output, not flushing input).
 // It returns the speeds Linux lacks (ttydefs.Report.Unsupported), for the
 // "may be not supported" warning.
 func (lm lineModes) setTermio(fd int, flags, speed string, clear clearPreset, when termios.When) ([]string, error) {
@@ -80,9 +80,9 @@ func (lm lineModes) setTermio(fd int, flags, speed string, clear clearPreset, wh
 	return rep.Unsupported, nil
 }
 
-// carrier keeps the configured soft carrier in every termios write
-// (ttymon.md 21.7): on Linux TIOCSSOFTCAR is only CLOCAL, which a later
-// word would otherwise undo.
+// carrier keeps the configured soft carrier in every termios write: on
+// Linux TIOCSSOFTCAR is only CLOCAL, which a later word would otherwise
+// undo.
 func (lm lineModes) carrier(t *unix.Termios) {
 	switch lm.softCar {
 	case pmtab.SoftCarrierOn:
@@ -93,7 +93,8 @@ func (lm lineModes) carrier(t *unix.Termios) {
 }
 
 // ignoredLogged holds the Solaris-only words already reported by this
-// process: linux.md D9 asks for one log line, not one per prompt.
+// process: one log line for them, not one per prompt
+// (docs/linux.md#stty-words).
 var ignoredLogged sync.Map
 
 func (lm lineModes) reportIgnored(words []string) {
@@ -108,7 +109,7 @@ func (lm lineModes) reportIgnored(words []string) {
 	}
 }
 
-// Autobaud raw mode (ttymon.md 12).
+// Autobaud raw mode (docs/original.md#autobaud).
 const (
 	autobaudSpeed = 2400
 	autobaudVMin  = 5
@@ -140,9 +141,9 @@ func (lm lineModes) autobaudRaw(fd int) error {
 	return err
 }
 
-// initialModes sets the modes a port gets when it is opened (ttymon.md
-// 10.2, initial_termio): autobaud raw mode for an autobaud label, else
-// the label's initial flags over the raw preset (r) or the canonical one.
+// initialModes sets the modes a port gets when it is opened
+// (initial_termio): autobaud raw mode for an autobaud label, else the
+// label's initial flags over the raw preset (r) or the canonical one.
 // It logs a failure as initial_termio did.
 func initialModes(fd int, e *entry, label ttydefs.Entry, logf saflog.Logf) error {
 	lm := lineModes{softCar: e.SoftCar, logf: logf}
@@ -160,14 +161,13 @@ func initialModes(fd int, e *entry, label ttydefs.Entry, logf saflog.Logf) error
 	return nil
 }
 
-// hangup drops the line before it is used (ttymon.md 8.2 step 6,
-// hang_up_line): termios.Hangup sets B0 (DTR low on a real line, nothing
-// on a pty), holds it and puts the modes back; a failure there is logged
-// and the open goes on, as in the original. Then the device is opened and
-// closed once more, the original's STREAMS reset; that failing fails the
-// open ("open (<dev>) failed", and the port is tried again). That open
-// goes through the descriptor (reopen), not the name: the name may lead
-// elsewhere by now.
+// hangup drops the line before it is used (hang_up_line): termios.Hangup
+// sets B0 (DTR low on a real line, nothing on a pty), holds it and puts the
+// modes back; a failure there is logged and the open goes on, as in the
+// original. Then the device is opened and closed once more, the original's
+// STREAMS reset; that failing fails the open ("open (<dev>) failed", and
+// the port is tried again). That open goes through the descriptor (reopen),
+// not the name: the name may lead elsewhere by now.
 func hangup(fd int, device string, logf saflog.Logf) error {
 	if _, err := termios.Get(fd); err != nil {
 		logf(msgHangupGet, errno.Text(err))
@@ -184,8 +184,8 @@ func hangup(fd int, device string, logf saflog.Logf) error {
 }
 
 // setOwner gives the line open on fd its owner, the tty group and mode
-// 0620. Errors are ignored, as in the original: a
-// sandboxed ttymon (linux.md D3) may not own the device.
+// 0620. Errors are ignored, as in the original: a sandboxed ttymon may
+// not own the device.
 //
 // Through the descriptor, never by name: ttymon runs as root, and a name
 // looked up again after the open may no longer lead to the line that was
@@ -197,8 +197,7 @@ func setOwner(fd int, uid, gid int) {
 }
 
 // setModules gives the line the discipline its module list asks for
-// (ttymon.md 8.2 step 8, linux.md D10). An empty list leaves the line
-// alone.
+// (docs/linux.md#line-disciplines). An empty list leaves the line alone.
 func setModules(fd int, list string) error {
 	mods, err := pmtab.ParseModules(list)
 	if err != nil || len(mods) == 0 {
@@ -237,11 +236,11 @@ func flushLine(fd int, logf saflog.Logf) {
 	}
 }
 
-// promptText is what write_prompt writes (ttymon.md 9.4 steps 2 to 4):
-// "\r\n" when clear, /etc/issue if it exists, then text, the prompt or
-// (msg) the disable message, for the line dev open on fd. The escapes
-// of agetty (issue.go) are expanded in the issue file and the prompt; a
-// disable message is written verbatim, as the original wrote it.
+// promptText is what write_prompt writes: "\r\n" when clear, /etc/issue if
+// it exists, then text, the prompt or (msg) the disable message, for the
+// line dev open on fd. The escapes of agetty (issue.go) are expanded in the
+// issue file and the prompt; a disable message is written verbatim, as the
+// original wrote it.
 func promptText(root paths.Root, fd int, dev, text string, msg, clear bool) []byte {
 	var b []byte
 	if clear {

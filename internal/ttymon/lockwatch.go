@@ -9,14 +9,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// lockWatch tells ports when a UUCP lock file of their line appears or
-// goes away: a LOCKED port is re-armed as soon as the dial-out program
-// is done (linux.md D13) rather than at the next 60-second check, and a
-// bidirectional port waiting for its first character lets go of the line
-// as soon as a dial-out program locks it. It is one inotify watch on the
-// lock directory for the whole process. When the directory cannot be
-// watched (it does not exist, or inotify is not available) ports simply
-// wait for their timer or their line.
+// lockWatch tells ports when a UUCP lock file of their line appears or goes
+// away: a LOCKED port is re-armed as soon as the dial-out program is done
+// rather than at the next 60-second check, and a bidirectional port waiting
+// for its first character lets go of the line as soon as a dial-out program
+// locks it. It is one inotify watch on the lock directory for the whole
+// process. When the directory cannot be watched (it does not exist, or
+// inotify is not available) ports simply wait for their timer or their
+// line.
 type lockWatch struct {
 	f *os.File // the inotify descriptor; nil when not watching
 

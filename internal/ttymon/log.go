@@ -11,15 +11,15 @@ import (
 	"github.com/linux-saf/saf/saf/saflog"
 )
 
-// RotateSize is the size at which the log is rotated (ttymon.md 19.3, 20).
+// RotateSize is the size at which the log is rotated.
 const RotateSize = 1_000_000
 
-// logFile is ttymon's log, /var/saf/<pmtag>/log (ttymon.md 19): one line
-// per message in the format of 19.1, written with one write(2) on a file
-// opened for appending, so the lines of the parent and of its per-port
-// children (which open the file themselves and log with their own pid)
-// never interleave. The parent's log rotates at RotateSize (19.3); a
-// child's never does, as two rotating writers would race on the renames.
+// logFile is ttymon's log, /var/saf/<pmtag>/log
+// (docs/architecture.md#log-files): one line per message, written with one
+// write(2) on a file opened for appending, so the lines of the parent and
+// of its per-port children (which open the file themselves and log with
+// their own pid) never interleave. The parent's log rotates at RotateSize;
+// a child's never does, as two rotating writers would race on the renames.
 type logFile struct {
 	mu   sync.Mutex
 	f    *os.File
@@ -56,7 +56,7 @@ func (l *logFile) Printf(format string, args ...any) {
 }
 
 // Write logs msg as one line: "<ctime>; <pid>; <msg>", with a newline
-// added unless msg ends in one (ttymon.md 19.1).
+// added unless msg ends in one.
 func (l *logFile) Write(msg string) {
 	if l == nil {
 		return
@@ -80,8 +80,8 @@ func (l *logFile) Write(msg string) {
 	_, _ = l.f.WriteString(line)
 }
 
-// rotate does ttymon.md 19.3 when the file has grown to l.max bytes.
-// l.mu is held.
+// rotate moves the log to o.log, as the original did, when the file has
+// grown to l.max bytes. l.mu is held.
 func (l *logFile) rotate() {
 	if l.max <= 0 {
 		return
@@ -110,8 +110,7 @@ func (l *logFile) rotate() {
 		restoreOld()
 		return
 	}
-	// An ordinary create: the mode comes from the umask, not 0444
-	// (ttymon.md 19.3).
+	// An ordinary create: the mode comes from the umask, not 0444.
 	nf, err := saflog.OpenFile(l.path, 0o666)
 	if err != nil {
 		raw(msgLogOpen)

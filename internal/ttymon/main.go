@@ -15,10 +15,10 @@ import (
 	"github.com/linux-saf/saf/saf/pmproto"
 )
 
-// envChild marks the process as ttymon's per-port child (ttymon.md 9,
-// 21.3): ttymon re-executes its own binary with it set, since Go cannot
-// run code between fork and exec. The child removes it at once, so the
-// service never sees it.
+// envChild marks the process as ttymon's per-port child: ttymon re-executes
+// its own binary with it set, since Go cannot run code between fork and
+// exec (docs/linux.md#controlling-terminal-and-the-per-port-child). The
+// child removes it at once, so the service never sees it.
 const envChild = "_SAF_TTYMON_CHILD"
 
 // Main runs ttymon with args (without the program name) and returns its
@@ -28,7 +28,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // MainArgv0 is Main with the whole argv: its basename selects the getty
-// personality (ttymon.md 18.4).
+// personality.
 func MainArgv0(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if _, ok := os.LookupEnv(envChild); ok {
 		_ = os.Unsetenv(envChild) // cannot fail for this name
@@ -47,8 +47,8 @@ func MainArgv0(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		io.WriteString(stdout, helpText)
 		return 0
 	}
-	// ttymon.md 7 step 1, 18.1: root only, silently; linux.md D3: anyone
-	// in a sandbox.
+	// Root only, silently, as the original (SAC and express mode alike);
+	// anyone in a sandbox (docs/linux.md#privilege-and-the-sandbox).
 	if !root.Privileged(os.Getuid()) {
 		return 1
 	}
@@ -61,7 +61,7 @@ func MainArgv0(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return sacMain(root, stderr)
 }
 
-// sacMain is SAC mode (ttymon.md 7).
+// sacMain is SAC mode.
 func sacMain(root paths.Root, stderr io.Writer) int {
 	// sac starts port monitors with no descriptors at all; keep the first
 	// files we open off 0, 1 and 2.

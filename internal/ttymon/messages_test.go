@@ -14,9 +14,9 @@ import (
 )
 
 // TestMessagesOriginal pins every message marked original to the original
-// ttymon's text, written out here as it logged or printed it (ttymon.md
-// 7, 8, 9, 12, 18, 19; its <value> brackets are its own), with sample
-// values for its conversions.
+// ttymon's text, written out here as it logged or printed it (<value>
+// brackets included: they are its own), with sample values for its
+// conversions.
 func TestMessagesOriginal(t *testing.T) {
 	f := fmt.Sprintf
 	msgtest.CheckOriginal(t, msgtest.Catalogue(t, "messages.go"), []msgtest.Pin{

@@ -40,14 +40,13 @@ type Config struct {
 }
 
 // RetryInterval is the re-check period of locked, session-owned and
-// unaccessible ports (ttymon.md 8.1, 20).
+// unaccessible ports.
 const RetryInterval = 60 * time.Second
 
-// reservedFDs is how many descriptors ttymon keeps for itself (ttymon.md
-// 7 step 10, 20).
+// reservedFDs is how many descriptors ttymon keeps for itself.
 const reservedFDs = 7
 
-// Defaults of ttymon.md 7 step 13 and 20.
+// The uucp user and the tty group when the databases have neither.
 const (
 	defaultUucpUID = 5
 	defaultTTYGID  = 7
@@ -84,7 +83,7 @@ type monitor struct {
 	loopDone  chan struct{}     // closed when the main loop has ended
 }
 
-// isEnabled reports ttymon's state (ttymon.md 14).
+// isEnabled reports ttymon's state.
 func (m *monitor) isEnabled() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -109,8 +108,8 @@ func notify(c chan struct{}) {
 	}
 }
 
-// fatal logs msg and the exit line (ttymon.md 7: "Fatal errors always
-// log <msg> then ********** ttymon exiting ***********") and returns 1.
+// fatal logs msg and the exit line, as every fatal error of the original
+// did, and returns 1.
 func (m *monitor) fatal(msg string) int {
 	m.logf("%s", msg)
 	m.logf(msgExiting)
@@ -146,16 +145,17 @@ func newMonitor(cfg Config) *monitor {
 	}
 }
 
-// run is ttymon.md 7, then the main loop. It returns the exit status.
+// run is the start-up (docs/original.md#ttymon-startup), then the main
+// loop. It returns the exit status.
 func (m *monitor) run(ctx context.Context) int {
 	cfg := &m.cfg
 	root, tag := cfg.Root, cfg.Env.Tag
 	defer close(m.done)
 	defer m.shutdown()
 
-	// Signals before anything else (STYLE.md 11). SIGQUIT is ignored by
-	// the original (ttymon.md 7 step 2); we catch and drop it instead, so
-	// that children do not inherit an ignored SIGQUIT.
+	// Signals before anything else. SIGQUIT is ignored by the original;
+	// we catch and drop it instead, so that children do not inherit an
+	// ignored SIGQUIT.
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, unix.SIGTERM, unix.SIGQUIT)
 	defer signal.Stop(sigs)
@@ -207,7 +207,7 @@ func (m *monitor) run(ctx context.Context) int {
 	}
 	m.defs = newDefs(root.TtyDefs(), m.logf)
 	if err := m.defs.checkVersion(); err != nil {
-		// linux.md D2: the file named is the one read, SAF_ROOT included.
+		// The file named is the one read, SAF_ROOT included.
 		return m.fatal(sprintf(msgCheckTTYDefs, root.TtyDefs()))
 	}
 	m.defs.load()
@@ -263,9 +263,9 @@ func (m *monitor) loop(ctx context.Context, sigs <-chan os.Signal, pmDone <-chan
 	}
 }
 
-// logPerm is the log file's creation mode: 0444 as the original (ttymon.md
-// 7 step 4). Outside root that would keep a sandboxed ttymon (linux.md
-// D3) from opening its own log a second time, so there it is 0644.
+// logPerm is the log file's creation mode: 0444 as the original. Outside
+// root that would keep a sandboxed ttymon from opening its own log a second
+// time, so there it is 0644.
 func logPerm() os.FileMode {
 	if os.Geteuid() == 0 {
 		return 0o444
@@ -274,8 +274,8 @@ func logPerm() os.FileMode {
 }
 
 // raiseNoFile raises the RLIMIT_NOFILE soft limit to the hard limit,
-// logs both lines of ttymon.md 7 step 10 and returns the number of
-// ports ttymon may monitor.
+// logs the original's two lines about it (files, ports) and returns the
+// number of ports ttymon may monitor.
 func (m *monitor) raiseNoFile() int {
 	var rl unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
@@ -295,7 +295,7 @@ func (m *monitor) raiseNoFile() int {
 	return max(n-reservedFDs, 1)
 }
 
-// lookupIDs finds the uucp user and the tty group (ttymon.md 7 step 13).
+// lookupIDs finds the uucp user and the tty group.
 func (m *monitor) lookupIDs() {
 	m.uucpUID, m.ttyGID = defaultUucpUID, defaultTTYGID
 	if u, err := user.Lookup("uucp"); err == nil {
@@ -314,7 +314,7 @@ func (m *monitor) lookupIDs() {
 }
 
 // addPort starts monitoring e (a new tag): the one-time soft-carrier
-// setting (ttymon.md 13.4), then the port's goroutine.
+// setting, then the port's goroutine.
 func (m *monitor) addPort(e *entry, startup bool) {
 	if e.SoftCar != pmtab.SoftCarrierUnset {
 		m.softCarrier(e)
@@ -334,15 +334,15 @@ func (m *monitor) addPort(e *entry, startup bool) {
 
 // shutdown removes every port when run returns: lines the parent holds
 // are closed and children not in service are made to exit. Services keep
-// running (ttymon.md 7: "running services are left alone").
+// running, as in the original.
 func (m *monitor) shutdown() {
 	for _, p := range m.ports {
 		p.remove()
 	}
 }
 
-// softCarrier applies the soft-carrier field once (ttymon.md 13.4):
-// failures are logged and ignored.
+// softCarrier applies the soft-carrier field once
+// (docs/original.md#soft-carrier): failures are logged and ignored.
 func (m *monitor) softCarrier(e *entry) {
 	fd, err := unix.Open(e.Device, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -371,14 +371,15 @@ func (m *monitor) softCarrier(e *entry) {
 	}
 }
 
-// reread is ttymon.md 17.2: _pmtab is read again; identical entries are
-// left alone, changed ones replace theirs, new ones are added, missing
-// ones are removed. Running services are never touched.
+// reread is the re-read of SC_READDB (docs/original.md#ttymon-reread):
+// _pmtab is read again; identical entries are left alone, changed ones
+// replace theirs, new ones are added, missing ones are removed. Running
+// services are never touched.
 func (m *monitor) reread(maxPorts int) {
-	// DEVIATION: the original's re-read ended ttymon on these two
-	// failures, as at start-up (ttymon.md 17.2 reads _pmtab "with the
-	// same logging"). A table that cannot be read now is logged and the
-	// ports go on as they were; the next SC_READDB tries again.
+	// DEVIATION (docs/linux.md#reload-failures-keep-the-old-table): the
+	// original's re-read ended ttymon on these two failures, as at
+	// start-up. A table that cannot be read now is logged and the ports go
+	// on as they were; the next SC_READDB tries again.
 	data, msg := readPMTabFile(m.cfg.Root.PMTab(m.cfg.Env.Tag))
 	if msg != "" {
 		m.logf("%s", msg)
@@ -402,9 +403,9 @@ func (m *monitor) reread(maxPorts int) {
 	}
 }
 
-// readPMTabFile reads _pmtab and checks its version stamp (ttymon.md 7
-// step 11). On failure it returns the message to log: the file named is
-// the one read, SAF_ROOT included, with the reason after it.
+// readPMTabFile reads _pmtab and checks its version stamp. On failure it
+// returns the message to log: the file named is the one read, SAF_ROOT
+// included, with the reason after it.
 func readPMTabFile(path string) ([]byte, string) {
 	data, err := os.ReadFile(path)
 	if err != nil {

@@ -55,7 +55,7 @@ type harness struct {
 }
 
 // me is the identity the tests' services run as: the current user, so
-// that no identity switch is needed (linux.md D3).
+// that no identity switch is needed.
 func me(t *testing.T) string {
 	u, err := user.Current()
 	if err != nil {
@@ -207,7 +207,7 @@ func TestPromptIssueAndService(t *testing.T) {
 		"PMTAG=[unset] ISTATE=[unset]",
 		"TTY=" + pty.SlavePath,
 		"UMASK=0022",
-		"READ=[alice]", // linux.md D11: the line was pushed back
+		"READ=[alice]", // the line was pushed back
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("service output lacks %q:\n%s", want, out)
@@ -302,8 +302,8 @@ func logMessages(log string) []string {
 }
 
 // checkFDs checks that the service whose "PID=<n>" is in out has only
-// descriptors 0, 1 and 2 open on the line (linux.md D14); the shell
-// running the script may hold the script itself open.
+// descriptors 0, 1 and 2 open on the line; the shell running the script may
+// hold the script itself open.
 func checkFDs(t *testing.T, out, script string) {
 	t.Helper()
 	m := regexp.MustCompile(`PID=(\d+)`).FindStringSubmatch(out)
@@ -352,7 +352,7 @@ func TestHuntOnNUL(t *testing.T) {
 	for _, want := range []int{4800, 1200, 9600} {
 		pty.Break(t)
 		pty.Type(t, "\r")
-		// BADSPEED: flush, "\r\n", issue, prompt (ttymon.md 9.6).
+		// BADSPEED: flush, "\r\n", issue, prompt.
 		pty.Expect(t, `\r\nWelcome to SAF\r\nlogin: $`, waitLong)
 		if s := speedOf(t, pty); s != want {
 			t.Errorf("speed %d after a BREAK, want %d", s, want)
@@ -370,8 +370,8 @@ func TestHuntOnInterruptAndTimeout(t *testing.T) {
 	pty := testpty.Open(t)
 	tab := pmtabLine("p1", "", me(t), pmtab.TTY{Device: pty.SlavePath, Service: "/bin/true", Label: "fast", Prompt: "login: ", Timeout: "2"})
 	h := newHarness(t, tab, sacmsg.Enabled)
-	// With a timeout the child prompts (ttymon.md 8.3); it is session
-	// leader with the line as controlling terminal, so ^C is SIGINT.
+	// With a timeout the child prompts; it is session leader with the
+	// line as controlling terminal, so ^C is SIGINT.
 	pty.Expect(t, `\r\nWelcome to SAF\r\nlogin: $`, waitLong)
 	pty.Type(t, "\x03")
 	pty.Expect(t, `login: $`, waitLong)
@@ -559,8 +559,8 @@ func TestAutobaud(t *testing.T) {
 		t.Errorf("autobaud raw mode at %d baud, want %d", s, autobaudSpeed)
 	}
 	// The first RETURN wakes the parent; the child flushes input when it
-	// starts sampling, so RETURN is typed until the prompt comes
-	// (ttymon.md 12: "the user must press RETURN again").
+	// starts sampling, so RETURN is typed until the prompt comes (the
+	// original too made the user press RETURN again).
 	var got string
 	for i := 0; i < 50 && !strings.Contains(got, "login: "); i++ {
 		pty.Type(t, "\r")
@@ -793,7 +793,7 @@ func TestTTYDefsReread(t *testing.T) {
 
 // TestNoLeaks runs a monitor through a service and a child that is
 // stopped, then checks that nothing stays behind in this process: no
-// descriptors, no children, no zombies (STYLE.md 12).
+// descriptors, no children, no zombies.
 func TestNoLeaks(t *testing.T) {
 	before := countFDs(t)
 	t.Run("run", func(t *testing.T) {

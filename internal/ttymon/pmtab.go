@@ -12,12 +12,13 @@ import (
 	"github.com/linux-saf/saf/ttydefs"
 )
 
-// PMTabVersion is the only _pmtab version ttymon reads (ttymon.md 20).
+// PMTabVersion is the only _pmtab version ttymon reads.
 const PMTabVersion = 1
 
-// entry is one port of _pmtab as ttymon keeps it (ttymon.md 3): the six
-// generic fields, the ttymon tail and the identity resolved through the
-// user database when the table was read.
+// entry is one port of _pmtab as ttymon keeps it
+// (docs/architecture.md#ttymon-service-fields): the six generic fields, the
+// ttymon tail and the identity resolved through the user database when the
+// table was read.
 type entry struct {
 	Tag      string
 	SvcFlags pmtab.Flags // u, x
@@ -39,8 +40,7 @@ func (e *entry) Disabled() bool { return e.SvcFlags&pmtab.FlagX != 0 }
 func (e *entry) Utmp() bool { return e.SvcFlags&pmtab.FlagU != 0 }
 
 // same reports whether a and b have identical contents, resolved
-// identity included (ttymon.md 17.2 step 3): the line they came from
-// does not count.
+// identity included: the line they came from does not count.
 func same(a, b *entry) bool {
 	x, y := *a, *b
 	x.Line, y.Line, x.Text, y.Text = 0, 0, "", ""
@@ -77,15 +77,15 @@ var (
 	errNoGroup  = errors.New(errTextNoGroupID)
 )
 
-// checkDevice and checkService are the file-system checks of ttymon.md
-// 4.4, behind seams so that unit tests need no real devices.
+// checkDevice and checkService are the file-system checks ttyadm makes
+// too, behind seams so that unit tests need no real devices.
 var (
 	checkDevice  = pmtab.CheckTTYDevice
 	checkService = pmtab.CheckTTYService
 )
 
-// The _pmtab fields ttymon reads itself, as parse failures name them
-// (ttymon.md 3.1); fields 7 and up are pmtab.ParseTTY's.
+// The _pmtab fields ttymon reads itself, as parse failures name them;
+// fields 7 and up are pmtab.ParseTTY's.
 var genericFields = [6]string{fieldTag, fieldFlags, fieldIdentity, fieldReserved1, fieldReserved2, fieldReserved3}
 
 // tailFields gives the names of fields 7 and up (pmtab.ParseTTY's) as
@@ -104,12 +104,13 @@ var tailFields = map[string]string{
 	pmtab.TTYFieldSoftCar:    fieldSoftCar,
 }
 
-// readPMTab parses a _pmtab the way ttymon does (ttymon.md 3, 7 step 11,
-// 17.2 step 3) and logs what it logs. max is how many entries may be
-// kept (Maxfds); 0 means no limit. The version stamp is checked by the
-// caller. Entries that are not monitored at all (x without a disable
-// message, ttymon.md 3.2) are left out; I entries are kept, since their
-// soft-carrier setting is applied when they are added.
+// readPMTab parses a _pmtab the way ttymon does, at start-up and on a
+// re-read, and logs what it logs. max is how many entries may be kept
+// (Maxfds); 0 means no limit. The version stamp is checked by the caller.
+// Entries that are not monitored at all (x without a disable message,
+// docs/original.md#entries-ttymon-does-not-monitor) are left out; I entries
+// are kept, since their soft-carrier setting is applied when they are
+// added.
 func readPMTab(data []byte, max int, logf saflog.Logf) []*entry {
 	var out []*entry
 	seen := map[string]bool{}
@@ -135,7 +136,7 @@ func readPMTab(data []byte, max int, logf saflog.Logf) []*entry {
 			continue
 		}
 		if e.Disabled() && e.DisableMsg == "" {
-			// ttymon.md 3.2: never opened, not kept.
+			// Never opened, not kept.
 			seen[e.Tag] = true
 			continue
 		}
@@ -186,10 +187,10 @@ func parseEntry(text string, logf saflog.Logf) *entry {
 	return e
 }
 
-// tokenField reads a token-mode field (ttymon.md 2) at *pos and the ':'
-// after it. It returns the decoded value, the offset just after the
-// token's text, and false when no ':' follows; *pos is then where the
-// parser stopped.
+// tokenField reads a token-mode field (docs/architecture.md#ttymon-escapes)
+// at *pos and the ':' after it. It returns the decoded value, the offset
+// just after the token's text, and false when no ':' follows; *pos is then
+// where the parser stopped.
 func tokenField(s string, pos *int) (string, int, bool) {
 	i := *pos
 	for i < len(s) && isBlank(s[i]) {
@@ -225,9 +226,9 @@ func errPos(s string, pos int) int {
 	return pos + 1
 }
 
-// escapeLen is the length of the backslash escape at the start of s
-// (ttymon.md 2): a backslash and up to three octal digits, or a
-// backslash and one character, or a lone backslash at the end.
+// escapeLen is the length of the backslash escape at the start of s: a
+// backslash and up to three octal digits, or a backslash and one character,
+// or a lone backslash at the end.
 func escapeLen(s string) int {
 	if len(s) < 2 {
 		return 1
@@ -247,8 +248,8 @@ func isBlank(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
-// validEntry runs the checks of ttymon.md 3.1 after a successful parse,
-// in order, logging the first failure, and resolves the identity.
+// validEntry runs the checks of each field after a successful parse, in
+// order, logging the first failure, and resolves the identity.
 func validEntry(e *entry, logf saflog.Logf) bool {
 	switch {
 	case e.Tag == "":

@@ -10,7 +10,7 @@ import (
 )
 
 // fakeAccounts replaces the user database and the file-system checks for
-// the duration of a test (STYLE.md 7).
+// the duration of a test.
 func fakeAccounts(t *testing.T) {
 	t.Helper()
 	oldID, oldDev, oldSvc := lookupIdentity, checkDevice, checkService

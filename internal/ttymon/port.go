@@ -16,7 +16,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// pstate is where a port's goroutine is in the life cycle of ttymon.md 8.
+// pstate is where a port's goroutine is in its life cycle
+// (docs/architecture.md#ttymon-port-states).
 // Every state has one step function; transitions are the values they
 // return. Events that do not apply to a state are ignored on purpose.
 type pstate int
@@ -24,19 +25,19 @@ type pstate int
 const (
 	psDecide  pstate = iota // take in what the monitor wants; pick the next state
 	psIdle                  // not eligible: ttymon disabled and no message, I flag, or respawning too rapidly (NOTVALID)
-	psOpen                  // open_device and got_carrier (8.2, 8.3)
-	psRetry                 // LOCKED, SESSION or UNACCESS: wait for the re-check (8.1)
-	psWait                  // the parent holds the line: wait for input or hang-up (8.4)
-	psChild                 // the per-port child owns the line, no service yet (8.5, 9)
-	psService               // the child became the service (9.8)
-	psGone                  // removed from _pmtab: the goroutine ends (17.2 step 5)
+	psOpen                  // open_device and got_carrier
+	psRetry                 // LOCKED, SESSION or UNACCESS: wait for the re-check
+	psWait                  // the parent holds the line: wait for input or hang-up
+	psChild                 // the per-port child owns the line, no service yet
+	psService               // the child became the service
+	psGone                  // removed from _pmtab: the goroutine ends
 )
 
 var pstateNames = [...]string{"decide", "idle", "open", "retry", "wait", "child", "service", "gone"}
 
 func (s pstate) String() string { return pstateNames[s] }
 
-// retryReason is why a port waits for a re-check (ttymon.md 8.1).
+// retryReason is why a port waits for a re-check.
 type retryReason int
 
 const (
@@ -66,9 +67,9 @@ type port struct {
 	cur      *entry
 	curGen   uint64
 	on       bool // enabled, as last taken in
-	dead     bool // NOTVALID by the spawn limit (ttymon.md 8.2 step 1)
+	dead     bool // NOTVALID by the spawn limit
 	limit    spawnLimit
-	startup  bool // the first open after ttymon started (8.2 step 5)
+	startup  bool // the first open after ttymon started (a foreign session means SESSION)
 	why      retryReason
 	lockFile bool     // the last lock check found a live UUCP lock file
 	lockPid  int      // else the holder of the lock on the device, when known
@@ -90,7 +91,7 @@ func newPort(m *monitor, e *entry, startup bool) *port {
 }
 
 // update replaces the entry with a changed one, or revives it when e is
-// identical (ttymon.md 17.2 step 3). It returns false when the goroutine
+// identical. It returns false when the goroutine
 // has already ended and a new port is needed.
 func (p *port) update(e *entry) bool {
 	p.mu.Lock()
@@ -109,7 +110,7 @@ func (p *port) update(e *entry) bool {
 	return true
 }
 
-// remove marks the entry gone (ttymon.md 17.2 steps 4 and 5).
+// remove marks the entry gone.
 func (p *port) remove() {
 	p.restartIf(func() bool {
 		gone := p.want != nil
@@ -118,8 +119,7 @@ func (p *port) remove() {
 	})
 }
 
-// setEnabled passes on ttymon's state; a change reopens the port
-// (ttymon.md 14).
+// setEnabled passes on ttymon's state; a change reopens the port.
 func (p *port) setEnabled(on bool) {
 	p.restartIf(func() bool {
 		was := p.enabled
@@ -218,8 +218,8 @@ func (p *port) decide() pstate {
 	return psOpen
 }
 
-// eligible is ttymon.md 8.1: not I, and not (ttymon disabled and no
-// disable message).
+// eligible says whether the port may be opened: not I, and not (ttymon
+// disabled and no disable message).
 func eligible(e *entry, enabled bool) bool {
 	if e.Flags.InitOnly() {
 		return false
@@ -227,11 +227,10 @@ func eligible(e *entry, enabled bool) bool {
 	return enabled || e.DisableMsg != ""
 }
 
-// disabled reports whether the port shows the disable message (ttymon.md
-// 14).
+// disabled reports whether the port shows the disable message.
 func (p *port) disabled() bool { return !p.on || p.cur.Disabled() }
 
-// open is open_device and got_carrier (ttymon.md 8.2, 8.3).
+// open is open_device and got_carrier (docs/original.md#opening-a-port).
 func (p *port) open() pstate {
 	if !p.limit.allow(p.m.cfg.Now()) {
 		p.logf(msgRespawning, p.tag)
@@ -380,7 +379,8 @@ func (p *port) lose() pstate {
 	return psIdle
 }
 
-// gotCarrier is ttymon.md 8.3.
+// gotCarrier is got_carrier: what the port does right after the open
+// (docs/original.md#right-after-the-open).
 func (p *port) gotCarrier() pstate {
 	e := p.cur
 	fd := int(p.fd())
@@ -397,10 +397,11 @@ func (p *port) gotCarrier() pstate {
 	case e.Timeout.Int() > 0:
 		return p.startChild()
 	case !e.Flags.Connect():
-		// The parent writes the prompt (9.4 with clear, no flush).
+		// The parent writes the prompt (with CR LF, no flush).
 		p.writeLine(promptText(p.m.cfg.Root, fd, e.Device, p.promptOrMessage(), p.disabled(), true))
 	}
-	// A disabled c port writes nothing here (ttymon.md 22 item 6).
+	// A disabled c port writes nothing here: the original's quirk, kept
+	// (docs/original.md#right-after-the-open).
 	return psWait
 }
 
@@ -432,7 +433,7 @@ func (p *port) awaitCaller(fd int) pstate {
 }
 
 // promptOrMessage is what the port shows: the disable message when it
-// is disabled, the prompt otherwise (ttymon.md 9.4 step 4).
+// is disabled, the prompt otherwise.
 func (p *port) promptOrMessage() string {
 	if p.disabled() {
 		return p.cur.DisableMsg
@@ -477,7 +478,7 @@ func (p *port) closeLine() {
 	}
 }
 
-// lockedLine is the lock check of ttymon.md 13.1 on the open line: a
+// lockedLine is the lock check on the open line: a
 // live UUCP lock file, or a lock on the device held by another process.
 func (p *port) lockedLine() bool {
 	p.lockFile, p.lockPid = false, 0
@@ -504,8 +505,8 @@ func (p *port) lockedLine() bool {
 
 // retry waits for the re-check of a LOCKED, SESSION or UNACCESS port: the
 // timer, or for a locked port the removal of its lock file or the end of
-// the process holding its lock on the device (linux.md D13: re-armed as
-// soon as the lock is gone), or a change.
+// the process holding its lock on the device (re-armed as soon as the
+// lock is gone), or a change.
 func (p *port) retry() pstate {
 	t := time.NewTimer(p.m.cfg.Retry)
 	defer t.Stop()
@@ -548,7 +549,7 @@ func (p *port) retry() pstate {
 	return psDecide
 }
 
-// waitInput is ttymon.md 8.4: the parent holds the line and polls it.
+// waitInput: the parent holds the line and polls it.
 func (p *port) waitInput() pstate {
 	var lockEvent <-chan struct{}
 	bidi := p.cur.Flags.Bidirectional()
@@ -604,7 +605,7 @@ const (
 
 // pollLine waits until the line is readable or hung up, without reading,
 // or until the port is kicked or lockEvent is closed (nil: never). In
-// canonical mode "readable" means a whole line is there (ttymon.md 8.4).
+// canonical mode "readable" means a whole line is there.
 // With others, input that another process read first counts too
 // (readiness).
 func (p *port) pollLine(lockEvent <-chan struct{}, others bool) lineEvent {
@@ -672,7 +673,7 @@ func readiness(f *os.File, others bool) lineEvent {
 	return ev
 }
 
-// startChild hands the line to a new per-port child (ttymon.md 8.5).
+// startChild hands the line to a new per-port child.
 func (p *port) startChild() pstate {
 	p.lineInUse()
 	c, err := p.m.spawn(p, p.f)
@@ -718,7 +719,7 @@ func (p *port) waitChild() pstate {
 	}
 }
 
-// childExited cleans up after the child or the service (ttymon.md 15.2):
+// childExited cleans up after the child or the service:
 // the utmp record becomes DEAD_PROCESS when the port has u or is gone,
 // and the port is reopened.
 func (p *port) childExited(ws syscall.WaitStatus) pstate {
@@ -736,8 +737,8 @@ func (p *port) childExited(ws syscall.WaitStatus) pstate {
 	p.lineIdle()
 	if c.entry.Flags.Bidirectional() {
 		// DEVIATION: the original left the lock file of a finished
-		// session to the next check's stale-lock removal (ttymon.md
-		// 13.2); we remove it when it still holds the child's pid.
+		// session to the next check's stale-lock removal; we remove it
+		// when it still holds the child's pid.
 		_ = uucplock.Unlock(p.m.cfg.Root.LockDir(), c.entry.Device, c.pid)
 	}
 	return psDecide

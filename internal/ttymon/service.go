@@ -20,24 +20,23 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// invoke is invoke_service (ttymon.md 9.8, linux.md D11, D12, D14): it
+// invoke is invoke_service (docs/original.md#starting-the-service): it
 // becomes the service and returns only on failure. line is the GOODNAME
 // line (nil for a connect-on-carrier port), pushed back into the input
 // queue when how is handPushBack.
 func (s *session) invoke(argv []string, how handOff, line []byte) error {
 	dev := s.e.Device
-	// 1. The line must be our controlling terminal.
+	// The line must be our controlling terminal.
 	if !termios.IsControlling(0) {
 		warnNoCtty(s, dev)
 	}
-	// 2. Tell the parent, and wait for its go-ahead (spawn.go).
+	// Tell the parent, and wait for its go-ahead (spawn.go).
 	if !s.express {
 		if err := s.askParent(); err != nil {
 			return exitWith(1)
 		}
 	}
-	// 3. utmp (linux.md D12: LOGIN_PROCESS, which login turns into the
-	// user's record).
+	// utmp: LOGIN_PROCESS, which login turns into the user's record.
 	if !s.express && s.e.Utmp() {
 		lineName, now := utmpLine(dev), time.Now()
 		id := utmp.IDFor(lineName)
@@ -54,11 +53,11 @@ func (s *session) invoke(argv []string, how handOff, line []byte) error {
 			return exitWith(1)
 		}
 	}
-	// 5. TTYPROMPT, unless connect-on-carrier.
+	// TTYPROMPT, unless connect-on-carrier.
 	if !s.e.Flags.Connect() {
 		setenv("TTYPROMPT", s.e.Prompt)
 	}
-	// 6. HOME and the per-service script.
+	// HOME and the per-service script.
 	if !s.express {
 		setenv("HOME", s.e.Home)
 		script := s.root.ServiceScript(s.pmtag, s.e.Tag)
@@ -74,8 +73,8 @@ func (s *session) invoke(argv []string, how handOff, line []byte) error {
 			return exitWith(1)
 		}
 	}
-	// linux.md D11: give the typed line back to a service that reads it
-	// itself. Here, while still privileged: TIOCSTI needs CAP_SYS_ADMIN
+	// Give the typed line back to a service that reads it itself. Here,
+	// while still privileged: TIOCSTI needs CAP_SYS_ADMIN
 	// on kernels that restrict it, and after the script, whose push and
 	// pop would flush the queue.
 	if how == handPushBack && len(line) > 0 {
@@ -83,18 +82,18 @@ func (s *session) invoke(argv []string, how handOff, line []byte) error {
 			s.logf(msgPushBack, dev, errno.Text(err))
 		}
 	}
-	// 8. The device belongs to the user while the service runs. Done
-	// before step 7, while still privileged: after the switch the chown
-	// could only fail. Through descriptor 0, the line, not by name
+	// The device belongs to the user while the service runs. Done before
+	// the identity switch, while still privileged: after the switch the
+	// chown could only fail. Through descriptor 0, the line, not by name
 	// (setOwner).
 	if s.e.UID != 0 {
 		setOwner(0, s.e.UID, s.ttyGID) // as in the original: failure is not fatal
 	}
-	// 7. Identity.
+	// Identity.
 	if err := s.becomeUser(); err != nil {
 		return err
 	}
-	// 9.
+	// The descriptor limit back to what ttymon started with; the log line.
 	if !s.express {
 		if s.noFile > 0 {
 			var rl unix.Rlimit
@@ -105,11 +104,11 @@ func (s *session) invoke(argv []string, how handOff, line []byte) error {
 		}
 		s.logf(msgStartService, argv[0], dev)
 	}
-	// 10. TERM, always: the configured type, else agetty's default for
-	// the kind of line (issue.go).
+	// TERM, always: the configured type, else agetty's default for the
+	// kind of line (issue.go).
 	setenv("TERM", termType(0, s.e.TermType))
-	// 11. Default signals (STYLE.md 11, linux.md D14), umask 022 (D14),
-	// only descriptors 0, 1 and 2, no parent-death signal.
+	// Default signals, umask 022, only descriptors 0, 1 and 2, no
+	// parent-death signal (docs/linux.md#service-process-setup).
 	unix.Umask(0o022)
 	_ = cloexec.From(3)                               // best effort: the exec follows regardless
 	_ = unix.Prctl(unix.PR_SET_PDEATHSIG, 0, 0, 0, 0) // cannot fail with 0
@@ -127,9 +126,10 @@ func (s *session) invoke(argv []string, how handOff, line []byte) error {
 // only for names with '=' or NUL; ours have neither.
 func setenv(k, v string) { _ = os.Setenv(k, v) }
 
-// warnNoCtty is ttymon.md 9.8 step 1: two console messages, each with
-// the NUL byte cons_printf wrote after it, and the same on the line
-// (with "there" in lower case) unless the line is the console.
+// warnNoCtty warns that the line is not the controlling terminal: two
+// console messages, each with the NUL byte cons_printf wrote after it, and
+// the same on the line (with "there" in lower case) unless the line is the
+// console.
 func warnNoCtty(s *session, dev string) {
 	first := sprintf(msgCtty, dev)
 	consPrint(s.root, os.Stderr, first+consoleNUL)
@@ -161,8 +161,8 @@ func (s *session) askParent() error {
 	return nil
 }
 
-// utmpLine is ut_line for a device (ttymon.md 15.1, linux.md D12): the
-// path without "/dev/", or its last component for other paths.
+// utmpLine is ut_line for a device: the path without "/dev/", or its last
+// component for other paths.
 func utmpLine(dev string) string {
 	if rest, ok := strings.CutPrefix(dev, "/dev/"); ok {
 		return rest
@@ -170,10 +170,10 @@ func utmpLine(dev string) string {
 	return dev[strings.LastIndexByte(dev, '/')+1:]
 }
 
-// pushBack puts line back into the input queue with TIOCSTI, with echo
-// off so it is not shown twice, and restores the modes without flushing
-// (ttymon.md 21.4). ISIG is off too: a signal character the user typed
-// literally (after ^V) must not signal this process on its way back.
+// pushBack puts line back into the input queue with TIOCSTI, with echo off
+// so it is not shown twice, and restores the modes without flushing the
+// input. ISIG is off too: a signal character the user typed literally
+// (after ^V) must not signal this process on its way back.
 func pushBack(fd int, line []byte) error {
 	t, err := termios.Get(fd)
 	if err != nil {
@@ -191,11 +191,10 @@ func pushBack(fd int, line []byte) error {
 	return err
 }
 
-// becomeUser switches to the service's identity (ttymon.md 9.8 step 7,
-// linux.md D14): group, supplementary groups from the group database
-// (initgroups), user, and the home directory. A process that already
-// runs as that user and group keeps its identity (linux.md D3: a
-// sandboxed ttymon serving its own user).
+// becomeUser switches to the service's identity: group, supplementary
+// groups from the group database (initgroups), user, and the home
+// directory. A process that already runs as that user and group keeps its
+// identity (a sandboxed ttymon serving its own user).
 //
 // WARNING: this is where the service stops running as root. The order
 // (groups before the uid) matters, and syscall.Set* act on every thread

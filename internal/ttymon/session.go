@@ -16,18 +16,18 @@ import (
 )
 
 // session is the pre-service life of one port: the per-port child of SAC
-// mode (ttymon.md 9) and express mode (18.2), which runs the same logic
-// in its own process. It works on descriptor 0, the line, with raw
-// system calls: an *os.File would put the line in non-blocking mode for
-// Go's poller, and the service inherits the line's open file description.
+// mode and express mode, which runs the same logic in its own process. It
+// works on descriptor 0, the line, with raw system calls: an *os.File would
+// put the line in non-blocking mode for Go's poller, and the service
+// inherits the line's open file description.
 type session struct {
 	root     paths.Root
 	pmtag    string
 	e        *entry
 	label    ttydefs.Entry // the current ttydefs entry (moves on BREAK)
-	autobaud bool          // the port's own label is autobaud (the marker of 10.2)
+	autobaud bool          // the port's own label is autobaud
 	table    *ttydefs.Table
-	disabled bool // ttymon disabled or the port has x (14)
+	disabled bool // ttymon disabled or the port has x
 	express  bool
 	noFile   uint64
 	ttyGID   int
@@ -37,15 +37,15 @@ type session struct {
 	parent    int // the socket to the parent, -1 in express mode
 	sigR      int // read end of the SIGINT self-pipe
 	sigCh     chan os.Signal
-	ignoreInt bool       // SIGINT is ignored (autobaud sampling, 11)
+	ignoreInt bool       // SIGINT is ignored (autobaud sampling)
 	deadline  time.Time  // the timeout (zero: none)
 	speed     string     // the speed autobaud found, appended to the final flags
-	devLock   *os.File   // keeps the device lock of a b port (13.2)
+	devLock   *os.File   // keeps the device lock of a b port
 	keys      typedKeys  // the erase and kill keys typed at the prompt (lineedit.go)
 	held      *heldModes // the line's own modes while it is in the reading modes
 }
 
-// result kinds of poll_data (ttymon.md 9.5).
+// result kinds of poll_data (docs/original.md#reading-the-login-name).
 type answer int
 
 const (
@@ -66,9 +66,8 @@ const (
 	evEnd // SIGTERM or SIGHUP while the name is read (catchEnd)
 )
 
-// armSignals turns SIGINT into a byte on a pipe that wait polls
-// (ttymon.md 9.1, 11). Notify, not Ignore: an ignored SIGINT would reach
-// the service ignored (STYLE.md 11).
+// armSignals turns SIGINT into a byte on a pipe that wait polls. Notify,
+// not Ignore: an ignored SIGINT would reach the service ignored.
 func (s *session) armSignals() error {
 	var p [2]int
 	if err := unix.Pipe2(p[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
@@ -138,7 +137,8 @@ func (s *session) wait() waitEvent {
 		}
 		if len(fds) > 2 && fds[2].Revents != 0 {
 			// Nothing is sent before the start request: this is the
-			// hang-up of ttymon.md 9.10.
+			// parent hanging up (it ended, or no longer wants this
+			// child).
 			return evParent
 		}
 		if fds[1].Revents != 0 {
@@ -162,15 +162,14 @@ func (s *session) wait() waitEvent {
 	}
 }
 
-// armTimeout starts the port's timeout, if it has one (ttymon.md 9.3
-// step 5, 9.6).
+// armTimeout starts the port's timeout, if it has one.
 func (s *session) armTimeout() {
 	if t := s.e.Timeout.Int(); t > 0 {
 		s.deadline = time.Now().Add(time.Duration(t) * time.Second)
 	}
 }
 
-// writePrompt is write_prompt (ttymon.md 9.4).
+// writePrompt is write_prompt.
 func (s *session) writePrompt(flush, clear bool) {
 	if flush {
 		flushLine(0, s.logf)
@@ -208,9 +207,9 @@ func readInput(buf []byte) (int, error) {
 	}
 }
 
-// readByte reads one byte for wait-read (ttymon.md 9.2 step 3). ok is
-// false for a failed read: hang-up, end of file, SIGINT (a read the
-// signal interrupted, as in the original) or a gone parent.
+// readByte reads one byte for wait-read. ok is false for a failed read:
+// hang-up, end of file, SIGINT (a read the signal interrupted, as in the
+// original) or a gone parent.
 func (s *session) readByte() (byte, bool) {
 	for {
 		switch s.wait() {
@@ -232,10 +231,10 @@ func (s *session) readByte() (byte, bool) {
 	}
 }
 
-// pollData is poll_data (ttymon.md 9.5) on Linux. A line in canonical
-// mode gets its name read and edited by ttymon (readName); the keys the
-// user typed are kept for the session (s.keys), and forgotten at a new
-// speed. Otherwise the line is read as it is (pollLine).
+// pollData is poll_data on Linux. A line in canonical mode gets its name
+// read and edited by ttymon (readName); the keys the user typed are kept
+// for the session (s.keys), and forgotten at a new speed. Otherwise the
+// line is read as it is (pollLine).
 func (s *session) pollData() (answer, []byte, error) {
 	t := s.held.modes()
 	if t == nil {
@@ -428,8 +427,8 @@ func (s *session) awaitInput() (ok bool, a answer, err error) {
 			s.logf(msgPollHup)
 			return false, 0, exitWith(1)
 		case evInterrupt:
-			// ttymon.md 11, 21.2: with no peek, an empty input queue
-			// means BREAK (BRKINT flushed it) or the interrupt key.
+			// With no peek, an empty input queue means BREAK (BRKINT
+			// flushed it) or the interrupt key.
 			if n, err := termios.InputPending(0); err == nil && n == 0 {
 				return false, badSpeed, nil
 			}
@@ -449,7 +448,7 @@ func (s *session) readFailed(err error) error {
 }
 
 // pollLine reads the line as it is: the line cannot be peeked at, so it
-// is read; in canonical mode a read returns exactly one line (21.4).
+// is read; in canonical mode a read returns exactly one line.
 // line is the data of a GOODNAME.
 func (s *session) pollLine() (answer, []byte, error) {
 	buf := make([]byte, peekSize)
@@ -476,15 +475,16 @@ func (s *session) pollLine() (answer, []byte, error) {
 			}
 		}
 		// Neither a NUL nor an end of line: the original exits (and the
-		// parent reopens the port; ttymon.md 10.2).
+		// parent reopens the port).
 		return 0, nil, exitWith(1)
 	}
 }
 
-// peekSize is how much of the input the original looked at (ttymon.md 20).
+// peekSize is how much of the input the original looked at.
 const peekSize = 255
 
-// answerLoop is ttymon.md 9.5 and 9.6 until a service is started.
+// answerLoop reads answers and reacts to them until a service is started
+// (docs/original.md#reactions-to-the-answer).
 func (s *session) answerLoop() error {
 	for {
 		a, line, err := s.pollData()
@@ -542,8 +542,8 @@ func (s *session) giveKeys() error {
 	return termios.Set(0, t, termios.Drain)
 }
 
-// nextSpeed is the BADSPEED reaction (ttymon.md 9.6): the next label,
-// autobaud or its initial flags.
+// nextSpeed is the BADSPEED reaction: the next label, autobaud or its
+// initial flags.
 func (s *session) nextSpeed() error {
 	next, err := s.nextLabel()
 	if err != nil {
@@ -580,7 +580,7 @@ func (s *session) nextLabel() (ttydefs.Entry, error) {
 	return next, nil
 }
 
-// autobaudTries is how often one autobaud label samples (ttymon.md 20).
+// autobaudTries is how often one autobaud label samples.
 const autobaudTries = 5
 
 // runAutobaud is do_autobaud: sample what the user types
@@ -616,12 +616,12 @@ func (s *session) runAutobaud() error {
 	}
 }
 
-// sampleSpeed samples one autobaud label (ttymon.md 12, the original's
-// autobaud()): the line goes into autobaud raw mode first, which
-// discards whatever is waiting (the RETURN that woke the parent
-// included: the user presses RETURN again), then up to autobaudTries
-// reads, each matched against the table. It returns the speed found, or
-// "" when none matched. SIGINT is ignored meanwhile.
+// sampleSpeed samples one autobaud label (the original's autobaud()): the
+// line goes into autobaud raw mode first, which discards whatever is
+// waiting (the RETURN that woke the parent included: the user presses
+// RETURN again), then up to autobaudTries reads, each matched against the
+// table. It returns the speed found, or "" when none matched. SIGINT is
+// ignored meanwhile.
 func (s *session) sampleSpeed() (string, error) {
 	// A failure is logged and sampling goes on, as in the original.
 	_ = s.lm.autobaudRaw(0)
@@ -653,7 +653,7 @@ func (s *session) sampleSpeed() (string, error) {
 }
 
 // autobaudMatch maps the bytes a RETURN typed at some speed produces at
-// 2400 baud to that speed (ttymon.md 12); "" when none matches.
+// 2400 baud to that speed; "" when none matches.
 func autobaudMatch(b []byte) string {
 	switch {
 	case bytes.Equal(b, []byte{0x00, 0x00, 0x00}), bytes.Equal(b, []byte{0x00}):
@@ -670,7 +670,9 @@ func autobaudMatch(b []byte) string {
 	return ""
 }
 
-// prompting is ttymon.md 9.3 steps 3 to 5, then the answer loop.
+// prompting is what the child does before the answer: autobaud if the
+// label says so, the final flags, the prompt and the timeout where the
+// parent has not prompted already; then the answer loop.
 func (s *session) prompting() error {
 	if s.autobaud {
 		if err := s.runAutobaud(); err != nil {

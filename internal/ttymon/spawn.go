@@ -15,7 +15,7 @@ import (
 )
 
 // The parent and its per-port child talk over a socket pair that plays
-// the part of the original's parent/child pipe (ttymon.md 9.10):
+// the part of the original's parent/child pipe:
 //
 //	parent -> child  one JSON line: the childConfig
 //	child -> parent  "S <pid>\n" when it is about to start the service
@@ -59,7 +59,7 @@ type child struct {
 	termed bool
 }
 
-// spawn starts the per-port child for p on line (ttymon.md 8.5, 21.3):
+// spawn starts the per-port child for p on line:
 // the ttymon binary re-executed in child mode, in a new session, with
 // the line as descriptor 0.
 func (m *monitor) spawn(p *port, line *os.File) (*child, error) {
@@ -102,7 +102,7 @@ func (m *monitor) spawn(p *port, line *os.File) (*child, error) {
 		Env:   append(os.Environ(), envChild+"=1"),
 		Files: files,
 		Sys: &syscall.SysProcAttr{
-			Setsid: true, // ttymon.md 9.1: the child becomes session leader
+			Setsid: true, // the child becomes session leader
 			// A child blocked in its open has no other way to learn
 			// that ttymon is gone (see above). The child clears it
 			// before it execs the service. Go never ends the threads
@@ -119,7 +119,7 @@ func (m *monitor) spawn(p *port, line *os.File) (*child, error) {
 		exited: make(chan syscall.WaitStatus, 1),
 		msgs:   make(chan string, 4),
 	}
-	// The one waiter of this child (STYLE.md 10: exactly one reaper).
+	// The one waiter of this child: exactly one reaper.
 	go func() {
 		ps, err := proc.Wait()
 		var ws syscall.WaitStatus
@@ -177,8 +177,9 @@ func (c *child) refuse() {
 	c.once.Do(func() { _ = c.sock.Close() })
 }
 
-// terminate makes a child that is not in service exit (ttymon.md 14,
-// 17.2 step 4): SIGTERM, and the hang-up on its socket.
+// terminate makes a child that is not in service exit (ttymon changed
+// state, or a re-read changed or removed its entry): SIGTERM, and the
+// hang-up on its socket.
 func (c *child) terminate() {
 	if c.termed {
 		return

@@ -10,11 +10,11 @@ import (
 	"github.com/linux-saf/saf/saf/pmstatus"
 )
 
-// The status socket (saf/pmstatus, issue 6): sacadm --status asks ttymon
-// what each port is doing. Each port's goroutine publishes its state as
-// it changes (show, under the port's mutex); the main loop hands the
-// list of ports to the status server on request, since it alone owns
-// the port table; the answer is built in the server's goroutine.
+// The status socket (saf/pmstatus, our extension): sacadm --status asks
+// ttymon what each port is doing. Each port's goroutine publishes its state
+// as it changes (show, under the port's mutex); the main loop hands the
+// list of ports to the status server on request, since it alone owns the
+// port table; the answer is built in the server's goroutine.
 
 // shown is a port's published state.
 type shown struct {

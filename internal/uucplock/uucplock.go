@@ -1,6 +1,6 @@
 // Package uucplock implements the lock files that serial-line programs use
-// to share a device: the FHS/HDB UUCP convention (linux.md D13, ttymon.md
-// §13.1, §13.2 and §21.9).
+// to share a device: the FHS/HDB UUCP convention
+// (docs/linux.md#uucp-lock-files).
 //
 // A lock for /dev/ttyS0 is the file LCK..ttyS0 in the lock directory
 // (/var/lock; under SAF_ROOT for the framework's own tests). Its content is
@@ -427,10 +427,10 @@ func unlock(dir, name, device string, pid int) error {
 
 // FlockDevice tries to take an exclusive flock(2) on the open device f
 // without waiting; it is the lock that tools such as picocom take instead
-// of, or besides, a lock file (linux.md D13). It returns true when the lock
-// was taken (it lasts until every descriptor sharing f's open file
-// description is closed, including those handed to a service), and false
-// when another open file description holds it: the device is busy.
+// of, or besides, a lock file. It returns true when the lock was taken (it
+// lasts until every descriptor sharing f's open file description is closed,
+// including those handed to a service), and false when another open file
+// description holds it: the device is busy.
 func FlockDevice(f *os.File) (bool, error) {
 	rc, err := f.SyscallConn()
 	if err != nil {
@@ -505,8 +505,7 @@ func flockHolder(locks string, major, minor uint32, ino uint64) int {
 
 // RecordLockHolder returns the pid of a process holding a POSIX record lock
 // (fcntl) that conflicts with a write lock on the open device f, or 0 when
-// there is none: the second half of the original's lock check (ttymon.md
-// §13.1).
+// there is none: the second half of the original's lock check.
 func RecordLockHolder(f *os.File) (int, error) {
 	rc, err := f.SyscallConn()
 	if err != nil {

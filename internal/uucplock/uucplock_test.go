@@ -271,7 +271,7 @@ func TestLockUnlockOwn(t *testing.T) {
 	}
 }
 
-// Stale locks are removed, by Holder and by Lock (ttymon.md §13.1, §21.9).
+// Stale locks are removed, by Holder and by Lock.
 func TestStale(t *testing.T) {
 	replaceWriteGrace(t, 50*time.Millisecond)
 	old := time.Now().Add(-time.Hour)
@@ -451,7 +451,7 @@ func TestConcurrentGoroutines(t *testing.T) {
 	}
 }
 
-// flock on the device, as picocom uses (linux.md D13).
+// flock on the device, as picocom uses.
 func TestFlockDevice(t *testing.T) {
 	p := testpty.Open(t)
 	a := p.OpenSlave(t)

@@ -1,8 +1,8 @@
-// Package nlps is the NLPS protocol ("Network Listener Process Service",
-// listen.md 6): the one-line request a client sends on the listener's
-// general address to name the service it wants, the server's answer, and
-// the environment the listener gives the services it starts. It is the
-// listener's analogue of TCPMUX (RFC 1078).
+// Package nlps is the NLPS protocol ("Network Listener Process Service";
+// docs/original.md#the-nlps-protocol): the one-line request a client sends
+// on the listener's general address to name the service it wants, the
+// server's answer, and the environment the listener gives the services it
+// starts. It is the listener's analogue of TCPMUX (RFC 1078).
 //
 // # Request (client -> server)
 //
@@ -77,13 +77,13 @@
 // # The environment of a service
 //
 // A service the listener starts finds the caller's address and the
-// transport in its environment (listen.md 5.6.1, 9.2): EnvAddr (NLSADDR)
-// holds the caller's address in upper-case hexadecimal without separators
-// or prefix, as a sockaddr with every field big-endian (for TCP/IPv4 16
-// bytes: family 0002, port, address, 8 zero bytes; for IPv6 28 bytes:
-// family 000A, port, flowinfo 0, address, scope id; for a unix socket the
-// caller's path, usually empty); EnvOpt (NLSOPT) and EnvUData (NLSUDATA)
-// are always empty on Linux; EnvProvider (NLSPROVIDER) is the listener's
-// net_spec; EnvMPrefix (MPREFIX) its minor prefix. GetCall decodes them,
-// like the original's nlsgetcall.
+// transport in its environment: EnvAddr (NLSADDR) holds the caller's
+// address in upper-case hexadecimal without separators or prefix, as a
+// sockaddr with every field big-endian (for TCP/IPv4 16 bytes: family 0002,
+// port, address, 8 zero bytes; for IPv6 28 bytes: family 000A, port,
+// flowinfo 0, address, scope id; for a unix socket the caller's path,
+// usually empty); EnvOpt (NLSOPT) and EnvUData (NLSUDATA) are always empty
+// on Linux; EnvProvider (NLSPROVIDER) is the listener's net_spec;
+// EnvMPrefix (MPREFIX) its minor prefix. GetCall decodes them, like the
+// original's nlsgetcall.
 package nlps

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Limits of the protocol (listen.md 6.3, 6.4, 6.8).
+// Limits of the protocol.
 const (
 	// ID is the identifier every request starts with.
 	ID = "NLPS"
@@ -42,7 +42,7 @@ const (
 	CodeDisabled = 4 // NLSDISABLED: the service is disabled
 )
 
-// The environment of a service started by the listener (listen.md 5.6.1).
+// The environment of a service started by the listener.
 const (
 	EnvAddr     = "NLSADDR"     // caller's address, upper-case hex
 	EnvOpt      = "NLSOPT"      // connect options, hex; empty on Linux
@@ -56,8 +56,8 @@ const (
 var (
 	// ErrNotNLPS: the first five bytes are not "NLPS:".
 	ErrNotNLPS = errors.New("nlps: not an NLPS request")
-	// ErrSMB: the first four bytes are 0xFF "SMB", an MS-NET request
-	// (listen.md 6.7), which this package does not read.
+	// ErrSMB: the first four bytes are 0xFF "SMB", an MS-NET request,
+	// which this package does not read.
 	ErrSMB = errors.New("nlps: MS-NET (SMB) request")
 	// ErrTooLong: a request of more than MaxRequest bytes or an answer of
 	// more than MaxAnswer bytes, NUL included.
@@ -235,14 +235,14 @@ func (r Message) AppendMarshal(b []byte) ([]byte, error) {
 	return b, nil
 }
 
-// ReadRequest reads one request from r the way nlps_server does (listen.md
-// 6.3) and returns it, NUL included: exactly five bytes, which must be
-// "NLPS:" (else ErrNotNLPS, or ErrSMB for an MS-NET request), then one byte
-// at a time up to and including the NUL, at most MaxRequest bytes in all
-// (else ErrTooLong). It never reads past the NUL, provided r returns no
-// more bytes than asked for (a raw socket or file does not). End of input
-// before the NUL is io.ErrUnexpectedEOF. It sets no deadline: the caller
-// bounds the whole read with RequestTimeout.
+// ReadRequest reads one request from r the way nlps_server does and returns
+// it, NUL included: exactly five bytes, which must be "NLPS:" (else
+// ErrNotNLPS, or ErrSMB for an MS-NET request), then one byte at a time up
+// to and including the NUL, at most MaxRequest bytes in all (else
+// ErrTooLong). It never reads past the NUL, provided r returns no more
+// bytes than asked for (a raw socket or file does not). End of input before
+// the NUL is io.ErrUnexpectedEOF. It sets no deadline: the caller bounds
+// the whole read with RequestTimeout.
 func ReadRequest(r io.Reader) ([]byte, error) {
 	b := make([]byte, 5, 64)
 	if _, err := io.ReadFull(r, b); err != nil {
@@ -306,7 +306,7 @@ func (a Answer) AppendMarshal(b []byte) ([]byte, error) {
 }
 
 // Truncate returns a with its text cut so that the answer fits in
-// MaxAnswer bytes (listen.md 6.4 [LINUX]).
+// MaxAnswer bytes.
 func (a Answer) Truncate() Answer {
 	head := len(strconv.Itoa(a.Version)) + len(strconv.Itoa(a.Code)) + 3 // two ':' and the NUL
 	if room := MaxAnswer - head; len(a.Text) > room {
@@ -402,7 +402,7 @@ func (e *RefusedError) Is(target error) bool {
 }
 
 // Request asks the server on rw for service svc with a version 2 request
-// and reads the answer, like the original's nlsrequest (listen.md 6.8).
+// and reads the answer, like the original's nlsrequest.
 // svc must hold 1 to MaxServiceCode characters. On success it returns the
 // server's text and nil, and rw carries the service from then on (it may
 // close at once if the service failed to start). A refusal returns the

@@ -8,7 +8,7 @@ import (
 
 // maxEcho is how much of a service code, program or path the answer
 // texts repeat: enough for any real one, and short enough that every
-// answer fits in MaxAnswer bytes (listen.md 6.4 [LINUX]).
+// answer fits in MaxAnswer bytes.
 const maxEcho = 64
 
 func clip(s string) string {
@@ -38,7 +38,7 @@ func ExecText(svc, argv0 string) string { return fmt.Sprintf(msgExec, clip(svc),
 func PassfdText(svc, path string) string { return fmt.Sprintf(msgPassfd, clip(svc), clip(path)) }
 
 // Call is the caller's data a service finds in its environment (the
-// original's nlsgetcall, listen.md 6.8).
+// original's nlsgetcall).
 type Call struct {
 	Addr  []byte // NLSADDR decoded
 	Opt   []byte // NLSOPT decoded; empty on Linux

@@ -1,6 +1,6 @@
 // Package nlsaddr reads and writes the listener's address strings: the
 // private address field of a listen _pmtab entry and the arguments of
-// nlsadmin -A, -l and -t (listen.md 3, 9.2; linux.md D15).
+// nlsadmin -A, -l and -t (docs/architecture.md#address-strings).
 //
 // An address string has one of three forms:
 //
@@ -15,9 +15,10 @@
 //
 // Leading white space is skipped; after the address only white space may
 // follow. The original also expanded \!cmd\! and \$cmd\$ by running shell
-// commands; we reject them (listen.md 3.1 [LINUX]) and never run anything.
+// commands; we reject them and never run anything.
 //
-// What the bytes mean depends on the transport (listen.md 9.1, 9.2):
+// What the bytes mean depends on the transport
+// (docs/linux.md#transports-and-addresses):
 //
 //   - tcp: hex or octal bytes are a sockaddr_in (family 2) or sockaddr_in6
 //     (family 10 or 26), the family in either byte order, port and address in
@@ -27,7 +28,7 @@
 //   - unix: the bytes are the socket's path, which must be absolute.
 //
 // TableFormPorts also takes a service name for the port (127.0.0.1:echo),
-// which its caller resolves (nlsadmin reads /etc/services; issue 6).
+// which its caller resolves (nlsadmin reads /etc/services; our extension).
 //
 // Because ':' separates _pmtab fields, a readable tcp address is stored in
 // the hex form (TableForm): \x, then family 0002 (big-endian), port, IPv4
@@ -113,8 +114,8 @@ func isSpace(c byte) bool {
 // isBlank is C's isblank: what ends an unquoted text address.
 func isBlank(c byte) bool { return c == ' ' || c == '\t' }
 
-// Parse converts an address string to its bytes (listen.md 3.1, the
-// original's stoa). An empty result is an error.
+// Parse converts an address string to its bytes (the original's stoa).
+// An empty result is an error.
 func Parse(s string) (Addr, error) {
 	i := 0
 	for i < len(s) && isSpace(s[i]) {
@@ -244,7 +245,7 @@ func parseText(input, rest string) ([]byte, int, error) {
 		switch e {
 		case '!', '$':
 			// The original ran the text up to the matching \! or \$ as a
-			// shell command and used its output. Never (listen.md 3.1).
+			// shell command and used its output. Never.
 			return nil, 0, errorf(input, ErrShell, "")
 		case 'n':
 			out = append(out, '\n')
@@ -268,14 +269,14 @@ func parseText(input, rest string) ([]byte, int, error) {
 			out = append(out, byte(v))
 		default:
 			// Any other escaped character stands for itself (so \\ is a
-			// backslash and \" a quote); the spec lists no other escapes.
+			// backslash and \" a quote).
 			out = append(out, e)
 		}
 	}
 }
 
 // Hex prints bytes as two upper-case hex digits each, without separators
-// or prefix (listen.md 3.3, the original's nlsaddr2c).
+// or prefix (the original's nlsaddr2c).
 func Hex(b []byte) string {
 	const digits = "0123456789ABCDEF"
 	out := make([]byte, 2*len(b))
@@ -286,7 +287,7 @@ func Hex(b []byte) string {
 	return string(out)
 }
 
-// Address families as they may appear in sockaddr bytes (listen.md 9.2):
+// Address families as they may appear in sockaddr bytes:
 // AF_INET is 2 everywhere; AF_INET6 is 10 on Linux and 26 on Solaris.
 const (
 	familyInet      = 2
@@ -312,10 +313,10 @@ func family(b []byte) int {
 }
 
 // ParseSockaddr interprets raw address bytes as a sockaddr_in or
-// sockaddr_in6 (listen.md 9.2): family in either byte order, port in
-// network order, then the IPv4 address (bytes 4-7, the rest ignored), or
-// flowinfo (ignored), the IPv6 address and an optional big-endian scope id,
-// which becomes a numeric zone.
+// sockaddr_in6: family in either byte order, port in network order, then
+// the IPv4 address (bytes 4-7, the rest ignored), or flowinfo (ignored),
+// the IPv6 address and an optional big-endian scope id, which becomes a
+// numeric zone.
 func ParseSockaddr(b []byte) (netip.AddrPort, error) {
 	in := `\x` + Hex(b)
 	if len(b) < 2 {
@@ -389,7 +390,7 @@ func HexForm(ap netip.AddrPort) (string, error) {
 	return `\x` + Hex(b), nil
 }
 
-// ParseHostPort parses a readable tcp address (listen.md 9.2 [LINUX]):
+// ParseHostPort parses a readable tcp address (ours, not the original's):
 // "host:port" with a numeric IPv4 host, "[v6addr]:port" (a numeric zone is
 // allowed), or ":port", which means every IPv4 address (0.0.0.0; write
 // "[::]:port" for every IPv6 address). The port is decimal, 0-65535.
@@ -519,12 +520,12 @@ func (a Addr) Unix() (string, error) {
 }
 
 // TableForm returns the text to store in a _pmtab address field for the
-// address string s (linux.md D15): a readable tcp address (text of the form
-// host:port, :port or [v6]:port) becomes its hex form, so a table never
-// holds a bare ':' in an address; any other valid address string is kept
-// verbatim. Text that contains ':' but is not a readable tcp address is
-// refused (ErrNotReadable), as is anything Parse refuses. Callers still
-// check for '#' and newlines, which no field may hold.
+// address string s: a readable tcp address (text of the form host:port,
+// :port or [v6]:port) becomes its hex form, so a table never holds a bare
+// ':' in an address; any other valid address string is kept verbatim. Text
+// that contains ':' but is not a readable tcp address is refused
+// (ErrNotReadable), as is anything Parse refuses. Callers still check for
+// '#' and newlines, which no field may hold.
 func TableForm(s string) (string, error) { return TableFormPorts(s, nil) }
 
 // TableFormPorts is TableForm where the port of a readable address may be

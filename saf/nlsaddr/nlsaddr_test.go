@@ -24,7 +24,7 @@ var parseTests = []struct {
 	form Form
 	err  error
 }{
-	// Hex, right-aligned: an odd digit count gets a leading zero nibble (listen.md 3.1).
+	// Hex, right-aligned: an odd digit count gets a leading zero nibble.
 	{in: `\xACE`, want: "0ACE", form: FormHex},
 	{in: `\XaCe`, want: "0ACE", form: FormHex},
 	{in: `\x00020ACE000000000000000000000000`, want: "00020ACE000000000000000000000000", form: FormHex},
@@ -114,10 +114,10 @@ var tcpTests = []struct {
 	want string // netip.AddrPort text
 	err  error
 }{
-	// The documented examples (listen.md 3.2).
+	// The original's documented examples.
 	{in: `\x00020ACE000000000000000000000000`, want: "0.0.0.0:2766"},
 	{in: `\x00020ACF810b8b6e0000000000000000`, want: "129.11.139.110:2767"},
-	// Family in either byte order; the zero padding is optional (listen.md 9.2).
+	// Family in either byte order; the zero padding is optional.
 	{in: `\x02000ACF810b8b6e`, want: "129.11.139.110:2767"},
 	{in: `\x00029C407F000001`, want: "127.0.0.1:40000"},
 	{in: `\x00029C407F0000`, err: ErrSockaddr},
@@ -132,7 +132,7 @@ var tcpTests = []struct {
 	{in: `\x000A0050` + "00000000" + "FE800000000000000000000000000001" + "00000002", want: "[fe80::1%2]:80"},
 	{in: `\x000A5208` + "00000000" + "000000000000000000000000000001", err: ErrSockaddr},
 	{in: `\o2`, err: ErrSockaddr},
-	// Readable forms (listen.md 9.2 [LINUX], linux.md D15).
+	// Readable forms (ours).
 	{in: `127.0.0.1:21000`, want: "127.0.0.1:21000"},
 	{in: `:21000`, want: "0.0.0.0:21000"},
 	{in: `[::1]:21000`, want: "[::1]:21000"},
@@ -180,7 +180,7 @@ func TestHexForm(t *testing.T) {
 	for _, tt := range []struct {
 		in, want string
 	}{
-		// linux.md D15 and listen.md 9.2.
+		// The first is the example of docs/linux.md#transports-and-addresses.
 		{"127.0.0.1:21000", `\x000252087F0000010000000000000000`},
 		{"127.0.0.1:40000", `\x00029C407F0000010000000000000000`},
 		{"0.0.0.0:2766", `\x00020ACE000000000000000000000000`},
@@ -266,7 +266,7 @@ func TestTableForm(t *testing.T) {
 }
 
 // TestTableFormPorts: service names for the port, resolved by the
-// caller's lookup (issue 6).
+// caller's lookup (our extension).
 func TestTableFormPorts(t *testing.T) {
 	errUnknown := errors.New("not in the table")
 	var asked []string
@@ -380,8 +380,9 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("TableForm not idempotent: %q -> %q -> %q, %v", s, tf, tf2, err)
 			}
 		}
-		// With service names (issue 6): never a ':' in the result, and a
-		// name is only looked up where a number would be refused.
+		// With service names (our extension): never a ':' in the
+		// result, and a name is only looked up where a number would
+		// be refused.
 		named := false
 		tp, err := TableFormPorts(s, func(string) (uint16, error) { named = true; return 7, nil })
 		if err == nil && strings.Contains(tp, ":") {

@@ -1,5 +1,5 @@
 // Package passfd hands a connection from the listener to a standing server
-// (listen.md 5.7, 9.6; linux.md D17) and lets the standing server receive
+// (docs/linux.md#passing-connections) and lets the standing server receive
 // it.
 //
 // A listen _pmtab entry with flag p names, in its command field, the path
