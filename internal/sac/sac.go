@@ -48,6 +48,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"os/signal"
 	"sort"
@@ -141,11 +142,13 @@ func atoi(s string) int {
 	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
 		i++
 	}
-	n := 0
+	// int64, then saturated: on a 32-bit system n*10 past 1<<30 would
+	// wrap an int to any value at all (a pid of 1, say).
+	var n int64
 	for ; i < len(s) && s[i] >= '0' && s[i] <= '9' && n < 1<<30; i++ {
-		n = n*10 + int(s[i]-'0')
+		n = n*10 + int64(s[i]-'0')
 	}
-	return n
+	return int(min(n, math.MaxInt))
 }
 
 // Config is what Run needs; tests fill it directly.

@@ -54,7 +54,9 @@ func TestForExec(t *testing.T) {
 		t.Skip("no grep")
 	}
 	// The shell's empty traps are inherited as SIG_IGN through its exec.
-	cmd := exec.Command("/bin/sh", "-c", `trap "" HUP INT; exec "$@"`, "sh",
+	// Under emulation (scripts/cross.sh sets SAF_QEMU to the emulator) the
+	// shell must exec the emulator: the host cannot run the test binary.
+	cmd := exec.Command("/bin/sh", "-c", `trap "" HUP INT; exec $SAF_QEMU "$@"`, "sh",
 		os.Args[0], grep, "-E", "^Sig(Blk|Ign)", "/proc/self/status")
 	cmd.Env = append(os.Environ(), helperEnv+"=exec")
 	out, err := cmd.CombinedOutput()

@@ -77,9 +77,10 @@ func OpenPTY() (master *os.File, slave string, err error) {
 	return openPTY()
 }
 
-// Get returns the modes of the terminal on fd (TCGETS). Ispeed and Ospeed
-// of the result are not filled in: TCGETS carries the speed in Cflag (see
-// Speed).
+// Get returns the modes of the terminal on fd (TCGETS). The speed is the
+// one in Cflag (see Speed): TCGETS leaves Ispeed and Ospeed zero on most
+// architectures, and on powerpc, whose TCGETS fills them, they only
+// mirror Cflag.
 func Get(fd int) (*unix.Termios, error) {
 	return get(fd)
 }

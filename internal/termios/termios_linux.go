@@ -31,17 +31,23 @@ func ioctlErr(name string, err error) error {
 	return os.NewSyscallError("ioctl "+name, err)
 }
 
-// getInt makes an ioctl that writes an int through its argument.
+// getInt makes an ioctl that writes a C int (or pid_t, or unsigned int)
+// through its argument: 32 bits on every Linux architecture.
+//
+// Not unix.IoctlGetInt: it hands the kernel a Go int, 64 bits on 64-bit
+// systems, and the kernel fills only the first four bytes, which on a
+// big-endian machine (s390x, ppc64, mips64) are the high half: 3 queued
+// bytes would read as 3<<32.
 func getInt(fd int, req uint, name string) (int, error) {
-	var v int
+	var v uint32
 	err := ignoringEINTR(func() (err error) {
-		v, err = unix.IoctlGetInt(fd, req)
+		v, err = unix.IoctlGetUint32(fd, req)
 		return err
 	})
 	if err != nil {
 		return 0, ioctlErr(name, err)
 	}
-	return v, nil
+	return int(int32(v)), nil
 }
 
 // setInt makes an ioctl that takes an int: through a pointer to it, or

@@ -49,7 +49,10 @@ func helperCtty(line string) int {
 		fmt.Println(err)
 		return 1
 	}
-	if !termios.IsControlling(int(f.Fd())) {
+	// qemu-user answers TIOCGSID with 0 (seen with qemu 7.2), so under
+	// emulation IsControlling cannot see the terminal become ours; opening
+	// /dev/tty below still proves it did.
+	if !termios.IsControlling(int(f.Fd())) && emulator() == nil {
 		fmt.Println("not IsControlling after TIOCSCTTY")
 		return 1
 	}
@@ -331,6 +334,9 @@ func TestSpeeds(t *testing.T) {
 		if err := termios.Set(fd, tio, termios.Now); err != nil {
 			t.Fatalf("Set at %d: %v", baud, err)
 		}
+		if rateBeyondEmulator(t, baud) {
+			continue
+		}
 		if got := termios.Speed(p.SlaveTermios(t)); got != baud {
 			t.Errorf("line speed after setting %d = %d", baud, got)
 		}
@@ -349,6 +355,9 @@ func TestSpeedsMatchGNUStty(t *testing.T) {
 	}
 	p, _, fd := line(t)
 	for _, baud := range rates[1:] { // "stty 0" hangs up: nothing to read back
+		if rateBeyondEmulator(t, baud) {
+			continue
+		}
 		if out, err := exec.Command(stty, "-F", p.SlavePath, fmt.Sprint(baud)).CombinedOutput(); err != nil {
 			t.Errorf("stty %d: %v %s", baud, err, out)
 			continue
@@ -464,6 +473,7 @@ func TestPushInput(t *testing.T) {
 	if err := termios.Set(fd, &noEcho, termios.Drain); err != nil {
 		t.Fatal(err)
 	}
+	skipBigEndianTIOCSTI(t)
 	err = termios.PushInput(fd, []byte("alice\n"))
 	if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EIO) {
 		t.Skipf("TIOCSTI refused (needs CAP_SYS_ADMIN or dev.tty.legacy_tiocsti=1 and a controlling tty): %v", err)
@@ -525,7 +535,7 @@ func TestSetControlling(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out strings.Builder
-	cmd := exec.Command(exe, p.SlavePath)
+	cmd := selfCommand(exe, p.SlavePath)
 	cmd.Env = append(os.Environ(), helperEnv+"=ctty")
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // a session leader with no terminal

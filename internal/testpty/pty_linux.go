@@ -9,13 +9,16 @@ import (
 
 // unlock does unlockpt(3) and ptsname(3) on the master m.
 func unlock(m *os.File) (string, error) {
-	var n int
+	var n uint32
 	err := control(m, func(fd int) error {
 		if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
 			return os.NewSyscallError("ioctl TIOCSPTLCK", err)
 		}
 		var err error
-		if n, err = unix.IoctlGetInt(fd, unix.TIOCGPTN); err != nil {
+		// TIOCGPTN writes an unsigned int. unix.IoctlGetInt would pass a
+		// 64-bit Go int, whose first four bytes are its high half on a
+		// big-endian 64-bit machine (s390x, ppc64).
+		if n, err = unix.IoctlGetUint32(fd, unix.TIOCGPTN); err != nil {
 			return os.NewSyscallError("ioctl TIOCGPTN", err)
 		}
 		return nil
@@ -23,7 +26,7 @@ func unlock(m *os.File) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return "/dev/pts/" + strconv.Itoa(n), nil
+	return "/dev/pts/" + strconv.FormatUint(uint64(n), 10), nil
 }
 
 // getTermios reads the slave's modes through the master (see the package

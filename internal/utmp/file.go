@@ -194,18 +194,18 @@ func AppendWtmp(path string, r Record) error {
 }
 
 // Login writes the LOGIN_PROCESS record for a service ttymon starts on
-// line with accounting (LoginRecord, linux.md D12) into the utmp file,
-// replacing any record with the same id. line is the device path without
-// "/dev/"; id is usually IDFor(line). The record is not appended to wtmp:
-// call AppendWtmp with LoginRecord for that.
+// line with accounting (LoginRecord) into the utmp file, replacing any
+// record with the same id. line is the device path without "/dev/"; id is
+// usually IDFor(line). The record is not appended to wtmp: call
+// AppendWtmp with LoginRecord for that.
 func Login(utmpPath string, pid int, line, id string, now time.Time) error {
 	return Put(utmpPath, LoginRecord(pid, line, id, now))
 }
 
-// Dead records the end of the process pid (ttymon.md §15.2): it finds the
-// INIT, LOGIN or USER_PROCESS record with that pid in the utmp file, makes
-// it DEAD_PROCESS with user and host cleared, the exit status from status
-// and the time now, writes it back and appends it to the wtmp file.
+// Dead records the end of the process pid: it finds the INIT, LOGIN or
+// USER_PROCESS record with that pid in the utmp file, makes it
+// DEAD_PROCESS with user and host cleared, the exit status from status and
+// the time now, writes it back and appends it to the wtmp file.
 //
 // status is the wait(2) status of the process (syscall.WaitStatus, as
 // from ProcessState.Sys or Wait4): e_termination becomes the signal that

@@ -1,9 +1,10 @@
 // Package utmp reads and writes the login accounting files /var/run/utmp
 // and /var/log/wtmp in the glibc record layout, so that who, last and login
-// read what ttymon writes (linux.md D12, ttymon.md §15 and §21.8).
+// read what ttymon and listen write (docs/linux.md#utmp-and-wtmp).
 //
-// A record is 384 bytes in host byte order, the layout of glibc's struct
-// utmp (= struct utmpx) on x86-64, i386, arm64 and arm:
+// A record is glibc's struct utmp (= struct utmpx) as it is in memory: in
+// host byte order, and in one of two layouts. The fields up to ut_exit are
+// the same everywhere:
 //
 //	offset size field
 //	     0    2 ut_type (int16), then 2 bytes of padding
@@ -13,14 +14,39 @@
 //	    44   32 ut_user                            NUL-terminated
 //	    76  256 ut_host
 //	   332    4 ut_exit: e_termination, e_exit (int16 each)
+//
+// The narrow layout, 384 bytes, is that of 386, amd64, arm, mips, mipsle,
+// mips64, mips64le, ppc64, ppc64le and riscv64 (glibc keeps 32-bit times
+// there so that 32- and 64-bit programs share the files):
+//
+//	offset size field
 //	   336    4 ut_session (int32)
-//	   340    8 ut_tv: tv_sec, tv_usec (int32 each)
+//	   340    8 ut_tv: tv_sec, tv_usec (32 bits each)
 //	   348   16 ut_addr_v6 (4 × int32)
 //	   364   20 reserved, zero
 //
-// TestGlibcLayout checks this against the C library with cc. The codec is
-// pure Go; the file operations lock the way glibc does (ttymon.md §21.8)
-// and are implemented for Linux only.
+// The wide layout, 400 bytes, is that of arm64, loong64 and s390x, whose
+// glibc has a long ut_session and a struct timeval ut_tv:
+//
+//	offset size field
+//	   336    8 ut_session (int64)
+//	   344   16 ut_tv: tv_sec, tv_usec (64 bits each)
+//	   360   16 ut_addr_v6 (4 × int32)
+//	   376   20 reserved, zero
+//	   396    4 padding to a multiple of 8, zero
+//
+// RecordSize is the size on the architecture the package is built for,
+// whose programs (login, who, last) read and write the files. (32-bit arm
+// programs on an arm64 system use the narrow layout: glibc itself
+// disagrees with itself there.) docs/architectures.md has the measurements
+// behind the table.
+//
+// TestLayoutMeasured pins each architecture's layout to those
+// measurements, and TestGlibcLayout checks it against the C library: cc
+// here, or a reference built by a cross compiler when scripts/cross.sh
+// runs the tests under emulation. The codec is
+// pure Go; the file operations lock the way glibc does and are
+// implemented for Linux only.
 package utmp
 
 import (
@@ -45,34 +71,27 @@ const (
 	DeadProcess  = 8 // DEAD_PROCESS: the session's process has ended
 )
 
-// Sizes of the record and its string fields.
+// Sizes of the string fields. RecordSize, the size of a record, depends
+// on the architecture (layout_narrow.go, layout_wide.go).
 const (
-	RecordSize = 384
-	LineSize   = 32
-	IDSize     = 4
-	UserSize   = 32
-	HostSize   = 256
+	LineSize = 32
+	IDSize   = 4
+	UserSize = 32
+	HostSize = 256
 )
 
-// Field offsets (see the package comment).
+// Offsets of the fields every layout shares (see the package comment;
+// type layout has the others).
 const (
-	offType    = 0
-	offPid     = 4
-	offLine    = 8
-	offID      = 40
-	offUser    = 44
-	offHost    = 76
-	offTerm    = 332
-	offExit    = 334
-	offSession = 336
-	offSec     = 340
-	offUsec    = 344
-	offAddr    = 348
+	offType = 0
+	offPid  = 4
+	offLine = 8
+	offID   = 40
+	offUser = 44
+	offHost = 76
+	offTerm = 332
+	offExit = 334
 )
-
-// order is the byte order of the accounting files: the host's, as glibc
-// writes the struct as it is in memory.
-var order = binary.NativeEndian
 
 // Record is one utmp or wtmp entry. String fields longer than their slot
 // are truncated on marshalling, as glibc's users (login, agetty) do with
@@ -91,71 +110,99 @@ type Record struct {
 	Addr        [4]int32  // ut_addr_v6, as stored
 }
 
-// ErrTimeRange is wrapped by MarshalBinary's error for a time the 32-bit
-// seconds field cannot hold.
+// ErrTimeRange is wrapped by MarshalBinary's error for a time the seconds
+// field cannot hold.
 var ErrTimeRange = errors.New("time out of range for utmp")
 
-// MarshalBinary returns the record's 384 bytes.
+// MarshalBinary returns the record in this architecture's layout,
+// RecordSize bytes.
 func (r *Record) MarshalBinary() ([]byte, error) {
 	return r.AppendBinary(make([]byte, 0, RecordSize))
 }
 
-// AppendBinary appends the record's 384 bytes to b.
+// AppendBinary appends the record's RecordSize bytes to b.
 //
-// ut_tv.tv_sec is 32 bits wide. glibc declares it signed; this package
-// treats it as unsigned, which agrees for every time before 2038 and keeps
-// working until 2106. Times before 1970 fail with ErrTimeRange.
+// In the narrow layout ut_tv.tv_sec is 32 bits wide and unsigned (glibc
+// declared it signed until 2.39, which agrees for every time before
+// 2038); it holds times from 1970 until 2106, and others fail with
+// ErrTimeRange. The wide layout's 64-bit field holds any time.
 func (r *Record) AppendBinary(b []byte) ([]byte, error) {
-	var sec, usec uint32
+	return r.appendLayout(b, host, order)
+}
+
+// appendLayout appends the record in layout l and byte order o.
+func (r *Record) appendLayout(b []byte, l *layout, o binary.ByteOrder) ([]byte, error) {
+	var sec, usec int64
 	if !r.Time.IsZero() {
-		s := r.Time.Unix()
-		if s < 0 || s > math.MaxUint32 {
+		sec, usec = r.Time.Unix(), int64(r.Time.Nanosecond()/1000)
+		if !l.wide && (sec < 0 || sec > math.MaxUint32) {
 			return b, fmt.Errorf("utmp: %v: %w", r.Time, ErrTimeRange)
 		}
-		sec, usec = uint32(s), uint32(r.Time.Nanosecond()/1000)
 	}
 	start := len(b)
-	b = append(b, make([]byte, RecordSize)...)
+	b = append(b, make([]byte, l.size)...)
 	rec := b[start:]
-	order.PutUint16(rec[offType:], uint16(r.Type))
-	order.PutUint32(rec[offPid:], uint32(r.Pid))
+	o.PutUint16(rec[offType:], uint16(r.Type))
+	o.PutUint32(rec[offPid:], uint32(r.Pid))
 	copy(rec[offLine:offLine+LineSize], r.Line)
 	copy(rec[offID:offID+IDSize], r.ID)
 	copy(rec[offUser:offUser+UserSize], r.User)
 	copy(rec[offHost:offHost+HostSize], r.Host)
-	order.PutUint16(rec[offTerm:], uint16(r.Termination))
-	order.PutUint16(rec[offExit:], uint16(r.Exit))
-	order.PutUint32(rec[offSession:], uint32(r.Session))
-	order.PutUint32(rec[offSec:], sec)
-	order.PutUint32(rec[offUsec:], usec)
+	o.PutUint16(rec[offTerm:], uint16(r.Termination))
+	o.PutUint16(rec[offExit:], uint16(r.Exit))
+	if l.wide {
+		o.PutUint64(rec[l.session:], uint64(int64(r.Session)))
+		o.PutUint64(rec[l.sec:], uint64(sec))
+		o.PutUint64(rec[l.usec:], uint64(usec))
+	} else {
+		o.PutUint32(rec[l.session:], uint32(r.Session))
+		o.PutUint32(rec[l.sec:], uint32(sec))
+		o.PutUint32(rec[l.usec:], uint32(usec))
+	}
 	for i, a := range r.Addr {
-		order.PutUint32(rec[offAddr+4*i:], uint32(a))
+		o.PutUint32(rec[l.addr+4*i:], uint32(a))
 	}
 	return b, nil
 }
 
-// UnmarshalBinary decodes one record; b must be exactly 384 bytes.
+// UnmarshalBinary decodes one record; b must be exactly RecordSize bytes.
 func (r *Record) UnmarshalBinary(b []byte) error {
-	if len(b) != RecordSize {
-		return fmt.Errorf("utmp: record is %d bytes, want %d", len(b), RecordSize)
+	return r.unmarshalLayout(b, host, order)
+}
+
+// unmarshalLayout decodes a record in layout l and byte order o.
+func (r *Record) unmarshalLayout(b []byte, l *layout, o binary.ByteOrder) error {
+	if len(b) != l.size {
+		return fmt.Errorf("utmp: record is %d bytes, want %d", len(b), l.size)
 	}
-	r.Type = int16(order.Uint16(b[offType:]))
-	r.Pid = int32(order.Uint32(b[offPid:]))
+	r.Type = int16(o.Uint16(b[offType:]))
+	r.Pid = int32(o.Uint32(b[offPid:]))
 	r.Line = cstring(b[offLine : offLine+LineSize])
 	r.ID = cstring(b[offID : offID+IDSize])
 	r.User = cstring(b[offUser : offUser+UserSize])
 	r.Host = cstring(b[offHost : offHost+HostSize])
-	r.Termination = int16(order.Uint16(b[offTerm:]))
-	r.Exit = int16(order.Uint16(b[offExit:]))
-	r.Session = int32(order.Uint32(b[offSession:]))
-	sec, usec := order.Uint32(b[offSec:]), order.Uint32(b[offUsec:])
+	r.Termination = int16(o.Uint16(b[offTerm:]))
+	r.Exit = int16(o.Uint16(b[offExit:]))
+	var sec, usec int64
+	if l.wide {
+		// A session is a pid: the high half of the long is zero, or the
+		// sign of a negative one.
+		r.Session = int32(int64(o.Uint64(b[l.session:])))
+		sec, usec = int64(o.Uint64(b[l.sec:])), int64(o.Uint64(b[l.usec:]))
+	} else {
+		r.Session = int32(o.Uint32(b[l.session:]))
+		sec, usec = int64(o.Uint32(b[l.sec:])), int64(o.Uint32(b[l.usec:]))
+	}
 	if sec == 0 && usec == 0 {
 		r.Time = time.Time{}
 	} else {
-		r.Time = time.Unix(int64(sec), int64(usec)*1000)
+		// tv_usec is below a million in any record glibc wrote. Carry an
+		// excess into the seconds before scaling, so that a corrupt one
+		// neither overflows nor leaves the microsecond grid.
+		r.Time = time.Unix(sec+usec/1e6, usec%1e6*1000)
 	}
 	for i := range r.Addr {
-		r.Addr[i] = int32(order.Uint32(b[offAddr+4*i:]))
+		r.Addr[i] = int32(o.Uint32(b[l.addr+4*i:]))
 	}
 	return nil
 }
@@ -227,7 +274,7 @@ func matches(want, have *Record) bool {
 
 // IDFor returns the ut_id for a line the way agetty makes it: the last four
 // bytes of the line ("pts/3" → "ts/3", "ttyS0" → "tyS0"), or the whole
-// line when it is shorter (linux.md D12).
+// line when it is shorter.
 func IDFor(line string) string {
 	if len(line) > IDSize {
 		return line[len(line)-IDSize:]
@@ -236,9 +283,9 @@ func IDFor(line string) string {
 }
 
 // LoginRecord is the LOGIN_PROCESS record ttymon writes when it starts a
-// service with accounting (linux.md D12): user "LOGIN", the service's pid,
-// which leads its own session. util-linux login finds it by pid and turns
-// it into the user's record.
+// service with accounting: user "LOGIN", the service's pid, which leads
+// its own session. util-linux login finds it by pid and turns it into the
+// user's record.
 func LoginRecord(pid int, line, id string, now time.Time) Record {
 	return Record{
 		Type:    LoginProcess,

@@ -3,6 +3,7 @@ package utmp
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 
 	"github.com/linux-saf/saf/internal/testexec"
 
@@ -68,16 +69,15 @@ func helperTryLock(path string) int {
 	return 0
 }
 
-// replaceLockTimeout sets lockTimeout for one test (STYLE.md 7).
+// replaceLockTimeout sets lockTimeout for one test.
 func replaceLockTimeout(t *testing.T, d time.Duration) {
 	old := lockTimeout
 	lockTimeout = d
 	t.Cleanup(func() { lockTimeout = old })
 }
 
-func littleEndianHost() bool { return order.Uint16([]byte{1, 0}) == 1 }
-
-// golden is the record testdata/user.bin holds (written by glibc.c).
+// golden is the record the golden files hold (see goldens), written by
+// testdata/glibc.c.
 var golden = Record{
 	Type:        UserProcess,
 	Pid:         12345,
@@ -98,33 +98,79 @@ func sameRecord(a, b Record) bool {
 	return a == b && ta.Equal(tb)
 }
 
+// goldens are the record golden in glibc's bytes for each layout and byte
+// order: testdata/glibc.c built with Debian's cross compilers and run
+// under qemu-user (user.bin on amd64 itself).
+var goldens = []struct {
+	file   string
+	layout *layout
+	order  binary.ByteOrder
+	arches string // where glibc writes this form
+}{
+	{"testdata/user.bin", &narrow, binary.LittleEndian, "386 amd64 arm mipsle mips64le ppc64le riscv64"},
+	{"testdata/user-384be.bin", &narrow, binary.BigEndian, "mips mips64 ppc64"},
+	{"testdata/user-400le.bin", &wide, binary.LittleEndian, "arm64 (and loong64)"},
+	{"testdata/user-400be.bin", &wide, binary.BigEndian, "s390x"},
+}
+
+// Every layout in either byte order reads and writes glibc's bytes, on
+// any host; MarshalBinary writes the host's.
 func TestGolden(t *testing.T) {
-	if !littleEndianHost() {
-		t.Skip("testdata/user.bin was written on a little-endian host")
+	hostDone := false
+	for _, g := range goldens {
+		want, err := os.ReadFile(g.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := golden.appendLayout(nil, g.layout, g.order)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s (%s): encoding differs from glibc's bytes\n got %x\nwant %x", g.file, g.arches, got, want)
+		}
+		var r Record
+		if err := r.unmarshalLayout(want, g.layout, g.order); err != nil {
+			t.Fatal(err)
+		}
+		if !sameRecord(r, golden) {
+			t.Errorf("%s: decoded %+v\nwant %+v", g.file, r, golden)
+		}
+		if g.layout != host || g.order.Uint16([]byte{1, 0}) != order.Uint16([]byte{1, 0}) {
+			continue
+		}
+		hostDone = true
+		if got, err := golden.MarshalBinary(); err != nil || !bytes.Equal(got, want) {
+			t.Errorf("MarshalBinary differs from %s: %v\n got %x\nwant %x", g.file, err, got, want)
+		}
+		if err := r.UnmarshalBinary(want); err != nil || !sameRecord(r, golden) {
+			t.Errorf("UnmarshalBinary of %s = %+v, %v", g.file, r, err)
+		}
 	}
-	want, err := os.ReadFile("testdata/user.bin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := golden.MarshalBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("MarshalBinary differs from glibc's bytes\n got %x\nwant %x", got, want)
-	}
-	var r Record
-	if err := r.UnmarshalBinary(want); err != nil {
-		t.Fatal(err)
-	}
-	if !sameRecord(r, golden) {
-		t.Errorf("UnmarshalBinary = %+v\nwant %+v", r, golden)
+	if !hostDone {
+		t.Errorf("no golden file for the host's layout (%d bytes)", RecordSize)
 	}
 }
 
-// buildGlibc compiles testdata/glibc.c, or skips without a C compiler.
-func buildGlibc(t *testing.T) string {
+// glibcRefEnv names a reference program built in advance for the
+// architecture under test: scripts/cross.sh builds testdata/glibc.c with
+// a cross compiler and sets it to, for example, "qemu-s390x
+// /tmp/x/glibc-s390x". Words are split at spaces.
+const glibcRefEnv = "SAF_UTMP_GLIBC"
+
+// buildGlibc returns the command line of the testdata/glibc.c reference:
+// the one glibcRefEnv names, or one compiled here with cc. It skips
+// without a C compiler, and under emulation without glibcRefEnv (cc
+// would build the reference for the host, whose layout may differ from
+// the emulated architecture's).
+func buildGlibc(t *testing.T) []string {
 	t.Helper()
+	if ref := strings.Fields(os.Getenv(glibcRefEnv)); len(ref) > 0 {
+		return ref
+	}
+	if emulator() != nil {
+		t.Skipf("emulated (%s) and no %s: cc here would build the reference for the host's layout", qemuEnv, glibcRefEnv)
+	}
 	cc, err := exec.LookPath("cc")
 	if err != nil {
 		t.Skip("no C compiler (cc) to check the layout against glibc")
@@ -133,7 +179,7 @@ func buildGlibc(t *testing.T) string {
 	if out, err := exec.Command(cc, "-o", bin, "testdata/glibc.c").CombinedOutput(); err != nil {
 		t.Skipf("cannot build the glibc reference (not a glibc system?): %v\n%s", err, out)
 	}
-	return bin
+	return []string{bin}
 }
 
 // runGlibc runs the reference program and returns its layout report, the
@@ -146,9 +192,9 @@ func runGlibc(t *testing.T) (layout map[string][2]int, rec, seq []byte) {
 	if err := os.WriteFile(seqPath, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(bin, recPath, seqPath).Output()
+	out, err := exec.Command(bin[0], append(bin[1:], recPath, seqPath)...).Output()
 	if err != nil {
-		t.Fatalf("%s: %v", bin, err)
+		t.Fatalf("%s: %v", strings.Join(bin, " "), err)
 	}
 	layout = map[string][2]int{}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
@@ -169,7 +215,11 @@ func runGlibc(t *testing.T) (layout map[string][2]int, rec, seq []byte) {
 }
 
 func TestGlibcLayout(t *testing.T) {
-	layout, rec, _ := runGlibc(t)
+	glibc, rec, _ := runGlibc(t)
+	word := 4
+	if host.wide {
+		word = 8
+	}
 	want := map[string][2]int{
 		"size":       {0, RecordSize},
 		"ut_type":    {offType, 2},
@@ -179,12 +229,12 @@ func TestGlibcLayout(t *testing.T) {
 		"ut_user":    {offUser, UserSize},
 		"ut_host":    {offHost, HostSize},
 		"ut_exit":    {offTerm, 4},
-		"ut_session": {offSession, 4},
-		"ut_tv":      {offSec, 8},
-		"ut_addr_v6": {offAddr, 16},
+		"ut_session": {host.session, word},
+		"ut_tv":      {host.sec, 2 * word},
+		"ut_addr_v6": {host.addr, 16},
 	}
 	for name, w := range want {
-		if g, ok := layout[name]; !ok || g != w {
+		if g, ok := glibc[name]; !ok || g != w {
 			t.Errorf("%s: glibc has offset/size %v, we use %v", name, g, w)
 		}
 	}
@@ -291,8 +341,8 @@ func TestMarshalRoundTrip(t *testing.T) {
 		if !sameRecord(got, r) {
 			t.Errorf("round trip:\n got %+v\nwant %+v", got, r)
 		}
-		if !bytes.Equal(b[364:], make([]byte, 20)) {
-			t.Errorf("reserved bytes not zero: %x", b[364:])
+		if !bytes.Equal(b[host.reserved:], make([]byte, RecordSize-host.reserved)) {
+			t.Errorf("reserved bytes not zero: %x", b[host.reserved:])
 		}
 		if b[2] != 0 || b[3] != 0 {
 			t.Errorf("padding after ut_type not zero: %x", b[2:4])
@@ -313,18 +363,29 @@ func TestMarshalTruncates(t *testing.T) {
 	}
 }
 
+// The narrow layout's unsigned 32-bit seconds hold 1970 to 2106; the wide
+// layout's 64-bit ones hold these times too.
 func TestMarshalTimeRange(t *testing.T) {
 	for _, tm := range []time.Time{time.Unix(-1, 0), time.Unix(1<<32, 0)} {
 		r := Record{Time: tm}
-		if _, err := r.MarshalBinary(); !errors.Is(err, ErrTimeRange) {
-			t.Errorf("Marshal with time %v: %v, want ErrTimeRange", tm, err)
+		if _, err := r.appendLayout(nil, &narrow, order); !errors.Is(err, ErrTimeRange) {
+			t.Errorf("narrow layout with time %v: %v, want ErrTimeRange", tm, err)
+		}
+		b, err := r.appendLayout(nil, &wide, order)
+		if err != nil {
+			t.Errorf("wide layout with time %v: %v", tm, err)
+			continue
+		}
+		var got Record
+		if err := got.unmarshalLayout(b, &wide, order); err != nil || !got.Time.Equal(tm) {
+			t.Errorf("wide layout: time %v read back as %v, %v", tm, got.Time, err)
 		}
 	}
 }
 
 func TestUnmarshalBadSize(t *testing.T) {
 	var r Record
-	for _, n := range []int{0, 383, 385, 400} {
+	for _, n := range []int{0, RecordSize - 1, RecordSize + 1, narrow.size + wide.size - RecordSize} {
 		if err := r.UnmarshalBinary(make([]byte, n)); err == nil {
 			t.Errorf("UnmarshalBinary of %d bytes succeeded", n)
 		}
@@ -531,7 +592,7 @@ func TestLockInteropWithGlibc(t *testing.T) {
 	}
 
 	// glibc holds it: Put waits, then gives up.
-	holder := exec.Command(exe, path)
+	holder := selfCommand(exe, path)
 	holder.Env = append(os.Environ(), helperEnv+"=posixlock")
 	stdin, _ := holder.StdinPipe()
 	stdout, _ := holder.StdoutPipe()
@@ -568,7 +629,7 @@ func TestLockInteropWithGlibc(t *testing.T) {
 	if err := lock(f, writeLock); err != nil {
 		t.Fatal(err)
 	}
-	try := exec.Command(exe, path)
+	try := selfCommand(exe, path)
 	try.Env = append(os.Environ(), helperEnv+"=trylock")
 	out, err := try.Output()
 	if err != nil || !strings.HasPrefix(string(out), "busy:") {
@@ -576,8 +637,9 @@ func TestLockInteropWithGlibc(t *testing.T) {
 	}
 }
 
-// who (coreutils) and last (util-linux) read what we write (linux.md D12).
+// who (coreutils) and last (util-linux) read what we write.
 func TestWhoReadsUtmp(t *testing.T) {
+	skipHostTools(t, "who")
 	who, err := exec.LookPath("who")
 	if err != nil {
 		t.Skip("who not installed (Debian package coreutils)")
@@ -603,6 +665,7 @@ func TestWhoReadsUtmp(t *testing.T) {
 }
 
 func TestLastReadsWtmp(t *testing.T) {
+	skipHostTools(t, "last")
 	last, err := exec.LookPath("last")
 	if err != nil {
 		t.Skip("last not installed (Debian package util-linux up to bookworm: apt-get install util-linux)")
@@ -654,11 +717,13 @@ func regexpMatch(re, s string) bool {
 	return regexp.MustCompile(re).MatchString(s)
 }
 
-// Decoding any 384 bytes never panics, and what it decodes survives a
-// marshal round trip.
+// Decoding any RecordSize bytes never panics, and what it decodes
+// survives a marshal round trip.
 func FuzzRecord(f *testing.F) {
-	if b, err := os.ReadFile("testdata/user.bin"); err == nil {
-		f.Add(b)
+	for _, g := range goldens {
+		if b, err := os.ReadFile(g.file); err == nil && len(b) == RecordSize {
+			f.Add(b)
+		}
 	}
 	for _, r := range putSequence {
 		b, _ := r.MarshalBinary()

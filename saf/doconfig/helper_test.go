@@ -86,7 +86,7 @@ func helperCommand(t *testing.T, name string, args ...string) *exec.Cmd {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(exe, args...)
+	cmd := selfCommand(exe, args...)
 	cmd.Env = append(os.Environ(), helperEnv+"="+name)
 	if os.Getenv("GORACE") == "" {
 		// Under -race every exit would otherwise sleep a second.

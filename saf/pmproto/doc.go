@@ -1,14 +1,14 @@
-// Package pmproto is the port monitor's side of the sac protocol (sac.md
-// 9, linux.md D4): what ttymon, listen and any other port monitor written
-// in Go must do for the Service Access Controller. The wire records
-// themselves live in package sacmsg; this package is the start-up, the
-// files, and the message loop around them.
+// Package pmproto is the port monitor's side of the sac protocol: what
+// ttymon, listen and any other port monitor written in Go must do for the
+// Service Access Controller. The wire records themselves live in package
+// sacmsg; this package is the start-up, the files, and the message loop
+// around them (the repository's
+// docs/architecture.md#what-a-port-monitor-must-do lists the duties).
 //
-// # Start-up (sac.md 9.5, ttymon.md 7)
+// # Start-up
 //
 // sac starts a port monitor with cwd /etc/saf/<tag>, no open file
-// descriptors at all (sac.md 8.4 step 6), and two variables in its
-// environment:
+// descriptors at all, and two variables in its environment:
 //
 //	PMTAG   the port monitor's tag
 //	ISTATE  "enabled" or "disabled": the state to start in; anything but
@@ -19,11 +19,11 @@
 // ttymon does). Open then, in ttymon's order:
 //
 //  1. opens /etc/saf/<tag>/_pid (created mode 0600), takes a POSIX record
-//     write lock on the whole file (fcntl F_SETLK, linux.md D6: sac tests
-//     exactly this lock to decide the port monitor is alive and to find the
-//     pid it signals), truncates it and writes the decimal pid followed by
-//     one NUL byte. The file stays open, and so locked, until Close or exit.
-//     If another process holds a write lock, Open fails with an error that
+//     write lock on the whole file (fcntl F_SETLK: sac tests exactly this
+//     lock to decide the port monitor is alive and to find the pid it
+//     signals), truncates it and writes the decimal pid followed by one NUL
+//     byte. The file stays open, and so locked, until Close or exit. If
+//     another process holds a write lock, Open fails with an error that
 //     matches ErrAlreadyRunning. A read lock is not a port monitor's (see
 //     below): the file is replaced instead.
 //  2. opens /etc/saf/_sacpipe write-only, for the replies;
@@ -31,8 +31,8 @@
 //     it for writing too means the port monitor never sees end-of-file,
 //     whatever sac does.
 //
-// Every path is absolute, built from a paths.Root (SAF_ROOT, linux.md D1):
-// nothing depends on the cwd sac gave. Every descriptor is close-on-exec.
+// Every path is absolute, built from a paths.Root (SAF_ROOT): nothing
+// depends on the cwd sac gave. Every descriptor is close-on-exec.
 //
 // # Opening _sacpipe
 //
@@ -46,7 +46,7 @@
 // when the pipe is full, and gives up after a timeout rather than hanging
 // the port monitor on a sac that stopped reading (see Run).
 //
-// # Messages (sac.md 9.4)
+// # Messages
 //
 // Run reads 8-byte sacmsg headers from _pmpipe, skips any data a header
 // announces (sac never sends any), and answers every header with exactly
@@ -61,22 +61,22 @@
 //	            the current state
 //	other       reply PM_UNKNOWN with the current state
 //
-// Lines logged through Config.Logf are ttymon's (ttymon.md 17.1, 19.2):
-// "Got SC_ENABLE message", "Got SC_DISABLE message", "Got SC_READDB
-// message", "Got unknown message <n>", and "sanity response to SAC failed:
-// <strerror>" when a reply cannot be written. A port monitor with other
-// texts (listen) passes a Logf that drops them and logs from its hooks.
+// Lines logged through Config.Logf are ttymon's: "Got SC_ENABLE message",
+// "Got SC_DISABLE message", "Got SC_READDB message", "Got unknown message
+// <n>", and "sanity response to SAC failed: <strerror>" when a reply cannot
+// be written. A port monitor with other texts (listen) passes a Logf that
+// drops them and logs from its hooks.
 //
 // The owner may change the state itself with SetState: STARTING while it
-// initialises, STOPPING when it shuts down on SIGTERM (sac.md 9.5 item 5).
-// SetState sends nothing; the next reply carries the new state. An
-// unsolicited message would count with sac as an answer to its poll
-// (sac.md 8.8 sets ok = 1 for any message) and could hide a port monitor
+// initialises, STOPPING when it shuts down on SIGTERM. SetState sends
+// nothing; the next reply carries the new state. An unsolicited message
+// would count with sac as an answer to its poll (sac takes any message
+// from a port monitor as a sign of life) and could hide a port monitor
 // that stopped answering. STOPPING is final: SC_ENABLE and SC_DISABLE
 // received afterwards are answered with STOPPING and their hooks are not
 // called, so a port monitor on its way out is not re-enabled.
 //
-// # Decisions where the specs are silent
+// # Decisions the original leaves open or gets wrong
 //
 //   - An empty PMTAG counts as missing, and a tag that could not travel in
 //     pm_tag (longer than 14 bytes, or holding a NUL) or that is not a

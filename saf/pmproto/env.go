@@ -10,18 +10,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The environment sac gives a port monitor (sac.md 8.4 step 6.3).
+// The environment sac gives a port monitor.
 const (
 	EnvPMTag  = "PMTAG"  // the port monitor's tag
 	EnvIState = "ISTATE" // "enabled" or "disabled"
 )
 
 // IStateEnabled is the one ISTATE value that means enabled; any other
-// value, empty included, means disabled (sac.md 9.5 item 1).
+// value, empty included, means disabled.
 const IStateEnabled = "enabled"
 
 // Sentinel errors. The texts of ErrNoPMTag and ErrNoIState are ttymon's
-// fatal log lines (ttymon.md 7 step 3).
+// fatal log lines.
 var (
 	ErrNoPMTag  = errors.New("PMTAG is missing")
 	ErrNoIState = errors.New("ISTATE is missing")
@@ -47,10 +47,9 @@ type Env struct {
 }
 
 // ReadEnv reads PMTAG and ISTATE through lookup (os.LookupEnv in a real
-// port monitor; STYLE.md 15: the environment is read at the edge). A
-// missing or empty PMTAG is ErrNoPMTag; a missing ISTATE is ErrNoIState
-// (an empty one means disabled, as in ttymon); a tag ValidTag refuses
-// wraps ErrBadTag.
+// port monitor's main; a test passes its own). A missing or empty PMTAG is
+// ErrNoPMTag; a missing ISTATE is ErrNoIState (an empty one means disabled,
+// as in ttymon); a tag ValidTag refuses wraps ErrBadTag.
 func ReadEnv(lookup func(string) (string, bool)) (Env, error) {
 	tag, ok := lookup(EnvPMTag)
 	if !ok || tag == "" {
@@ -71,7 +70,7 @@ func ReadEnv(lookup func(string) (string, bool)) (Env, error) {
 }
 
 // UnsetEnv removes PMTAG and ISTATE from the process environment, so the
-// services a port monitor starts do not inherit them (ttymon.md 7 step 3).
+// services a port monitor starts do not inherit them.
 func UnsetEnv() {
 	// os.Unsetenv fails only for names holding '=' or NUL; ours do not.
 	_ = os.Unsetenv(EnvPMTag)
@@ -95,13 +94,13 @@ func ValidTag(tag string) error {
 }
 
 // EnsureStdio opens /dev/null on each of descriptors 0, 1 and 2 that is
-// closed. sac starts port monitors with no descriptors at all (sac.md 8.4
-// step 6), so the first files a port monitor opens would otherwise become
-// its stdin, stdout and stderr, and a stray print or a panic trace would
-// land in _pid or a pipe to sac. The Go runtime already does this for
-// every program at start-up since Go 1.22 (runtime checkfds); calling
-// EnsureStdio first in main keeps the guarantee explicit and holds when
-// the package is used from a c-shared library, where the runtime skips it.
+// closed. sac starts port monitors with no descriptors at all, so the first
+// files a port monitor opens would otherwise become its stdin, stdout and
+// stderr, and a stray print or a panic trace would land in _pid or a pipe
+// to sac. The Go runtime already does this for every program at start-up
+// since Go 1.22 (runtime checkfds); calling EnsureStdio first in main keeps
+// the guarantee explicit and holds when the package is used from a c-shared
+// library, where the runtime skips it.
 func EnsureStdio() error {
 	for fd := range 3 {
 		_, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)

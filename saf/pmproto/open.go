@@ -30,9 +30,9 @@ type Config struct {
 	Logf  saflog.Logf // nil: discard
 }
 
-// Steps of Open, as OpenError.Op. The texts are ttymon's (ttymon.md 7,
-// 19.2), so that ttymon can log err.Error() as it is; other port
-// monitors switch on Op for their own texts (listen.md 5.2).
+// Steps of Open, as OpenError.Op. The texts are ttymon's, so that ttymon
+// can log err.Error() as it is; other port monitors switch on Op for their
+// own texts.
 const (
 	OpOpenPid     = "open pid file"
 	OpLockPid     = "lock pid file"
@@ -68,7 +68,7 @@ type LockedError struct {
 	Name string // Config.Name
 }
 
-// Error returns ttymon's text (ttymon.md 7 step 5) with Name for ttymon.
+// Error returns ttymon's text, with Name in place of "ttymon".
 func (e *LockedError) Error() string {
 	return "pid file is locked. " + e.Name + " may already be running!"
 }
@@ -91,9 +91,9 @@ type fileID struct{ dev, ino uint64 }
 
 func idOf(st *unix.Stat_t) fileID { return fileID{dev: uint64(st.Dev), ino: st.Ino} }
 
-// Open does a port monitor's start-up (sac.md 9.5 items 2 and 3): it
-// locks and writes _pid, opens _sacpipe and _pmpipe, and returns a PM
-// ready to Run. On error nothing stays open and the lock is not held.
+// Open does a port monitor's start-up: it locks and writes _pid, opens
+// _sacpipe and _pmpipe, and returns a PM ready to Run. On error nothing
+// stays open and the lock is not held.
 func Open(cfg Config) (*PM, error) {
 	if err := ValidTag(cfg.Tag); err != nil {
 		return nil, err
@@ -116,8 +116,7 @@ func Open(cfg Config) (*PM, error) {
 	}
 	p.pid, p.pidID = pid, id
 
-	// ttymon's order: the reply pipe first, then the message pipe
-	// (ttymon.md 7 step 6).
+	// ttymon's order: the reply pipe first, then the message pipe.
 	sacPath := cfg.Root.SacPipe()
 	p.sacpipe, err = openFIFO(sacPath, unix.O_WRONLY)
 	if err != nil {
@@ -372,7 +371,7 @@ func fstat(f *os.File) (unix.Stat_t, error) {
 	return st, nil
 }
 
-// reportable reports whether s can go in pm_state (sac.md 9.3).
+// reportable reports whether s can go in pm_state.
 func reportable(s sacmsg.State) bool {
 	return s >= sacmsg.Starting && s <= sacmsg.Stopping
 }

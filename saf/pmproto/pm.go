@@ -18,7 +18,7 @@ import (
 )
 
 // MaxClass is the pm_maxclass every reply carries: only class 1 messages
-// exist (sac.md 9.1).
+// exist.
 const MaxClass = 1
 
 // ReplyTimeout bounds the write of one reply to _sacpipe. The write waits
@@ -31,7 +31,7 @@ const ReplyTimeout = 10 * time.Second
 // optional. They are called from the goroutine running Run, one message
 // at a time, before the reply is written: a slow hook delays the reply,
 // and sac counts a port monitor that has not answered by its next poll as
-// hung (sac.md 8.7), so long work belongs in another goroutine.
+// hung, so long work belongs in another goroutine.
 type Hooks struct {
 	// Received sees every whole header first, whatever its type.
 	Received func(m sacmsg.SacMsg)
@@ -42,7 +42,7 @@ type Hooks struct {
 	// OnDisable runs on SC_DISABLE, like OnEnable.
 	OnDisable func(from sacmsg.State)
 	// OnReadDB runs on SC_READDB. It may only schedule the re-read of
-	// _pmtab (sac.md 9.4 allows deferring it); the reply carries the
+	// _pmtab (the protocol allows deferring it); the reply carries the
 	// current state either way.
 	OnReadDB func()
 	// Filter, when set, sees each reply before it is written and returns
@@ -88,7 +88,7 @@ func (p *PM) State() sacmsg.State {
 // it initialises, Stopping when it shuts down, Enabled or Disabled. It
 // sends nothing: the next reply carries it (see the package doc for why).
 // Stopping is final; any later SetState is ignored. SetState panics on a
-// state a port monitor cannot report (sac.md 9.3: only 1 to 4).
+// state a port monitor cannot report (anything but 1 to 4).
 func (p *PM) SetState(s sacmsg.State) {
 	if !reportable(s) {
 		panic(fmt.Sprintf("pmproto: SetState(%v): a port monitor reports only STARTING, ENABLED, DISABLED or STOPPING", s))
@@ -265,7 +265,7 @@ type deadliner interface{ SetWriteDeadline(time.Time) error }
 
 // writeReply writes m with one write: 24 bytes are below PIPE_BUF, so
 // the kernel writes all of them or none, and replies from different port
-// monitors never interleave on the shared _sacpipe (sac.md 9.1).
+// monitors never interleave on the shared _sacpipe.
 func writeReply(w io.Writer, m sacmsg.PMMsg) error {
 	var a [sacmsg.PMMsgSize]byte
 	b, err := m.AppendMarshal(a[:0])

@@ -100,7 +100,7 @@ func helper(mode string) int {
 // against s's port monitor.
 func helperCmd(t *testing.T, s *pmprototest.Sac, mode string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd := selfCommand(os.Args[0], "-test.run=^$")
 	cmd.Env = append(s.Env("enabled"), helperEnv+"="+mode, noRaceSleep())
 	return cmd
 }
@@ -815,7 +815,7 @@ func (w *failWriter) Write([]byte) (int, error) { return 0, w.err }
 // sac starts port monitors with no descriptors at all (sac.md 8.4).
 func TestEnsureStdio(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd := selfCommand(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), helperEnv+"=stdio", "PMPROTO_OUT="+out, noRaceSleep())
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%v\n%s", err, b)

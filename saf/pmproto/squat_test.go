@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,13 +30,18 @@ func printLocked(path string) int {
 // it holds its read lock; it ends with the test.
 func startSquatter(t *testing.T, path string) int {
 	t.Helper()
+	if q := emulator(); q != nil {
+		// testexec.StartSquatter execs the test binary itself, which
+		// fails without the emulator in front.
+		t.Skipf("emulated (%s): the squatter helper cannot be started", q[0])
+	}
 	return testexec.StartSquatter(t, helperEnv+"=squat", path)
 }
 
 // lockSeen runs the "locked" helper on path.
 func lockSeen(t *testing.T, path string) string {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd := selfCommand(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), helperEnv+"=locked", "PMPROTO_PATH="+path, noRaceSleep())
 	out, err := cmd.Output()
 	if err != nil {

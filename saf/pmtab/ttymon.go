@@ -99,20 +99,21 @@ func (d Decimal) Valid() bool {
 	return ok
 }
 
-// decimalValue parses digits only (empty is 0) up to math.MaxInt32.
+// decimalValue parses digits only (empty is 0) up to math.MaxInt32. It
+// counts in int64: a 32-bit int would wrap past MaxInt32 before the test.
 func decimalValue(s string) (int, bool) {
-	n := 0
+	var n int64
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c < '0' || c > '9' {
 			return 0, false
 		}
-		n = n*10 + int(c-'0')
+		n = n*10 + int64(c-'0')
 		if n > math.MaxInt32 {
 			return 0, false
 		}
 	}
-	return n, true
+	return int(n), true
 }
 
 // SoftCarrier is the soft-carrier field.

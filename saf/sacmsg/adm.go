@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// AdmCmd types (ac_mtype), sac.md 10.2 and 10.3.
+// AdmCmd types (ac_mtype).
 const (
 	ACStart   = 1 // sacadm -s: start the port monitor
 	ACKill    = 2 // sacadm -k: stop it
@@ -21,7 +21,7 @@ const (
 	ACKillForce = 8
 )
 
-// AdmAck responses (ak_resp), sac.md 10.2 and 10.4.
+// AdmAck responses (ak_resp).
 const (
 	AKAck       = 0 // done
 	AKPMRun     = 1 // the port monitor is already running
@@ -37,7 +37,7 @@ const (
 // AdmCmd is a request on the admin channel (struct admcmd).
 //
 // Type is not checked when parsing: sac answers unknown requests with
-// AKUnknown (sac.md 10.3).
+// AKUnknown.
 type AdmCmd struct {
 	Type byte   // ACStart .. ACKillForce
 	Tag  string // port monitor tag; empty for ACStatus and ACSacRead
@@ -78,7 +78,7 @@ func ParseAdmCmd(b []byte) (AdmCmd, error) {
 // of data follow it; only an AKAck to ACStatus has any.
 //
 // Resp is not checked when parsing: sacadm reports unknown responses
-// itself ("unknown response", sac.md 10.4).
+// itself ("unknown response").
 type AdmAck struct {
 	Resp byte  // AKAck .. AKReqFail
 	Pid  int32 // Pid of the request answered

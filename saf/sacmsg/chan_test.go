@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -657,7 +656,7 @@ func TestServeRefusesOtherUID(t *testing.T) {
 		ln.Close()
 	}()
 
-	cmd := exec.Command(bin)
+	cmd := selfCommand(bin)
 	cmd.Env = append(os.Environ(), helperDialEnv+"="+sock)
 	cmd.Dir = dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}

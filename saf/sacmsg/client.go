@@ -13,7 +13,7 @@ import (
 )
 
 // ReplyTimeout is how long Call waits for sac's reply when its context has
-// no deadline: sacadm's 10-second alarm (sac.md 10.1).
+// no deadline: sacadm's 10-second alarm.
 const ReplyTimeout = 10 * time.Second
 
 // aLongTimeAgo is a deadline in the past, to wake blocked I/O.
@@ -21,13 +21,14 @@ var aLongTimeAgo = time.Unix(1, 0)
 
 // Call sends cmd to sac over the admin socket at sock and returns its
 // reply and, for an AKAck with a size, the data that followed it. It is
-// the client half of linux.md D5: one connection per request.
+// the client half of the admin socket: one connection per request.
 //
 // If cmd.Pid is 0, Call sends os.Getpid(), as sacadm does. The whole
 // exchange, connecting included, is bounded by ctx; when ctx has no
 // deadline, Call applies ReplyTimeout. Cancelling ctx interrupts it.
 //
-// Failures map onto sacadm's (sac.md 10.1), testable with errors.Is:
+// Failures map onto sacadm's messages and exit statuses, testable with
+// errors.Is:
 //
 //   - ErrNoContact: the socket cannot be connected to (missing, nobody
 //     listening, no permission) or the request cannot be written.

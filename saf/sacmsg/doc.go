@@ -1,9 +1,7 @@
 // Package sacmsg is the wire protocol of the Service Access Facility: the
-// messages sac and its port monitors exchange over FIFOs (sac.md 9,
-// linux.md D4), the requests and replies of the administrative channel
-// between sacadm/pmadm and sac (sac.md 10, linux.md D5), the numeric
-// port-monitor states they carry (sac.md 8.6) and the AC_STATUS listing
-// (sac.md 10.3).
+// messages sac and its port monitors exchange over FIFOs, the requests
+// and replies of the administrative channel between sacadm/pmadm and sac,
+// the numeric port-monitor states they carry and the AC_STATUS listing.
 //
 // # Versioning
 //
@@ -37,10 +35,10 @@
 //	18     2    padding
 //	20     4    pm_size     int32, bytes of optional data that follow (always 0)
 //
-// Only class 1 messages exist: both sides send size 0, and a receiver
-// skips size bytes of data when it is not (sac.md 9.1). Each pmmsg is
-// written with one write(2), which is atomic on a FIFO because 24 bytes is
-// less than PIPE_BUF.
+// Only class 1 messages exist: both sides send size 0, and a receiver skips
+// size bytes of data when it is not. Each pmmsg is written with one
+// write(2), which is atomic on a FIFO because 24 bytes is less than
+// PIPE_BUF.
 //
 // # Admin request: admcmd (20 bytes), sacadm/pmadm -> sac
 //
@@ -60,10 +58,10 @@
 //
 // Request types 1 to 7 are the original's and keep their numbers. Types
 // from 8 on are extensions of this implementation (the channel is ours
-// anyway, linux.md D5): ACKillForce (8) is sacadm -k --force, which stops
-// the port monitor like ACKill and also ends the sessions it started. A
-// sac that predates an extension answers it with AKUnknown, so a newer
-// sacadm fails cleanly against an older sac.
+// anyway): ACKillForce (8) is sacadm -k --force, which stops the port
+// monitor like ACKill and also ends the sessions it started. A sac that
+// predates an extension answers it with AKUnknown, so a newer sacadm fails
+// cleanly against an older sac.
 //
 // Data follows an admack only when ak_resp is AKAck and ak_size > 0, and
 // only ACStatus produces any: the status listing, one line per port
@@ -84,11 +82,11 @@
 // # Transport of the admin channel
 //
 // The original fattach(3C)ed a STREAMS pipe on /etc/saf/_cmdpipe; Linux has
-// none, so (linux.md D5) sac listens on an AF_UNIX stream socket at that
-// path, mode 0600, and every request is one connection carrying one admcmd
-// one way and one admack (plus data) back. Call is the client side, Serve
-// and Listen the server side; Serve accepts requests only from peers whose
-// SO_PEERCRED uid is 0 or sac's own. A client sends exactly the 20 request
-// bytes: the server reads no more, and Linux resets a connection closed
-// with unread data, which can discard the reply before the client reads it.
+// none, so sac listens on an AF_UNIX stream socket at that path, mode 0600,
+// and every request is one connection carrying one admcmd one way and one
+// admack (plus data) back. Call is the client side, Serve and Listen the
+// server side; Serve accepts requests only from peers whose SO_PEERCRED uid
+// is 0 or sac's own. A client sends exactly the 20 request bytes: the
+// server reads no more, and Linux resets a connection closed with unread
+// data, which can discard the reply before the client reads it.
 package sacmsg

@@ -29,7 +29,7 @@ const tagField = TagSize + 1
 // bound.
 const MaxDataSize = 1 << 20
 
-// SacMsg types (sc_type), sac.md 9.2 and 9.4.
+// SacMsg types (sc_type).
 const (
 	SCStatus  = 1 // report your state
 	SCEnable  = 2 // become enabled
@@ -37,7 +37,7 @@ const (
 	SCReadDB  = 4 // re-read _pmtab
 )
 
-// PMMsg types (pm_type), sac.md 9.3.
+// PMMsg types (pm_type).
 const (
 	PMStatus  = 1 // here is my state
 	PMUnknown = 2 // I did not understand the request; here is my state
@@ -54,7 +54,7 @@ const (
 // SacMsg is sac's message to a port monitor (struct sacmsg).
 //
 // Type is not checked when parsing: a port monitor must answer an unknown
-// type with PMUnknown (sac.md 9.4), so it has to see it.
+// type with PMUnknown, so it has to see it.
 type SacMsg struct {
 	Type byte  // SCStatus, SCEnable, SCDisable or SCReadDB
 	Size int32 // bytes of data that follow; always 0 in practice
@@ -89,7 +89,7 @@ func ParseSacMsg(b []byte) (SacMsg, error) {
 // PMMsg is a port monitor's message to sac (struct pmmsg).
 //
 // Type and State are not checked when parsing: sac logs unknown types and
-// treats unknown states as UNKNOWN (sac.md 8.8), so it has to see them.
+// treats unknown states as UNKNOWN, so it has to see them.
 type PMMsg struct {
 	Type     byte   // PMStatus or PMUnknown
 	State    byte   // PMStarting, PMEnabled, PMDisabled or PMStopping

@@ -25,19 +25,19 @@ const RequestTimeout = 2 * time.Second
 // connected.
 type Cred = unixsock.Cred
 
-// Listen binds the admin socket at path (linux.md D5): it removes a stale
-// socket left there by an earlier sac, binds an AF_UNIX stream socket and
-// makes it mode 0600. Anything at path that is not a socket is left alone
-// and reported. The listener is close-on-exec (the Go runtime opens every
-// descriptor so), and closing it removes the socket file.
+// Listen binds the admin socket at path: it removes a stale socket left
+// there by an earlier sac, binds an AF_UNIX stream socket and makes it mode
+// 0600. Anything at path that is not a socket is left alone and reported.
+// The listener is close-on-exec (the Go runtime opens every descriptor so),
+// and closing it removes the socket file.
 //
-// The caller must already be the only sac (it holds the _log lock, sac.md
-// 8.2), since a live sac's socket is just as removable as a stale one.
-// The socket is born mode 0600 (unixsock.Listen sets the mode on the
-// socket before bind, so there is no moment when it is more open and no
-// chmod by name), but the mode is only the first gate: the peer credential
-// check in Serve is what keeps other users out, whatever a umask or an
-// administrator does to the file.
+// The caller must already be the only sac (it holds the _log lock), since a
+// live sac's socket is just as removable as a stale one. The socket is born
+// mode 0600 (unixsock.Listen sets the mode on the socket before bind, so
+// there is no moment when it is more open and no chmod by name), but the
+// mode is only the first gate: the peer credential check in Serve is what
+// keeps other users out, whatever a umask or an administrator does to the
+// file.
 func Listen(path string) (*net.UnixListener, error) {
 	ln, err := unixsock.Listen(path)
 	if err != nil {
@@ -75,16 +75,15 @@ func Serve(ctx context.Context, ln *net.UnixListener, handle func(AdmCmd, Cred) 
 //  2. reads one admcmd, waiting at most RequestTimeout; if the client
 //     sends less, closes without a reply;
 //  3. refuses, with AKReqFail, a peer whose uid is neither 0 nor this
-//     process's effective uid (linux.md D5), and a request that does not
-//     parse (its tag has no NUL): the client then prints "This request
-//     could not be completed - see sac log file for details", and the
-//     line sent to Logf says why;
+//     process's effective uid, and a request that does not parse (its tag
+//     has no NUL): the client then prints "This request could not be
+//     completed - see sac log file for details", and the line sent to Logf
+//     says why;
 //  4. otherwise calls Handle;
 //  5. writes the ack, with Pid set to the request's pid and Size to the
-//     length of the data, followed by the data. Data goes only with
-//     AKAck, as sacadm reads it only then; data over MaxDataSize turns
-//     the reply into AKReqFail (the original's answer to an allocation
-//     failure, sac.md 10.3).
+//     length of the data, followed by the data. Data goes only with AKAck,
+//     as sacadm reads it only then; data over MaxDataSize turns the reply
+//     into AKReqFail (the original's answer to an allocation failure).
 //
 // Connections are read and written concurrently; only Handle is
 // serialized. A client that stalls costs a goroutine for at most
@@ -219,7 +218,7 @@ func (s *Server) serveConn(ctx context.Context, c *net.UnixConn, handle *sync.Mu
 	}
 	switch {
 	case err == nil:
-	case n < AdmAckSize: // the original's two messages, sac.md 8.15
+	case n < AdmAckSize: // the original's two messages
 		s.logf("Could not send ack (to %s): %v", who, err)
 	default:
 		s.logf("could not send info (to %s): %v", who, err)
@@ -228,7 +227,7 @@ func (s *Server) serveConn(ctx context.Context, c *net.UnixConn, handle *sync.Mu
 
 // peerAllowed reports whether a peer with credentials c may send admin
 // requests to a server running with effective uid self: only root and
-// the server's own user (linux.md D5).
+// the server's own user.
 //
 // WARNING: this is the access control of the admin channel; the socket's
 // mode is only a second line (see Listen). After changing it, as root run

@@ -2,9 +2,10 @@ package sacmsg
 
 import "fmt"
 
-// State is a port monitor's state as sac keeps and reports it (sac.md
-// 8.6). The codes are shared by pmmsg (1-4), the AC_STATUS listing and
-// sacadm's output.
+// State is a port monitor's state as sac keeps and reports it (the
+// repository's docs/architecture.md#port-monitor-states-in-sac has the
+// state machine). The codes are shared by pmmsg (1-4), the AC_STATUS
+// listing and sacadm's output.
 type State uint8
 
 // The states. NoSac is never sent by sac: sacadm shows it when it lists
@@ -30,8 +31,8 @@ var stateNames = [...]string{
 	Unknown:    "UNKNOWN",
 }
 
-// String returns the state's name as sac logs it and sacadm lists it
-// (sac.md 8.8), "NO_SAC" for NoSac, and "State(N)" for any other value.
+// String returns the state's name as sac logs it and sacadm lists it,
+// "NO_SAC" for NoSac, and "State(N)" for any other value.
 func (s State) String() string {
 	if int(s) < len(stateNames) {
 		return stateNames[s]

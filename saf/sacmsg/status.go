@@ -7,15 +7,15 @@ import (
 	"strings"
 )
 
-// Flag bits of a status record (the _sactab flags, sac.md 5.1).
+// Flag bits of a status record (the _sactab flags).
 const (
 	FlagDisabled = 1 // d: start the port monitor disabled
 	FlagNoStart  = 2 // x: do not start the port monitor
 	flagsKnown   = FlagDisabled | FlagNoStart
 )
 
-// StatusEntry is one record of the AC_STATUS listing (sac.md 10.3): sac's
-// in-memory view of one _sactab entry.
+// StatusEntry is one record of the AC_STATUS listing: sac's in-memory view
+// of one _sactab entry.
 type StatusEntry struct {
 	Tag     string
 	Type    string

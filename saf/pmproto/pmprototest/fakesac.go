@@ -1,9 +1,9 @@
 // Package pmprototest is a fake sac for testing port monitors: it lays out
-// a port monitor's files under a SAF_ROOT sandbox, creates the two FIFOs
-// as sac does (sac.md 8.2 step 7, 8.4 steps 2 and 3), holds its own ends
-// of them open read/write as sac does, sends sacmsg headers and reads the
-// pmmsg replies. ttymon, listen and test port monitors use it, in the
-// same process (pmproto.Open) or in a child started with Env.
+// a port monitor's files under a SAF_ROOT sandbox, creates the two FIFOs as
+// sac does, holds its own ends of them open read/write as sac does, sends
+// sacmsg headers and reads the pmmsg replies. ttymon, listen and test port
+// monitors use it, in the same process (pmproto.Open) or in a child started
+// with Env.
 package pmprototest
 
 import (
@@ -120,7 +120,7 @@ func (s *Sac) Reply(t testing.TB) sacmsg.PMMsg {
 }
 
 // ReadReply reads the next reply, waiting at most d. Data a reply
-// announces is read and dropped, as sac does (sac.md 8.8).
+// announces is read and dropped, as sac does.
 func (s *Sac) ReadReply(d time.Duration) (sacmsg.PMMsg, error) {
 	if err := s.sacpipe.SetReadDeadline(time.Now().Add(d)); err != nil {
 		return sacmsg.PMMsg{}, err

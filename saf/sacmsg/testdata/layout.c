@@ -1,10 +1,11 @@
 /*
- * Layout check for package sacmsg (TestLayoutMatchesC): the four records
- * as the host C compiler lays them out, declared from the field tables of
- * sac.md 9.2, 9.3 and 10.2 (C types and order only). Prints, per record,
- * its name, sizeof and the bytes of one sample value with every field
- * non-zero, so the Go encoder must agree on each offset, width and the
- * byte order.
+ * Layout check for package sacmsg (TestLayoutMatchesC): the four records as
+ * the host C compiler lays them out, declared from the field tables of
+ * docs/architecture.md#sacmsg-layout, docs/architecture.md#pmmsg-layout and
+ * docs/architecture.md#admcmd-and-admack-layouts (C types and order only).
+ * Prints, per record, its name, sizeof and the bytes of one sample value
+ * with every field non-zero, so the Go encoder must agree on each offset,
+ * width and the byte order.
  */
 #include <stdio.h>
 #include <string.h>
