@@ -169,7 +169,7 @@ func buildGlibc(t *testing.T) []string {
 		return ref
 	}
 	if emulator() != nil {
-		t.Skipf("emulated (%s) and no %s: cc here would build the reference for the host's layout", qemuEnv, glibcRefEnv)
+		t.Skipf("emulated (%s) and no %s: cc here would build the reference for the host's layout", testexec.EmulatorEnv, glibcRefEnv)
 	}
 	cc, err := exec.LookPath("cc")
 	if err != nil {
